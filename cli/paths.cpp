@@ -1,0 +1,22 @@
+#include "paths.hpp"
+
+#include <cstdlib>
+
+namespace edge::paths {
+namespace fs = std::filesystem;
+
+fs::path executable_dir() {
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::current_path() : exe.parent_path();
+}
+
+fs::path share_dir() {
+  if (const char* env = std::getenv("EDGE_SHARE_DIR"); env && *env) return env;
+  return (executable_dir() / ".." / "share" / "edge").lexically_normal();
+}
+
+fs::path templates_dir() { return share_dir() / "templates"; }
+fs::path sdk_include_dir() { return share_dir() / "sdk" / "include"; }
+
+}  // namespace edge::paths

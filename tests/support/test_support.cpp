@@ -1,0 +1,182 @@
+#include "test_support.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <httplib.h>
+
+namespace edge::test {
+namespace fs = std::filesystem;
+
+fs::path bin_dir() { return EDGE_BIN_DIR; }
+fs::path source_dir() { return EDGE_SOURCE_DIR; }
+fs::path edge_bin() { return bin_dir() / "edge"; }
+fs::path node_bin() { return bin_dir() / "edge-node"; }
+
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "edge-test-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const fs::path& p, const std::string& content) {
+  if (p.has_parent_path()) fs::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary);
+  out << content;
+}
+
+namespace {
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, const fs::path& cwd,
+                             const std::map<std::string, std::string>& env) {
+  if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
+  for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execvp(args[0], args.data());
+  _exit(127);
+}
+}  // namespace
+
+RunResult run(const std::vector<std::string>& argv, const fs::path& cwd,
+              const std::map<std::string, std::string>& env, int timeout_seconds) {
+  TempDir io;
+  auto out_path = io / "out", err_path = io / "err";
+  pid_t pid = fork();
+  if (pid == 0) {
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    exec_child(argv, cwd, env);
+  }
+  RunResult r;
+  int status = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  while (true) {
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      r.err = "timed out after " + std::to_string(timeout_seconds) + "s\n";
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_file(out_path);
+  r.err += read_file(err_path);
+  return r;
+}
+
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+NodeProcess::NodeProcess(Options opts) : opts_(std::move(opts)) {
+  if (opts_.port == 0) opts_.port = free_port();
+  log_path_ = opts_.data_dir.parent_path() / (opts_.data_dir.filename().string() + ".node.log");
+}
+
+NodeProcess::~NodeProcess() { stop(); }
+
+bool NodeProcess::start() {
+  std::vector<std::string> argv = {node_bin().string(), "--port", std::to_string(opts_.port),
+                                   "--data-dir", opts_.data_dir.string(), "--client-id", opts_.client_id};
+  if (opts_.token.empty()) argv.push_back("--no-auth");
+  else argv.insert(argv.end(), {"--token", opts_.token});
+  argv.insert(argv.end(), opts_.extra_args.begin(), opts_.extra_args.end());
+  pid_ = fork();
+  if (pid_ == 0) {
+    int log = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(log, 1);
+    dup2(log, 2);
+    exec_child(argv, {}, {});
+  }
+  httplib::Client cli("127.0.0.1", opts_.port);
+  cli.set_connection_timeout(0, 200000);
+  httplib::Headers headers;
+  if (!opts_.token.empty()) headers.emplace("Authorization", "Bearer " + opts_.token);
+  for (int i = 0; i < 300; ++i) {
+    if (auto res = cli.Get("/mcm/v1/images", headers); res && res->status == 200) return true;
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+void NodeProcess::stop(int signal) {
+  if (pid_ <= 0) return;
+  kill(pid_, signal);
+  int status;
+  for (int i = 0; i < 500; ++i) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::string NodeProcess::log() const { return read_file(log_path_); }
+
+fs::path build_template(const std::string& template_name, const std::string& service_name,
+                        const fs::path& dir, std::string* why) {
+  auto made = run({edge_bin().string(), "new", service_name, "--template", template_name, "--dir",
+                   (dir / service_name).string()});
+  if (made.exit_code != 0) {
+    if (why) *why = made.out + made.err;
+    return {};
+  }
+  auto built = run({edge_bin().string(), "build"}, dir / service_name);
+  if (built.exit_code != 0) {
+    if (why) *why = built.out + built.err;
+    return {};
+  }
+  return dir / service_name / "build" / (service_name + ".wasm");
+}
+
+}  // namespace edge::test
