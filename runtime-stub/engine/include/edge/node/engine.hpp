@@ -1,0 +1,125 @@
+#pragma once
+// The execution engine interface of the reference node. The server knows only this file;
+// engines (wabt interpreter, wasm2c AOT) plug in behind it. The ABI 2.0.0 host side and WASI
+// live once in engine/, engine-agnostic; an engine only adapts calls and memory.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edge/core/result.hpp"
+
+namespace edge::node {
+
+// Per-request limits, from the container env (docs/node.md) with these defaults.
+struct Limits {
+  std::chrono::milliseconds wall_time{10'000};   // MCM.MAX_EXECUTION_TIME_SEC
+  uint32_t max_memory_pages = 4096;              // 256 MiB; EDGE_MAX_MEMORY_MB
+  size_t max_request_body_bytes = 8u << 20;      // EDGE_MAX_BODY_BYTES
+  size_t max_response_bytes = 16u << 20;
+  size_t max_log_bytes_per_request = 1u << 20;   // stdout/stderr beyond this is dropped, once noted
+  uint32_t max_host_calls = 100'000;             // per request
+};
+
+// A directory of the host granted to the guest (EDGE_PREOPEN_DIRS env key: "HOST::GUEST[,HOST::GUEST]", docs/node.md).
+struct Preopen {
+  std::filesystem::path host;
+  std::string guest;  // the path the guest sees, e.g. "/logs"
+};
+
+// Service storage (storage.* host calls): one namespace per service, isolated. SQLite-backed.
+class KeyValueStore {
+ public:
+  struct Item {
+    std::string key, value, tag;
+  };
+  virtual ~KeyValueStore() = default;
+  virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
+  virtual Status set(std::string_view key, std::string_view value, std::string_view tag = {}) = 0;
+  virtual Status remove(std::string_view key) = 0;
+  virtual Status remove_by_tag(std::string_view tag) = 0;
+  // Items with this tag, or all items for an empty tag, in key order.
+  virtual Result<std::vector<Item>> list(std::string_view tag = {}) = 0;
+};
+
+// Where a service's stdout, stderr and node-side messages (traps, limits) go.
+class ServiceLog {
+ public:
+  enum class Stream { Stdout, Stderr, Node };
+  virtual ~ServiceLog() = default;
+  virtual void write(Stream stream, std::string_view text) = 0;
+};
+
+// Everything about the deployed service that a request needs.
+struct ServiceContext {
+  std::string name;                              // container name, e.g. "hello-v1"
+  std::map<std::string, std::string> env;        // container env (context.env)
+  std::map<std::string, std::string> info;       // context.info: serviceType, apiRoot, httpPort, nodeId, ...
+  std::vector<Preopen> preopens;
+  Limits limits;
+  KeyValueStore* storage = nullptr;              // not owned; may be null (storage calls then fail)
+  ServiceLog* log = nullptr;                     // not owned; may be null
+};
+
+struct HttpRequest {
+  std::string method;                            // "GET"
+  std::string url;                               // path + query relative to the base path, e.g. "/items/1?x=2"
+  std::map<std::string, std::string> headers;    // lower-case names
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// Why a request failed inside the engine; the server turns it into a JSON error response.
+struct ExecFailure {
+  enum class Kind { Trap, Timeout, OutOfMemory, NoResponse, HostCallLimit, BadModule, Internal };
+  Kind kind = Kind::Internal;
+  std::string message;                           // "trap: integer divide by zero in handler()"
+  int http_status() const { return kind == Kind::Timeout ? 504 : 500; }
+};
+
+// Outcome of one request: a response, or why there is none.
+struct Outcome {
+  std::optional<HttpResponse> response;
+  std::optional<ExecFailure> failure;
+};
+
+// Running a WASI command module directly (`edge-node run FILE.wasm`).
+struct CommandInvocation {
+  std::vector<std::string> args;                 // argv, args[0] is the program name
+  std::map<std::string, std::string> env;
+  std::vector<Preopen> preopens;
+  std::optional<std::chrono::milliseconds> wall_time;  // none: no limit
+};
+
+// A module compiled (or prepared) once and instantiated fresh for every request.
+class LoadedModule {
+ public:
+  virtual ~LoadedModule() = default;
+  virtual std::string_view engine_name() const = 0;  // "interp", "aot"
+  // Runs one HTTP request on a fresh instance, per the platform's lifecycle. Thread-safe.
+  virtual Outcome handle(const ServiceContext& service, const HttpRequest& request) = 0;
+  // Runs _start with stdio passed through; returns the exit code.
+  virtual Result<int> run_command(const CommandInvocation& invocation) = 0;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual std::string_view name() const = 0;
+  // `digest` identifies the module bytes (sha256 hex), for caches.
+  virtual Result<std::shared_ptr<LoadedModule>> load(std::span<const uint8_t> wasm, const std::string& digest) = 0;
+};
+
+}  // namespace edge::node
