@@ -10,11 +10,17 @@ packages=(
   clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
   # Wasm tooling: validator, interpreter, wasm2c (libwabt.a) and wasm-opt
   wabt binaryen
+  # libFuzzer and the sanitizers for scripts/fuzz.sh
+  libclang-rt-19-dev
   # libraries
   libcli11-dev libfmt-dev libyaml-cpp-dev libarchive-dev doctest-dev nlohmann-json3-dev
   libcpp-httplib-dev libsqlite3-dev libssl-dev zlib1g-dev libbrotli-dev
   # tests and benchmarks
-  curl nodejs wrk
+  curl nodejs npm wrk
+  # tests/dx: the zsh completion script is parsed by zsh itself
+  zsh
+  # the chart of scripts/bench.sh
+  gnuplot-nox
 )
 
 missing=()
@@ -27,6 +33,9 @@ done
 if command -v node >/dev/null 2>&1; then
   missing=("${missing[@]/nodejs}")
 fi
+if command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/npm}")
+fi
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | grep -v '^$' || true)
 
 if ((${#missing[@]})); then
@@ -36,4 +45,14 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# mimik's official image packager, for the packager compatibility test (tests/node). From the npm
+# registry into .cache/npm (git-ignored); skipped when that exact version is already there.
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+packager_json=$repo_root/.cache/npm/node_modules/@mimik/edge-ms-packager/package.json
+if ! grep -qs '"version": "1.1.5"' "$packager_json"; then
+  echo "setup: installing @mimik/edge-ms-packager@1.1.5 into .cache/npm"
+  npm install --prefix "$repo_root/.cache/npm" --no-audit --no-fund --loglevel=error \
+    @mimik/edge-ms-packager@1.1.5 >/dev/null
 fi

@@ -18,6 +18,8 @@ struct ImageSpec {
 
 // Deterministic: the same spec gives the same bytes (ids from content, fixed times and owners).
 std::vector<uint8_t> write_image(const ImageSpec& spec);
+// The layer alone: a tar holding exactly `index.wasm` (what write_image embeds as <layer-id>/layer.tar).
+std::vector<uint8_t> write_layer(std::span<const uint8_t> module);
 
 struct ImageLimits {
   size_t max_tar_bytes = 64u << 20;     // whole upload

@@ -46,6 +46,10 @@ struct ModuleInfo {
   bool has_dwarf = false;
   std::optional<uint32_t> memory_min_pages, memory_max_pages;
   std::string abi_version;     // from the mk_module_abi_version_X_Y_Z marker; empty if none
+  std::vector<std::string> custom_sections;  // names, in order ("name", ".debug_info", ...)
+  // For each imported function (by function index): the defined functions that call it.
+  std::map<uint32_t, std::vector<uint32_t>> callers;
+  std::string function_name(uint32_t func_index) const;  // "" when the module has no name for it
   bool is_reactor() const;     // exports _initialize
   bool is_command() const;     // exports _start
 };
@@ -70,5 +74,8 @@ Result<ModuleInfo> inspect_module(std::span<const uint8_t> bytes);
 std::vector<Problem> check_abi(const ModuleInfo& info);
 // Both of the above: a report for any bytes.
 ValidationReport validate_module(std::span<const uint8_t> bytes);
+
+// The version of the libwabt linked in (e.g. "1.0.32"), for `edge doctor`.
+std::string_view wabt_version();
 
 }  // namespace edge

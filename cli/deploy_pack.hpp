@@ -1,0 +1,26 @@
+#pragma once
+// `edge pack` as a function: rebuild if stale, refuse an invalid module, write the image.
+// `edge deploy` without an IMAGE argument packs through this too.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "edge/core/manifest.hpp"
+#include "edge/core/result.hpp"
+
+namespace edge::deploy {
+
+struct PackOutcome {
+  std::filesystem::path project_root;
+  Manifest manifest;
+  std::filesystem::path image_path;  // <root>/deploy/<name>-v<api>-<version>.tar unless --output
+  std::vector<uint8_t> image;        // the bytes written
+  std::string digest;                // "sha256:<config digest>"
+  size_t module_bytes = 0;
+};
+
+Result<PackOutcome> pack_project(const std::filesystem::path& start_dir,
+                                 const std::optional<std::filesystem::path>& output = std::nullopt);
+
+}  // namespace edge::deploy

@@ -1,0 +1,134 @@
+#include "deploy_target.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "edge/core/manifest.hpp"
+#include "ui.hpp"
+
+namespace edge::deploy {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string trim(std::string s) {
+  const char* ws = " \t\r\n";
+  s.erase(0, s.find_first_not_of(ws));
+  auto end = s.find_last_not_of(ws);
+  s.erase(end == std::string::npos ? 0 : end + 1);
+  return s;
+}
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+// The first line of a token file, trimmed; empty when the file is absent or unreadable.
+std::string read_token_file(const fs::path& p) {
+  std::error_code ec;
+  if (p.empty() || !fs::is_regular_file(p, ec)) return {};
+  std::ifstream in(p);
+  std::string line;
+  std::getline(in, line);
+  return trim(line);
+}
+
+fs::path home() { return env("HOME"); }
+
+}  // namespace
+
+void add_node_flags(CLI::App* cmd, NodeFlags& f, bool fleet) {
+  // allow_extra_args(false): each --node takes one URL, so `--node URL IMAGE.tar` leaves the
+  // image to the positional argument.
+  if (fleet) {
+    cmd->add_option("--node", f.nodes, "Node URL (repeat for a fleet; default $EDGE_ENGINE_URI or " +
+                                           std::string(kDefaultNode) + ")")
+        ->allow_extra_args(false);
+    cmd->add_option("--nodes-file", f.nodes_file, "File listing node URLs, one per line (# comments)");
+  } else {
+    cmd->add_option("--node", f.nodes, "Node URL (default $EDGE_ENGINE_URI or " + std::string(kDefaultNode) + ")")
+        ->allow_extra_args(false);
+  }
+  cmd->add_option("--token", f.token, "Access token (default $EDGE_TOKEN, .edgetoken, ~/.edge-node/token)");
+  cmd->add_option("--connect-timeout", f.connect_timeout, "Seconds to wait for a connection")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 600));
+  cmd->add_option("--timeout", f.timeout, "Seconds to wait for each answer")->capture_default_str()->check(CLI::Range(1, 3600));
+  cmd->add_flag("--json", f.json, "Print the result as JSON");
+}
+
+std::string resolve_token(const std::string& flag, const fs::path& project_dir) {
+  if (!flag.empty()) return flag;
+  if (auto t = env("EDGE_TOKEN"); !t.empty()) return trim(t);
+  if (!project_dir.empty())
+    if (auto t = read_token_file(project_dir / ".edgetoken"); !t.empty()) return t;
+  if (!home().empty())
+    if (auto t = read_token_file(home() / ".edgetoken"); !t.empty()) return t;
+  fs::path data_dir = env("EDGE_NODE_DATA_DIR");
+  if (data_dir.empty() && !home().empty()) data_dir = home() / ".edge-node";
+  if (!data_dir.empty()) return read_token_file(data_dir / "token");
+  return {};
+}
+
+Result<Target> resolve_single_target(const NodeFlags& flags, const fs::path& project_dir) {
+  if (flags.nodes.size() > 1)
+    return make_error("this command talks to one node, not " + std::to_string(flags.nodes.size()),
+                      "give --node once");
+  auto targets = resolve_targets(flags, project_dir);
+  if (!targets) return targets.error();
+  return targets->front();
+}
+
+Result<std::vector<Target>> resolve_targets(const NodeFlags& flags, const fs::path& project_dir) {
+  const std::string default_token = resolve_token(flags.token, project_dir);
+  std::vector<Target> out;
+  auto add = [&](const std::string& raw, const std::string& token) -> Status {
+    auto url = mcm::normalise_node_url(raw);
+    if (!url) return url.error();
+    for (const auto& t : out)
+      if (t.url == *url) return ok();  // the same node twice: deploy once
+    out.push_back({*url, token.empty() ? default_token : token});
+    return ok();
+  };
+  for (const auto& n : flags.nodes)
+    if (auto st = add(n, {}); !st) return st.error();
+  if (!flags.nodes_file.empty()) {
+    std::ifstream in(flags.nodes_file);
+    if (!in)
+      return make_error("cannot read the nodes file " + flags.nodes_file, "give a file with one node URL per line");
+    std::string line;
+    int line_no = 0;
+    while (std::getline(in, line)) {
+      ++line_no;
+      if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+      std::istringstream fields(line);
+      std::string url, token;
+      if (!(fields >> url)) continue;
+      fields >> token;  // optional: a per-node token after the URL
+      if (auto st = add(url, token); !st)
+        return make_error(flags.nodes_file + ":" + std::to_string(line_no) + ": " + st.error().message, st.error().hint);
+    }
+    if (out.empty())
+      return make_error("the nodes file " + flags.nodes_file + " lists no node", "write one URL per line, e.g. http://10.0.0.5:8083");
+  }
+  if (out.empty()) {
+    std::string fallback = env("EDGE_ENGINE_URI");
+    if (auto st = add(fallback.empty() ? kDefaultNode : fallback, {}); !st) return st.error();
+  }
+  return out;
+}
+
+fs::path current_project_dir() {
+  auto root = find_project_root(fs::current_path());
+  return root ? *root : fs::path();
+}
+
+mcm::Timeouts timeouts(const NodeFlags& flags) { return {flags.connect_timeout, flags.timeout}; }
+
+std::string one_line(const Error& e) { return e.hint.empty() ? e.message : e.message + " — " + e.hint; }
+
+void print_failure(const Error& e) { fmt::print(stderr, "{} {}\n", ui::red("error:"), one_line(e)); }
+
+}  // namespace edge::deploy

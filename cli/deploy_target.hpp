@@ -1,0 +1,55 @@
+#pragma once
+// Which node(s) a command talks to and with which token: the flags deploy, ls, rm and logs
+// share, and the defaults (EDGE_ENGINE_URI, EDGE_TOKEN, .edgetoken, the local node's data dir).
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "edge/core/result.hpp"
+#include "mcm_client.hpp"
+
+namespace edge::deploy {
+
+inline constexpr const char* kDefaultNode = "http://127.0.0.1:8083";
+
+struct NodeFlags {
+  std::vector<std::string> nodes;  // --node (repeatable for deploy)
+  std::string nodes_file;          // --nodes-file: one URL per line, optional token after it, # comments
+  std::string token;               // --token
+  int connect_timeout = 3;         // --connect-timeout (seconds)
+  int timeout = 30;                // --timeout (seconds, per read)
+  bool json = false;               // --json
+};
+
+// Adds --node, --token, --connect-timeout, --timeout, --json (and --nodes-file when `fleet`).
+void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool fleet);
+
+struct Target {
+  std::string url;    // normalised "http://host:port"
+  std::string token;  // may be empty: the node then decides (a --no-auth node accepts it)
+};
+
+// The nodes to talk to: --node and --nodes-file, else EDGE_ENGINE_URI, else the local default.
+// `project_dir` (may be empty) is where a .edgetoken file is looked for first.
+Result<std::vector<Target>> resolve_targets(const NodeFlags& flags, const std::filesystem::path& project_dir);
+
+// For ls, rm and logs: exactly one node.
+Result<Target> resolve_single_target(const NodeFlags& flags, const std::filesystem::path& project_dir);
+
+// The token: --token, EDGE_TOKEN, <project>/.edgetoken, ~/.edgetoken, then the local node's
+// <data dir>/token (EDGE_NODE_DATA_DIR, default ~/.edge-node). Empty when none is found.
+std::string resolve_token(const std::string& flag, const std::filesystem::path& project_dir);
+
+mcm::Timeouts timeouts(const NodeFlags& flags);
+
+// The project folder around the current directory (for its .edgetoken), or empty.
+std::filesystem::path current_project_dir();
+
+// "message — hint": the one line a failure gets (in tables and on stderr).
+std::string one_line(const Error& e);
+// Prints "error: message — hint" on stderr.
+void print_failure(const Error& e);
+
+}  // namespace edge::deploy

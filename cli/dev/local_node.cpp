@@ -1,0 +1,140 @@
+#include "dev/local_node.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "build/process.hpp"
+#include "mcm_client.hpp"
+#include "paths.hpp"
+
+namespace edge::dev {
+namespace fs = std::filesystem;
+
+int free_loopback_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+namespace {
+
+std::string random_token() {
+  std::random_device rd;
+  std::string out;
+  const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i) out += hex[rd() % 16];
+  return out;
+}
+
+std::optional<fs::path> find_node_binary() {
+  auto beside = paths::executable_dir() / "edge-node";
+  if (access(beside.c_str(), X_OK) == 0) return beside;
+  return build::find_program("edge-node");
+}
+
+std::string tail_of(const fs::path& file, size_t max_bytes = 1500) {
+  std::ifstream in(file, std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return all.size() > max_bytes ? all.substr(all.size() - max_bytes) : all;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LocalNode>> LocalNode::start(const fs::path& data_dir, const fs::path& log_file, int port) {
+  auto binary = find_node_binary();
+  if (!binary)
+    return make_error("cannot find edge-node next to edge or in PATH",
+                      "build it (`cmake --build build --target edge-node`), or pass --node URL of a running node");
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) return make_error("cannot create " + data_dir.string() + ": " + ec.message(), "check the project's permissions");
+  if (port == 0) port = free_loopback_port();
+  if (port == 0) return make_error("no free loopback port", "pass --port P");
+
+  std::unique_ptr<LocalNode> node(new LocalNode());
+  node->token_ = random_token();
+  node->url_ = "http://127.0.0.1:" + std::to_string(port);
+  node->log_file_ = log_file;
+  const std::vector<std::string> argv = {binary->string(), "--host", "127.0.0.1", "--port", std::to_string(port),
+                                         "--data-dir", data_dir.string(), "--token", node->token_};
+  std::vector<char*> args;  // made before fork: the child only calls async-signal-safe functions
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) return make_error("cannot start edge-node (fork failed)", "free some memory or processes and retry");
+  if (pid == 0) {
+    // Its own process group: Ctrl-C reaches `edge dev`, which then stops the node itself.
+    setpgid(0, 0);
+    // If `edge dev` dies without cleaning up (SIGKILL), the node goes with it.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(0);
+    int log = open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, 0);
+    if (log >= 0) {
+      dup2(log, 1);
+      dup2(log, 2);
+    }
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  node->pid_ = pid;
+
+  mcm::Client client(node->url_, node->token_, mcm::Timeouts{1, 2});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (client.list_images()) return node;
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      node->pid_ = -1;
+      return make_error("edge-node exited at start:\n" + tail_of(log_file),
+                        "another process may hold port " + std::to_string(port) + "; try another --port");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  node->stop();
+  return make_error("edge-node did not answer on " + node->url_ + " within 20 s:\n" + tail_of(log_file),
+                    "see " + log_file.string());
+}
+
+void LocalNode::stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 500; ++i) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+LocalNode::~LocalNode() { stop(); }
+
+}  // namespace edge::dev

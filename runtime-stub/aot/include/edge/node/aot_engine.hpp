@@ -1,0 +1,37 @@
+#pragma once
+// The ahead-of-time engine: each module is translated to C with wabt's wasm2c writer, compiled
+// with the machine's C compiler into a shared object, cached by digest and dlopen'ed. Requests run
+// the compiled code on a fresh instance each (memory from a per-module pool, guard pages).
+// The tiered engine serves from the interpreter at once and switches to the compiled code when
+// the background compilation is done. See docs/benchmarks.md for the design and the figures.
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "edge/node/engine.hpp"
+
+namespace edge::node {
+
+struct AotOptions {
+  std::filesystem::path cache_dir;   // <data-dir>/aot-cache; created when missing
+  std::string cc;                    // C compiler; empty: $CC, else `cc` from PATH
+  std::string cflags = "-O2";        // optimisation flags (always with -fPIC -shared)
+  // Where the engine reports compilations, cache hits and fallbacks; may be empty.
+  std::function<void(const std::string&)> log;
+};
+
+// Fails (as a value) when no C compiler is found: the caller then stays on the interpreter.
+Result<std::unique_ptr<Engine>> make_aot_engine_checked(const AotOptions& options);
+// The factory the node uses. Never null: without a C compiler, load() returns a clear error.
+std::unique_ptr<Engine> make_aot_engine(const AotOptions& options);
+
+// "auto": load() returns at once with `interpreter`'s module and compiles in the background with
+// the AOT engine; the compiled module takes over atomically (requests in flight finish on the one
+// they started on). Without a C compiler it logs that it stays on the interpreter.
+std::unique_ptr<Engine> make_tiered_engine(std::unique_ptr<Engine> interpreter, const AotOptions& options);
+
+// The C compiler the engine would use, or empty when there is none.
+std::string find_c_compiler(const std::string& preferred);
+
+}  // namespace edge::node

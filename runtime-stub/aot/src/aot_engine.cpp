@@ -1,0 +1,261 @@
+// The AOT engine: Compiler (translate + cc + cache) -> SharedObject (dlopen) -> AotModule, whose
+// requests run through the engine-agnostic RequestDriver on AotInstance (guest.hpp contract).
+#include "edge/node/aot_engine.hpp"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "compiler.hpp"
+#include "edge/node/host.hpp"
+#include "edge/node/request_driver.hpp"
+#include "loaded_so.hpp"
+#include "runtime.hpp"
+
+namespace edge::node {
+namespace fs = std::filesystem;
+using namespace aot;
+
+namespace aot {
+
+Result<std::shared_ptr<const SharedObject>> SharedObject::open(const fs::path& path) {
+  // RTLD_LOCAL: modules never see each other's symbols (they all define Z_m_*).
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) return make_error(fmt::format("cannot load the compiled module {}: {}", path.string(), dlerror()));
+  auto entry = reinterpret_cast<edge_aot_entry_fn>(dlsym(handle, EDGE_AOT_ENTRY));
+  const edge_aot_module* module = entry ? entry(host_table()) : nullptr;
+  if (!module || module->abi != EDGE_AOT_ABI) {
+    dlclose(handle);
+    return make_error("the compiled module " + path.string() + " was made for another node version",
+                      "delete the AOT cache directory; it is rebuilt on the next load");
+  }
+  std::shared_ptr<SharedObject> so(new SharedObject);
+  so->handle_ = handle;
+  so->module_ = module;
+  for (uint32_t i = 0; i < module->export_count; ++i) so->exports_.emplace(module->exports[i].name, &module->exports[i]);
+  return std::shared_ptr<const SharedObject>(std::move(so));
+}
+
+SharedObject::~SharedObject() {
+  if (handle_) dlclose(handle_);
+}
+
+const edge_aot_export* SharedObject::find_export(const std::string& name) const {
+  auto it = exports_.find(name);
+  return it == exports_.end() ? nullptr : it->second;
+}
+
+}  // namespace aot
+
+namespace {
+
+// One instance of a compiled module, bound to one HostContext.
+class AotInstance final : public GuestInstance {
+ public:
+  AotInstance(std::shared_ptr<const SharedObject> so) : so_(std::move(so)) {
+    const auto& m = so_->module();
+    // Zeroed: a trap half-way through instantiation leaves fields the free function can handle.
+    storage_ = std::calloc(1, m.instance_size);
+  }
+  ~AotInstance() override {
+    if (instantiated_) so_->module().free_instance(storage_);
+    std::free(storage_);
+  }
+
+  bool instantiate(HostContext& ctx, const InstanceLimits& limits, std::string* error) {
+    if (!storage_) {
+      if (error) *error = "out of memory";
+      return false;
+    }
+    struct Args {
+      const edge_aot_module* m;
+      void* inst;
+      void* ctx;
+    } args{&so_->module(), storage_, &ctx};
+    instantiated_ = true;  // free_instance copes with a partial instance (zeroed fields)
+    auto r = guarded_call([](void* a) {
+      auto* p = static_cast<Args*>(a);
+      p->m->instantiate(p->inst, p->ctx);
+    }, &args, nullptr, std::nullopt, limits.max_memory_pages);
+    if (r.status != GuardedResult::Status::Ok) {
+      if (error) *error = r.message;
+      return false;
+    }
+    memory_ = so_->module().memory ? so_->module().memory(storage_) : nullptr;
+    return true;
+  }
+
+  MemoryView memory() override {
+    if (!memory_) return {};
+    return {memory_->data, memory_->size};
+  }
+  bool has_export(const std::string& name) const override { return so_->find_export(name) != nullptr; }
+
+  CallResult call_export(const std::string& name, const std::vector<int64_t>& args, Deadline deadline) override {
+    CallResult out;
+    const edge_aot_export* e = so_->find_export(name);
+    if (!e) {
+      out.status = CallResult::Status::MissingExport;
+      out.message = "the module has no export " + name;
+      return out;
+    }
+    size_t n = std::strlen(e->params);
+    if (args.size() != n) {
+      out.status = CallResult::Status::Trap;
+      out.message = fmt::format("{} takes {} arguments, got {}", name, n, args.size());
+      return out;
+    }
+    struct Call {
+      const edge_aot_export* e;
+      void* inst;
+      uint64_t params[16];
+      uint64_t results[1];
+    } call{e, storage_, {}, {0}};
+    if (n > 16) {
+      out.status = CallResult::Status::Trap;
+      out.message = name + " has too many parameters";
+      return out;
+    }
+    for (size_t i = 0; i < n; ++i)
+      call.params[i] = e->params[i] == 'i' ? uint64_t(uint32_t(args[i])) : uint64_t(args[i]);
+    auto r = guarded_call([](void* a) {
+      auto* c = static_cast<Call*>(a);
+      c->e->invoke(c->inst, c->params, c->results);
+    }, &call, memory_, deadline);
+    if (r.status == GuardedResult::Status::Timeout) {
+      out.status = CallResult::Status::Timeout;
+      out.message = "timeout";
+      return out;
+    }
+    if (r.status == GuardedResult::Status::Trap) {
+      out.status = CallResult::Status::Trap;
+      out.message = r.message;
+      return out;
+    }
+    if (e->results[0] == 'i') out.value = int64_t(int32_t(uint32_t(call.results[0])));
+    else if (e->results[0] == 'I') out.value = int64_t(call.results[0]);
+    return out;
+  }
+
+ private:
+  std::shared_ptr<const SharedObject> so_;
+  void* storage_ = nullptr;
+  bool instantiated_ = false;
+  wasm_rt_memory_t* memory_ = nullptr;
+};
+
+class AotModule final : public LoadedModule {
+ public:
+  explicit AotModule(std::shared_ptr<const SharedObject> so)
+      : so_(std::move(so)), driver_([so = so_](HostContext& ctx, const InstanceLimits& limits, std::string* error)
+                                        -> std::unique_ptr<GuestInstance> {
+          auto inst = std::make_unique<AotInstance>(so);
+          if (!inst->instantiate(ctx, limits, error)) return nullptr;
+          return inst;
+        }) {}
+  std::string_view engine_name() const override { return "aot"; }
+  Outcome handle(const ServiceContext& service, const HttpRequest& request) override {
+    return driver_.handle(service, request);
+  }
+  Result<int> run_command(const CommandInvocation& invocation) override { return driver_.run_command(invocation); }
+
+ private:
+  std::shared_ptr<const SharedObject> so_;
+  RequestDriver driver_;
+};
+
+class AotEngine final : public Engine {
+ public:
+  AotEngine(AotOptions options, std::string cc)
+      : options_(std::move(options)), compiler_(options_.cache_dir, std::move(cc), options_.cflags) {}
+  std::string_view name() const override { return "aot"; }
+
+  Result<std::shared_ptr<LoadedModule>> load(std::span<const uint8_t> wasm, const std::string& digest) override {
+    auto art = compiler_.compile(wasm);
+    if (!art) return art.error();
+    auto so = SharedObject::open(art->shared_object);
+    if (!so && art->from_cache) {
+      // A damaged or foreign cache entry: rebuild it once.
+      std::error_code ec;
+      fs::remove(art->shared_object, ec);
+      art = compiler_.compile(wasm);
+      if (!art) return art.error();
+      so = SharedObject::open(art->shared_object);
+    }
+    if (!so) return so.error();
+    if (options_.log) {
+      std::string id = digest.empty() ? art->shared_object.stem().string() : digest.substr(0, 12);
+      options_.log(art->from_cache ? fmt::format("aot: {} loaded from the cache ({})", id, art->shared_object.string())
+                                   : fmt::format("aot: {} compiled in {:.0f} ms (translate {:.0f} ms, cc {:.0f} ms)", id,
+                                                 art->translate_ms + art->compile_ms, art->translate_ms, art->compile_ms));
+    }
+    return std::shared_ptr<LoadedModule>(std::make_shared<AotModule>(std::move(*so)));
+  }
+
+ private:
+  AotOptions options_;
+  Compiler compiler_;
+};
+
+// An engine that only explains why there is no compiled tier.
+class NoCompilerEngine final : public Engine {
+ public:
+  explicit NoCompilerEngine(Error why) : why_(std::move(why)) {}
+  std::string_view name() const override { return "aot"; }
+  Result<std::shared_ptr<LoadedModule>> load(std::span<const uint8_t>, const std::string&) override { return why_; }
+
+ private:
+  Error why_;
+};
+
+bool is_executable(const fs::path& p) { return access(p.c_str(), X_OK) == 0 && !fs::is_directory(p); }
+
+}  // namespace
+
+std::string find_c_compiler(const std::string& preferred) {
+  std::vector<std::string> candidates;
+  if (!preferred.empty()) candidates.push_back(preferred);
+  if (const char* env = std::getenv("CC"); env && *env) candidates.emplace_back(env);
+  candidates.insert(candidates.end(), {"cc", "gcc", "clang"});
+  const char* path_env = std::getenv("PATH");
+  std::string path = path_env ? path_env : "/usr/bin:/bin";
+  for (const auto& c : candidates) {
+    if (c.find('/') != std::string::npos) {
+      if (is_executable(c)) return c;
+      if (c == preferred) return {};  // an explicit path that is not there: no silent substitute
+      continue;
+    }
+    size_t start = 0;
+    while (start <= path.size()) {
+      size_t end = path.find(':', start);
+      if (end == std::string::npos) end = path.size();
+      fs::path dir = path.substr(start, end - start);
+      if (!dir.empty() && is_executable(dir / c)) return (dir / c).string();
+      start = end + 1;
+    }
+    if (c == preferred) return {};
+  }
+  return {};
+}
+
+Result<std::unique_ptr<Engine>> make_aot_engine_checked(const AotOptions& options) {
+  std::string cc = find_c_compiler(options.cc);
+  if (cc.empty())
+    return make_error(options.cc.empty() ? "no C compiler found (looked for $CC, cc, gcc, clang on PATH)"
+                                         : "the C compiler " + options.cc + " was not found",
+                      "install gcc (apt-get install gcc) to get the compiled tier; the interpreter keeps serving");
+  if (options.cache_dir.empty()) return make_error("the AOT engine needs a cache directory");
+  return std::unique_ptr<Engine>(std::make_unique<AotEngine>(options, cc));
+}
+
+std::unique_ptr<Engine> make_aot_engine(const AotOptions& options) {
+  auto e = make_aot_engine_checked(options);
+  if (e) return std::move(*e);
+  return std::make_unique<NoCompilerEngine>(e.error());
+}
+
+}  // namespace edge::node

@@ -1,0 +1,23 @@
+#pragma once
+// The glue C file compiled into every module's shared object: wasm2c's runtime functions and
+// the module's imports forwarded through the node's edge_aot_host table, one untyped invoker per
+// exported function, and the entry point (see aot_abi.h).
+#include <string>
+#include <vector>
+
+#include "edge/core/result.hpp"
+
+namespace edge::node::aot {
+
+// One host function the node offers, at its index in edge_aot_host::imports.
+struct HostImportSlot {
+  std::string module, name;
+  std::string params;  // "iiI": i32/i64 letters, as in aot_abi.h
+  std::string result;  // "" or one letter
+};
+
+// `header` is wasm2c's module.h for the module: its import/export comments and prototypes say
+// exactly which symbols the generated code defines and needs.
+Result<std::string> make_glue(const std::string& header, const std::vector<HostImportSlot>& host_imports);
+
+}  // namespace edge::node::aot

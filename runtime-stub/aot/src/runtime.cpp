@@ -1,0 +1,438 @@
+// See runtime.hpp for the design.
+#include "runtime.hpp"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "host_imports.hpp"
+#include "runtime_internal.hpp"
+
+namespace edge::node::aot {
+namespace {
+
+constexpr uint64_t kPage = 65536;
+// u32 address + u32 offset reach up to 8 GiB; every access beyond the live pages faults.
+constexpr uint64_t kReservation = (8ull << 30) + kPage;
+constexpr size_t kAltStackSize = 64 * 1024;
+constexpr uintptr_t kHostStackReserve = 256 * 1024;
+
+// Everything the signal handlers read: plain data in static TLS (async-signal-safe to access).
+struct ThreadState {
+  sigjmp_buf jmp;
+  volatile sig_atomic_t in_guest;
+  std::atomic<bool> interrupt;       // set by the watchdog when the deadline passed
+  bool ready;                        // alt stack and stack bounds done
+  uintptr_t stack_lo, stack_hi;
+  uintptr_t mem_lo;                  // reservation of the memory of the running instance
+  uint32_t max_memory_pages;
+  int trap_code;
+};
+thread_local ThreadState ts;
+thread_local std::string host_trap_message;
+
+// Frees the alternate signal stack when the thread ends.
+struct AltStack {
+  void* base = nullptr;
+  ~AltStack() {
+    if (!base) return;
+    stack_t off{};
+    off.ss_flags = SS_DISABLE;
+    sigaltstack(&off, nullptr);
+    munmap(base, kAltStackSize);
+  }
+};
+thread_local AltStack alt_stack;
+
+struct sigaction previous_segv, previous_bus;
+int interrupt_signal() { return SIGRTMIN + 5; }
+
+void chain(int sig, siginfo_t* info, void* uc) {
+  const struct sigaction& prev = sig == SIGBUS ? previous_bus : previous_segv;
+  if ((prev.sa_flags & SA_SIGINFO) && prev.sa_sigaction) {
+    prev.sa_sigaction(sig, info, uc);
+  } else if (prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN && prev.sa_handler) {
+    prev.sa_handler(sig);
+  } else {
+    // Not ours: crash as without us (the faulting instruction runs again with the default action).
+    signal(sig, SIG_DFL);
+  }
+}
+
+// Every memory reservation in the process, for the fault handler (lock-free reads): a module
+// whose memory is not exported has no memory the node can name, but its faults are still ours.
+constexpr size_t kMaxReservations = 4096;
+std::atomic<uintptr_t> g_reservations[kMaxReservations];
+
+bool in_any_reservation(uintptr_t addr) {
+  for (auto& r : g_reservations) {
+    uintptr_t base = r.load(std::memory_order_relaxed);
+    if (base && addr >= base && addr < base + kReservation) return true;
+  }
+  return false;
+}
+void register_reservation(uint8_t* base) {
+  for (auto& r : g_reservations) {
+    uintptr_t expected = 0;
+    if (r.compare_exchange_strong(expected, reinterpret_cast<uintptr_t>(base))) return;
+  }
+}
+void unregister_reservation(uint8_t* base) {
+  for (auto& r : g_reservations)
+    if (r.load() == reinterpret_cast<uintptr_t>(base)) r.store(0);
+}
+
+void on_fault(int sig, siginfo_t* info, void* uc) {
+  if (ts.in_guest) {
+    auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+    // Below the stack's low end is its guard (the kernel keeps a 1 MiB gap).
+    if (ts.stack_lo && addr + (2u << 20) >= ts.stack_lo && addr < ts.stack_lo + 65536) {
+      ts.in_guest = 0;
+      siglongjmp(ts.jmp, WASM_RT_TRAP_EXHAUSTION);
+    }
+    if ((ts.mem_lo && addr >= ts.mem_lo && addr < ts.mem_lo + kReservation) || in_any_reservation(addr)) {
+      ts.in_guest = 0;
+      siglongjmp(ts.jmp, WASM_RT_TRAP_OOB);
+    }
+  }
+  chain(sig, info, uc);
+}
+
+void on_interrupt(int, siginfo_t*, void*) {
+  if (ts.in_guest && ts.interrupt.load(std::memory_order_relaxed)) {
+    ts.in_guest = 0;
+    siglongjmp(ts.jmp, rt::kTimeout);
+  }
+  // In host code: leave_host() traps when the host function returns. A stale signal: ignored.
+}
+
+void install_handlers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa{};
+    sa.sa_sigaction = on_fault;
+    // SA_NODEFER: we leave the handler with siglongjmp and no saved mask, so the signal must not
+    // stay blocked. SA_ONSTACK: stack overflow needs the alternate stack.
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &previous_segv);
+    sigaction(SIGBUS, &sa, &previous_bus);
+    struct sigaction si{};
+    si.sa_sigaction = on_interrupt;
+    si.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART;
+    sigemptyset(&si.sa_mask);
+    sigaction(interrupt_signal(), &si, nullptr);
+  });
+}
+
+void prepare_thread() {
+  if (ts.ready) return;
+  install_handlers();
+  stack_t current{};
+  if (sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
+    void* base = mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base != MAP_FAILED) {
+      stack_t st{};
+      st.ss_sp = base;
+      st.ss_size = kAltStackSize;
+      if (sigaltstack(&st, nullptr) == 0)
+        alt_stack.base = base;
+      else
+        munmap(base, kAltStackSize);
+    }
+  }
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void* addr = nullptr;
+    size_t size = 0;
+    if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+      ts.stack_lo = reinterpret_cast<uintptr_t>(addr);
+      ts.stack_hi = ts.stack_lo + size;
+    }
+    pthread_attr_destroy(&attr);
+  }
+  ts.ready = true;
+}
+
+// --- the watchdog: one thread for the process, woken at the earliest deadline ---
+class Watchdog {
+ public:
+  static Watchdog& get() {
+    static Watchdog* w = new Watchdog;  // never destroyed: threads may still disarm at exit
+    return *w;
+  }
+  void arm(ThreadState* t, std::chrono::steady_clock::time_point deadline) {
+    std::lock_guard lock(mu_);
+    entries_.push_back({t, pthread_self(), deadline, false});
+    if (deadline < next_wake_) cv_.notify_one();
+  }
+  void disarm(ThreadState* t) {
+    std::lock_guard lock(mu_);
+    std::erase_if(entries_, [&](const Entry& e) { return e.state == t; });
+    t->interrupt.store(false);  // after this no signal is sent; a late one finds the flag down
+  }
+
+ private:
+  struct Entry {
+    ThreadState* state;
+    pthread_t thread;
+    std::chrono::steady_clock::time_point deadline;
+    bool fired;
+  };
+  Watchdog() { std::thread([this] { run(); }).detach(); }
+  void run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      auto now = std::chrono::steady_clock::now();
+      next_wake_ = std::chrono::steady_clock::time_point::max();
+      for (auto& e : entries_) {
+        if (e.deadline <= now) {
+          // Re-sent every 10 ms while the thread is still in host code or between calls.
+          e.state->interrupt.store(true);
+          pthread_kill(e.thread, interrupt_signal());
+          e.deadline = now + std::chrono::milliseconds(10);
+        }
+        next_wake_ = std::min(next_wake_, e.deadline);
+      }
+      if (next_wake_ == std::chrono::steady_clock::time_point::max())
+        cv_.wait(lock);
+      else
+        cv_.wait_until(lock, next_wake_);
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Entry> entries_;
+  std::chrono::steady_clock::time_point next_wake_ = std::chrono::steady_clock::time_point::max();
+};
+
+// --- memory: pooled guard-page reservations ---
+std::mutex pool_mu;
+std::vector<uint8_t*> pool;  // each: reservation with pages [0, 0) accessible... see take()
+std::vector<uint64_t> pool_rw;
+
+// A reservation whose first `bytes` are read-write and zero, the rest PROT_NONE; null on failure.
+uint8_t* take_reservation(uint64_t bytes) {
+  uint8_t* base = nullptr;
+  uint64_t rw = 0;
+  {
+    std::lock_guard lock(pool_mu);
+    if (!pool.empty()) {
+      base = pool.back();
+      rw = pool_rw.back();
+      pool.pop_back();
+      pool_rw.pop_back();
+    }
+  }
+  if (!base) {
+    void* p = mmap(nullptr, kReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    base = static_cast<uint8_t*>(p);
+    register_reservation(base);
+  }
+  if (rw < bytes) {
+    if (mprotect(base + rw, bytes - rw, PROT_READ | PROT_WRITE) != 0) {
+      unregister_reservation(base);
+      munmap(base, kReservation);
+      return nullptr;
+    }
+  } else if (rw > bytes) {
+    mprotect(base + bytes, rw - bytes, PROT_NONE);
+  }
+  return base;
+}
+
+// Back to the pool, zeroed. Small memories are cleared with memset and stay resident, so the
+// next instance takes no page faults (faults and MADV_DONTNEED were 40% of a hello request);
+// beyond kResidentReset the rest is dropped with MADV_DONTNEED (it reads as zero again).
+constexpr uint64_t kResidentReset = 2u << 20;
+void return_reservation(uint8_t* base, uint64_t bytes) {
+  uint64_t keep = std::min(bytes, kResidentReset);
+  if (keep) std::memset(base, 0, keep);
+  if (bytes > keep) madvise(base + keep, bytes - keep, MADV_DONTNEED);
+  std::lock_guard lock(pool_mu);
+  if (pool.size() < kMemoryPoolSize) {
+    pool.push_back(base);
+    pool_rw.push_back(bytes);
+    return;
+  }
+  unregister_reservation(base);
+  munmap(base, kReservation);
+}
+
+[[noreturn]] void trap_now(int code) {
+  ts.in_guest = 0;
+  siglongjmp(ts.jmp, code);
+}
+
+// --- the host table ---
+void host_trap_fn(wasm_rt_trap_t code) { trap_now(code); }
+
+void allocate_memory(wasm_rt_memory_t* mem, uint32_t initial, uint32_t max) {
+  bool prev = rt::enter_host(true);
+  max = std::min({max, ts.max_memory_pages, 65536u});
+  if (initial > max) {
+    host_trap_message = "the module needs " + std::to_string(initial) + " pages of memory; the limit is " +
+                        std::to_string(max) + " (EDGE_MAX_MEMORY_MB)";
+    trap_now(rt::kHostTrap);
+  }
+  uint8_t* base = take_reservation(uint64_t(initial) * kPage);
+  if (!base) {
+    host_trap_message = "cannot reserve memory for the instance";
+    trap_now(rt::kHostTrap);
+  }
+  mem->data = base;
+  mem->pages = initial;
+  mem->max_pages = max;
+  mem->size = uint32_t(uint64_t(initial) * kPage);  // 65536 pages: wraps like wasm2c's own (4 GiB)
+  ts.mem_lo = reinterpret_cast<uintptr_t>(base);
+  rt::leave_host(prev);
+}
+
+uint32_t grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
+  bool prev = rt::enter_host(true);
+  uint32_t old_pages = mem->pages;
+  uint64_t new_pages = uint64_t(old_pages) + delta;
+  uint32_t result = old_pages;
+  if (new_pages > mem->max_pages) {
+    result = uint32_t(-1);
+  } else if (delta > 0) {
+    if (mprotect(mem->data + uint64_t(old_pages) * kPage, uint64_t(delta) * kPage, PROT_READ | PROT_WRITE) != 0) {
+      result = uint32_t(-1);
+    } else {
+      mem->pages = uint32_t(new_pages);
+      mem->size = uint32_t(new_pages * kPage);
+    }
+  }
+  rt::leave_host(prev);
+  return result;
+}
+
+void free_memory(wasm_rt_memory_t* mem) {
+  bool prev = rt::enter_host(false);
+  if (mem->data) return_reservation(mem->data, uint64_t(mem->pages) * kPage);
+  mem->data = nullptr;
+  rt::leave_host(prev);
+}
+
+void* alloc_zeroed(size_t bytes) {
+  bool prev = rt::enter_host(true);
+  void* p = calloc(1, bytes);
+  rt::leave_host(prev);
+  return p;
+}
+void* resize(void* p, size_t bytes) {
+  bool prev = rt::enter_host(true);
+  void* q = realloc(p, bytes);
+  rt::leave_host(prev);
+  return q;
+}
+void release(void* p) {
+  bool prev = rt::enter_host(false);
+  free(p);
+  rt::leave_host(prev);
+}
+
+}  // namespace
+
+namespace rt {
+
+bool enter_host(bool check_stack) {
+  bool prev = ts.in_guest;
+  if (prev && check_stack) {
+    char probe;
+    auto sp = reinterpret_cast<uintptr_t>(&probe);
+    if (ts.stack_lo && sp < ts.stack_lo + kHostStackReserve) trap_now(WASM_RT_TRAP_EXHAUSTION);
+  }
+  ts.in_guest = 0;
+  return prev;
+}
+
+void leave_host(bool previous) {
+  if (previous && ts.interrupt.load(std::memory_order_relaxed)) trap_now(kTimeout);
+  ts.in_guest = previous;
+}
+
+void set_host_trap_message(std::string_view message) noexcept {
+  try {
+    host_trap_message.assign(message);
+  } catch (...) {
+  }
+}
+
+void host_trap() { trap_now(kHostTrap); }
+
+}  // namespace rt
+
+GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory,
+                           std::optional<std::chrono::steady_clock::time_point> deadline,
+                           uint32_t max_memory_pages) {
+  prepare_thread();
+  // Saved across the longjmp: a nested guarded call (none today) would need its own buffer.
+  ts.mem_lo = memory && memory->data ? reinterpret_cast<uintptr_t>(memory->data) : 0;
+  ts.max_memory_pages = max_memory_pages;
+  ts.trap_code = 0;
+  if (deadline) Watchdog::get().arm(&ts, *deadline);
+  int code = sigsetjmp(ts.jmp, 0);
+  if (code == 0) {
+    ts.in_guest = 1;
+    if (ts.interrupt.load(std::memory_order_relaxed)) trap_now(rt::kTimeout);
+    fn(arg);
+    ts.in_guest = 0;
+  }
+  ts.trap_code = code;
+  if (deadline) Watchdog::get().disarm(&ts);
+  GuardedResult r;
+  if (ts.trap_code == 0) return r;
+  if (ts.trap_code == rt::kTimeout) {
+    r.status = GuardedResult::Status::Timeout;
+    r.message = "timeout";
+    return r;
+  }
+  r.status = GuardedResult::Status::Trap;
+  switch (ts.trap_code) {
+    case rt::kHostTrap: r.message = host_trap_message; break;
+    case WASM_RT_TRAP_OOB: r.message = "out of bounds memory access"; break;
+    case WASM_RT_TRAP_INT_OVERFLOW: r.message = "integer overflow"; break;
+    case WASM_RT_TRAP_DIV_BY_ZERO: r.message = "integer divide by zero"; break;
+    case WASM_RT_TRAP_INVALID_CONVERSION: r.message = "invalid conversion to integer"; break;
+    case WASM_RT_TRAP_UNREACHABLE: r.message = "unreachable executed"; break;
+    case WASM_RT_TRAP_CALL_INDIRECT: r.message = "indirect call type mismatch or null"; break;
+    case WASM_RT_TRAP_EXHAUSTION: r.message = "call stack exhausted"; break;
+    default: r.message = "trap " + std::to_string(ts.trap_code); break;
+  }
+  return r;
+}
+
+const edge_aot_host* host_table() {
+  static const edge_aot_host table = [] {
+    edge_aot_host t{};
+    t.abi = EDGE_AOT_ABI;
+    t.trap = host_trap_fn;
+    t.allocate_memory = allocate_memory;
+    t.grow_memory = grow_memory;
+    t.free_memory = free_memory;
+    t.alloc_zeroed = alloc_zeroed;
+    t.resize = resize;
+    t.release = release;
+    auto imports = host_import_thunks();
+    t.imports = imports.data();
+    t.import_count = uint32_t(imports.size());
+    return t;
+  }();
+  return &table;
+}
+
+}  // namespace edge::node::aot

@@ -1,0 +1,120 @@
+// "auto": the interpreter serves from the first request; the compiled module takes over when the
+// background compilation is done. The swap is one atomic shared_ptr store: a request in flight
+// keeps the module it started on (it holds a reference), later requests get the compiled one, so
+// no request fails or waits. Compilations run one at a time on one worker (a 2-core machine
+// keeps a core for requests).
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "edge/node/aot_engine.hpp"
+
+namespace edge::node {
+namespace {
+
+class TieredModule final : public LoadedModule {
+ public:
+  explicit TieredModule(std::shared_ptr<LoadedModule> first) : current_(std::move(first)) {}
+  std::string_view engine_name() const override { return std::atomic_load(&current_)->engine_name(); }
+  Outcome handle(const ServiceContext& service, const HttpRequest& request) override {
+    return std::atomic_load(&current_)->handle(service, request);
+  }
+  Result<int> run_command(const CommandInvocation& invocation) override {
+    return std::atomic_load(&current_)->run_command(invocation);
+  }
+  void take_over(std::shared_ptr<LoadedModule> compiled) { std::atomic_store(&current_, std::move(compiled)); }
+
+ private:
+  std::shared_ptr<LoadedModule> current_;
+};
+
+class TieredEngine final : public Engine {
+ public:
+  TieredEngine(std::unique_ptr<Engine> interpreter, const AotOptions& options)
+      : interpreter_(std::move(interpreter)), log_(options.log) {
+    auto aot = make_aot_engine_checked(options);
+    if (aot) {
+      aot_ = std::move(*aot);
+      worker_ = std::thread([this] { run(); });
+    } else {
+      say(fmt::format("engine auto: {}; modules stay on the interpreter ({})", aot.error().message, aot.error().hint));
+    }
+  }
+  ~TieredEngine() override {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (worker_.joinable()) worker_.join();
+  }
+  std::string_view name() const override { return "auto"; }
+
+  Result<std::shared_ptr<LoadedModule>> load(std::span<const uint8_t> wasm, const std::string& digest) override {
+    auto first = interpreter_->load(wasm, digest);
+    if (!first) return first.error();
+    auto module = std::make_shared<TieredModule>(std::move(*first));
+    if (aot_) {
+      std::lock_guard lock(mu_);
+      jobs_.push_back({std::vector<uint8_t>(wasm.begin(), wasm.end()), digest, module});
+      cv_.notify_one();
+    }
+    return std::shared_ptr<LoadedModule>(module);
+  }
+
+ private:
+  struct Job {
+    std::vector<uint8_t> wasm;
+    std::string digest;
+    std::weak_ptr<TieredModule> module;
+  };
+
+  void say(const std::string& line) {
+    if (log_) log_(line);
+  }
+
+  void run() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+        if (stop_) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      if (job.module.expired()) continue;  // undeployed meanwhile
+      auto compiled = aot_->load(job.wasm, job.digest);
+      std::string id = job.digest.substr(0, 12);
+      if (!compiled) {
+        say(fmt::format("engine auto: {} stays on the interpreter: {}", id, compiled.error().to_string()));
+        continue;
+      }
+      if (auto module = job.module.lock()) {
+        module->take_over(std::move(*compiled));
+        say(fmt::format("engine auto: {} now runs compiled (aot)", id));
+      }
+    }
+  }
+
+  std::unique_ptr<Engine> interpreter_;
+  std::unique_ptr<Engine> aot_;
+  std::function<void(const std::string&)> log_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  bool stop_ = false;
+  std::thread worker_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_tiered_engine(std::unique_ptr<Engine> interpreter, const AotOptions& options) {
+  return std::make_unique<TieredEngine>(std::move(interpreter), options);
+}
+
+}  // namespace edge::node

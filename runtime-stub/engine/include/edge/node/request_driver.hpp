@@ -1,0 +1,31 @@
+#pragma once
+// The platform's request lifecycle, engine-agnostic: a fresh instance per request, its entry
+// point (_initialize for reactors, _start for commands; proc_exit(0) from _start is normal), the
+// event, then every queued reply, until none is pending.
+//
+// The event passed to mk_module_on_event is MessagePack of
+//   {"jsonrpc":"2.0","id":0,"method":"http_event","params":{
+//     "context":{"info":{serviceType,apiRoot,httpPort,nodeId,clientId,...},"env":{...}},
+//     "request":{"url","method","headers":{lower-case},"jsonBody":<body>}}}
+// with every key present (mimik's SDK decodes strictly). All info/env/header values are strings.
+#include "edge/node/engine.hpp"
+#include "edge/node/guest.hpp"
+
+namespace edge::node {
+
+// The event message for this request (exposed for tests and the AOT engine).
+std::vector<uint8_t> build_event(const ServiceContext& service, const HttpRequest& request);
+
+class RequestDriver {
+ public:
+  explicit RequestDriver(InstanceFactory factory) : factory_(std::move(factory)) {}
+  Outcome handle(const ServiceContext& service, const HttpRequest& request) const;
+  Result<int> run_command(const CommandInvocation& invocation) const;
+
+ private:
+  Outcome handle_request(const ServiceContext& service, const HttpRequest& request) const;
+  Result<int> run(const CommandInvocation& invocation) const;
+  InstanceFactory factory_;
+};
+
+}  // namespace edge::node

@@ -1,0 +1,39 @@
+// The three "env" imports of ABI 2.0.0 (sdk/include/edge/abi.def).
+#include <cstring>
+
+#include "edge/node/host.hpp"
+
+namespace edge::node::host_env {
+
+void mk_module_api_request(HostContext& ctx, int32_t session_id, int32_t ptr, int32_t len) {
+  ctx.count_host_call("mk_module_api_request");
+  if (len < 0) throw HostTrap("mk_module_api_request: negative length");
+  uint8_t* p = ctx.span(uint32_t(ptr), uint32_t(len), "mk_module_api_request");
+  std::vector<uint8_t> message(p, p + len);
+  handle_api_request(ctx, session_id, message);
+}
+
+void mk_module_get_buffer(HostContext& ctx, int32_t dst_ptr, int64_t host_buf_ref, int32_t len) {
+  ctx.count_host_call("mk_module_get_buffer");
+  auto it = ctx.buffers.find(host_buf_ref);
+  if (it == ctx.buffers.end())
+    throw HostTrap("mk_module_get_buffer: unknown host buffer " + std::to_string(host_buf_ref));
+  const std::string& bytes = it->second.bytes;
+  if (len < 0 || size_t(len) > bytes.size())
+    throw HostTrap("mk_module_get_buffer: asked for " + std::to_string(len) + " bytes of a " +
+                   std::to_string(bytes.size()) + "-byte buffer");
+  std::memcpy(ctx.span(uint32_t(dst_ptr), uint32_t(len), "mk_module_get_buffer"), bytes.data(), size_t(len));
+}
+
+void mk_module_set_buffer(HostContext& ctx, int64_t host_buf_ref, int32_t src_ptr, int32_t len) {
+  ctx.count_host_call("mk_module_set_buffer");
+  auto it = ctx.buffers.find(host_buf_ref);
+  if (it == ctx.buffers.end())
+    throw HostTrap("mk_module_set_buffer: unknown host buffer " + std::to_string(host_buf_ref));
+  if (len < 0 || size_t(len) > it->second.capacity)
+    throw HostTrap("mk_module_set_buffer: " + std::to_string(len) + " bytes do not fit the " +
+                   std::to_string(it->second.capacity) + "-byte buffer");
+  it->second.bytes = ctx.read_bytes(uint32_t(src_ptr), uint32_t(len), "mk_module_set_buffer");
+}
+
+}  // namespace edge::node::host_env

@@ -1,0 +1,304 @@
+// Guest -> host JSON-RPC methods (mk_module_api_request). What each does is listed in host.hpp.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+#include "edge/node/host.hpp"
+#include "http_fetch.hpp"
+#include "multipart.hpp"
+
+namespace edge::node {
+namespace {
+
+using json = nlohmann::json;
+
+std::vector<uint8_t> rpc(int64_t id, std::string_view method, json params) {
+  json j = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
+  return json::to_msgpack(j);
+}
+
+// JSON text of guest data; invalid UTF-8 from the guest is replaced, never thrown about.
+std::string text_of(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// A string field of an object, "" when absent or not a string (guests send every key, but be lenient).
+std::string str(const json& obj, const char* key) {
+  if (!obj.is_object()) return {};
+  auto it = obj.find(key);
+  if (it == obj.end()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_null()) return {};
+  return text_of(*it);
+}
+
+void reply_if_wanted(HostContext& ctx, int64_t session, std::vector<uint8_t> message) {
+  if (session != 0) ctx.reply(session, std::move(message));
+}
+
+// ---- response.send ----
+void response_send(HostContext& ctx, const json& params) {
+  if (ctx.response) {
+    ctx.guest_output(ServiceLog::Stream::Node, "response.send called again; the first response stands");
+    return;
+  }
+  HttpResponse r;
+  json body = params.is_array() && !params.empty() ? params[0] : params;
+  r.body = body.is_string() ? body.get<std::string>() : (body.is_null() ? std::string() : text_of(body));
+  bool has_content_type = false;
+  if (params.is_array() && params.size() > 1 && params[1].is_object()) {
+    const json& opt = params[1];
+    if (auto it = opt.find("statusCode"); it != opt.end() && it->is_number_integer()) {
+      int s = it->get<int>();
+      r.status = (s >= 100 && s <= 599) ? s : 500;
+    }
+    if (auto it = opt.find("headers"); it != opt.end() && it->is_object()) {
+      for (auto& [k, v] : it->items()) {
+        std::string name = k;
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+        if (name == "content-type") has_content_type = true;
+        r.headers.emplace_back(name, v.is_string() ? v.get<std::string>() : text_of(v));
+      }
+    }
+    std::string file_path = str(opt, "filePath");
+    if (!file_path.empty()) {
+      int fd = open_guest_path(ctx, file_path, O_RDONLY, 0);
+      if (fd < 0) {
+        ctx.log_line(ServiceLog::Stream::Node, "response.send: filePath " + file_path + " cannot be opened: " +
+                                                   std::strerror(-fd) + " (it must be inside a preopened directory)");
+        r.status = 404;
+        r.body = text_of(json{{"error", "file not found: " + file_path}});
+        r.headers = {{"content-type", "application/json"}};
+        ctx.response = std::move(r);
+        return;
+      }
+      std::string data;
+      char buf[65536];
+      ssize_t n;
+      while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+        data.append(buf, size_t(n));
+        if (data.size() > ctx.limits.max_response_bytes) break;
+      }
+      ::close(fd);
+      r.body = std::move(data);
+      std::string mime = str(opt, "fileMimeType");
+      if (!mime.empty() && !has_content_type) {
+        r.headers.emplace_back("content-type", mime);
+        has_content_type = true;
+      }
+    }
+  }
+  if (r.body.size() > ctx.limits.max_response_bytes)
+    ctx.abort(ExecFailure::Kind::Trap, "response of " + std::to_string(r.body.size()) + " bytes exceeds the limit of " +
+                                           std::to_string(ctx.limits.max_response_bytes));
+  ctx.response = std::move(r);
+}
+
+// ---- storage.* ----
+// storage.each_item: item i, then i+1 while the guest answers 0, then the end-of-items reply.
+// The reply queue holds the only reference, so the walk ends with the request.
+struct EachItem : std::enable_shared_from_this<EachItem> {
+  int64_t session = 0;
+  std::vector<KeyValueStore::Item> items;
+  size_t index = 0;
+
+  void next(HostContext& ctx) {
+    if (index >= items.size()) {
+      ctx.reply(session, success_reply(session, 200, {}, ""));
+      return;
+    }
+    const auto& item = items[index++];
+    auto self = shared_from_this();
+    ctx.reply(session, success_reply(session, 200, {{item.key, item.value}}, item.value),
+              [self](HostContext& c, int32_t code) {
+                if (code == 0)
+                  self->next(c);
+                else
+                  c.reply(self->session, success_reply(self->session, 200, {}, ""));
+              });
+  }
+};
+
+void storage_call(HostContext& ctx, int64_t session, std::string_view method, const json& params) {
+  if (!ctx.storage) {
+    reply_if_wanted(ctx, session, error_reply(session, "storage is not available for this service"));
+    return;
+  }
+  std::string key = str(params, "key"), value = str(params, "value"), tag = str(params, "tag");
+  auto fail = [&](const Error& e) { reply_if_wanted(ctx, session, error_reply(session, e.message)); };
+  if (method == "storage.get_item") {
+    auto r = ctx.storage->get(key);
+    if (!r) return fail(r.error());
+    if (*r)
+      reply_if_wanted(ctx, session, success_reply(session, 200, {}, **r));
+    else
+      reply_if_wanted(ctx, session, success_reply(session, 404, {}, ""));
+  } else if (method == "storage.set_item" || method == "storage.set_item_with_tag") {
+    auto r = ctx.storage->set(key, value, method == "storage.set_item_with_tag" ? tag : std::string());
+    if (!r) return fail(r.error());
+    reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
+  } else if (method == "storage.remove_item") {
+    auto r = ctx.storage->remove(key);
+    if (!r) return fail(r.error());
+    reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
+  } else if (method == "storage.remove_items_by_tag") {
+    auto r = ctx.storage->remove_by_tag(tag);
+    if (!r) return fail(r.error());
+    reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
+  } else {  // storage.each_item
+    auto items = ctx.storage->list(tag);
+    if (!items) return fail(items.error());
+    if (session == 0) return;
+    auto walk = std::make_shared<EachItem>();
+    walk->session = session;
+    walk->items = std::move(*items);
+    walk->next(ctx);
+  }
+}
+
+// ---- request.handle_form_upload ----
+struct FormUpload : std::enable_shared_from_this<FormUpload> {
+  int64_t session = 0;
+  std::vector<FormPart> parts;
+  size_t index = 0;
+
+  void next(HostContext& ctx) {
+    if (index >= parts.size()) {
+      ctx.reply(session, success_reply(session, 200, {}, ""));
+      return;
+    }
+    const FormPart& part = parts[index];
+    constexpr size_t kPathCapacity = 4096;
+    int64_t path_ref = ctx.add_buffer({}, kPathCapacity);
+    auto self = shared_from_this();
+    ctx.reply(session,
+              success_reply(session, 101,
+                            {{"key", part.name},
+                             {"filename", part.filename},
+                             {"path_ref", std::to_string(path_ref)},
+                             {"path_len", std::to_string(kPathCapacity)}},
+                            ""),
+              [self, path_ref](HostContext& c, int32_t action) { self->on_found(c, action, path_ref); });
+  }
+
+  void on_found(HostContext& ctx, int32_t action, int64_t path_ref) {
+    const FormPart& part = parts[index];
+    ++index;
+    auto self = shared_from_this();
+    auto go_on = [self](HostContext& c, int32_t) { self->next(c); };
+    switch (action) {
+      case 101:  // get: hand the value to the guest
+        ctx.reply(session, success_reply(session, 102, {{"key", part.name}, {"value", part.data}}, ""), go_on);
+        return;
+      case 102: {  // store: write the part where the guest said
+        std::string path = ctx.buffers[path_ref].bytes;
+        path = path.substr(0, path.find('\0'));
+        int fd = path.empty() ? -ENOENT : open_guest_path(ctx, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0) {
+          ctx.log_line(ServiceLog::Stream::Node, "form upload: cannot store '" + part.name + "' at '" + path +
+                                                     "': " + std::strerror(-fd) +
+                                                     " (the path must be inside a preopened directory)");
+          ctx.reply(session, error_reply(session, "cannot store upload at '" + path + "': " + std::strerror(-fd)),
+                    go_on);
+          return;
+        }
+        size_t done = 0;
+        while (done < part.data.size()) {
+          ssize_t n = ::write(fd, part.data.data() + done, part.data.size() - done);
+          if (n <= 0) break;
+          done += size_t(n);
+        }
+        ::close(fd);
+        ctx.reply(session, success_reply(session, 103, {{"path", path}, {"file_size", std::to_string(done)}}, ""),
+                  go_on);
+        return;
+      }
+      case 200:  // abort
+        ctx.reply(session, success_reply(session, 200, {}, ""));
+        return;
+      default:  // 100 skip and anything else
+        next(ctx);
+    }
+  }
+};
+
+void form_upload(HostContext& ctx, int64_t session) {
+  if (session == 0) return;
+  std::string content_type;
+  if (ctx.request)
+    if (auto it = ctx.request->headers.find("content-type"); it != ctx.request->headers.end())
+      content_type = it->second;
+  auto boundary = multipart_boundary(content_type);
+  if (!boundary) {
+    ctx.reply(session, error_reply(session, "the request is not multipart/form-data"));
+    return;
+  }
+  auto parts = parse_multipart(ctx.request->body, *boundary);
+  if (!parts) {
+    ctx.reply(session, error_reply(session, "malformed multipart/form-data body"));
+    return;
+  }
+  auto state = std::make_shared<FormUpload>();
+  state->session = session;
+  state->parts = std::move(*parts);
+  state->next(ctx);
+}
+
+}  // namespace
+
+std::vector<uint8_t> success_reply(int64_t id, int status, const std::map<std::string, std::string>& headers,
+                                   std::string_view data) {
+  return rpc(id, "oncallback.success",
+             {{"data", {{"status", status}, {"headers", json(headers)}, {"data", std::string(data)}}}});
+}
+
+std::vector<uint8_t> error_reply(int64_t id, std::string_view message) {
+  return rpc(id, "oncallback.error", {{"error", {{"message", std::string(message)}}}});
+}
+
+void handle_api_request(HostContext& ctx, int32_t session, const std::vector<uint8_t>& message) {
+  json msg = json::from_msgpack(message, true, false);
+  if (msg.is_discarded() || !msg.is_object()) {
+    ctx.log_line(ServiceLog::Stream::Node, "mk_module_api_request: the message is not a MessagePack object; ignored");
+    reply_if_wanted(ctx, session, error_reply(session, "the message is not MessagePack JSON-RPC"));
+    return;
+  }
+  std::string method = str(msg, "method");
+  json params = msg.contains("params") ? msg["params"] : json();
+  if (method == "response.send") {
+    response_send(ctx, params);
+  } else if (method.rfind("storage.", 0) == 0 &&
+             (method == "storage.get_item" || method == "storage.set_item" || method == "storage.set_item_with_tag" ||
+              method == "storage.remove_item" || method == "storage.each_item" ||
+              method == "storage.remove_items_by_tag")) {
+    storage_call(ctx, session, method, params);
+  } else if (method == "httpclient.fetch") {
+    FetchRequest req{str(params, "url"), str(params, "method"), {}, str(params, "data")};
+    if (params.is_object() && params.contains("headers") && params["headers"].is_object())
+      for (auto& [k, v] : params["headers"].items()) req.headers[k] = v.is_string() ? v.get<std::string>() : text_of(v);
+    auto r = http_fetch(req, ctx.time_left());
+    if (r)
+      reply_if_wanted(ctx, session, success_reply(session, r->status, r->headers, r->body));
+    else
+      reply_if_wanted(ctx, session, error_reply(session, r.error().message));
+  } else if (method == "edge.decrypt" || method == "edge.request_bep") {
+    reply_if_wanted(ctx, session, error_reply(session, method + " is not supported on this node"));
+  } else if (method == "request.handle_form_upload") {
+    form_upload(ctx, session);
+  } else if (method == "websocket_broker.publish") {
+    std::string type = params.is_array() && !params.empty() && params[0].is_string() ? params[0].get<std::string>() : "";
+    std::string text = params.is_array() && params.size() > 1
+                           ? (params[1].is_string() ? params[1].get<std::string>() : text_of(params[1]))
+                           : text_of(params);
+    // Guest-sized text: counted against the per-request log budget like stdout.
+    ctx.guest_output(ServiceLog::Stream::Node, "websocket_broker.publish [" + type + "] " + text);
+    reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
+  } else {
+    ctx.guest_output(ServiceLog::Stream::Node, "unknown host method '" + method.substr(0, 200) + "'");
+    reply_if_wanted(ctx, session, error_reply(session, "unknown method '" + method + "'"));
+  }
+}
+
+}  // namespace edge::node

@@ -1,0 +1,152 @@
+// HostContext: guest memory access with bounds checks, buffers, replies, fds, counters.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "edge/node/host.hpp"
+
+namespace edge::node {
+
+HostContext::HostContext(Mode m, Limits l) : mode(m), limits(l) {
+  fds[0] = FdEntry{FdEntry::Kind::Stdin, -1, {}, false};
+  fds[1] = FdEntry{FdEntry::Kind::Stdout, -1, {}, false};
+  fds[2] = FdEntry{FdEntry::Kind::Stderr, -1, {}, false};
+}
+
+HostContext::~HostContext() {
+  for (auto& [n, e] : fds)
+    if (e.host_fd >= 0) ::close(e.host_fd);
+}
+
+void HostContext::add_preopens(const std::vector<Preopen>& preopens) {
+  for (const auto& p : preopens) {
+    int fd = ::open(p.host.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      log_line(ServiceLog::Stream::Node, "preopen " + p.host.string() + " -> " + p.guest +
+                                             " skipped: " + std::strerror(errno));
+      continue;
+    }
+    FdEntry e;
+    e.kind = FdEntry::Kind::Directory;
+    e.host_fd = fd;
+    e.preopen_name = p.guest.empty() ? std::string("/") : p.guest;
+    add_fd(std::move(e));
+  }
+}
+
+void attach_instance(HostContext& ctx, GuestInstance* instance) { ctx.instance = instance; }
+
+MemoryView HostContext::memory() {
+  if (!instance) return {};
+  return instance->memory();
+}
+
+uint8_t* HostContext::span(uint64_t ptr, uint64_t len, const char* what) {
+  MemoryView m = memory();
+  if (!m.data || ptr > m.size || len > m.size - ptr)
+    throw HostTrap(std::string("out of bounds memory access in host call ") + what + " (ptr " +
+                   std::to_string(ptr) + ", len " + std::to_string(len) + ", memory " +
+                   std::to_string(m.size) + " bytes)");
+  return m.data + ptr;
+}
+
+std::string HostContext::read_bytes(uint64_t ptr, uint64_t len, const char* what) {
+  uint8_t* p = span(ptr, len, what);
+  return std::string(reinterpret_cast<const char*>(p), len);
+}
+
+// Wasm memory is little-endian, like every host this node runs on (x86-64, aarch64).
+uint32_t HostContext::load_u32(uint64_t ptr) {
+  uint32_t v;
+  std::memcpy(&v, span(ptr, 4, "load"), 4);
+  return v;
+}
+void HostContext::store_u8(uint64_t ptr, uint8_t v) { *span(ptr, 1, "store") = v; }
+void HostContext::store_u16(uint64_t ptr, uint16_t v) { std::memcpy(span(ptr, 2, "store"), &v, 2); }
+void HostContext::store_u32(uint64_t ptr, uint32_t v) { std::memcpy(span(ptr, 4, "store"), &v, 4); }
+void HostContext::store_u64(uint64_t ptr, uint64_t v) { std::memcpy(span(ptr, 8, "store"), &v, 8); }
+
+int64_t HostContext::add_buffer(std::string bytes, size_t capacity) {
+  int64_t ref = next_buffer_++;
+  size_t cap = capacity ? capacity : bytes.size();
+  buffers[ref] = Buffer{std::move(bytes), cap};
+  return ref;
+}
+
+void HostContext::reply(int64_t session, std::vector<uint8_t> message,
+                        std::function<void(HostContext&, int32_t)> then) {
+  replies.push_back(PendingReply{session, std::move(message), std::move(then)});
+}
+
+int32_t HostContext::add_fd(FdEntry entry) {
+  int32_t n = 3;
+  while (fds.count(n)) ++n;
+  fds[n] = std::move(entry);
+  return n;
+}
+
+FdEntry* HostContext::fd(int32_t n) {
+  auto it = fds.find(n);
+  return it == fds.end() ? nullptr : &it->second;
+}
+
+void HostContext::count_host_call(const char* name) {
+  if (++host_calls > limits.max_host_calls)
+    abort(ExecFailure::Kind::HostCallLimit, "host call limit of " + std::to_string(limits.max_host_calls) +
+                                                " per request exceeded (last call: " + name + ")");
+}
+
+void HostContext::abort(ExecFailure::Kind kind, std::string message) {
+  abort_kind = kind;
+  abort_message = message;
+  throw HostTrap(message);
+}
+
+void HostContext::log_line(ServiceLog::Stream stream, std::string_view text) {
+  if (log) {
+    log->write(stream, text);
+  } else if (mode == Mode::Command) {
+    std::string line = "edge-node: " + std::string(text) + "\n";
+    (void)!::write(2, line.data(), line.size());
+  }
+}
+
+void HostContext::guest_output(ServiceLog::Stream stream, std::string_view text) {
+  if (mode == Mode::Command) {
+    int fd = stream == ServiceLog::Stream::Stdout ? 1 : 2;
+    std::string line;
+    if (stream == ServiceLog::Stream::Node) {
+      line = "edge-node: " + std::string(text) + "\n";
+      text = line;
+    }
+    while (!text.empty()) {
+      ssize_t n = ::write(fd, text.data(), text.size());
+      if (n <= 0) break;
+      text.remove_prefix(size_t(n));
+    }
+    return;
+  }
+  if (log_bytes >= limits.max_log_bytes_per_request) {
+    if (!log_truncated) {
+      log_truncated = true;
+      log_line(ServiceLog::Stream::Node, "output beyond " + std::to_string(limits.max_log_bytes_per_request) +
+                                             " bytes in this request dropped");
+    }
+    return;
+  }
+  size_t room = limits.max_log_bytes_per_request - log_bytes;
+  if (text.size() > room) text = text.substr(0, room);
+  log_bytes += text.size();
+  if (log) log->write(stream, text);
+}
+
+}  // namespace edge::node
+
+namespace edge::node {
+std::chrono::milliseconds HostContext::time_left() const {
+  if (!deadline) return std::chrono::hours(24);
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+  return left.count() > 0 ? left : std::chrono::milliseconds(0);
+}
+}  // namespace edge::node

@@ -1,0 +1,213 @@
+// The request lifecycle over any engine (see request_driver.hpp).
+#include "edge/node/request_driver.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "edge/core/abi.hpp"
+#include "edge/node/host.hpp"
+
+namespace edge::node {
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+json string_map(const std::map<std::string, std::string>& m) {
+  json j = json::object();
+  for (const auto& [k, v] : m) j[k] = v;
+  return j;
+}
+
+ExecFailure failure(ExecFailure::Kind kind, std::string message) { return ExecFailure{kind, std::move(message)}; }
+
+// Turns a failed guest call into the failure the server reports.
+ExecFailure classify(HostContext& ctx, const CallResult& r, std::string_view during) {
+  if (ctx.abort_kind) return failure(*ctx.abort_kind, ctx.abort_message);
+  if (r.status == CallResult::Status::Timeout)
+    return failure(ExecFailure::Kind::Timeout,
+                   "timeout: the request ran longer than " + std::to_string(ctx.limits.wall_time.count()) +
+                       " ms (MCM.MAX_EXECUTION_TIME_SEC) in " + std::string(during));
+  if (r.status == CallResult::Status::MissingExport)
+    return failure(ExecFailure::Kind::BadModule, r.message);
+  // Engines do not report a refused memory.grow, and guests that cannot allocate abort (a trap).
+  // So a trap with memory over 3/4 of the limit is reported as memory exhaustion, naming the trap.
+  MemoryView m = ctx.memory();
+  uint64_t max_bytes = uint64_t(ctx.limits.max_memory_pages) * 65536;
+  if (m.size > max_bytes / 4 * 3)
+    return failure(ExecFailure::Kind::OutOfMemory,
+                   "out of memory: the module uses " + std::to_string(m.size >> 10) + " KiB of its " +
+                       std::to_string(max_bytes >> 10) + " KiB limit (EDGE_MAX_MEMORY_MB) and trapped: " + r.message +
+                       " in " + std::string(during));
+  return failure(ExecFailure::Kind::Trap, "trap: " + r.message + " in " + std::string(during));
+}
+
+void configure(HostContext& ctx, const ServiceContext& service) {
+  ctx.env = service.env;
+  ctx.args = {service.name.empty() ? std::string("service") : service.name};
+  ctx.storage = service.storage;
+  ctx.log = service.log;
+  ctx.add_preopens(service.preopens);
+}
+
+}  // namespace
+
+std::vector<uint8_t> build_event(const ServiceContext& service, const HttpRequest& request) {
+  std::map<std::string, std::string> info = service.info;
+  auto env_or = [&](const char* key, const char* fallback) {
+    auto it = service.env.find(key);
+    return it != service.env.end() ? it->second : std::string(fallback);
+  };
+  info.try_emplace("serviceType", "wasm");
+  info.try_emplace("apiRoot", env_or("MCM.BASE_API_PATH", ""));
+  info.try_emplace("httpPort", "");
+  info.try_emplace("nodeId", "");
+  info.try_emplace("clientId", "");
+  json event = {
+      {"jsonrpc", "2.0"},
+      {"id", 0},
+      {"method", "http_event"},
+      {"params",
+       {{"context", {{"info", string_map(info)}, {"env", string_map(service.env)}}},
+        {"request",
+         {{"url", request.url.empty() ? std::string("/") : request.url},
+          {"method", request.method.empty() ? std::string("GET") : request.method},
+          {"headers", string_map(request.headers)},
+          {"jsonBody", request.body}}}}}};
+  return json::to_msgpack(event);
+}
+
+// Nothing the guest does may take the node down: an unexpected host exception fails the request.
+Outcome RequestDriver::handle(const ServiceContext& service, const HttpRequest& request) const {
+  try {
+    return handle_request(service, request);
+  } catch (const std::exception& e) {
+    return Outcome{std::nullopt, ExecFailure{ExecFailure::Kind::Internal, std::string("internal error: ") + e.what()}};
+  }
+}
+
+Result<int> RequestDriver::run_command(const CommandInvocation& invocation) const {
+  try {
+    return run(invocation);
+  } catch (const std::exception& e) {
+    return make_error(std::string("internal error: ") + e.what());
+  }
+}
+
+Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpRequest& request) const {
+  const Limits& limits = service.limits;
+  HostContext ctx(HostContext::Mode::Request, limits);
+  ctx.deadline = Clock::now() + limits.wall_time;
+  ctx.request = &request;
+  configure(ctx, service);
+  Outcome out;
+  // Failures are logged by the caller (it knows the route); the driver logs only what the caller
+  // cannot see: a failure after the response was already sent.
+  auto fail = [&](ExecFailure f) {
+    out.failure = std::move(f);
+    return out;
+  };
+
+  std::string why;
+  std::unique_ptr<GuestInstance> instance;
+  try {
+    instance = factory_(ctx, InstanceLimits{limits.max_memory_pages}, &why);
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  if (!instance) return fail(failure(ExecFailure::Kind::BadModule, "cannot instantiate the module: " + why));
+  attach_instance(ctx, instance.get());
+
+  // A guest call; nullopt when it trapped or ran out of time (then `out` holds the failure).
+  auto call = [&](const std::string& name, std::vector<int64_t> args) -> std::optional<CallResult> {
+    CallResult r = instance->call_export(name, args, ctx.deadline);
+    if (r.ok()) return r;
+    fail(classify(ctx, r, name));
+    return std::nullopt;
+  };
+
+  // Entry point: reactor or command. proc_exit(0) from _start is the normal end of main().
+  for (std::string_view entry : {abi::kReactorEntry, abi::kCommandEntry}) {
+    std::string name(entry);
+    if (!instance->has_export(name)) continue;
+    CallResult r = instance->call_export(name, {}, ctx.deadline);
+    if (!r.ok()) {
+      if (ctx.exit_code && *ctx.exit_code == 0 && !ctx.abort_kind) {
+        ctx.exit_code.reset();
+      } else if (ctx.exit_code && !ctx.abort_kind) {
+        return fail(failure(ExecFailure::Kind::Trap, "the module exited with code " + std::to_string(*ctx.exit_code) +
+                                                         " in " + name));
+      } else {
+        return fail(classify(ctx, r, name));
+      }
+    }
+    break;
+  }
+
+  std::vector<uint8_t> event = build_event(service, request);
+  int32_t event_len = int32_t(event.size());
+  int64_t ref = ctx.add_buffer(std::string(event.begin(), event.end()));
+  bool ok = bool(call("mk_module_on_event", {ref, event_len}));
+  ctx.buffers.erase(ref);
+
+  while (ok && !ctx.replies.empty()) {
+    PendingReply reply = std::move(ctx.replies.front());
+    ctx.replies.pop_front();
+    int32_t len = int32_t(reply.message.size());
+    int64_t buf = ctx.add_buffer(std::string(reply.message.begin(), reply.message.end()));
+    auto r = call("mk_module_on_api_response", {reply.session, buf, len});
+    ctx.buffers.erase(buf);
+    if (!r) {
+      ok = false;
+      break;
+    }
+    if (reply.then) {
+      try {
+        reply.then(ctx, int32_t(r->value.value_or(0)));
+      } catch (const HostTrap& e) {  // e.g. a response over the size limit
+        fail(failure(ctx.abort_kind.value_or(ExecFailure::Kind::Internal), e.what()));
+        ok = false;
+      }
+    }
+  }
+  if (ctx.exit_code && !ctx.abort_kind && out.failure) {
+    // proc_exit inside a handler: the instance ends; a response already sent still stands.
+    out.failure->message = "the module called proc_exit(" + std::to_string(*ctx.exit_code) + ") while handling the request";
+  }
+
+  if (ctx.response) {
+    // The response was sent before a later failure: it stands (a real node has streamed it already).
+    if (out.failure)
+      ctx.log_line(ServiceLog::Stream::Node, request.method + " " + request.url +
+                                                 ": failed after its response was sent: " + out.failure->message);
+    out.failure.reset();
+    out.response = std::move(ctx.response);
+    return out;
+  }
+  if (out.failure) return out;
+  return fail(failure(ExecFailure::Kind::NoResponse,
+                      "the service returned without sending a response (call response.send in every path)"));
+}
+
+Result<int> RequestDriver::run(const CommandInvocation& inv) const {
+  Limits limits;
+  limits.max_host_calls = UINT32_MAX;
+  HostContext ctx(HostContext::Mode::Command, limits);
+  if (inv.wall_time) ctx.deadline = Clock::now() + *inv.wall_time;
+  ctx.args = inv.args.empty() ? std::vector<std::string>{"main.wasm"} : inv.args;
+  ctx.env = inv.env;
+  ctx.add_preopens(inv.preopens);
+  std::string why;
+  auto instance = factory_(ctx, InstanceLimits{limits.max_memory_pages}, &why);
+  if (!instance) return make_error("cannot instantiate the module: " + why);
+  attach_instance(ctx, instance.get());
+  std::string entry(abi::kCommandEntry);
+  if (!instance->has_export(entry))
+    return make_error("the module has no _start export", "build it as a WASI command (a main function)");
+  CallResult r = instance->call_export(entry, {}, ctx.deadline);
+  if (ctx.exit_code) return int(*ctx.exit_code);
+  if (r.ok()) return 0;
+  if (r.status == CallResult::Status::Timeout) return make_error("timeout: the module ran out of its time limit");
+  return make_error("trap: " + r.message);
+}
+
+}  // namespace edge::node

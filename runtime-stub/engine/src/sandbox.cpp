@@ -1,0 +1,80 @@
+#include "sandbox.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#define EDGE_HAVE_OPENAT2 1
+#endif
+
+namespace edge::node {
+namespace {
+
+std::atomic<bool> g_openat2_missing{false};
+
+// The portable fallback: walk the components ourselves, never following a symlink.
+int open_by_walk(int dirfd, std::string_view path, int flags, unsigned mode) {
+  if (!path.empty() && path.front() == '/') return -EXDEV;
+  std::vector<std::string> parts;
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t slash = path.find('/', pos);
+    std::string part(path.substr(pos, slash == std::string_view::npos ? path.npos : slash - pos));
+    if (part == "..") {
+      if (parts.empty()) return -EXDEV;
+      parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    if (slash == std::string_view::npos) break;
+    pos = slash + 1;
+  }
+  if (parts.empty()) return ::openat(dirfd, ".", flags | O_CLOEXEC, mode);
+  int cur = ::dup(dirfd);
+  if (cur < 0) return -errno;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    int next = ::openat(cur, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int err = errno;
+    ::close(cur);
+    if (next < 0) return err == ELOOP ? -EXDEV : -err;
+    cur = next;
+  }
+  int fd = ::openat(cur, parts.back().c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode);
+  int err = errno;
+  ::close(cur);
+  if (fd < 0) return err == ELOOP ? -EXDEV : -err;
+  return fd;
+}
+
+}  // namespace
+
+int open_beneath(int dirfd, std::string_view path, int flags, unsigned mode, bool follow_final) {
+  std::string p(path.empty() ? std::string_view(".") : path);
+#ifdef EDGE_HAVE_OPENAT2
+  // EDGE_SANDBOX_NO_OPENAT2=1 forces the fallback walk (tests exercise it on new kernels too).
+  const bool forced_walk = std::getenv("EDGE_SANDBOX_NO_OPENAT2") != nullptr;
+  if (!forced_walk && !g_openat2_missing.load(std::memory_order_relaxed)) {
+    struct open_how how {};
+    how.flags = uint64_t(flags | O_CLOEXEC | (follow_final ? 0 : O_NOFOLLOW));
+    // O_TMPFILE shares bits with O_DIRECTORY: test it whole, or directories get a mode (EINVAL).
+    how.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    long fd = ::syscall(SYS_openat2, dirfd, p.c_str(), &how, sizeof how);
+    if (fd >= 0) return int(fd);
+    if (errno != ENOSYS) return -errno;
+    g_openat2_missing.store(true, std::memory_order_relaxed);
+  }
+#endif
+  (void)follow_final;  // the walk never follows symlinks
+  return open_by_walk(dirfd, p, flags, mode);
+}
+
+}  // namespace edge::node

@@ -1,0 +1,13 @@
+#pragma once
+// Opening paths beneath a directory fd so that no `..`, absolute path or symlink escapes it.
+#include <string_view>
+
+namespace edge::node {
+
+// openat() confined to `dirfd`: openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) on Linux 5.6+,
+// otherwise a component walk with O_NOFOLLOW that refuses `..` above the root and every symlink.
+// `follow_final` says whether a symlink as the last component may be followed (still beneath).
+// Returns an fd or -errno (-EXDEV / -EPERM for escapes).
+int open_beneath(int dirfd, std::string_view path, int flags, unsigned mode, bool follow_final);
+
+}  // namespace edge::node

@@ -1,0 +1,258 @@
+// wabt::interp behind GuestInstance. Compiled as C++17.
+#include "wabt_guest.hpp"
+
+#include <type_traits>
+#include <utility>
+
+#include "wabt/binary-reader.h"
+#include "wabt/error-formatter.h"
+#include "wabt/interp/binary-reader-interp.h"
+#include "wabt/interp/interp.h"
+
+namespace edge::node::interp {
+
+namespace wi = wabt::interp;
+
+struct ParsedModule {
+  wi::ModuleDesc desc;
+};
+
+// ---- reaching wabt's private Thread call API ----
+// wabt only offers Func::Call, which runs to completion. To stop endless loops we need to push
+// the call and run the thread in slices of instructions, checking the deadline between slices.
+// PushValues/PushCall/PopValues are private; explicit template instantiation may name private
+// members (C++ [temp.explicit]), which is the standard way to reach them without patching wabt.
+namespace {
+
+using PushValuesFn = void (wi::Thread::*)(const wi::ValueTypes&, const wi::Values&);
+using PushCallFn = wi::RunResult (wi::Thread::*)(const wi::DefinedFunc&, wi::Trap::Ptr*);
+using PopValuesFn = void (wi::Thread::*)(const wi::ValueTypes&, wi::Values*);
+
+template <class Tag>
+struct Private {
+  static typename Tag::type ptr;
+};
+template <class Tag>
+typename Tag::type Private<Tag>::ptr;
+
+template <class Tag, typename Tag::type P>
+struct Steal {
+  Steal() { Private<Tag>::ptr = P; }
+  static Steal instance;
+};
+template <class Tag, typename Tag::type P>
+Steal<Tag, P> Steal<Tag, P>::instance;
+
+struct PushValuesTag { using type = PushValuesFn; };
+struct PushCallTag { using type = PushCallFn; };
+struct PopValuesTag { using type = PopValuesFn; };
+template struct Steal<PushValuesTag, &wi::Thread::PushValues>;
+template struct Steal<PushCallTag, static_cast<PushCallFn>(&wi::Thread::PushCall)>;
+template struct Steal<PopValuesTag, &wi::Thread::PopValues>;
+
+// ---- binding host functions generically from their C++ signatures ----
+template <class T>
+wabt::Type wasm_type() {
+  static_assert(std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>, "ABI uses i32/i64 only");
+  return std::is_same_v<T, int32_t> ? wabt::Type::I32 : wabt::Type::I64;
+}
+template <class T>
+T get_arg(const wi::Value& v) {
+  if constexpr (std::is_same_v<T, int32_t>)
+    return int32_t(v.Get<wi::u32>());
+  else
+    return int64_t(v.Get<wi::u64>());
+}
+
+template <class R, class... Args, size_t... I>
+wi::HostFunc::Ptr bind(wi::Store& store, HostContext& ctx, R (*fn)(HostContext&, Args...), std::index_sequence<I...>) {
+  wi::ValueTypes params{wasm_type<Args>()...};
+  wi::ValueTypes results;
+  if constexpr (!std::is_void_v<R>) results.push_back(wasm_type<R>());
+  wi::FuncType type(params, results);
+  HostContext* c = &ctx;
+  return wi::HostFunc::New(
+      store, type,
+      [c, fn](wi::Thread& thread, const wi::Values& in, wi::Values& out, wi::Trap::Ptr* trap) -> wabt::Result {
+        // Host functions throw HostTrap for guest faults; nothing may unwind through wabt's frames.
+        try {
+          if constexpr (std::is_void_v<R>) {
+            fn(*c, get_arg<Args>(in[I])...);
+          } else {
+            R r = fn(*c, get_arg<Args>(in[I])...);
+            out[0] = wi::Value::Make(std::conditional_t<std::is_same_v<R, int32_t>, wi::u32, wi::u64>(r));
+          }
+          return wabt::Result::Ok;
+        } catch (const HostTrap& e) {
+          *trap = wi::Trap::New(thread.store(), e.what());
+        } catch (const std::exception& e) {
+          *trap = wi::Trap::New(thread.store(), std::string("host error: ") + e.what());
+        }
+        return wabt::Result::Error;
+      });
+}
+
+template <class R, class... Args>
+wi::HostFunc::Ptr bind(wi::Store& store, HostContext& ctx, R (*fn)(HostContext&, Args...)) {
+  return bind(store, ctx, fn, std::index_sequence_for<Args...>{});
+}
+
+class WabtInstance final : public GuestInstance {
+ public:
+  WabtInstance() : store_(wabt::Features{}) {}
+
+  bool init(const ParsedModule& parsed, HostContext& ctx, const InstanceLimits& limits, std::string* error) {
+    wi::ModuleDesc desc = parsed.desc;  // wabt's Module owns its desc
+    for (auto& mem : desc.memories) {
+      auto& lim = mem.type.limits;
+      if (lim.initial > limits.max_memory_pages) {
+        *error = "the module needs " + std::to_string(lim.initial) + " initial memory pages, over the limit of " +
+                 std::to_string(limits.max_memory_pages) + " (EDGE_MAX_MEMORY_MB)";
+        return false;
+      }
+      if (!lim.has_max || lim.max > limits.max_memory_pages) {
+        lim.max = limits.max_memory_pages;
+        lim.has_max = true;
+      }
+    }
+    module_ = wi::Module::New(store_, std::move(desc));
+
+    wi::RefVec imports;
+    for (const auto& import : module_->desc().imports) {
+      wi::HostFunc::Ptr found;
+      bool name_known = false;
+      visit_host_imports([&](const char* mod, const char* name, auto fn) {
+        if (found || import.type.module != mod || import.type.name != name) return;
+        name_known = true;
+        found = bind(store_, ctx, fn);
+      });
+      if (!found || import.type.type->kind != wabt::ExternalKind::Func) {
+        *error = "unknown import " + import.type.module + "." + import.type.name +
+                 (name_known ? " (not a function)" : " (not part of ABI 2.0.0 or WASI preview1)");
+        return false;
+      }
+      imports.push_back(found.ref());
+    }
+    wi::Trap::Ptr trap;
+    instance_ = wi::Instance::Instantiate(store_, module_.ref(), imports, &trap);
+    if (!instance_) {
+      *error = trap ? "instantiation trapped: " + trap->message() : std::string("instantiation failed");
+      return false;
+    }
+    const auto& exports = module_->export_types();
+    for (size_t i = 0; i < exports.size(); ++i) {
+      if (exports[i].type->kind == wabt::ExternalKind::Memory && !memory_)
+        memory_ = store_.UnsafeGet<wi::Memory>(instance_->exports()[i]);
+    }
+    if (!memory_ && !instance_->memories().empty()) memory_ = store_.UnsafeGet<wi::Memory>(instance_->memories()[0]);
+    return true;
+  }
+
+  MemoryView memory() override {
+    if (!memory_) return {};
+    return MemoryView{memory_->UnsafeData(), memory_->ByteSize()};
+  }
+
+  bool has_export(const std::string& name) const override { return bool(find_func(name)); }
+
+  CallResult call_export(const std::string& name, const std::vector<int64_t>& args, Deadline deadline) override {
+    CallResult result;
+    wi::DefinedFunc::Ptr func = find_func(name);
+    if (!func) {
+      result.status = CallResult::Status::MissingExport;
+      result.message = "the module does not export function " + name;
+      return result;
+    }
+    const wi::FuncType& type = func->type();
+    if (type.params.size() != args.size()) {
+      result.status = CallResult::Status::MissingExport;
+      result.message = "export " + name + " has " + std::to_string(type.params.size()) + " parameters, expected " +
+                       std::to_string(args.size());
+      return result;
+    }
+    wi::Values params;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (type.params[i] == wabt::Type::I32)
+        params.push_back(wi::Value::Make(wi::u32(args[i])));
+      else
+        params.push_back(wi::Value::Make(wi::u64(args[i])));
+    }
+
+    // A fresh Thread per call: its stacks are bounded (wabt traps "call stack exhausted").
+    wi::Thread thread(store_);
+    wi::Trap::Ptr trap;
+    (thread.*Private<PushValuesTag>::ptr)(type.params, params);
+    wi::RunResult run = (thread.*Private<PushCallTag>::ptr)(*func, &trap);
+    constexpr int kSlice = 200'000;  // instructions between deadline checks (~1 ms)
+    while (run == wi::RunResult::Ok) {
+      run = thread.Run(kSlice, &trap);
+      if (run == wi::RunResult::Ok && deadline && std::chrono::steady_clock::now() >= *deadline) {
+        result.status = CallResult::Status::Timeout;
+        result.message = "deadline exceeded";
+        return result;
+      }
+    }
+    if (run == wi::RunResult::Trap) {
+      result.status = CallResult::Status::Trap;
+      result.message = trap ? trap->message() : std::string("trap");
+      return result;
+    }
+    if (run == wi::RunResult::Exception) {
+      result.status = CallResult::Status::Trap;
+      result.message = "uncaught exception";
+      return result;
+    }
+    wi::Values results;
+    (thread.*Private<PopValuesTag>::ptr)(type.results, &results);
+    if (!results.empty()) {
+      if (type.results[0] == wabt::Type::I32)
+        result.value = int64_t(int32_t(results[0].Get<wi::u32>()));
+      else if (type.results[0] == wabt::Type::I64)
+        result.value = int64_t(results[0].Get<wi::u64>());
+    }
+    return result;
+  }
+
+ private:
+  wi::DefinedFunc::Ptr find_func(const std::string& name) const {
+    const auto& exports = module_->export_types();
+    for (size_t i = 0; i < exports.size(); ++i) {
+      if (exports[i].name == name && exports[i].type->kind == wabt::ExternalKind::Func) {
+        wi::Ref ref = instance_->exports()[i];
+        if (store_.Is<wi::DefinedFunc>(ref)) return store_.UnsafeGet<wi::DefinedFunc>(ref);
+      }
+    }
+    return {};
+  }
+
+  mutable wi::Store store_;
+  wi::Module::Ptr module_;
+  wi::Instance::Ptr instance_;
+  wi::Memory::Ptr memory_;
+};
+
+}  // namespace
+
+std::shared_ptr<const ParsedModule> parse_module(const uint8_t* data, size_t size, std::string* error) {
+  auto parsed = std::make_shared<ParsedModule>();
+  wabt::Errors errors;
+  wabt::Features features;
+  wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/true, /*stop_on_first_error=*/true,
+                                  /*fail_on_custom_section_error=*/false);
+  if (wabt::Failed(wi::ReadBinaryInterp("module.wasm", data, size, options, &errors, &parsed->desc))) {
+    *error = wabt::FormatErrorsToString(errors, wabt::Location::Type::Binary);
+    while (!error->empty() && error->back() == '\n') error->pop_back();
+    if (error->empty()) *error = "not a valid WebAssembly module";
+    return nullptr;
+  }
+  return parsed;
+}
+
+std::unique_ptr<GuestInstance> instantiate(const std::shared_ptr<const ParsedModule>& module, HostContext& ctx,
+                                           const InstanceLimits& limits, std::string* error) {
+  auto instance = std::make_unique<WabtInstance>();
+  if (!instance->init(*module, ctx, limits, error)) return nullptr;
+  return instance;
+}
+
+}  // namespace edge::node::interp

@@ -1,0 +1,21 @@
+#pragma once
+// Choosing the execution engine (--engine interp|aot|auto) and opening service storage: the
+// glue between the server and whatever engines this build has (runtime-stub/{interp,aot}).
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "edge/node/engine.hpp"
+
+namespace edge::node {
+
+// "interp": wabt's interpreter. "aot": wasm2c compiled code (needs a C compiler).
+// "auto": the interpreter at once, the compiled code when ready (or interp if AOT is absent).
+Result<std::unique_ptr<Engine>> make_engine(const std::string& choice, const std::filesystem::path& data_dir,
+                                            std::function<void(const std::string&)> log);
+
+// The SQLite store of one service (one file per service name in <data-dir>/storage/).
+Result<std::shared_ptr<KeyValueStore>> open_service_storage(const std::filesystem::path& file);
+
+}  // namespace edge::node

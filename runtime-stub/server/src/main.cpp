@@ -1,0 +1,164 @@
+// edge-node: the reference edgeEngine node (docs/node.md).
+//   edge-node [serve] [--port 8083] [--data-dir DIR] [--client-id ID] [--token T | --no-auth]
+//             [--engine interp|aot|auto] [--host 127.0.0.1]
+//   edge-node run FILE.wasm [--dir HOST[::GUEST]]... [--env K=V]... [-- ARGS...]
+#include <signal.h>
+
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "edge/core/image.hpp"
+#include "engines.hpp"
+#include "http_server.hpp"
+#include "node.hpp"
+
+namespace fs = std::filesystem;
+using namespace edge;
+using namespace edge::node;
+
+namespace {
+
+constexpr int kRunnerFailure = 125;  // `run`: the node could not run the module (as docker/podman)
+
+void print_error(const Error& e) {
+  fmt::print(stderr, "edge-node: error: {}\n", e.message);
+  if (!e.hint.empty()) fmt::print(stderr, "fix: {}\n", e.hint);
+}
+
+struct ServeArgs {
+  int port = 8083;
+  std::string host = "127.0.0.1";
+  std::string data_dir;
+  std::string client_id;
+  std::string token;
+  bool no_auth = false;
+  std::string engine = "interp";
+};
+
+int serve(const ServeArgs& args) {
+  // Signals are taken by a dedicated thread (sigwait), so the stop happens in ordinary code.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  fs::path data_dir = args.data_dir.empty() ? default_data_dir() : fs::path(args.data_dir);
+  auto identity = load_identity(data_dir, args.client_id, args.token, args.no_auth);
+  if (!identity) return print_error(identity.error()), 1;
+
+  auto engine = make_engine(args.engine, data_dir, [](const std::string& line) { fmt::print("edge-node: {}\n", line); });
+  if (!engine) return print_error(engine.error()), 1;
+
+  Node node({data_dir, *identity, args.port}, std::move(*engine));
+  if (auto st = node.open(); !st) return print_error(st.error()), 1;
+
+  HttpServer http(node, {args.host, args.port, identity->token, 0});
+  if (auto bound = http.bind(); !bound) return print_error(bound.error()), 1;
+
+  fmt::print("edge-node: listening on http://{}:{} (client id {}, {} engine, data dir {})\n", args.host, args.port,
+             identity->client_id, node.engine_name(), data_dir.string());
+  if (identity->token)
+    fmt::print("edge-node: mCM API token {} {}\n", identity->token_created ? "created in" : "in", identity->token_file.string());
+  else
+    fmt::print("edge-node: --no-auth: the mCM API accepts anyone who can reach this port\n");
+  fmt::print("edge-node: services answer at http://{}:{}/{}/<name>/v1/...\n", args.host, args.port, identity->client_id);
+  std::fflush(stdout);
+
+  std::thread signal_waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (sig != 0) {
+      fmt::print("edge-node: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      std::fflush(stdout);
+    }
+    http.stop();
+  });
+  http.serve();
+  // serve() also returns on a listen failure: wake the waiter so it can be joined.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  fmt::print("edge-node: stopped\n");
+  return 0;
+}
+
+struct RunArgs {
+  std::string file;
+  std::vector<std::string> dirs;
+  std::vector<std::string> envs;
+  std::vector<std::string> args;
+  std::string engine = "interp";
+};
+
+int run_module(const RunArgs& args) {
+  std::ifstream in(args.file, std::ios::binary);
+  if (!in) return print_error(make_error("cannot read " + args.file, "check the path of the .wasm file")), kRunnerFailure;
+  std::vector<uint8_t> wasm((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+
+  CommandInvocation inv;
+  inv.args.push_back(args.file);
+  inv.args.insert(inv.args.end(), args.args.begin(), args.args.end());
+  for (const auto& kv : args.envs) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return print_error(make_error("--env '" + kv + "' is not KEY=VALUE", "write --env NAME=value")), 2;
+    inv.env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& d : args.dirs) {
+    auto sep = d.find("::");
+    Preopen p{d.substr(0, sep), sep == std::string::npos ? d : d.substr(sep + 2)};
+    std::error_code ec;
+    if (!fs::is_directory(p.host, ec))
+      return print_error(make_error("--dir " + d + ": " + p.host.string() + " is not a directory",
+                                    "give an existing directory, optionally as HOST::GUEST")), 2;
+    inv.preopens.push_back(std::move(p));
+  }
+
+  auto engine = make_engine(args.engine, default_data_dir(), {});
+  if (!engine) return print_error(engine.error()), kRunnerFailure;
+  auto module = (*engine)->load(wasm, sha256_hex(wasm));
+  if (!module) return print_error(module.error()), kRunnerFailure;
+  auto code = (*module)->run_command(inv);
+  if (!code) return print_error(code.error()), kRunnerFailure;
+  return *code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"edge-node: the reference edgeEngine node (mCM API, image store, Universal Web Server)"};
+  app.set_version_flag("--version", std::string(EDGE_NODE_VERSION));
+  ServeArgs serve_args;
+  auto add_serve_options = [&](CLI::App& cmd) {
+    cmd.add_option("--port", serve_args.port, "TCP port of the mCM API and the services")->capture_default_str();
+    cmd.add_option("--host", serve_args.host, "address to listen on (0.0.0.0: every interface, as real nodes do)")
+        ->capture_default_str();
+    cmd.add_option("--data-dir", serve_args.data_dir, "where images, containers, storage, logs, token live (default $EDGE_NODE_DATA_DIR or ~/.edge-node)");
+    cmd.add_option("--client-id", serve_args.client_id, "client id (default: generated once, kept in DATA_DIR/client-id)");
+    auto token = cmd.add_option("--token", serve_args.token, "bearer token of the mCM API (default: DATA_DIR/token, created at first start)");
+    cmd.add_flag("--no-auth", serve_args.no_auth, "no token: anyone who reaches the port may deploy")->excludes(token);
+    cmd.add_option("--engine", serve_args.engine, "execution engine")
+        ->check(CLI::IsMember({"interp", "aot", "auto"}))
+        ->capture_default_str();
+  };
+  add_serve_options(app);
+  auto* serve_cmd = app.add_subcommand("serve", "run the node (the default)");
+  serve_cmd->fallthrough();
+
+  RunArgs run_args;
+  auto* run_cmd = app.add_subcommand("run", "run a WASI command module directly, like `wasmtime run`");
+  run_cmd->add_option("file", run_args.file, "the .wasm module")->required();
+  run_cmd->add_option("--dir", run_args.dirs, "preopen HOST[::GUEST] (repeatable)");
+  run_cmd->add_option("--env", run_args.envs, "environment K=V (repeatable)");
+  run_cmd->add_option("--engine", run_args.engine, "execution engine")->check(CLI::IsMember({"interp", "aot", "auto"}));
+  run_cmd->add_option("args", run_args.args, "arguments for the module (after --)");
+
+  CLI11_PARSE(app, argc, argv);
+  if (run_cmd->parsed()) return run_module(run_args);
+  return serve(serve_args);
+}

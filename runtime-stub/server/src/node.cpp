@@ -1,0 +1,364 @@
+#include "node.hpp"
+
+#include <charconv>
+#include <chrono>
+
+#include <fmt/core.h>
+
+#include "edge/core/image.hpp"
+#include "edge/core/wasm_inspect.hpp"
+#include "engines.hpp"
+
+namespace edge::node {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+ApiReply error_reply(int status, const std::string& message, const std::string& hint) {
+  json err = {{"code", status}, {"message", message}};
+  if (!hint.empty()) err["hint"] = hint;
+  return {status, {{"error", err}}};
+}
+
+namespace {
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+bool valid_name(const std::string& s) {
+  if (s.empty() || s.size() > 128 || s[0] == '.' || s[0] == '-') return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+// A base path: "/seg[/seg...]" with URL-safe segments, no "." or ".." segments.
+bool valid_base_path(const std::string& p) {
+  if (p.size() < 2 || p[0] != '/' || p.back() == '/') return false;
+  size_t start = 1;
+  while (start <= p.size()) {
+    size_t slash = p.find('/', start);
+    std::string seg = p.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (seg.empty() || seg == "." || seg == ".." || !valid_name(seg + "x")) return false;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
+
+std::optional<uint64_t> parse_uint(const std::string& s) {
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+// Limits and preopens from the container env (docs/node.md, "Limits").
+Result<Limits> limits_from_env(const std::map<std::string, std::string>& env) {
+  Limits limits;
+  auto read = [&](const char* key, uint64_t min, uint64_t max) -> Result<std::optional<uint64_t>> {
+    auto it = env.find(key);
+    if (it == env.end()) return std::optional<uint64_t>();
+    auto v = parse_uint(it->second);
+    if (!v || *v < min || *v > max)
+      return make_error(fmt::format("env {}='{}' is not a whole number from {} to {}", key, it->second, min, max),
+                        fmt::format("set {} to a number in that range or leave it out for the default", key));
+    return std::optional<uint64_t>(*v);
+  };
+  auto time = read("MCM.MAX_EXECUTION_TIME_SEC", 1, 3600);
+  if (!time) return time.error();
+  if (*time) limits.wall_time = std::chrono::seconds(**time);
+  auto mem = read("EDGE_MAX_MEMORY_MB", 1, 4096);
+  if (!mem) return mem.error();
+  if (*mem) limits.max_memory_pages = static_cast<uint32_t>(**mem * 16);  // 64 KiB pages
+  auto body = read("EDGE_MAX_BODY_BYTES", 0, 64u << 20);
+  if (!body) return body.error();
+  if (*body) limits.max_request_body_bytes = **body;
+  return limits;
+}
+
+Result<std::vector<Preopen>> preopens_from_env(const std::map<std::string, std::string>& env) {
+  std::vector<Preopen> out;
+  auto it = env.find("EDGE_PREOPEN_DIRS");
+  if (it == env.end() || it->second.empty()) return out;
+  const std::string& spec = it->second;
+  size_t start = 0;
+  while (start <= spec.size()) {
+    size_t comma = spec.find(',', start);
+    std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    size_t sep = item.find("::");
+    Preopen p;
+    p.host = item.substr(0, sep);
+    p.guest = sep == std::string::npos ? item : item.substr(sep + 2);
+    std::error_code ec;
+    if (p.host.empty() || !p.host.is_absolute() || !fs::is_directory(p.host, ec) || p.guest.empty())
+      return make_error("EDGE_PREOPEN_DIRS entry '" + item + "' is not HOSTDIR::GUESTDIR with an existing absolute HOSTDIR",
+                        "grant directories as /abs/host/dir::/guest/dir, separated by commas");
+    out.push_back(std::move(p));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Node::Node(NodeOptions options, std::unique_ptr<Engine> engine)
+    : options_(std::move(options)),
+      engine_(std::move(engine)),
+      engine_name_(engine_ ? std::string(engine_->name()) : "none"),
+      images_(options_.data_dir / "images"),
+      containers_(options_.data_dir / "containers") {}
+
+Status Node::open() {
+  if (auto st = images_.open(); !st) return st;
+  if (auto st = containers_.open(); !st) return st;
+  for (const char* sub : {"logs", "storage"}) {
+    std::error_code ec;
+    fs::create_directories(options_.data_dir / sub, ec);
+  }
+  for (const auto& record : containers_.list()) {
+    auto service = prepare(record);
+    if (!service) {
+      std::lock_guard lock(aux_mu_);
+      failed_[record.id] = service.error().to_string();
+      fmt::print(stderr, "edge-node: container {} did not start: {}\n", record.id, service.error().to_string());
+      continue;
+    }
+    services_.publish(*service);
+    fmt::print("edge-node: serving {} at {}\n", record.name, (*service)->base_path);
+  }
+  return ok();
+}
+
+// ---- images ----------------------------------------------------------------------------------
+
+ApiReply Node::upload_image(std::span<const uint8_t> tar) {
+  auto image = read_image(tar);
+  if (!image) return error_reply(400, "not a valid image: " + image.error().message, image.error().hint);
+  // The name becomes part of file names and URLs: nothing but a plain name gets through.
+  if (!valid_name(image->name))
+    return error_reply(400, "not a valid image: its name '" + image->name + "' is not a plain name",
+                       "name images like hello-v1 (letters, digits, '-', '_', '.'), as edge pack does");
+  if (image->index_file != "index.wasm")
+    return error_reply(422, "the image holds " + image->index_file + "; this node runs WebAssembly services only",
+                       "pack a .wasm module (edge pack) instead of a JavaScript service");
+  auto report = validate_module(image->module);
+  if (!report.ok()) {
+    std::string first = report.problems.empty() ? "not a readable Wasm module" : report.problems.front().to_string();
+    auto reply = error_reply(422, "index.wasm fails validation: " + first,
+                             "run `edge validate` on the module and fix what it reports");
+    json problems = json::array();
+    for (const auto& p : report.problems) problems.push_back(p.to_string());
+    reply.body["error"]["problems"] = problems;
+    return reply;
+  }
+  ImageRecord record;
+  record.name = image->name;
+  record.id = client_id() + "-" + image->name;
+  record.version = image->version;
+  record.repo_tags = image->repo_tags;
+  record.digest = image->digest;
+  record.module_sha256 = sha256_hex(image->module);
+  record.size = tar.size();
+  record.created = unix_now();
+  std::lock_guard lock(deploy_mu_);
+  if (auto st = images_.put(record, tar); !st) return error_reply(500, st.error().message, st.error().hint);
+  return {200, images_.find(record.id)->to_api_json()};
+}
+
+ApiReply Node::list_images() const {
+  json data = json::array();
+  for (const auto& r : images_.list()) data.push_back(r.to_api_json());
+  return {200, {{"data", data}}};
+}
+
+ApiReply Node::get_image(const std::string& id) const {
+  auto r = images_.find(id);
+  if (!r) return error_reply(404, "no image " + id, "list images with GET /mcm/v1/images");
+  return {200, r->to_api_json()};
+}
+
+ApiReply Node::delete_image(const std::string& id) {
+  std::lock_guard lock(deploy_mu_);
+  auto r = images_.find(id);
+  if (!r) return error_reply(404, "no image " + id, "list images with GET /mcm/v1/images");
+  for (const auto& c : containers_.list())
+    if (c.image_id == r->id)
+      return error_reply(409, "image " + r->id + " is used by container " + c.id,
+                         "delete the container first (DELETE /mcm/v1/containers/" + c.id + ")");
+  if (auto st = images_.remove(r->id); !st) return error_reply(500, st.error().message, st.error().hint);
+  return {200, r->to_api_json()};
+}
+
+std::optional<std::string> Node::image_tarball(const std::string& id) const {
+  auto r = images_.find(id);
+  if (!r) return std::nullopt;
+  auto bytes = images_.tar_bytes(r->id);
+  if (!bytes) return std::nullopt;
+  return std::move(*bytes);
+}
+
+// ---- containers ------------------------------------------------------------------------------
+
+std::shared_ptr<FileServiceLog> Node::log_for(const std::string& container_id) {
+  std::lock_guard lock(aux_mu_);
+  auto& slot = logs_[container_id];
+  if (!slot) slot = std::make_shared<FileServiceLog>(options_.data_dir / "logs" / (container_id + ".log"));
+  return slot;
+}
+
+Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& record) {
+  if (!engine_) return make_error("no execution engine", "start edge-node with --engine interp");
+  auto image = images_.find(record.image_id);
+  if (!image) return make_error("image " + record.image_id + " is not on this node", "upload it first (edge deploy)");
+  auto limits = limits_from_env(record.env);
+  if (!limits) return limits.error();
+  auto preopens = preopens_from_env(record.env);
+  if (!preopens) return preopens.error();
+  auto tar = images_.tar_bytes(image->id);
+  if (!tar) return tar.error();
+  auto parsed = read_image(std::span(reinterpret_cast<const uint8_t*>(tar->data()), tar->size()));
+  if (!parsed) return parsed.error();
+  auto module = engine_->load(parsed->module, image->module_sha256);
+  if (!module) return make_error("the module did not load: " + module.error().message, module.error().hint);
+
+  auto service = std::make_shared<RunningService>();
+  service->record = record;
+  service->base_path = record.env.at("MCM.BASE_API_PATH");
+  service->module = *module;
+  service->log = log_for(record.id);
+  {
+    // One store per service name, shared by every version: a redeploy keeps the data.
+    std::lock_guard lock(aux_mu_);
+    auto& weak = storages_[record.name];
+    service->storage = weak.lock();
+    if (!service->storage) {
+      auto store = open_service_storage(options_.data_dir / "storage" / (record.name + ".sqlite"));
+      if (!store) return store.error();
+      service->storage = *store;
+      weak = service->storage;
+    }
+  }
+  ServiceContext& ctx = service->context;
+  ctx.name = record.name;
+  ctx.env = record.env;
+  ctx.info = {{"serviceType", record.name},
+              {"apiRoot", service->base_path},
+              {"httpPort", std::to_string(options_.port)},
+              {"nodeId", client_id()},
+              {"accountId", ""}};
+  ctx.preopens = std::move(*preopens);
+  ctx.limits = *limits;
+  ctx.storage = service->storage.get();
+  ctx.log = service->log.get();
+  return service;
+}
+
+std::string Node::state_of(const ContainerRecord& record) const {
+  return services_.by_name(record.name) ? "started" : "exited";
+}
+
+ApiReply Node::start_container(const json& request) {
+  if (!request.is_object()) return error_reply(400, "the body is not a JSON object", R"(send {"name": ..., "image": ..., "env": {...}})");
+  const auto name = request.value("name", json()).is_string() ? request["name"].get<std::string>() : "";
+  if (!valid_name(name))
+    return error_reply(400, "missing or invalid container name", "give \"name\" like \"hello-v1\" (letters, digits, '-', '_', '.')");
+  std::string image_ref = name;
+  if (request.contains("image")) {
+    if (!request["image"].is_string()) return error_reply(400, "\"image\" must be a string", "give the image name, e.g. \"hello-v1\"");
+    image_ref = request["image"];
+  }
+  std::map<std::string, std::string> env;
+  if (request.contains("env")) {
+    if (!request["env"].is_object()) return error_reply(400, "\"env\" must be an object of strings", "");
+    for (const auto& [k, v] : request["env"].items()) {
+      if (!v.is_string()) return error_reply(400, "env " + k + " must be a string", "quote the value");
+      env[k] = v.get<std::string>();
+    }
+  }
+  auto base = env.find("MCM.BASE_API_PATH");
+  if (base == env.end() || !valid_base_path(base->second))
+    return error_reply(400, "env MCM.BASE_API_PATH is missing or not a path like /hello/v1",
+                       "set env MCM.BASE_API_PATH to /<name>/v<apiVersion>");
+  base->second = "/" + client_id() + base->second;
+  env["MCM.RUNTIME"] = "wasm";
+
+  std::lock_guard lock(deploy_mu_);
+  auto image = images_.find(image_ref);
+  if (!image) return error_reply(400, "unknown image '" + image_ref + "'", "upload it first: POST /mcm/v1/images");
+  for (const auto& other : services_.all())
+    if (other->record.name != name && other->base_path == base->second)
+      return error_reply(409, "base path " + base->second + " is already served by " + other->record.name,
+                         "choose another MCM.BASE_API_PATH or delete " + other->record.id);
+
+  ContainerRecord record;
+  record.id = client_id() + "-" + name;
+  record.name = name;
+  record.image = image_ref;
+  record.image_id = image->id;
+  record.env = std::move(env);
+  record.created = unix_now();
+
+  // Load first; only a module that loaded replaces what serves now (if anything).
+  auto service = prepare(record);
+  auto previous = services_.by_name(name);
+  if (!service) {
+    auto log = log_for(record.id);
+    log->node("deploy of image " + image->id + " failed: " + service.error().to_string() +
+              (previous ? "; the previous version keeps serving" : ""));
+    return error_reply(422, "container " + name + " did not start: " + service.error().message +
+                                (previous ? " (the previous version keeps serving)" : ""),
+                       service.error().hint);
+  }
+  if (auto st = containers_.put(record); !st) return error_reply(500, st.error().message, st.error().hint);
+  services_.publish(*service);
+  {
+    std::lock_guard aux(aux_mu_);
+    failed_.erase(record.id);
+  }
+  (*service)->log->node(fmt::format("{} {} version {} ({} engine) at {}", previous ? "redeployed" : "started", name,
+                                    image->version, engine_name_, (*service)->base_path));
+  return {200, record.to_api_json(client_id(), "started")};
+}
+
+ApiReply Node::list_containers() const {
+  json data = json::array();
+  for (const auto& r : containers_.list()) data.push_back(r.to_api_json(client_id(), state_of(r)));
+  return {200, {{"data", data}}};
+}
+
+ApiReply Node::get_container(const std::string& id) const {
+  auto r = containers_.find(id);
+  if (!r) return error_reply(404, "no container " + id, "list containers with GET /mcm/v1/containers");
+  auto body = r->to_api_json(client_id(), state_of(*r));
+  std::lock_guard lock(aux_mu_);
+  if (auto it = failed_.find(r->id); it != failed_.end()) body["error"] = it->second;
+  return {200, body};
+}
+
+ApiReply Node::delete_container(const std::string& id) {
+  std::lock_guard lock(deploy_mu_);
+  auto r = containers_.find(id);
+  if (!r) return error_reply(404, "no container " + id, "list containers with GET /mcm/v1/containers");
+  if (auto st = containers_.remove(r->id); !st) return error_reply(500, st.error().message, st.error().hint);
+  services_.remove(r->name);
+  log_for(r->id)->node("stopped " + r->name);
+  return {200, r->to_api_json(client_id(), "exited")};
+}
+
+std::optional<fs::path> Node::container_log(const std::string& id) const {
+  auto r = containers_.find(id);
+  if (!r) return std::nullopt;
+  return options_.data_dir / "logs" / (r->id + ".log");
+}
+
+json Node::stats_json() const {
+  json out = json::object();
+  for (const auto& [name, s] : const_cast<ServiceTable&>(services_).all_stats())
+    out[name] = {{"requests", s.requests}, {"failures", s.failures}, {"p50Ms", s.p50_ms},
+                 {"p95Ms", s.p95_ms},      {"p99Ms", s.p99_ms},     {"maxMs", s.max_ms}};
+  return {{"engine", engine_name_}, {"services", out}};
+}
+
+}  // namespace edge::node

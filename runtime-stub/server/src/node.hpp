@@ -1,0 +1,80 @@
+#pragma once
+// The node's state and the operations of the mCM API, independent of HTTP: image upload and
+// removal, container start (deploy and redeploy) and removal, reload at start. Each operation
+// answers with an ApiReply (status + JSON) the HTTP layer sends as is.
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "edge/node/engine.hpp"
+#include "node_identity.hpp"
+#include "service_table.hpp"
+#include "stores.hpp"
+
+namespace edge::node {
+
+struct ApiReply {
+  int status = 200;
+  nlohmann::json body;
+};
+
+// {"error": {"code": status, "message": ..., "hint"?: ...}}
+ApiReply error_reply(int status, const std::string& message, const std::string& hint = {});
+
+struct NodeOptions {
+  std::filesystem::path data_dir;
+  NodeIdentity identity;
+  int port = 8083;
+};
+
+class Node {
+ public:
+  Node(NodeOptions options, std::unique_ptr<Engine> engine);
+  // Opens the stores (cleaning up after a crash) and starts every stored container again.
+  Status open();
+
+  ApiReply upload_image(std::span<const uint8_t> tar);
+  ApiReply list_images() const;
+  ApiReply get_image(const std::string& id) const;
+  ApiReply delete_image(const std::string& id);
+  // The stored tar, or nullopt when there is no such image.
+  std::optional<std::string> image_tarball(const std::string& id) const;
+
+  ApiReply start_container(const nlohmann::json& request);
+  ApiReply list_containers() const;
+  ApiReply get_container(const std::string& id) const;
+  ApiReply delete_container(const std::string& id);
+  // The log file of a container (existing or not), nullopt for an unknown container.
+  std::optional<std::filesystem::path> container_log(const std::string& id) const;
+  nlohmann::json stats_json() const;
+
+  ServiceTable& services() { return services_; }
+  const std::string& client_id() const { return options_.identity.client_id; }
+  const std::string& engine_name() const { return engine_name_; }
+
+ private:
+  // Loads the container's image and module into a service ready to publish; no side effects.
+  Result<std::shared_ptr<RunningService>> prepare(const ContainerRecord& record);
+  std::string state_of(const ContainerRecord& record) const;
+  std::shared_ptr<FileServiceLog> log_for(const std::string& container_id);
+
+  NodeOptions options_;
+  std::unique_ptr<Engine> engine_;
+  std::string engine_name_;
+  ImageStore images_;
+  ContainerStore containers_;
+  ServiceTable services_;
+  std::mutex deploy_mu_;   // one mCM change at a time: the stores and the table stay consistent
+  mutable std::mutex aux_mu_;
+  std::map<std::string, std::shared_ptr<FileServiceLog>> logs_;                // by container id
+  std::map<std::string, std::weak_ptr<KeyValueStore>> storages_;               // by container name
+  std::map<std::string, std::string> failed_;                                  // container id -> why
+};
+
+}  // namespace edge::node

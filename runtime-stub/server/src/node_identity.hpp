@@ -1,0 +1,33 @@
+#pragma once
+// Who the node is and who may manage it: the client id (part of every container id and service
+// URL) and the bearer token of the mCM API, both kept in the data dir.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "edge/core/result.hpp"
+
+namespace edge::node {
+
+struct NodeIdentity {
+  std::string client_id;
+  std::optional<std::string> token;   // none: --no-auth
+  std::filesystem::path token_file;   // where the token lives (printed at start, never the token)
+  bool token_created = false;         // this start created it
+};
+
+// $EDGE_NODE_DATA_DIR, else ~/.edge-node (./.edge-node without $HOME).
+std::filesystem::path default_data_dir();
+
+// Client id: `given`, else <data-dir>/client-id, else a new one written there.
+// Token: `given_token`, else <data-dir>/token, else a new one written there with mode 0600.
+// A given token is also written to <data-dir>/token so local clients (`edge deploy`) find it.
+Result<NodeIdentity> load_identity(const std::filesystem::path& data_dir, const std::string& given_client_id,
+                                   const std::string& given_token, bool no_auth);
+
+// Equal strings, compared in time that depends only on the length of `expected`.
+bool constant_time_equal(std::string_view given, std::string_view expected);
+
+std::string random_hex(size_t bytes);
+
+}  // namespace edge::node

@@ -1,0 +1,33 @@
+#pragma once
+// A service's log as a file in <data-dir>/logs/<container-id>.log: what the guest writes to
+// stdout/stderr and what the node says about it (traps, timeouts, deploys). One line each:
+//   2026-11-23T23:59:01.123Z stdout hello from the guest
+// Rotated at kMaxBytes to <id>.log.1, so a chatty service cannot fill the disk.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "edge/node/engine.hpp"
+
+namespace edge::node {
+
+class FileServiceLog final : public ServiceLog {
+ public:
+  static constexpr uint64_t kMaxBytes = 4u << 20;
+  explicit FileServiceLog(std::filesystem::path file) : file_(std::move(file)) {}
+  void write(Stream stream, std::string_view text) override;
+  void node(std::string_view text) { write(Stream::Node, text); }
+  const std::filesystem::path& path() const { return file_; }
+
+ private:
+  std::filesystem::path file_;
+  std::mutex mu_;
+};
+
+// The log's content (previous rotation first), keeping lines stamped at or after `since_unix`.
+std::string read_service_log(const std::filesystem::path& file, std::optional<int64_t> since_unix);
+
+}  // namespace edge::node

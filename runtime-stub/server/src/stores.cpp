@@ -1,0 +1,224 @@
+#include "stores.hpp"
+
+#include <fmt/core.h>
+
+#include <set>
+
+#include "atomic_file.hpp"
+
+namespace edge::node {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// ---- records ---------------------------------------------------------------------------------
+
+json ImageRecord::to_api_json() const {
+  json tags = repo_tags;
+  tags.push_back("runtime:wasm");
+  return {{"created", created}, {"digest", digest}, {"id", id}, {"name", name}, {"repoTags", tags},
+          {"size", size},       {"status", "successfully deployed"}, {"version", version}};
+}
+
+json ImageRecord::to_store_json() const {
+  return {{"id", id},         {"name", name}, {"version", version}, {"repoTags", repo_tags},
+          {"digest", digest}, {"moduleSha256", module_sha256}, {"size", size}, {"created", created}, {"tarFile", tar_file}};
+}
+
+std::optional<ImageRecord> ImageRecord::from_store_json(const json& j) {
+  try {
+    ImageRecord r;
+    r.id = j.at("id");
+    r.name = j.at("name");
+    r.version = j.value("version", "");
+    r.repo_tags = j.value("repoTags", std::vector<std::string>{});
+    r.digest = j.value("digest", "");
+    r.module_sha256 = j.value("moduleSha256", "");
+    r.size = j.value("size", size_t{0});
+    r.created = j.value("created", int64_t{0});
+    r.tar_file = j.at("tarFile");
+    if (r.tar_file.find('/') != std::string::npos) return std::nullopt;
+    return r;
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+json ContainerRecord::to_api_json(const std::string& client_id, const std::string& state) const {
+  return {{"clientId", client_id}, {"created", created}, {"env", env}, {"id", id}, {"image", image},
+          {"imageId", image_id},   {"name", name},       {"state", state},
+          {"status", state == "started" ? "up" : "down"}};
+}
+
+json ContainerRecord::to_store_json() const {
+  return {{"id", id}, {"name", name}, {"image", image}, {"imageId", image_id}, {"env", env}, {"created", created}};
+}
+
+std::optional<ContainerRecord> ContainerRecord::from_store_json(const json& j) {
+  try {
+    ContainerRecord r;
+    r.id = j.at("id");
+    r.name = j.at("name");
+    r.image = j.at("image");
+    r.image_id = j.at("imageId");
+    r.env = j.value("env", std::map<std::string, std::string>{});
+    r.created = j.value("created", int64_t{0});
+    return r;
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+// ---- shared helpers ------------------------------------------------------------------------------
+
+namespace {
+
+Status ensure_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return make_error("cannot create " + dir.string() + ": " + ec.message(), "check the data dir's permissions");
+  remove_leftover_temp_files(dir);
+  return ok();
+}
+
+std::optional<json> read_json_file(const fs::path& p) {
+  auto text = read_whole_file(p);
+  if (!text) return std::nullopt;
+  auto j = json::parse(*text, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
+}  // namespace
+
+// ---- images --------------------------------------------------------------------------------------
+
+Status ImageStore::open() {
+  if (auto st = ensure_dir(dir_); !st) return st;
+  std::lock_guard lock(mu_);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const fs::path p = entry.path();
+    const std::string id = p.stem().string();
+    if (p.extension() == ".json") {
+      auto j = read_json_file(p);
+      auto rec = j ? ImageRecord::from_store_json(*j) : std::nullopt;
+      if (!rec || rec->id != id || !fs::exists(dir_ / rec->tar_file)) {
+        fmt::print(stderr, "edge-node: dropping incomplete image record {}\n", p.string());
+        (void)remove_file_durable(p);
+        continue;
+      }
+      images_[id] = *rec;
+    }
+  }
+  // A tar no metadata names is an upload a crash interrupted (it never existed) or the previous
+  // version of a replaced image whose removal was interrupted.
+  std::set<std::string> referenced;
+  for (const auto& [id, r] : images_) referenced.insert(r.tar_file);
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const fs::path p = entry.path();
+    if (p.extension() == ".tar" && !referenced.contains(p.filename().string())) (void)remove_file_durable(p);
+  }
+  return ok();
+}
+
+std::vector<ImageRecord> ImageStore::list() const {
+  std::lock_guard lock(mu_);
+  std::vector<ImageRecord> out;
+  for (const auto& [id, r] : images_) out.push_back(r);
+  return out;
+}
+
+std::optional<ImageRecord> ImageStore::find(const std::string& id_or_name) const {
+  std::lock_guard lock(mu_);
+  if (auto it = images_.find(id_or_name); it != images_.end()) return it->second;
+  for (const auto& [id, r] : images_)
+    if (r.name == id_or_name) return r;
+  return std::nullopt;
+}
+
+Status ImageStore::put(const ImageRecord& record, std::span<const uint8_t> tar) {
+  std::lock_guard lock(mu_);
+  // Tar first (under a name of its own), metadata last: until the metadata rename lands, the old
+  // image, if any, is untouched; after it, the new one is complete. Then the old tar goes.
+  ImageRecord stored = record;
+  stored.tar_file = record.id + "." + record.module_sha256.substr(0, 16) + "." + std::to_string(record.size) + ".tar";
+  auto previous = images_.find(record.id);
+  std::string previous_tar = previous == images_.end() ? "" : previous->second.tar_file;
+  if (auto st = write_file_atomic(dir_ / stored.tar_file, tar, 0644); !st) return st;
+  if (auto st = write_file_atomic(meta_path(record.id), stored.to_store_json().dump(2), 0644); !st) {
+    if (previous_tar != stored.tar_file) (void)remove_file_durable(dir_ / stored.tar_file);
+    return st;
+  }
+  images_[record.id] = stored;
+  if (!previous_tar.empty() && previous_tar != stored.tar_file) (void)remove_file_durable(dir_ / previous_tar);
+  return ok();
+}
+
+Status ImageStore::remove(const std::string& id) {
+  std::lock_guard lock(mu_);
+  // Metadata first: from then on the image is gone even if the tar's removal is interrupted.
+  auto it = images_.find(id);
+  if (it == images_.end()) return make_error("no image " + id);
+  if (auto st = remove_file_durable(meta_path(id)); !st) return st;
+  (void)remove_file_durable(dir_ / it->second.tar_file);
+  images_.erase(it);
+  return ok();
+}
+
+Result<std::string> ImageStore::tar_bytes(const std::string& id) const {
+  std::lock_guard lock(mu_);  // held while reading: a concurrent replace must not delete the file under us
+  auto it = images_.find(id);
+  if (it == images_.end()) return make_error("no image " + id);
+  return read_whole_file(dir_ / it->second.tar_file);
+}
+
+// ---- containers ----------------------------------------------------------------------------------
+
+Status ContainerStore::open() {
+  if (auto st = ensure_dir(dir_); !st) return st;
+  std::lock_guard lock(mu_);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const fs::path p = entry.path();
+    if (p.extension() != ".json") continue;
+    auto j = read_json_file(p);
+    auto rec = j ? ContainerRecord::from_store_json(*j) : std::nullopt;
+    if (!rec || rec->id != p.stem().string()) {
+      fmt::print(stderr, "edge-node: ignoring unreadable container record {}\n", p.string());
+      continue;
+    }
+    containers_[rec->id] = *rec;
+  }
+  return ok();
+}
+
+std::vector<ContainerRecord> ContainerStore::list() const {
+  std::lock_guard lock(mu_);
+  std::vector<ContainerRecord> out;
+  for (const auto& [id, r] : containers_) out.push_back(r);
+  return out;
+}
+
+std::optional<ContainerRecord> ContainerStore::find(const std::string& id_or_name) const {
+  std::lock_guard lock(mu_);
+  if (auto it = containers_.find(id_or_name); it != containers_.end()) return it->second;
+  for (const auto& [id, r] : containers_)
+    if (r.name == id_or_name) return r;
+  return std::nullopt;
+}
+
+Status ContainerStore::put(const ContainerRecord& record) {
+  std::lock_guard lock(mu_);
+  if (auto st = write_file_atomic(path(record.id), record.to_store_json().dump(2), 0644); !st) return st;
+  containers_[record.id] = record;
+  return ok();
+}
+
+Status ContainerStore::remove(const std::string& id) {
+  std::lock_guard lock(mu_);
+  if (auto st = remove_file_durable(path(id)); !st) return st;
+  containers_.erase(id);
+  return ok();
+}
+
+}  // namespace edge::node

@@ -1,0 +1,19 @@
+#pragma once
+// The Universal Web Server: a request under a service's base path runs that service's module
+// (a fresh instance per request) and its response.send becomes the HTTP response.
+#include <httplib.h>
+
+#include "node.hpp"
+
+namespace edge::node {
+
+// Answers `req` if its path belongs to a deployed service; false when no service matches.
+bool serve_service_request(Node& node, const httplib::Request& req, httplib::Response& res);
+
+void set_json(httplib::Response& res, const ApiReply& reply);
+
+// `text` fit for one log line: control characters (a decoded %0a in a path) become '?', so a
+// client cannot forge log lines.
+std::string printable(std::string_view text);
+
+}  // namespace edge::node

@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# scripts/bench.sh [--quick]: edge's performance figures, each printed as
+#   bench: NAME = VALUE UNIT
+# and written to docs/benchmarks.md (table, gnuplot chart docs/benchmarks.png, the machine).
+# Every ratio is measured side by side in this run. A figure whose piece is missing (no edge CLI,
+# no node, no clang++-19, no wrk, no node.js) is skipped with a line saying why.
+# --quick ends within 60 s (smaller inputs, shorter wrk runs). BUILD_DIR defaults to build/.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+QUICK=0
+[[ ${1:-} == --quick ]] && QUICK=1
+WORK=$(mktemp -d /tmp/edge-bench.XXXXXX)
+NODE_PID=""
+cleanup() {
+  [[ -n $NODE_PID ]] && kill "$NODE_PID" 2>/dev/null && wait "$NODE_PID" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+declare -A VALUE UNIT NOTE
+ORDER=()
+emit() { # NAME VALUE UNIT [NOTE]
+  VALUE[$1]=$2 UNIT[$1]=$3 NOTE[$1]=${4:-}
+  ORDER+=("$1")
+  echo "bench: $1 = $2 $3"
+}
+skip() { # NAME WHY
+  VALUE[$1]="" UNIT[$1]="" NOTE[$1]="skipped: $2"
+  ORDER+=("$1")
+  echo "bench: $1 skipped: $2"
+}
+ms_now() { date +%s%N | awk '{printf "%.3f", $1/1e6}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b+0 == 0) print "nan"; else printf "%.2f", a/b }'; }
+minof() { printf '%s\n' "$@" | sort -g | head -1; }
+
+if ((QUICK)); then
+  KIB=4096 INTERP_KIB=128 RUNS=1 ITER=1000 INTERP_ITER=40 WRK_SECONDS=2
+else
+  KIB=16384 INTERP_KIB=512 RUNS=3 ITER=5000 INTERP_ITER=200 WRK_SECONDS=5
+fi
+echo "bench: machine: $(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), quick=$QUICK"
+
+# --- what the benchmark drives: built by ./scripts/test.sh (or build.sh); only missing ones here ---
+for t in edge_bench edge edge-node; do
+  [[ -x $BUILD_DIR/bin/$t ]] && continue
+  [[ -f $BUILD_DIR/CMakeCache.txt ]] || cmake -S "$ROOT" -B "$BUILD_DIR" >/dev/null 2>&1
+  echo "bench: building $t (missing in $BUILD_DIR)"
+  cmake --build "$BUILD_DIR" --target "$t" -j2 >"$WORK/build-$t.log" 2>&1 || echo "bench: cannot build $t; its figures are skipped"
+done
+BENCH=$BUILD_DIR/bin/edge_bench EDGE=$BUILD_DIR/bin/edge NODE=$BUILD_DIR/bin/edge-node
+CLANGXX=$(command -v clang++-19 || true)
+export EDGE_AOT_CACHE=$WORK/aot-cache
+
+# --- compute: SHA-256 over a few MB, one source built once to Wasm and natively ---
+kernel_ms() { sed -n 's/.*compute_ms=\([0-9.]*\).*/\1/p' | tail -1; }
+kernel_digest() { sed -n 's/.*sha256=\([0-9a-f]*\).*/\1/p' | tail -1; }
+best_of() { # CMD...: the best compute_ms of $RUNS runs; the digest goes to $WORK/digest
+  local times=() out
+  for ((i = 0; i < RUNS; i++)); do
+    out=$("$@" 2>"$WORK/kernel.err") || { echo ""; return; }
+    times+=("$(kernel_ms <<<"$out")")
+    kernel_digest <<<"$out" >"$WORK/digest"
+  done
+  minof "${times[@]}"
+}
+digest() { cat "$WORK/digest" 2>/dev/null; }
+if [[ -z $CLANGXX ]]; then
+  for n in compute_ratio_vs_native compute_ratio_vs_v8 compute_ratio_interp_vs_native; do skip $n "clang++-19 not installed"; done
+else
+  "$CLANGXX" --target=wasm32-wasi -O2 -fno-exceptions -o "$WORK/sha256.wasm" "$ROOT/bench/kernels/sha256.cpp"
+  "$CLANGXX" -O2 -o "$WORK/sha256-native" "$ROOT/bench/kernels/sha256.cpp"
+  native_ms=$(best_of "$WORK/sha256-native" $KIB); native_digest=$(digest)
+  native_small_ms=$(best_of "$WORK/sha256-native" $INTERP_KIB)
+  emit compute_native_ms "$native_ms" ms "SHA-256, $((KIB / 1024)) MiB x4, clang++-19 -O2"
+  aot_ms=""
+  if [[ -x $BENCH ]]; then
+    "$BENCH" run --engine aot --cache "$EDGE_AOT_CACHE" "$WORK/sha256.wasm" 64 >/dev/null 2>&1  # compile once (cached)
+    aot_ms=$(best_of "$BENCH" run --engine aot --cache "$EDGE_AOT_CACHE" "$WORK/sha256.wasm" $KIB)
+    [[ -n $aot_ms && $(digest) != "$native_digest" ]] && { echo "bench: AOT digest differs from native!"; aot_ms=""; }
+  fi
+  if [[ -n $aot_ms ]]; then
+    emit compute_aot_ms "$aot_ms" ms "same kernel, wasm2c + cc -O2"
+    emit compute_ratio_vs_native "$(ratio "$aot_ms" "$native_ms")" x "AOT time / native time (target <= 1.5)"
+  else
+    skip compute_ratio_vs_native "edge_bench (AOT engine) unavailable or failed: $(tail -1 "$WORK/kernel.err" 2>/dev/null)"
+  fi
+  if command -v node >/dev/null; then
+    v8_ms=$(best_of node --no-warnings "$ROOT/bench/v8_wasi.mjs" "$WORK/sha256.wasm" $KIB)
+    if [[ -n $v8_ms && -n $aot_ms ]]; then
+      emit compute_v8_ms "$v8_ms" ms "Node.js $(node --version) (V8)"
+      emit compute_ratio_vs_v8 "$(ratio "$aot_ms" "$v8_ms")" x "AOT time / V8 time (target <= 1.2)"
+    else
+      skip compute_ratio_vs_v8 "V8 run or AOT run failed"
+    fi
+  else
+    skip compute_ratio_vs_v8 "node (Node.js) not installed"
+  fi
+  if [[ -x $BENCH ]]; then
+    interp_ms=$(RUNS=1 best_of "$BENCH" run --engine interp "$WORK/sha256.wasm" $INTERP_KIB)
+    if [[ -n $interp_ms ]]; then
+      emit compute_interp_ms "$interp_ms" ms "wabt interpreter, $INTERP_KIB KiB x4 (smaller input)"
+      emit compute_ratio_interp_vs_native "$(ratio "$interp_ms" "$native_small_ms")" x "interpreter / native on the same $INTERP_KIB KiB input"
+    else
+      skip compute_ratio_interp_vs_native "interpreter run failed"
+    fi
+  else
+    skip compute_ratio_interp_vs_native "edge_bench not built"
+  fi
+fi
+
+# --- the hello service: built with the real CLI from the hello template ---
+HELLO_WASM="" HELLO_TAR=""
+if [[ -x $EDGE ]]; then
+  (cd "$WORK" && "$EDGE" --quiet new hello >/dev/null 2>&1 || "$EDGE" new hello >"$WORK/new.log" 2>&1)
+  if [[ -d $WORK/hello ]]; then
+    # build_overhead_ratio: `edge build` against the bare commands it runs (same flags, same order).
+    t0=$(ms_now); "$EDGE" --verbose build -C "$WORK/hello" >"$WORK/build.log" 2>&1; rc=$?; t1=$(ms_now)
+    HELLO_WASM=$(ls "$WORK"/hello/build/*.wasm 2>/dev/null | head -1)
+    if ((rc == 0)) && [[ -n $HELLO_WASM ]]; then
+      edge_ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
+      grep -E "^[[:space:]]*'?(/[^ ]*/)?(clang[^ ]*|wasm-opt)'? " "$WORK/build.log" | sed 's/^[[:space:]]*//' >"$WORK/commands.sh"
+      t0=$(ms_now); t1=$t0
+      if [[ -s $WORK/commands.sh ]]; then
+        rm -rf "$WORK/hello/build"
+        mkdir -p "$WORK/hello/build/obj" "$WORK/hello/build"
+        grep -o -- "-o [^ ]*" "$WORK/commands.sh" | awk '{print $2}' | tr -d "'" | xargs -r -n1 dirname | sort -u |
+          while read -r d; do mkdir -p "$WORK/hello/$d" "$d" 2>/dev/null; done
+        t0=$(ms_now); (cd "$WORK/hello" && bash -e "$WORK/commands.sh") >"$WORK/bare.log" 2>&1; brc=$?; t1=$(ms_now)
+        bare_ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
+        if ((brc == 0)); then
+          emit build_edge_ms "$edge_ms" ms "edge build of the hello template, from clean"
+          emit build_bare_ms "$bare_ms" ms "the same clang/wasm-opt commands run by hand"
+          emit build_overhead_ratio "$(ratio "$edge_ms" "$bare_ms")" x "target <= 1.1"
+        else
+          skip build_overhead_ratio "the commands edge build printed did not run alone (see $WORK/bare.log)"
+        fi
+        "$EDGE" build -C "$WORK/hello" >/dev/null 2>&1  # restore a complete build
+      else
+        skip build_overhead_ratio "edge --verbose build printed no compiler command to compare with"
+      fi
+      t0=$(ms_now); "$EDGE" build -C "$WORK/hello" >/dev/null 2>&1; t1=$(ms_now)
+      emit build_noop_ms "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')" ms "edge build with nothing changed (target <= 300)"
+      HELLO_WASM=$(ls "$WORK"/hello/build/*.wasm | head -1)
+      emit hello_wasm_bytes "$(stat -c %s "$HELLO_WASM")" bytes "release build of the hello template"
+      if (cd "$WORK/hello" && "$EDGE" pack >"$WORK/pack.log" 2>&1); then
+        HELLO_TAR=$(find "$WORK/hello" -name '*.tar' | head -1)
+      fi
+      if [[ -n $HELLO_TAR ]]; then
+        emit hello_tar_bytes "$(stat -c %s "$HELLO_TAR")" bytes "edge pack image (target <= 65536)"
+      else
+        skip hello_tar_bytes "edge pack failed: $(tail -1 "$WORK/pack.log")"
+      fi
+    else
+      HELLO_WASM=""
+      for n in build_overhead_ratio build_noop_ms hello_wasm_bytes hello_tar_bytes; do skip $n "edge build of the hello template failed: $(tail -1 "$WORK/build.log")"; done
+    fi
+  else
+    for n in build_overhead_ratio build_noop_ms hello_wasm_bytes hello_tar_bytes; do skip $n "edge new hello failed"; done
+  fi
+else
+  for n in build_overhead_ratio build_noop_ms hello_wasm_bytes hello_tar_bytes; do skip $n "the edge CLI is not built"; done
+fi
+
+# --- instantiation: a fresh instance + the hello handler, per engine ---
+INST_WASM=$HELLO_WASM INST_URL=/ INST_NOTE="hello template"
+if [[ -z $INST_WASM && -f $BUILD_DIR/test-wasm/aot_probe.wasm ]]; then
+  INST_WASM=$BUILD_DIR/test-wasm/aot_probe.wasm INST_URL=/hello INST_NOTE="test probe /hello (hello template not built)"
+fi
+if [[ -x $BENCH && -n $INST_WASM ]]; then
+  for engine in aot interp; do
+    iter=$ITER
+    [[ $engine == interp ]] && iter=$INTERP_ITER
+    line=$("$BENCH" instantiate --engine $engine --cache "$EDGE_AOT_CACHE" --iterations $iter --url $INST_URL "$INST_WASM" 2>"$WORK/inst.err" | grep p50_us)
+    if [[ -n $line ]]; then
+      p50=$(sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p' <<<"$line") p99=$(sed -n 's/.*p99_us=\([0-9.]*\).*/\1/p' <<<"$line")
+      emit instantiate_p50_us_$engine "$p50" us "$INST_NOTE, $iter requests$([[ $engine == aot ]] && echo ', target <= 50')"
+      emit instantiate_p99_us_$engine "$p99" us "$INST_NOTE"
+    else
+      skip instantiate_p50_us_$engine "edge_bench failed: $(tail -1 "$WORK/inst.err")"
+    fi
+  done
+else
+  skip instantiate_p50_us "edge_bench or a hello module is missing"
+fi
+
+# --- hello_rps: wrk against the node, the hello service vs a native route of the same server ---
+if ! command -v wrk >/dev/null; then
+  skip hello_rps "wrk not installed"
+elif [[ ! -x $NODE || -z $HELLO_TAR ]]; then
+  skip hello_rps "needs edge-node and the packed hello image"
+else
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$NODE" serve --port "$port" --host 127.0.0.1 --data-dir "$WORK/node" --token bench-token --client-id bench --engine aot \
+    >"$WORK/node.log" 2>&1 &
+  NODE_PID=$!
+  for _ in $(seq 100); do curl -fs -o /dev/null -H "Authorization: Bearer bench-token" "http://127.0.0.1:$port/mcm/v1/images" && break; sleep 0.1; done
+  auth=(-H "Authorization: Bearer bench-token")
+  curl -fs "${auth[@]}" -F "image=@$HELLO_TAR;type=application/tar" "http://127.0.0.1:$port/mcm/v1/images" >"$WORK/deploy-image.json" 2>&1
+  curl -fs "${auth[@]}" -H 'Content-Type: application/json' \
+    -d '{"name":"hello-v1","image":"hello-v1","env":{"MCM.BASE_API_PATH":"/hello/v1"}}' \
+    "http://127.0.0.1:$port/mcm/v1/containers" >"$WORK/deploy-container.json" 2>&1
+  service="http://127.0.0.1:$port/bench/hello/v1/"
+  native=""
+  for route in /healthz /mcm/v1/healthz; do
+    curl -fs -o /dev/null "http://127.0.0.1:$port$route" && { native="http://127.0.0.1:$port$route"; break; }
+  done
+  native_note="GET /healthz"
+  if [[ -z $native ]]; then
+    native="http://127.0.0.1:$port/mcm/v1/images" native_note="GET /mcm/v1/images (no /healthz route on this node)"
+  fi
+  if ! curl -fs -o /dev/null "$service"; then
+    skip hello_rps "the hello service did not answer at $service (see the node log)"
+  else
+    rps() { wrk -t2 -c16 -d"${WRK_SECONDS}s" "${@}" 2>/dev/null | awk '/Requests\/sec/{print $2}'; }
+    # Interleaved rounds (service, native, service, native), best of each: load from other
+    # processes on the machine then hits both sides alike.
+    svc_rps=0 nat_rps=0
+    for _ in 1 2; do
+      r=$(rps "$service"); svc_rps=$(awk -v a="$svc_rps" -v b="${r:-0}" 'BEGIN{print (b>a)?b:a}')
+      r=$(rps -H "Authorization: Bearer bench-token" "$native"); nat_rps=$(awk -v a="$nat_rps" -v b="${r:-0}" 'BEGIN{print (b>a)?b:a}')
+    done
+    emit hello_rps "$svc_rps" req/s "wrk -t2 -c16, best of 2 x ${WRK_SECONDS}s interleaved with the native route; hello service, engine aot"
+    emit native_rps "$nat_rps" req/s "same server, $native_note"
+    emit hello_rps_ratio_vs_native "$(ratio "$svc_rps" "$nat_rps")" x "target >= 0.5"
+  fi
+  kill "$NODE_PID" 2>/dev/null; wait "$NODE_PID" 2>/dev/null; NODE_PID=""
+fi
+
+# --- docs/benchmarks.md and the chart ---
+DOC=$ROOT/docs/benchmarks.md PNG=$ROOT/docs/benchmarks.png
+mkdir -p "$ROOT/docs"
+{
+  sed -n '/^<!-- bench:begin -->/q;p' "$DOC" 2>/dev/null || true
+} >"$WORK/head.md"
+[[ -s $WORK/head.md ]] || printf '# Benchmarks\n\n' >"$WORK/head.md"
+{
+  cat "$WORK/head.md"
+  echo "<!-- bench:begin -->"
+  echo "## Last run"
+  echo
+  echo "\`./scripts/bench.sh$([[ $QUICK == 1 ]] && echo ' --quick')\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
+  echo "Machine: $(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//'),"
+  echo "$(awk '/MemTotal/{printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo), Linux $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")."
+  echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)."
+  echo
+  echo "| figure | value | unit | notes |"
+  echo "|---|---:|---|---|"
+  for n in "${ORDER[@]}"; do echo "| $n | ${VALUE[$n]} | ${UNIT[$n]} | ${NOTE[$n]} |"; done
+  echo
+  [[ -x $(command -v gnuplot) ]] && echo "![ratios of the last run](benchmarks.png)"
+} >"$WORK/doc.md"
+mv "$WORK/doc.md" "$DOC"
+
+if command -v gnuplot >/dev/null; then
+  : >"$WORK/ratios.dat"
+  for n in compute_ratio_vs_native compute_ratio_vs_v8 hello_rps_ratio_vs_native build_overhead_ratio; do
+    [[ -n ${VALUE[$n]:-} && ${VALUE[$n]} != nan ]] && echo "\"${n}\" ${VALUE[$n]}" >>"$WORK/ratios.dat"
+  done
+  if [[ -s $WORK/ratios.dat ]]; then
+    gnuplot <<EOF 2>"$WORK/gnuplot.err" || echo "bench: gnuplot failed: $(tail -1 "$WORK/gnuplot.err")"
+set terminal pngcairo size 900,420 noenhanced font ",10"
+set output "$PNG"
+set title "edge benchmarks: ratios of the last run (1.0 = parity)"
+set style fill solid 0.6
+set boxwidth 0.6
+set yrange [0:*]
+set grid ytics
+set xtics rotate by -15
+unset key
+plot "$WORK/ratios.dat" using 0:2:xtic(1) with boxes lc rgb "#3b7dd8", 1 with lines dt 2 lc rgb "#999999"
+EOF
+  fi
+else
+  echo "bench: gnuplot not installed (scripts/setup.sh installs gnuplot-nox): no chart"
+fi
+echo "bench: wrote $DOC"

@@ -1,0 +1,44 @@
+// {{name}}: outbound HTTP through the host (httpclient.fetch).
+//   GET /fetch?url=http://example.test/path[&method=GET]  -> the upstream status, content type and body
+// Set PROXY_ALLOW in edge.yaml to the URL prefixes this proxy may call.
+#include <edge/edge.hpp>
+
+#include <string>
+
+namespace {
+
+bool allowed(const std::string& url, const std::string& allow_list) {
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) return false;
+  if (allow_list.empty()) return true;
+  size_t start = 0;
+  while (start <= allow_list.size()) {
+    size_t comma = allow_list.find(',', start);
+    if (comma == std::string::npos) comma = allow_list.size();
+    std::string prefix = allow_list.substr(start, comma - start);
+    if (!prefix.empty() && url.rfind(prefix, 0) == 0) return true;
+    start = comma + 1;
+  }
+  return false;
+}
+
+void fetch(edge::Request& req, edge::Response& res) {
+  edge::http::FetchRequest out;
+  out.url = req.query("url");
+  if (out.url.empty()) return res.error(400, "give the URL to fetch: /fetch?url=http://...");
+  if (!allowed(out.url, req.env("PROXY_ALLOW")))
+    return res.error(403, "this proxy may not call " + out.url + " (http(s) only; see PROXY_ALLOW)");
+  out.method = req.query("method", "GET");
+  edge::log::info("proxy: ", out.method, " ", out.url);
+  edge::http::fetch(out, [&res, url = out.url](edge::Result<edge::http::FetchResponse> r) {
+    // An HTTP error status may come back as a failure that still carries the response.
+    if (!r && r->status == 0) return res.error(502, "fetching " + url + " failed: " + r.error());
+    res.status(r->status ? r->status : 502);
+    res.header("content-type", r->headers.get("content-type", "application/octet-stream"));
+    res.header("x-proxied-url", url);
+    res.send(r->body);
+  });
+}
+
+}  // namespace
+
+EDGE_SERVICE(app) { app.get("/fetch", fetch); }

@@ -1,0 +1,321 @@
+// The compiled tier (wasm2c + cc) must answer exactly like the interpreter: same responses, same
+// failure kinds on traps, stack exhaustion, memory limits and endless loops, also under several
+// threads at once. Real compiler, real shared objects, real modules (no mocks).
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "edge/node/aot_engine.hpp"
+#include "edge/node/interp_engine.hpp"
+#include "test_support.hpp"
+
+using namespace edge::node;
+namespace fs = std::filesystem;
+using edge::test::TempDir;
+
+namespace {
+
+std::vector<uint8_t> read_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::vector<uint8_t> wat_module(const std::string& stem) {
+  return read_bytes(fs::path(EDGE_TEST_WASM_DIR) / ("aot_" + stem + ".wasm"));
+}
+
+struct Log {
+  std::mutex mu;
+  std::vector<std::string> lines;
+  std::function<void(const std::string&)> sink() {
+    return [this](const std::string& l) {
+      std::lock_guard lock(mu);
+      lines.push_back(l);
+    };
+  }
+  bool contains(const std::string& s) {
+    std::lock_guard lock(mu);
+    for (auto& l : lines)
+      if (l.find(s) != std::string::npos) return true;
+    return false;
+  }
+};
+
+std::shared_ptr<LoadedModule> load(Engine& e, const std::vector<uint8_t>& wasm) {
+  auto m = e.load(wasm, "test");
+  REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().to_string()));
+  return *m;
+}
+
+// What run_command says, as one comparable string: "exit N" or the error's kind.
+std::string command_outcome(LoadedModule& m, std::chrono::milliseconds wall = std::chrono::milliseconds(5000)) {
+  CommandInvocation inv;
+  inv.args = {"t.wasm"};
+  inv.wall_time = wall;
+  auto r = m.run_command(inv);
+  if (r.ok()) return "exit " + std::to_string(*r);
+  const std::string& msg = r.error().message;
+  if (msg.rfind("timeout", 0) == 0) return "timeout";
+  if (msg.find("divide by zero") != std::string::npos) return "trap: divide by zero";
+  if (msg.find("unreachable") != std::string::npos) return "trap: unreachable";
+  if (msg.find("out of bounds") != std::string::npos) return "trap: out of bounds";
+  if (msg.find("exhaust") != std::string::npos || msg.find("stack") != std::string::npos) return "trap: stack";
+  if (msg.find("indirect") != std::string::npos) return "trap: indirect";
+  return "other: " + msg;
+}
+
+bool have_probe() { return fs::exists(AOT_PROBE_WASM); }
+
+HttpRequest get(const std::string& url) {
+  HttpRequest r;
+  r.method = "GET";
+  r.url = url;
+  return r;
+}
+
+ServiceContext service(std::chrono::milliseconds wall = std::chrono::milliseconds(5000)) {
+  ServiceContext s;
+  s.name = "probe-v1";
+  s.env = {{"MCM.BASE_API_PATH", "/test-client/probe/v1"}};
+  s.limits.wall_time = wall;
+  return s;
+}
+
+// "200 <body>" or "<failure kind>".
+std::string outcome(LoadedModule& m, const std::string& url, const ServiceContext& s = service()) {
+  Outcome o = m.handle(s, get(url));
+  if (o.response) return std::to_string(o.response->status) + " " + o.response->body;
+  REQUIRE(o.failure);
+  return "failure " + std::to_string(int(o.failure->kind));
+}
+
+struct Engines {
+  TempDir dir;
+  Log log;
+  std::unique_ptr<Engine> interp = make_interp_engine();
+  std::unique_ptr<Engine> aot;
+  Engines() {
+    AotOptions o;
+    o.cache_dir = dir / "aot-cache";
+    o.log = log.sink();
+    auto e = make_aot_engine_checked(o);
+    REQUIRE_MESSAGE(e.ok(), "no C compiler: " << (e.ok() ? "" : e.error().to_string()));
+    aot = std::move(*e);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("traps, exhaustion, limits and loops end the same way in both engines (WAT commands)") {
+  Engines e;
+  struct Case {
+    const char* stem;
+    const char* expected;
+  } cases[] = {
+      {"div0", "trap: divide by zero"}, {"unreachable", "trap: unreachable"}, {"oob", "trap: out of bounds"},
+      {"oob_edge", "trap: out of bounds"}, {"oob_hidden", "trap: out of bounds"}, {"recurse", "trap: stack"}, {"indirect", "trap: indirect"},
+      {"exit", "exit 7"}, {"grow", "exit 0"},
+  };
+  for (const auto& c : cases) {
+    std::string stem = c.stem;
+    CAPTURE(stem);
+    auto wasm = wat_module(c.stem);
+    REQUIRE(!wasm.empty());
+    auto in = load(*e.interp, wasm);
+    auto out = load(*e.aot, wasm);
+    CHECK(out->engine_name() == "aot");
+    CHECK(command_outcome(*in) == c.expected);
+    CHECK(command_outcome(*out) == c.expected);
+  }
+}
+
+TEST_CASE("an endless loop in compiled code ends at the deadline and the engine keeps working") {
+  Engines e;
+  auto loop = load(*e.aot, wat_module("loop"));
+  CHECK(command_outcome(*loop, std::chrono::milliseconds(200)) == "timeout");
+  CHECK(command_outcome(*loop, std::chrono::milliseconds(200)) == "timeout");
+  auto exit7 = load(*e.aot, wat_module("exit"));
+  CHECK(command_outcome(*exit7) == "exit 7");
+}
+
+TEST_CASE("a module importing what the ABI does not have is refused with a clear error") {
+  Engines e;
+  auto m = e.aot->load(wat_module("badimport"), "bad");
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().message.find("env.not_in_the_abi") != std::string::npos);
+}
+
+TEST_CASE("the compiled module is cached by content: a second engine only loads it") {
+  TempDir dir;
+  Log log;
+  AotOptions o;
+  o.cache_dir = dir / "cache";
+  o.log = log.sink();
+  auto wasm = wat_module("exit");
+  {
+    auto e = make_aot_engine(o);
+    auto m = load(*e, wasm);
+    CHECK(log.contains("compiled in"));
+    CHECK(command_outcome(*m) == "exit 7");
+  }
+  auto e2 = make_aot_engine(o);
+  auto m2 = load(*e2, wasm);
+  CHECK(log.contains("loaded from the cache"));
+  CHECK(command_outcome(*m2) == "exit 7");
+  // No temporary files are left behind.
+  for (auto& entry : fs::directory_iterator(dir / "cache")) CHECK(entry.path().extension() == ".so");
+}
+
+TEST_CASE("without a C compiler the AOT engine says so and the tiered engine stays on the interpreter") {
+  TempDir dir;
+  Log log;
+  AotOptions o;
+  o.cache_dir = dir / "cache";
+  o.cc = "/nonexistent/cc";
+  o.log = log.sink();
+  auto checked = make_aot_engine_checked(o);
+  CHECK_FALSE(checked.ok());
+  auto aot = make_aot_engine(o);
+  auto failed = aot->load(wat_module("exit"), "x");
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.error().message.find("/nonexistent/cc") != std::string::npos);
+
+  auto tiered = make_tiered_engine(make_interp_engine(), o);
+  CHECK(log.contains("stay on the interpreter"));
+  auto m = load(*tiered, wat_module("exit"));
+  CHECK(m->engine_name() == "interp");
+  CHECK(command_outcome(*m) == "exit 7");
+}
+
+TEST_CASE("probe service: same answers from both engines, traps included") {
+  if (!have_probe()) {
+    MESSAGE("SKIPPED: clang++-19 missing, probe.wasm not built");
+    return;
+  }
+  Engines e;
+  auto wasm = read_bytes(AOT_PROBE_WASM);
+  auto in = load(*e.interp, wasm);
+  auto out = load(*e.aot, wasm);
+  for (const char* url : {"/hello", "/event?x=1", "/env", "/nosys", "/noresponse", "/exit", "/trap/unreachable",
+                          "/trap/div0", "/trap/oob", "/trap/badptr", "/recurse", "/storage", "/decrypt"}) {
+    CAPTURE(url);
+    std::string a = outcome(*in, url), b = outcome(*out, url);
+    CHECK(a == b);
+  }
+  // The limits: an endless loop and a memory hog.
+  ServiceContext s = service(std::chrono::milliseconds(300));
+  CHECK(outcome(*out, "/loop", s) == outcome(*in, "/loop", s));
+  CHECK(outcome(*out, "/loop", s) == "failure " + std::to_string(int(ExecFailure::Kind::Timeout)));
+  s.limits.max_memory_pages = 64;
+  CHECK(outcome(*out, "/oom", s) == outcome(*in, "/oom", s));
+  CHECK(outcome(*out, "/hello") == outcome(*in, "/hello"));
+}
+
+TEST_CASE("probe service under concurrent requests: every answer right, traps isolated per thread") {
+  if (!have_probe()) {
+    MESSAGE("SKIPPED: clang++-19 missing, probe.wasm not built");
+    return;
+  }
+  Engines e;
+  auto wasm = read_bytes(AOT_PROBE_WASM);
+  auto in = load(*e.interp, wasm);
+  auto out = load(*e.aot, wasm);
+  const std::vector<std::string> urls = {"/hello", "/trap/div0", "/trap/oob", "/recurse", "/trap/unreachable", "/event"};
+  std::map<std::string, std::string> expected;
+  for (auto& u : urls) expected[u] = outcome(*in, u);
+  std::atomic<int> wrong{0}, done{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        const std::string& u = urls[(i + t) % urls.size()];
+        Outcome o = out->handle(service(), get(u));
+        std::string got = o.response ? std::to_string(o.response->status) + " " + o.response->body
+                                     : "failure " + std::to_string(int(o.failure ? int(o.failure->kind) : -1));
+        if (got != expected[u]) ++wrong;
+        ++done;
+      }
+    });
+  // One more thread runs an endless loop meanwhile: its timeout must not disturb the others.
+  std::thread looper([&] {
+    ServiceContext s = service(std::chrono::milliseconds(300));
+    if (outcome(*out, "/loop", s) != "failure " + std::to_string(int(ExecFailure::Kind::Timeout))) ++wrong;
+  });
+  for (auto& t : threads) t.join();
+  looper.join();
+  CHECK(done == 160);
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("tiered engine: the interpreter answers at once, the compiled module takes over without a failed request") {
+  if (!have_probe()) {
+    MESSAGE("SKIPPED: clang++-19 missing, probe.wasm not built");
+    return;
+  }
+  TempDir dir;
+  Log log;
+  AotOptions o;
+  o.cache_dir = dir / "cache";
+  o.log = log.sink();
+  auto tiered = make_tiered_engine(make_interp_engine(), o);
+  auto wasm = read_bytes(AOT_PROBE_WASM);
+  auto m = load(*tiered, wasm);
+  CHECK(m->engine_name() == "interp");
+  std::string first = outcome(*m, "/hello");
+  CHECK(first.rfind("201 ", 0) == 0);  // the probe answers /hello with 201
+  int failures = 0, served = 0;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(240);
+  while (m->engine_name() != "aot" && std::chrono::steady_clock::now() < until) {
+    if (outcome(*m, "/hello") != first) ++failures;
+    ++served;
+  }
+  CHECK(m->engine_name() == "aot");
+  CHECK(log.contains("now runs compiled"));
+  CHECK(failures == 0);
+  CHECK(outcome(*m, "/hello") == first);
+  MESSAGE("requests served by the interpreter during compilation: " << served);
+}
+
+TEST_CASE("every template answers the same from both engines") {
+  if (!fs::exists(edge::test::edge_bin())) {
+    MESSAGE("SKIPPED: the edge CLI is not built in this build dir (target edge)");
+    return;
+  }
+  Engines e;
+  // Times and counters differ between two runs; everything else must be identical.
+  auto masked = [](std::string s) {
+    for (char& c : s)
+      if (c >= '0' && c <= '9') c = '#';
+    return s;
+  };
+  auto describe = [&](const Outcome& o) {
+    if (!o.response) return "failure " + std::to_string(int(o.failure ? int(o.failure->kind) : -1));
+    std::string h;
+    for (auto& [k, v] : o.response->headers) h += k + "=" + v + ";";
+    return std::to_string(o.response->status) + " " + h + " " + masked(o.response->body);
+  };
+  int built = 0;
+  for (auto& t : fs::directory_iterator(edge::test::source_dir() / "templates")) {
+    if (!t.is_directory()) continue;
+    std::string name = t.path().filename().string();
+    CAPTURE(name);
+    std::string why;
+    fs::path wasm_path = edge::test::build_template(name, "svc", e.dir.path() / name, &why);
+    REQUIRE_MESSAGE(!wasm_path.empty(), why);
+    ++built;
+    auto wasm = read_bytes(wasm_path);
+    auto in = load(*e.interp, wasm);
+    auto out = load(*e.aot, wasm);
+    for (const char* url : {"/", "/?name=Ann", "/does-not-exist"}) {
+      CAPTURE(url);
+      CHECK(describe(out->handle(service(), get(url))) == describe(in->handle(service(), get(url))));
+    }
+  }
+  CHECK(built > 0);
+}

@@ -1,0 +1,98 @@
+// `edge completion`: the scripts are valid shell and know every subcommand `edge --help` lists.
+#include <doctest/doctest.h>
+
+#include <regex>
+#include <sstream>
+
+#include "test_support.hpp"
+
+using namespace edge::test;
+
+namespace {
+
+// The subcommands as `edge --help` prints them (the "Subcommands:" section), not a list in the test.
+std::vector<std::string> subcommands_from_help() {
+  auto help = run({edge_bin().string(), "--help"});
+  REQUIRE(help.exit_code == 0);
+  std::vector<std::string> out;
+  std::istringstream lines(help.out);
+  std::string line;
+  bool in_section = false;
+  static const std::regex entry(R"(^\s+([a-z][a-z-]*)\s{2,}.*)");
+  while (std::getline(lines, line)) {
+    if (line.rfind("Subcommands:", 0) == 0) {
+      in_section = true;
+      continue;
+    }
+    std::smatch m;
+    if (in_section && std::regex_match(line, m, entry)) out.push_back(m[1]);
+  }
+  return out;
+}
+
+// What bash completes for the words typed so far (the last one being completed).
+std::string bash_complete(const std::filesystem::path& script, const std::string& words) {
+  const std::string program =
+      "source '" + script.string() + "'; COMP_WORDS=(" + words + "); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ));" +
+      " [[ \"" + words + "\" == *' ' ]] && COMP_WORDS+=('') && COMP_CWORD=$(( COMP_CWORD + 1 ));" +
+      " _edge; printf '%s\\n' \"${COMPREPLY[@]}\"";
+  auto r = run({"bash", "-c", program});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  return r.out;
+}
+
+}  // namespace
+
+TEST_CASE("the bash completion script is valid bash and names every subcommand") {
+  auto commands = subcommands_from_help();
+  REQUIRE(commands.size() >= 10);
+  CHECK(std::find(commands.begin(), commands.end(), "dev") != commands.end());
+  CHECK(std::find(commands.begin(), commands.end(), "completion") != commands.end());
+
+  TempDir tmp;
+  auto r = run({edge_bin().string(), "completion", "bash"});
+  REQUIRE(r.exit_code == 0);
+  write_file(tmp / "edge.bash", r.out);
+  auto syntax = run({"bash", "-n", (tmp / "edge.bash").string()});
+  CHECK_MESSAGE(syntax.exit_code == 0, syntax.err);
+  for (const auto& c : commands) CHECK_MESSAGE(r.out.find("':" + c + "'") != std::string::npos, c);  // the word that enters it
+
+  // It completes: a subcommand from a prefix, an option of that subcommand, a choice value.
+  auto root = bash_complete(tmp / "edge.bash", "edge ");
+  for (const auto& c : commands) CHECK_MESSAGE(root.find(c + "\n") != std::string::npos, c);
+  auto de = bash_complete(tmp / "edge.bash", "edge de");
+  CHECK(de.find("deploy\n") != std::string::npos);
+  CHECK(de.find("dev\n") != std::string::npos);
+  CHECK(de.find("build") == std::string::npos);
+  CHECK(bash_complete(tmp / "edge.bash", "edge build --de") == "--debug\n");
+  CHECK(bash_complete(tmp / "edge.bash", "edge completion z") == "zsh\n");
+}
+
+TEST_CASE("zsh and fish scripts name every subcommand") {
+  auto commands = subcommands_from_help();
+  auto zsh = run({edge_bin().string(), "completion", "zsh"});
+  auto fish = run({edge_bin().string(), "completion", "fish"});
+  REQUIRE(zsh.exit_code == 0);
+  REQUIRE(fish.exit_code == 0);
+  CHECK(zsh.out.rfind("#compdef edge\n", 0) == 0);
+  for (const auto& c : commands) {
+    CHECK_MESSAGE(zsh.out.find("'" + c + ":") != std::string::npos, c);
+    CHECK_MESSAGE(fish.out.find("__fish_use_subcommand -a " + c + " ") != std::string::npos, c);
+  }
+  // Options come from the commands themselves: `edge dev --port` and `edge build --debug`.
+  CHECK(fish.out.find("'__fish_seen_subcommand_from dev' -l port") != std::string::npos);
+  CHECK(zsh.out.find("--debug[") != std::string::npos);
+  // zsh is not installed everywhere; when it is, the script must parse.
+  if (run({"sh", "-c", "command -v zsh"}).exit_code == 0) {
+    TempDir tmp;
+    write_file(tmp / "_edge", zsh.out);
+    auto syntax = run({"zsh", "-n", (tmp / "_edge").string()});
+    CHECK_MESSAGE(syntax.exit_code == 0, syntax.err);
+  }
+}
+
+TEST_CASE("an unknown shell is a usage error") {
+  auto r = run({edge_bin().string(), "completion", "powershell"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("powershell") != std::string::npos);
+}

@@ -1,0 +1,35 @@
+// Headers, query strings and URL decoding.
+#include <doctest/doctest.h>
+#include <edge/http_types.hpp>
+#include <edge/time.hpp>
+
+TEST_CASE("headers are case-insensitive; set replaces, add appends") {
+  edge::Headers h;
+  h.add("Content-Type", "a");
+  CHECK(h.get("content-type") == "a");
+  CHECK(h.has("CONTENT-TYPE"));
+  h.set("content-TYPE", "b");
+  CHECK(h.size() == 1);
+  CHECK(h.get("Content-Type") == "b");
+  h.remove("content-type");
+  CHECK(h.empty());
+  CHECK(h.get("x", "fallback") == "fallback");
+}
+
+TEST_CASE("query strings decode percent escapes and plus signs") {
+  auto q = edge::Query::parse("a=1&b=x+y%21&flag&&c=%zz&a=2");
+  CHECK(q.get("a") == "1");
+  CHECK(q.all("a") == std::vector<std::string>{"1", "2"});
+  CHECK(q.get("b") == "x y!");
+  CHECK(q.has("flag"));
+  CHECK(q.get("flag").empty());
+  CHECK(q.get("c") == "%zz");  // malformed escape kept as is
+  CHECK(edge::url_decode("a%2") == "a%2");
+  CHECK(edge::url_encode("a b/c~") == "a%20b%2Fc~");
+}
+
+TEST_CASE("iso8601 formats UTC times") {
+  CHECK(edge::time::iso8601(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(edge::time::iso8601(951782400123) == "2000-02-29T00:00:00.123Z");
+  CHECK(edge::time::iso8601(1795478523456) == "2026-11-24T00:02:03.456Z");
+}

@@ -1,0 +1,48 @@
+#pragma once
+// Shared by the security tests (issue 7): raw sockets for what an HTTP client would never send,
+// a deploy helper, and the node's log of one container. The mCM helpers (upload, start_container,
+// json_of...) and main() come from tests/node/node_test_util.
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "node_test_util.hpp"
+
+namespace edge::test::security {
+
+// Uploads `module` (a stem of EDGE_TEST_WASM_DIR) as image `image` and starts container `name` from
+// it with `env`. REQUIREs success.
+void deploy(httplib::Client& cli, const std::string& image, const std::string& module, const std::string& name,
+            std::map<std::string, std::string> env = {}, const std::string& version = "1.0.0");
+
+// The service log of container `name` through the mCM API.
+std::string service_log(httplib::Client& cli, const std::string& name);
+
+// A TCP connection to 127.0.0.1:port, closed at scope exit. Every call is bounded in time.
+class RawConnection {
+ public:
+  explicit RawConnection(int port);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  bool connected() const { return fd_ >= 0; }
+  bool send(std::string_view bytes);  // false when the peer is gone
+  // Reads until the peer closes, `timeout` passes, or a whole response (headers + Content-Length
+  // body) has arrived.
+  std::string read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // True when the peer closed the connection (or reset it) within `timeout`.
+  bool closed_by_peer(std::chrono::milliseconds timeout);
+
+ private:
+  int fd_ = -1;
+};
+
+// "HTTP/1.1 413 Payload Too Large\r\n..." -> 413; 0 when `response` has no status line.
+int status_of(const std::string& raw_response);
+// The body after the blank line of a raw response.
+std::string body_of(const std::string& raw_response);
+
+// True when GET /healthz answers 200 within a few seconds: the node is alive and serving.
+bool node_answers(int port);
+
+}  // namespace edge::test::security
