@@ -10,7 +10,7 @@ build=build-fuzz
 if [[ ! -f $build/CMakeCache.txt ]]; then
   CC=clang-19 CXX=clang++-19 cmake -S . -B $build -DEDGE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
-targets=(manifest image wasm msgpack)
+targets=(manifest image wasm msgpack mcm)
 cmake --build $build -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
 status=0
 for t in "${targets[@]}"; do

@@ -54,6 +54,9 @@ std::vector<std::string> link_command(const Toolchain& tc, const Manifest& m, co
   for (auto& f : tc.target_flags()) argv.push_back(f);
   for (auto& f : profile_flags(p)) argv.push_back(f);
   argv.push_back(m.build.model == ModuleModel::Reactor ? "-mexec-model=reactor" : "-mexec-model=command");
+  // The shadow stack below the data: an overflow then runs off address 0 and traps cleanly
+  // instead of silently corrupting the module's globals.
+  argv.push_back("-Wl,--stack-first");
   for (const auto& u : units) argv.push_back(u.object.string());
   argv.insert(argv.end(), {"-o", output.string()});
   if (p == Profile::Release) argv.insert(argv.end(), {"-Wl,--strip-all", "-Wl,--gc-sections"});

@@ -129,8 +129,12 @@ TEST_CASE("hostile images are refused with a 4xx JSON error and the store is unc
     return e;
   };
   std::vector<Entry> many_outer, many_layer = {file("index.wasm", module)};
-  for (int i = 0; i < 200; ++i) many_outer.push_back(file("f" + std::to_string(i), "x"));
-  for (int i = 0; i < 200; ++i) many_layer.push_back(file("f" + std::to_string(i), "x"));
+  for (int i = 0; i < 200; ++i) {
+    std::string name = "f";  // (not "f" + to_string: g++ 12 warns falsely about it, -Wrestrict)
+    name += std::to_string(i);
+    many_outer.push_back(file(name, "x"));
+    many_layer.push_back(file(name, "x"));
+  }
 
   std::vector<Case> cases = {
       {"`..` in the image", make_image(layer, {file("../evil", "x")}), "`..`"},

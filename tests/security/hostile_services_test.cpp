@@ -143,6 +143,18 @@ TEST_CASE("memory exhaustion fails with a logged 500 naming the memory limit") {
   auto ok = n.get("/oom/v1", "/hello");  // the next request gets fresh memory
   REQUIRE(ok);
   CHECK(ok->status == 201);
+  // Four exhausted requests at once: the node's own memory stays bounded by the limits.
+  std::vector<std::thread> hogs;
+  for (int i = 0; i < 4; ++i)
+    hogs.emplace_back([&] {
+      auto c = client(n.node);
+      c->Get(service_path(n.node, "/oom/v1") + "/oom");
+    });
+  for (auto& t : hogs) t.join();
+  const long rss = node_rss_kib(n.tmp / "data");
+  MESSAGE("node RSS after 5 out-of-memory requests (8 MiB limit): " << rss << " KiB");
+  CHECK(rss > 0);
+  CHECK(rss < 512 * 1024);
 }
 
 TEST_CASE("a flood of host calls is cut at the per-request limit with a logged 500") {

@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <sstream>
+
 #include <doctest/doctest.h>
 
 namespace edge::test::security {
@@ -117,6 +120,24 @@ int status_of(const std::string& raw) {
 std::string body_of(const std::string& raw) {
   auto end = raw.find("\r\n\r\n");
   return end == std::string::npos ? std::string() : raw.substr(end + 4);
+}
+
+long node_rss_kib(const std::filesystem::path& data_dir) {
+  std::string needle = " ";  // (built step by step: g++ 12 warns falsely about " " + s + " ")
+  needle += data_dir.string();
+  needle += ' ';
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = read_file(e.path() / "cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find("edge-node") == std::string::npos || cmdline.find(needle) == std::string::npos)
+      continue;
+    std::istringstream status(read_file(e.path() / "status"));
+    for (std::string line; std::getline(status, line);)
+      if (line.starts_with("VmRSS:")) return std::strtol(line.c_str() + 6, nullptr, 10);
+  }
+  return 0;
 }
 
 bool node_answers(int port) {

@@ -36,7 +36,7 @@ struct ServeArgs {
   std::string client_id;
   std::string token;
   bool no_auth = false;
-  std::string engine = "interp";
+  std::string engine = "auto";
 };
 
 int serve(const ServeArgs& args) {
@@ -92,7 +92,7 @@ struct RunArgs {
   std::vector<std::string> dirs;
   std::vector<std::string> envs;
   std::vector<std::string> args;
-  std::string engine = "interp";
+  std::string engine = "interp";  // one run: compiling first would cost more than it saves
 };
 
 int run_module(const RunArgs& args) {
