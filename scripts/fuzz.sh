@@ -11,7 +11,11 @@ if [[ ! -f $build/CMakeCache.txt ]]; then
   CC=clang-19 CXX=clang++-19 cmake -S . -B $build -DEDGE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
 targets=(manifest image wasm msgpack mcm)
-cmake --build $build -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
+if ! cmake --build $build -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >$build/build.log 2>&1; then
+  tail -40 $build/build.log
+  echo "fuzz: the fuzz targets did not build (log: $build/build.log)"
+  exit 1
+fi
 status=0
 for t in "${targets[@]}"; do
   work=$build/fuzz-corpus/$t

@@ -2,6 +2,8 @@
 // and checks them against the ABI described once in sdk/include/edge/abi.def.
 #include "edge/core/wasm_inspect.hpp"
 
+#include "edge/core/dwarf_lines.hpp"
+
 #include <fmt/core.h>
 #include <wabt/binary-reader-ir.h>
 #include <wabt/binary-reader-nop.h>
@@ -62,25 +64,42 @@ class CustomSectionNames : public wabt::BinaryReaderNop {
     names.emplace_back(name);
     return wabt::Result::Ok;
   }
+  // DWARF addresses of Wasm are relative to the code section's contents.
+  wabt::Offset code_start = 0;
+  wabt::Result BeginCodeSection(wabt::Offset) override {
+    code_start = state->offset;
+    return wabt::Result::Ok;
+  }
+};
+
+// A call of an imported function: callee, caller, and the call's file offset.
+struct CallSite {
+  uint32_t callee, caller;
+  wabt::Offset offset;
 };
 
 // Records which defined functions call which imported ones: the "called from" of a problem.
 class CallCollector : public wabt::ExprVisitor::DelegateNop {
  public:
-  CallCollector(const wabt::Module& m, uint32_t caller, std::map<uint32_t, std::set<uint32_t>>& callers)
-      : module_(m), caller_(caller), callers_(callers) {}
-  wabt::Result OnCallExpr(wabt::CallExpr* e) override { return note(e->var); }
-  wabt::Result OnReturnCallExpr(wabt::ReturnCallExpr* e) override { return note(e->var); }
+  CallCollector(const wabt::Module& m, uint32_t caller, std::map<uint32_t, std::set<uint32_t>>& callers,
+                std::vector<CallSite>& sites)
+      : module_(m), caller_(caller), callers_(callers), sites_(sites) {}
+  wabt::Result OnCallExpr(wabt::CallExpr* e) override { return note(e->var, e->loc); }
+  wabt::Result OnReturnCallExpr(wabt::ReturnCallExpr* e) override { return note(e->var, e->loc); }
 
  private:
-  wabt::Result note(const wabt::Var& v) {
+  wabt::Result note(const wabt::Var& v, const wabt::Location& loc) {
     auto index = module_.GetFuncIndex(v);
-    if (index < module_.num_func_imports) callers_[index].insert(caller_);
+    if (index < module_.num_func_imports) {
+      callers_[index].insert(caller_);
+      if (loc.offset != wabt::kInvalidOffset) sites_.push_back(CallSite{index, caller_, loc.offset});
+    }
     return wabt::Result::Ok;
   }
   const wabt::Module& module_;
   uint32_t caller_;
   std::map<uint32_t, std::set<uint32_t>>& callers_;
+  std::vector<CallSite>& sites_;
 };
 
 std::string format_errors(const wabt::Errors& errors) {
@@ -115,6 +134,7 @@ std::string env_import_names() {
 
 std::vector<SourceLocation> used_at(const ModuleInfo& info, uint32_t func_index) {
   std::vector<SourceLocation> out;
+  if (auto sites = info.call_sites.find(func_index); sites != info.call_sites.end()) return sites->second;
   auto it = info.callers.find(func_index);
   if (it == info.callers.end()) return out;
   for (auto caller : it->second) {
@@ -271,12 +291,30 @@ Result<ModuleInfo> inspect_module(std::span<const uint8_t> bytes) {
   }
 
   std::map<uint32_t, std::set<uint32_t>> callers;
+  std::vector<CallSite> sites;
   for (uint32_t i = module.num_func_imports; i < module.funcs.size(); ++i) {
-    CallCollector collector(module, i, callers);
+    CallCollector collector(module, i, callers, sites);
     wabt::ExprVisitor visitor(&collector);
     (void)visitor.VisitFunc(module.funcs[i]);
   }
   for (auto& [callee, set] : callers) info.callers[callee].assign(set.begin(), set.end());
+  if (info.has_dwarf && !sites.empty()) {
+    DwarfLines lines = DwarfLines::read(bytes);
+    for (const CallSite& site : sites) {
+      // The reader's offset is just past the call instruction: its last byte is inside it.
+      auto src = site.offset > customs.code_start ? lines.lookup(uint32_t(site.offset - 1 - customs.code_start))
+                                                  : std::nullopt;
+      if (!src) continue;
+      auto name = info.function_name(site.caller);
+      SourceLocation where{name.empty() ? fmt::format("function #{}", site.caller) : name, src->file,
+                           uint32_t(src->line)};
+      auto& list = info.call_sites[site.callee];
+      bool seen = std::any_of(list.begin(), list.end(), [&](const SourceLocation& l) {
+        return l.file == where.file && l.line == where.line;
+      });
+      if (!seen) list.push_back(std::move(where));
+    }
+  }
 
   for (const wabt::Export* e : module.exports) {
     WasmExport out{e->name, to_kind(e->kind), {}};

@@ -33,12 +33,14 @@ ExecFailure classify(HostContext& ctx, const CallResult& r, std::string_view dur
   // So a trap with memory over 3/4 of the limit is reported as memory exhaustion, naming the trap.
   MemoryView m = ctx.memory();
   uint64_t max_bytes = uint64_t(ctx.limits.max_memory_pages) * 65536;
-  if (m.size > max_bytes / 4 * 3)
-    return failure(ExecFailure::Kind::OutOfMemory,
-                   "out of memory: the module uses " + std::to_string(m.size >> 10) + " KiB of its " +
-                       std::to_string(max_bytes >> 10) + " KiB limit (EDGE_MAX_MEMORY_MB) and trapped: " + r.message +
-                       " in " + std::string(during));
-  return failure(ExecFailure::Kind::Trap, "trap: " + r.message + " in " + std::string(during));
+  ExecFailure f = m.size > max_bytes / 4 * 3
+      ? failure(ExecFailure::Kind::OutOfMemory,
+                "out of memory: the module uses " + std::to_string(m.size >> 10) + " KiB of its " +
+                    std::to_string(max_bytes >> 10) + " KiB limit (EDGE_MAX_MEMORY_MB) and trapped: " + r.message +
+                    " in " + std::string(during))
+      : failure(ExecFailure::Kind::Trap, "trap: " + r.message + " in " + std::string(during));
+  f.backtrace = r.backtrace;
+  return f;
 }
 
 void configure(HostContext& ctx, const ServiceContext& service) {

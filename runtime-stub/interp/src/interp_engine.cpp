@@ -1,26 +1,43 @@
 // Engine/LoadedModule over the wabt adapter; the lifecycle itself is the shared RequestDriver.
 #include "edge/node/interp_engine.hpp"
 
+#include "edge/core/dwarf_lines.hpp"
 #include "edge/node/request_driver.hpp"
 #include "wabt_guest.hpp"
 
 namespace edge::node {
 namespace {
 
+// Fills file/line of frames from DWARF: at their code offset if known, else their function's start.
+void annotate(const DwarfLines& lines, std::vector<TraceFrame>& frames) {
+  if (lines.empty()) return;
+  for (TraceFrame& frame : frames) {
+    auto src = frame.code_offset ? lines.lookup(*frame.code_offset) : lines.function_line(frame.func_index);
+    if (!src) continue;
+    frame.file = src->file;
+    frame.line = src->line;
+    frame.line_is_entry = !frame.code_offset;
+  }
+}
+
 class InterpModule final : public LoadedModule {
  public:
-  explicit InterpModule(std::shared_ptr<const interp::ParsedModule> parsed)
-      : driver_([parsed](HostContext& ctx, const InstanceLimits& limits, std::string* error) {
+  InterpModule(std::shared_ptr<const interp::ParsedModule> parsed, DwarfLines lines)
+      : lines_(std::move(lines)),
+        driver_([parsed](HostContext& ctx, const InstanceLimits& limits, std::string* error) {
           return interp::instantiate(parsed, ctx, limits, error);
         }) {}
 
   std::string_view engine_name() const override { return "interp"; }
   Outcome handle(const ServiceContext& service, const HttpRequest& request) override {
-    return driver_.handle(service, request);
+    Outcome out = driver_.handle(service, request);
+    if (out.failure) annotate(lines_, out.failure->backtrace);
+    return out;
   }
   Result<int> run_command(const CommandInvocation& invocation) override { return driver_.run_command(invocation); }
 
  private:
+  DwarfLines lines_;  // DWARF line table, read once (empty without debug info)
   RequestDriver driver_;  // immutable after construction: safe to share between threads
 };
 
@@ -31,7 +48,7 @@ class InterpEngine final : public Engine {
     std::string error;
     auto parsed = interp::parse_module(wasm.data(), wasm.size(), &error);
     if (!parsed) return make_error("invalid WebAssembly module: " + error, "check it with `edge validate`");
-    return std::shared_ptr<LoadedModule>(std::make_shared<InterpModule>(std::move(parsed)));
+    return std::shared_ptr<LoadedModule>(std::make_shared<InterpModule>(std::move(parsed), DwarfLines::read(wasm)));
   }
 };
 

@@ -1,10 +1,19 @@
 // wabt::interp behind GuestInstance. Compiled as C++17.
 #include "wabt_guest.hpp"
 
+#include <cxxabi.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <iterator>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
+#include "wabt/binary-reader-ir.h"
+#include "wabt/binary-reader-nop.h"
 #include "wabt/binary-reader.h"
+#include "wabt/ir.h"
 #include "wabt/error-formatter.h"
 #include "wabt/interp/binary-reader-interp.h"
 #include "wabt/interp/interp.h"
@@ -15,6 +24,10 @@ namespace wi = wabt::interp;
 
 struct ParsedModule {
   wi::ModuleDesc desc;
+  std::vector<std::string> func_names;  // by function index, demangled; empty strings when unnamed
+  // Per defined function: (istream offset of an instruction, its code-section-relative Wasm
+  // offset), ascending. Rebuilt by aligning the two instruction streams (see map_code_offsets).
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> code_maps;
 };
 
 // ---- reaching wabt's private Thread call API ----
@@ -46,6 +59,9 @@ Steal<Tag, P> Steal<Tag, P>::instance;
 struct PushValuesTag { using type = PushValuesFn; };
 struct PushCallTag { using type = PushCallFn; };
 struct PopValuesTag { using type = PopValuesFn; };
+// The frames a trap captured (wabt keeps them private and never prints them).
+struct TrapTraceTag { using type = std::vector<wi::Frame> wi::Trap::*; };
+template struct Steal<TrapTraceTag, &wi::Trap::trace_>;
 template struct Steal<PushValuesTag, &wi::Thread::PushValues>;
 template struct Steal<PushCallTag, static_cast<PushCallFn>(&wi::Thread::PushCall)>;
 template struct Steal<PopValuesTag, &wi::Thread::PopValues>;
@@ -101,7 +117,40 @@ class WabtInstance final : public GuestInstance {
  public:
   WabtInstance() : store_(wabt::Features{}) {}
 
+  // A frame's pc (the istream offset just past its current instruction: the trapping one, or
+  // the call) as a Wasm code offset: the instruction that starts before it.
+  std::optional<uint32_t> code_offset(uint32_t func_index, uint32_t pc) const {
+    uint32_t imported = 0;
+    for (const auto& import : module_->desc().imports)
+      if (import.type.type->kind == wabt::ExternalKind::Func) ++imported;
+    if (func_index < imported || func_index - imported >= parsed_->code_maps.size()) return std::nullopt;
+    const auto& map = parsed_->code_maps[func_index - imported];
+    auto it = std::lower_bound(map.begin(), map.end(), std::make_pair(pc, uint32_t(0)));
+    if (it == map.begin()) return std::nullopt;
+    return std::prev(it)->second;
+  }
+
+  // wabt frames -> function indexes, names and (approximate) code offsets.
+  std::vector<TraceFrame> backtrace(const std::vector<wi::Frame>& frames) const {
+    std::vector<TraceFrame> out;
+    const auto& funcs = instance_->funcs();
+    for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
+      TraceFrame frame;
+      for (size_t i = 0; i < funcs.size(); ++i) {
+        if (funcs[i] == it->func) {
+          frame.func_index = uint32_t(i);
+          if (i < parsed_->func_names.size()) frame.name = parsed_->func_names[i];
+          frame.code_offset = code_offset(uint32_t(i), it->offset);
+          break;
+        }
+      }
+      out.push_back(std::move(frame));
+    }
+    return out;
+  }
+
   bool init(const ParsedModule& parsed, HostContext& ctx, const InstanceLimits& limits, std::string* error) {
+    parsed_ = &parsed;
     wi::ModuleDesc desc = parsed.desc;  // wabt's Module owns its desc
     for (auto& mem : desc.memories) {
       auto& lim = mem.type.limits;
@@ -195,6 +244,7 @@ class WabtInstance final : public GuestInstance {
     if (run == wi::RunResult::Trap) {
       result.status = CallResult::Status::Trap;
       result.message = trap ? trap->message() : std::string("trap");
+      if (trap) result.backtrace = backtrace((*trap).*Private<TrapTraceTag>::ptr);
       return result;
     }
     if (run == wi::RunResult::Exception) {
@@ -225,11 +275,109 @@ class WabtInstance final : public GuestInstance {
     return {};
   }
 
+  const ParsedModule* parsed_ = nullptr;  // outlived: the factory holds the shared_ptr
   mutable wi::Store store_;
   wi::Module::Ptr module_;
   wi::Instance::Ptr instance_;
   wi::Memory::Ptr memory_;
 };
+
+// Every instruction of every function body: code-section-relative offset (inside the
+// instruction: enough for a line table) and opcode.
+class OpcodeRecorder : public wabt::BinaryReaderNop {
+ public:
+  std::vector<std::vector<std::pair<uint32_t, wabt::Opcode>>> funcs;
+  wabt::Result BeginCodeSection(wabt::Offset) override {
+    code_start_ = state->offset;
+    return wabt::Result::Ok;
+  }
+  wabt::Result BeginFunctionBody(wabt::Index, wabt::Offset) override {
+    funcs.emplace_back();
+    return wabt::Result::Ok;
+  }
+  wabt::Result OnOpcode(wabt::Opcode op) override {
+    if (!funcs.empty()) funcs.back().emplace_back(uint32_t(state->offset - code_start_), op);
+    return wabt::Result::Ok;
+  }
+
+ private:
+  wabt::Offset code_start_ = 0;
+};
+
+bool interp_only(wabt::Opcode op) {
+  switch (op) {
+    case wabt::Opcode::InterpAlloca: case wabt::Opcode::InterpBrUnless: case wabt::Opcode::InterpCallImport:
+    case wabt::Opcode::InterpData: case wabt::Opcode::InterpDropKeep: case wabt::Opcode::InterpCatchDrop:
+    case wabt::Opcode::InterpAdjustFrameForReturnCall:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// wabt compiles Wasm into its own instruction stream and keeps no map back. Both streams keep
+// the original order and (mostly) the original opcodes, so each istream instruction is matched
+// to the next Wasm instruction with the same opcode a few steps ahead. Interpreter-only ops
+// and rewritten ones (br_if -> br_unless + br) are skipped or matched close by: a good enough
+// map for source lines, not an exact one.
+std::vector<std::vector<std::pair<uint32_t, uint32_t>>> map_code_offsets(const uint8_t* data, size_t size,
+                                                                         const wi::ModuleDesc& desc) {
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> maps;
+  OpcodeRecorder recorder;
+  wabt::Features features;
+  wabt::ReadBinaryOptions options(features, nullptr, false, true, false);
+  if (wabt::Failed(wabt::ReadBinary(data, size, &recorder, options))) return maps;
+  if (recorder.funcs.size() != desc.funcs.size()) return maps;
+  constexpr size_t kLookahead = 8;
+  for (size_t f = 0; f < desc.funcs.size(); ++f) {
+    const auto& wasm_ops = recorder.funcs[f];
+    std::vector<std::pair<uint32_t, uint32_t>> map;
+    wi::Istream::Offset pc = desc.funcs[f].code_offset;
+    wi::Istream::Offset end = f + 1 < desc.funcs.size() ? desc.funcs[f + 1].code_offset : desc.istream.end();
+    size_t cursor = 0;
+    while (pc < end && cursor < wasm_ops.size()) {
+      wi::Istream::Offset at = pc;
+      wi::Instr instr = desc.istream.Read(&pc);
+      if (interp_only(instr.op)) continue;
+      for (size_t k = cursor; k < wasm_ops.size() && k < cursor + kLookahead; ++k) {
+        if (wasm_ops[k].second == instr.op) {
+          map.emplace_back(at, wasm_ops[k].first);
+          cursor = k + 1;
+          break;
+        }
+      }
+    }
+    maps.push_back(std::move(map));
+  }
+  return maps;
+}
+
+std::string demangle(const std::string& name) {
+  int status = 0;
+  char* out = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
+  if (status != 0 || !out) return name;
+  std::string result(out);
+  std::free(out);
+  return result;
+}
+
+// Function names from the name section (a stripped module has none: then all are empty).
+std::vector<std::string> read_func_names(const uint8_t* data, size_t size) {
+  wabt::Module module;
+  wabt::Errors errors;
+  wabt::Features features;
+  wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/true, /*stop_on_first_error=*/false,
+                                  /*fail_on_custom_section_error=*/false);
+  std::vector<std::string> names;
+  if (wabt::Failed(wabt::ReadBinaryIr("module.wasm", data, size, options, &errors, &module))) return names;
+  for (const wabt::Func* func : module.funcs) {
+    std::string name = func->name;
+    if (!name.empty() && name[0] == '$') name.erase(0, 1);
+    // wabt invents "$fN"-style names only when asked to generate them; real ones may be mangled.
+    names.push_back(demangle(name));
+  }
+  return names;
+}
 
 }  // namespace
 
@@ -245,6 +393,8 @@ std::shared_ptr<const ParsedModule> parse_module(const uint8_t* data, size_t siz
     if (error->empty()) *error = "not a valid WebAssembly module";
     return nullptr;
   }
+  parsed->func_names = read_func_names(data, size);
+  parsed->code_maps = map_code_offsets(data, size, parsed->desc);
   return parsed;
 }
 

@@ -1,12 +1,18 @@
 #include "http_server.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <thread>
 
 #include <fmt/core.h>
 
+#include "dashboard.hpp"
+#include "connection_threads.hpp"
 #include "service_log.hpp"
 #include "web_server.hpp"
 
@@ -20,6 +26,43 @@ namespace {
 thread_local std::chrono::steady_clock::time_point request_started;
 
 constexpr size_t kMaxUploadBytes = 80u << 20;  // multipart overhead around the 64 MiB image limit
+constexpr size_t kMaxConnectionThreads = 1024;  // connections served at once; more wait their turn
+
+// Content-Length as a number; nullopt when it is not one (negative, overflowing, junk).
+std::optional<uint64_t> content_length(const std::string& value) {
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (value.empty() || ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
+  return n;
+}
+
+// The path as logged: printable, and never with the token in it (a client that put the token
+// into a URL must not find it in the node's log).
+std::string loggable_path(const std::string& path, const std::optional<std::string>& token) {
+  std::string out = printable(path);
+  if (!token || token->empty()) return out;
+  for (size_t at = out.find(*token); at != std::string::npos; at = out.find(*token, at))
+    out.replace(at, token->size(), "<token>");
+  return out;
+}
+
+// cpp-httplib 0.11 listens with a backlog of 5 (compiled in): with more connections arriving at
+// once the kernel drops their handshakes and clients wait for SYN retransmits (1 s, 3 s, ...).
+// listen() again on the bound socket raises the backlog; the socket is found by its port.
+void raise_listen_backlog(int port) {
+  for (int fd = 3; fd < 1024; ++fd) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    int bound = addr.ss_family == AF_INET    ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                : addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                             : -1;
+    if (bound == port) ::listen(fd, SOMAXCONN);
+  }
+}
 
 bool is_mcm(const std::string& path) { return path == "/mcm" || path.starts_with("/mcm/"); }
 
@@ -68,7 +111,10 @@ HttpServer::HttpServer(Node& node, HttpOptions options)
   // httplib gives each connection a worker for its lifetime. Wasm requests need one per core
   // (at least 4); idle keep-alive connections and log followers need more, but cost no CPU.
   threads_ = options_.threads ? options_.threads : 4 * std::max<size_t>(4, std::thread::hardware_concurrency());
-  server_->new_task_queue = [threads = threads_] { return new httplib::ThreadPool(threads); };
+  // A thread per connection (see connection_threads.hpp): slow and idle clients wait on their
+  // own thread. Wasm runs on at most threads_ of them at once (web_server.cpp).
+  server_->new_task_queue = [] { return new ConnectionThreads(kMaxConnectionThreads); };
+  set_execution_slots(threads_);
   server_->set_payload_max_length(kMaxUploadBytes);
   server_->set_read_timeout(30, 0);
   server_->set_write_timeout(30, 0);
@@ -85,6 +131,7 @@ Result<int> HttpServer::bind() {
   if (!server_->bind_to_port(options_.host, options_.port))
     return make_error(fmt::format("cannot listen on {}:{}", options_.host, options_.port),
                       "is another edge-node running? choose another --port");
+  raise_listen_backlog(options_.port);
   return options_.port;
 }
 
@@ -108,12 +155,36 @@ void HttpServer::install_routes() {
       res.set_header("Connection", "close");  // the body (if any) was not read
       return httplib::Server::HandlerResponse::Handled;
     }
+    // A Content-Length that is not a number (negative, overflowing) would leave httplib waiting
+    // for a body that never ends: refuse it from the headers.
+    if (req.has_header("Content-Length") && !content_length(req.get_header_value("Content-Length"))) {
+      set_json(res, error_reply(400, "Content-Length is not a number", "send the body's size in bytes"));
+      res.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // Service calls need no token, so their bodies are judged by Content-Length before anything
+    // is read into memory: the service's limit (EDGE_MAX_BODY_BYTES), or the default limit for
+    // paths no service owns. (Authorised mCM uploads keep httplib's way: the body is read and
+    // discarded, then 413, so `edge deploy` sees the 413 rather than a broken pipe.)
+    if (!is_mcm(req.path) && req.has_header("Content-Length")) {
+      const uint64_t length = *content_length(req.get_header_value("Content-Length"));
+      std::string rest;
+      auto service = node_.services().match(req.path, &rest);
+      const size_t limit = service ? service->context.limits.max_request_body_bytes : Limits{}.max_request_body_bytes;
+      if (length > limit) {
+        set_json(res, error_reply(413, fmt::format("request body of {} bytes is over this service's limit of {} bytes",
+                                                   length, limit),
+                                  "send less, or raise the limit with the container env EDGE_MAX_BODY_BYTES"));
+        res.set_header("Connection", "close");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
-  s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_started).count();
-    fmt::print("{} {} {} {:.1f}ms\n", printable(req.method), printable(req.path), res.status, ms);
+    fmt::print("{} {} {} {:.1f}ms\n", printable(req.method), loggable_path(req.path, options_.token), res.status, ms);
     std::fflush(stdout);
   });
 
@@ -231,6 +302,9 @@ void HttpServer::install_routes() {
 
   // Extension: request counts and latency per service.
   s.Get("/mcm/v1/stats", [&node](const httplib::Request&, httplib::Response& res) { set_json(res, {200, node.stats_json()}); });
+
+  // Extension: the dashboard page (public; its script asks the mCM API with the user's token).
+  s.Get(R"(/|/dashboard/([^/]+))", [](const httplib::Request& req, httplib::Response& res) { serve_dashboard(req.matches[1], res); });
 
   // ---- everything else: a deployed service, or a JSON 404 ----
   auto fallback = [&node](const httplib::Request& req, httplib::Response& res) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 
 #include <fmt/core.h>
@@ -21,6 +23,37 @@ std::string printable(std::string_view text) {
 }
 
 namespace {
+
+// Free execution slots (set_execution_slots): taken for the time a request runs its module.
+struct ExecutionSlots {
+  std::mutex mu;
+  std::condition_variable freed;
+  size_t free = 16;
+};
+ExecutionSlots& execution_slots() {
+  static ExecutionSlots slots;
+  return slots;
+}
+
+class ExecutionSlot {
+ public:
+  ExecutionSlot() {
+    auto& s = execution_slots();
+    std::unique_lock lock(s.mu);
+    s.freed.wait(lock, [&] { return s.free > 0; });
+    --s.free;
+  }
+  ~ExecutionSlot() {
+    auto& s = execution_slots();
+    {
+      std::lock_guard lock(s.mu);
+      ++s.free;
+    }
+    s.freed.notify_one();
+  }
+  ExecutionSlot(const ExecutionSlot&) = delete;
+  ExecutionSlot& operator=(const ExecutionSlot&) = delete;
+};
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -64,6 +97,12 @@ std::string default_content_type(const std::string& body) {
 
 }  // namespace
 
+void set_execution_slots(size_t slots) {
+  auto& s = execution_slots();
+  std::lock_guard lock(s.mu);
+  s.free = std::max<size_t>(1, slots);
+}
+
 bool serve_service_request(Node& node, const httplib::Request& req, httplib::Response& res) {
   std::string rest;
   auto service = node.services().match(req.path, &rest);
@@ -77,7 +116,11 @@ bool serve_service_request(Node& node, const httplib::Request& req, httplib::Res
                                           req.body.size(), service->context.limits.max_request_body_bytes),
                               "send less, or raise the limit with the container env EDGE_MAX_BODY_BYTES"));
   } else {
-    Outcome outcome = service->module->handle(service->context, to_guest_request(req, *service, rest));
+    Outcome outcome;
+    {
+      ExecutionSlot slot;
+      outcome = service->module->handle(service->context, to_guest_request(req, *service, rest));
+    }
     if (outcome.response) {
       const HttpResponse& r = *outcome.response;
       res.status = r.status;
@@ -91,6 +134,8 @@ bool serve_service_request(Node& node, const httplib::Request& req, httplib::Res
     } else {
       ExecFailure failure = outcome.failure.value_or(ExecFailure{ExecFailure::Kind::Internal, "the engine gave no outcome"});
       service->log->node(fmt::format("{} {} failed: {}", printable(req.method), printable(req.path), failure.message));
+      for (size_t i = 0; i < failure.backtrace.size(); ++i)  // the reply stays short; the log has the trace
+        service->log->node("  " + describe(failure.backtrace[i], i));
       set_json(res, error_reply(failure.http_status(), service->record.name + ": " + failure.message,
                                 "see the service log: edge logs " + service->record.name));
     }

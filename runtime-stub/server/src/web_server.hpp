@@ -12,6 +12,10 @@ bool serve_service_request(Node& node, const httplib::Request& req, httplib::Res
 
 void set_json(httplib::Response& res, const ApiReply& reply);
 
+// How many requests may run Wasm at the same time (CPU and memory); the others wait their turn.
+// Connections have a thread each, so this is the bound on execution. Set once before serving.
+void set_execution_slots(size_t slots);
+
 // `text` fit for one log line: control characters (a decoded %0a in a path) become '?', so a
 // client cannot forge log lines.
 std::string printable(std::string_view text);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "edge/core/result.hpp"
+#include "edge/node/trace_frame.hpp"
 
 namespace edge::node {
 
@@ -84,8 +85,12 @@ struct HttpResponse {
 // Why a request failed inside the engine; the server turns it into a JSON error response.
 struct ExecFailure {
   enum class Kind { Trap, Timeout, OutOfMemory, NoResponse, HostCallLimit, BadModule, Internal };
+  ExecFailure() = default;
+  ExecFailure(Kind k, std::string m, std::vector<TraceFrame> trace = {})
+      : kind(k), message(std::move(m)), backtrace(std::move(trace)) {}
   Kind kind = Kind::Internal;
   std::string message;                           // "trap: integer divide by zero in handler()"
+  std::vector<TraceFrame> backtrace;             // guest frames of a trap, innermost first (logged, not replied)
   int http_status() const { return kind == Kind::Timeout ? 504 : 500; }
 };
 

@@ -29,6 +29,8 @@
 #include <string>
 #include <vector>
 
+#include "edge/node/trace_frame.hpp"
+
 namespace edge::node {
 
 class HostContext;
@@ -52,6 +54,7 @@ struct CallResult {
   Status status = Status::Ok;
   std::optional<int64_t> value;   // the single result, if the function has one (i32 sign-extended)
   std::string message;            // trap text from the engine
+  std::vector<TraceFrame> backtrace;  // on a trap, innermost frame first (empty if the engine cannot tell)
   bool ok() const { return status == Status::Ok; }
 };
 
