@@ -37,9 +37,11 @@ Status write_atomically(const fs::path& path, const std::vector<uint8_t>& bytes)
 
 }  // namespace
 
-Result<PackOutcome> pack_project(const fs::path& start_dir, const std::optional<fs::path>& output) {
+Result<PackOutcome> pack_project(const fs::path& start_dir, const std::optional<fs::path>& output,
+                                 build::Profile profile) {
   build::BuildOptions options;
   options.start_dir = start_dir;
+  options.profile = profile;
   auto built = build::build_project(options);  // incremental: does nothing when up to date
   if (!built) return built.error();
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "build/project_build.hpp"
 #include "edge/core/manifest.hpp"
 #include "edge/core/result.hpp"
 
@@ -20,7 +21,9 @@ struct PackOutcome {
   size_t module_bytes = 0;
 };
 
+// `profile` Debug ships the module with DWARF, so the node's trap backtraces carry file:line.
 Result<PackOutcome> pack_project(const std::filesystem::path& start_dir,
-                                 const std::optional<std::filesystem::path>& output = std::nullopt);
+                                 const std::optional<std::filesystem::path>& output = std::nullopt,
+                                 build::Profile profile = build::Profile::Release);
 
 }  // namespace edge::deploy

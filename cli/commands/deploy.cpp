@@ -23,6 +23,7 @@ struct DeployArgs {
   std::string dir = ".";
   std::vector<std::string> env;
   std::string base_path;
+  bool debug = false;
   deploy::NodeFlags nodes;
 };
 
@@ -54,7 +55,7 @@ Result<Payload> prepare(const DeployArgs& args) {
     if (p.project_root.empty())
       return make_error("no edge.yaml here, and no image given",
                         "run `edge deploy` inside a project, or pass an image: `edge deploy deploy/hello-v1-1.0.0.tar`");
-    auto packed = deploy::pack_project(args.dir);
+    auto packed = deploy::pack_project(args.dir, std::nullopt, args.debug ? build::Profile::Debug : build::Profile::Release);
     if (!packed) return packed.error();
     ui::step(fmt::format("packed {} ({}, {})", packed->image_path.filename().string(),
                          ui::human_size(packed->image.size()), packed->digest));
@@ -201,6 +202,7 @@ void add_deploy_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("deploy", "Upload the image to a node (or a fleet), start it and check it answers");
   cmd->add_option("image", args->image, "An image (.tar); default: pack the current project first");
   cmd->add_option("-C,--dir", args->dir, "Project folder (default: the current one)");
+  cmd->add_flag("--debug", args->debug, "When packing: ship the debug build (DWARF: trap backtraces show file:line)");
   cmd->add_option("--env", args->env, "Container environment KEY=VALUE (repeatable; adds to edge.yaml's env)")
       ->allow_extra_args(false);
   cmd->add_option("--base-path", args->base_path, "MCM.BASE_API_PATH (default edge.yaml's basePath, e.g. /hello/v1)");

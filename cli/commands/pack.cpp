@@ -14,6 +14,7 @@ namespace fs = std::filesystem;
 struct PackArgs {
   std::string dir = ".";
   std::string output;
+  bool debug = false;
 };
 
 std::string display_path(const fs::path& p) {
@@ -30,7 +31,7 @@ int run_pack(const PackArgs& args) {
   }
   std::optional<fs::path> output;
   if (!args.output.empty()) output = fs::path(args.output);
-  auto packed = deploy::pack_project(args.dir, output);
+  auto packed = deploy::pack_project(args.dir, output, args.debug ? build::Profile::Debug : build::Profile::Release);
   if (!packed) {
     deploy::print_failure(packed.error());
     return kExitFailure;
@@ -47,6 +48,7 @@ void add_pack_command(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<PackArgs>();
   auto* cmd = app.add_subcommand("pack", "Build if needed, validate, and write the deployable image (deploy/*.tar)");
   cmd->add_option("-C,--dir", args->dir, "Project folder (default: the current one)");
+  cmd->add_flag("--debug", args->debug, "Ship the debug build (DWARF: trap backtraces show file:line)");
   cmd->add_option("-o,--output", args->output, "Where to write the image (default deploy/<name>-v<api>-<version>.tar)");
   cmd->callback([args, &ctx] { ctx.exit_code = run_pack(*args); });
 }
