@@ -121,17 +121,24 @@ if [[ -x $EDGE ]]; then
     if ((rc == 0)) && [[ -n $HELLO_WASM ]]; then
       edge_ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
       grep -E "^[[:space:]]*'?(/[^ ]*/)?(clang[^ ]*|wasm-opt)'? " "$WORK/build.log" | sed 's/^[[:space:]]*//' >"$WORK/commands.sh"
-      t0=$(ms_now); t1=$t0
       if [[ -s $WORK/commands.sh ]]; then
-        rm -rf "$WORK/hello/build"
-        mkdir -p "$WORK/hello/build/obj" "$WORK/hello/build"
-        grep -o -- "-o [^ ]*" "$WORK/commands.sh" | awk '{print $2}' | tr -d "'" | xargs -r -n1 dirname | sort -u |
-          while read -r d; do mkdir -p "$WORK/hello/$d" "$d" 2>/dev/null; done
-        t0=$(ms_now); (cd "$WORK/hello" && bash -e "$WORK/commands.sh") >"$WORK/bare.log" 2>&1; brc=$?; t1=$(ms_now)
-        bare_ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
+        # Three interleaved rounds from clean, best of each: the first run of either pays for a
+        # cold page cache (clang, the SDK headers), which must not count against one side only.
+        brc=0
+        for _ in 1 2 3; do
+          rm -rf "$WORK/hello/build"
+          t0=$(ms_now); "$EDGE" --quiet build -C "$WORK/hello" >/dev/null 2>&1; t1=$(ms_now)
+          edge_ms=$(awk -v a="$t0" -v b="$t1" -v best="$edge_ms" 'BEGIN{d=b-a; if (d<best) best=d; printf "%.1f", best}')
+          rm -rf "$WORK/hello/build"
+          mkdir -p "$WORK/hello/build/obj" "$WORK/hello/build"
+          grep -o -- "-o [^ ]*" "$WORK/commands.sh" | awk '{print $2}' | tr -d "'" | xargs -r -n1 dirname | sort -u |
+            while read -r d; do mkdir -p "$WORK/hello/$d" "$d" 2>/dev/null; done
+          t0=$(ms_now); (cd "$WORK/hello" && bash -e "$WORK/commands.sh") >"$WORK/bare.log" 2>&1 || brc=1; t1=$(ms_now)
+          bare_ms=$(awk -v a="$t0" -v b="$t1" -v best="${bare_ms:-1e18}" 'BEGIN{d=b-a; if (d<best) best=d; printf "%.1f", best}')
+        done
         if ((brc == 0)); then
-          emit build_edge_ms "$edge_ms" ms "edge build of the hello template, from clean"
-          emit build_bare_ms "$bare_ms" ms "the same clang/wasm-opt commands run by hand"
+          emit build_edge_ms "$edge_ms" ms "edge build of the hello template, from clean, best of 3 interleaved"
+          emit build_bare_ms "$bare_ms" ms "the same clang/wasm-opt commands run by hand, best of 3"
           emit build_overhead_ratio "$(ratio "$edge_ms" "$bare_ms")" x "target <= 1.1"
         else
           skip build_overhead_ratio "the commands edge build printed did not run alone (see $WORK/bare.log)"
