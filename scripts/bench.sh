@@ -87,7 +87,7 @@ else
     skip compute_ratio_vs_native "edge_bench (AOT engine) unavailable or failed: $(tail -1 "$WORK/kernel.err" 2>/dev/null)"
   fi
   if command -v node >/dev/null; then
-    v8_ms=$(best_of node --no-warnings "$ROOT/bench/v8_wasi.mjs" "$WORK/sha256.wasm" $KIB)
+    v8_ms=$(best_of node --experimental-wasi-unstable-preview1 --no-warnings "$ROOT/bench/v8_wasi.mjs" "$WORK/sha256.wasm" $KIB)
     if [[ -n $v8_ms && -n $aot_ms ]]; then
       emit compute_v8_ms "$v8_ms" ms "Node.js $(node --version) (V8)"
       emit compute_ratio_vs_v8 "$(ratio "$aot_ms" "$v8_ms")" x "AOT time / V8 time (target <= 1.2)"
