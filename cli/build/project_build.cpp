@@ -6,12 +6,15 @@
 #include <atomic>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "build/incremental.hpp"
 #include "build/process.hpp"
+#include "build/sdk_prelude.hpp"
 #include "build/toolchain.hpp"
 #include "paths.hpp"
 #include "ui.hpp"
@@ -22,8 +25,10 @@ namespace {
 
 struct Unit {
   fs::path source;                 // relative to the project root, as written in messages
-  fs::path object, depfile, stamp;
-  std::vector<std::string> command;  // without depfile and colour flags: the stamp and compile_commands.json
+  fs::path object, depfile, stamp; // no depfile: the unit's only input is in its command
+  std::vector<std::string> command;  // what runs, without depfile and colour flags; also the stamp
+  std::vector<std::string> db_command;  // for compile_commands.json: without the precompiled prelude
+  const Prelude* prelude = nullptr;
   bool stale = false;
 };
 
@@ -48,7 +53,15 @@ std::vector<std::string> compile_base(const Toolchain& tc, const Manifest& m, co
   return argv;
 }
 
-std::vector<std::string> link_command(const Toolchain& tc, const Manifest& m, const std::vector<Unit>& units,
+// What compiles a precompiled prelude into its object: the PCH carries the language flags.
+std::vector<std::string> object_base(const Toolchain& tc, Profile p) {
+  std::vector<std::string> argv{tc.cxx.string()};
+  for (auto& f : tc.target_flags()) argv.push_back(f);
+  for (auto& f : profile_flags(p)) argv.push_back(f);
+  return argv;
+}
+
+std::vector<std::string> link_command(const Toolchain& tc, const Manifest& m, const std::vector<fs::path>& objects,
                                       const fs::path& output, Profile p) {
   std::vector<std::string> argv{tc.cxx.string()};
   for (auto& f : tc.target_flags()) argv.push_back(f);
@@ -57,7 +70,7 @@ std::vector<std::string> link_command(const Toolchain& tc, const Manifest& m, co
   // The shadow stack below the data: an overflow then runs off address 0 and traps cleanly
   // instead of silently corrupting the module's globals.
   argv.push_back("-Wl,--stack-first");
-  for (const auto& u : units) argv.push_back(u.object.string());
+  for (const auto& o : objects) argv.push_back(o.string());
   argv.insert(argv.end(), {"-o", output.string()});
   if (p == Profile::Release) argv.insert(argv.end(), {"-Wl,--strip-all", "-Wl,--gc-sections"});
   argv.insert(argv.end(), m.build.ldflags.begin(), m.build.ldflags.end());
@@ -76,7 +89,7 @@ size_t compile_all(std::vector<Unit*>& stale, unsigned jobs, bool color) {
       Unit& u = *stale[i];
       auto argv = u.command;
       if (color) argv.push_back("-fcolor-diagnostics");
-      argv.insert(argv.end(), {"-MD", "-MF", u.depfile.string()});
+      if (!u.depfile.empty()) argv.insert(argv.end(), {"-MD", "-MF", u.depfile.string()});
       {
         std::lock_guard lock(out_mutex);
         ui::step("Compiling " + u.source.string());
@@ -109,7 +122,7 @@ size_t compile_all(std::vector<Unit*>& stale, unsigned jobs, bool color) {
 Status write_compile_commands(const fs::path& root, const fs::path& build_dir, const std::vector<Unit>& units) {
   auto db = nlohmann::json::array();
   for (const auto& u : units) {
-    auto args = u.command;
+    const auto& args = u.db_command;
     db.push_back({{"directory", root.string()},
                   {"file", (root / u.source).string()},
                   {"arguments", args},
@@ -150,6 +163,50 @@ bool optimize(const fs::path& wasm_opt, const fs::path& input, const fs::path& o
   return true;
 }
 
+// Precompiles a prelude when stale. False when it cannot be used (a toolchain without
+// -fpch-codegen, say): its sources then compile the plain way, which is only slower.
+bool ensure_pch(const Prelude& p) {
+  std::error_code ec;
+  fs::create_directories(p.dir, ec);
+  if (ec || !write_if_changed(p.header, p.header_text)) return false;
+  const auto stamp = p.dir / "prelude.pch.cmd", depfile = p.dir / "prelude.pch.d";
+  const auto text = join_lines(p.pch_command);
+  if (stamp_matches(stamp, text)) {
+    auto deps = read_depfile(depfile);  // the SDK and standard headers it read
+    if (!deps.empty() && !out_of_date(p.pch, deps)) return true;
+  }
+  remove_stamp(stamp);
+  auto argv = p.pch_command;
+  argv.insert(argv.end(), {"-MD", "-MF", depfile.string()});
+  ui::step("Precompiling the SDK headers (once: later debug builds reuse them)");
+  ui::detail(shell_quote(argv));
+  auto r = run_process(argv);
+  if (!r || r->exit_code != 0) {
+    ui::detail("precompiling failed, so sources compile without it" + (r ? ":\n" + r->output : std::string()));
+    return false;
+  }
+  write_stamp(stamp, text);
+  return true;
+}
+
+// The unit that compiles a precompiled prelude's inline functions into their own object.
+Unit prelude_unit(const Prelude& p) {
+  Unit u;
+  u.source = "the SDK headers' code";
+  u.object = p.object;
+  u.stamp = p.dir / "prelude.o.cmd";
+  u.command = p.object_command;
+  u.stale = !stamp_matches(u.stamp, join_lines(u.command)) || out_of_date(u.object, {p.pch});
+  return u;
+}
+
+// Drops the preludes no source starts with any more (each holds a PCH of some 20 MB).
+void remove_unused_preludes(const fs::path& preludes_dir, const std::map<fs::path, Prelude>& used) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(preludes_dir, ec))
+    if (!used.contains(entry.path())) fs::remove_all(entry.path(), ec);
+}
+
 }  // namespace
 
 Result<BuildOutcome> build_project(const BuildOptions& options) {
@@ -177,7 +234,11 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
   auto manifest_path = *root / kManifestFile;
   auto base = compile_base(*toolchain, m, *root, options.profile);
 
-  std::vector<Unit> units;
+  // Debug builds (the `edge dev` loop) precompile the headers each source starts with.
+  const auto preludes_dir = obj_dir / "prelude";
+  std::map<fs::path, Prelude> preludes;  // by folder
+  std::set<fs::path> unusable;           // preludes that failed to precompile
+  std::vector<Unit> units, prelude_units;
   std::error_code ec;
   for (const auto& src : *sources) {
     Unit u;
@@ -186,26 +247,45 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
     u.object = stem.string() + ".o";
     u.depfile = stem.string() + ".d";
     u.stamp = stem.string() + ".cmd";
-    u.command = base;
-    u.command.insert(u.command.end(), {"-c", (*root / src).string(), "-o", u.object.string()});
+    u.db_command = base;
+    u.db_command.insert(u.db_command.end(), {"-c", (*root / src).string(), "-o", u.object.string()});
+    u.command = u.db_command;
     fs::create_directories(u.object.parent_path(), ec);
     if (ec) return make_error("cannot create " + u.object.parent_path().string() + ": " + ec.message());
-    // Stale when the command changed, or the object is older than edge.yaml, the source or any
-    // header the depfile lists (the depfile includes the source itself).
+    if (options.profile == Profile::Debug && options.precompile_headers) {
+      auto includes = leading_angle_includes(*root / src);
+      if (includes_sdk(includes)) {
+        auto p = make_prelude(preludes_dir, includes, base, object_base(*toolchain, options.profile));
+        auto found = preludes.find(p.dir);
+        if (found == preludes.end() && !unusable.contains(p.dir)) {
+          if (ensure_pch(p)) found = preludes.emplace(p.dir, std::move(p)).first;
+          else unusable.insert(p.dir);
+        }
+        if (found != preludes.end()) u.prelude = &found->second;
+      }
+    }
+    if (u.prelude)
+      for (auto& f : u.prelude->use_flags()) u.command.push_back(f);
+    // Stale when the command changed, or the object is older than edge.yaml, the source, its
+    // precompiled prelude or any header the depfile lists (the depfile includes the source).
     u.stale = !stamp_matches(u.stamp, join_lines(u.command));
     if (!u.stale) {
       auto deps = read_depfile(u.depfile);
       deps.push_back(manifest_path);
       deps.push_back(*root / src);
+      if (u.prelude) deps.push_back(u.prelude->pch);
       u.stale = out_of_date(u.object, deps);
     }
     units.push_back(std::move(u));
   }
   out.sources = units.size();
+  for (const auto& [dir, p] : preludes) prelude_units.push_back(prelude_unit(p));
+  if (options.profile == Profile::Debug) remove_unused_preludes(preludes_dir, preludes);
 
   std::vector<Unit*> stale;
-  for (auto& u : units)
-    if (u.stale) stale.push_back(&u);
+  for (auto* list : {&prelude_units, &units})
+    for (auto& u : *list)
+      if (u.stale) stale.push_back(&u);
   unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   if (!stale.empty()) {
     auto failed = compile_all(stale, jobs, ui::color(2));
@@ -214,18 +294,19 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
                                     stale.size() == 1 ? "" : "s"),
                         "fix the compiler errors above and run `edge build` again");
   }
-  out.compiled = stale.size();
+  out.compiled = static_cast<size_t>(std::count_if(units.begin(), units.end(), [](const Unit& u) { return u.stale; }));
 
   if (auto st = write_compile_commands(*root, build_dir, units); !st) return st.error();
 
   out.wasm = build_dir / (m.name + ".wasm");
   auto linked = obj_dir / (m.name + ".linked.wasm");
-  auto link = link_command(*toolchain, m, units, linked, options.profile);
+  std::vector<fs::path> objects;
+  for (auto* list : {&units, &prelude_units})
+    for (const auto& u : *list) objects.push_back(u.object);
+  auto link = link_command(*toolchain, m, objects, linked, options.profile);
   auto wasm_opt = options.profile == Profile::Release ? find_wasm_opt() : std::nullopt;
   auto link_stamp_text = join_lines(link) + "wasm-opt: " + (wasm_opt ? wasm_opt->string() : "none") + "\n";
   auto link_stamp = build_dir / "obj" / "link.cmd";
-  std::vector<fs::path> objects;
-  for (const auto& u : units) objects.push_back(u.object);
 
   if (out.compiled || !stamp_matches(link_stamp, link_stamp_text) || out_of_date(out.wasm, objects)) {
     remove_stamp(link_stamp);

@@ -16,6 +16,7 @@ struct BuildOptions {
   Profile profile = Profile::Release;
   std::optional<std::filesystem::path> wasi_sdk;       // --wasi-sdk
   unsigned jobs = 0;                                    // 0: hardware_concurrency
+  bool precompile_headers = true;                       // debug only: see sdk_prelude.hpp
 };
 
 struct BuildOutcome {

@@ -1,9 +1,10 @@
 // edge logs NAME [-f]: a service's log from the node (edge-node's logs extension of mCM).
 #include <cstdio>
 #include <memory>
+#include <variant>
 
 #include "command.hpp"
-#include "deploy_target.hpp"
+#include "container_lookup.hpp"
 #include "ui.hpp"
 
 namespace edge {
@@ -16,21 +17,14 @@ struct LogsArgs {
 };
 
 int run_logs(const LogsArgs& args) {
-  auto target = deploy::resolve_single_target(args.nodes, deploy::current_project_dir());
-  if (!target) {
-    deploy::print_failure(target.error());
-    return kExitUsage;
+  auto found = deploy::find_container(args.nodes, args.name);
+  if (auto* failed = std::get_if<deploy::LookupFailure>(&found)) {
+    deploy::print_failure(failed->error);
+    return failed->exit_code;
   }
-  mcm::Client client(target->url, target->token, deploy::timeouts(args.nodes));
-  auto containers = client.list_containers();
-  if (!containers) {
-    deploy::print_failure(containers.error());
-    return kExitFailure;
-  }
-  auto container = mcm::find_by_name(*containers, args.name);
+  auto& [target, client, container] = std::get<deploy::ContainerLookup>(found);
   if (!container) {
-    deploy::print_failure(make_error("no service `" + args.name + "` on " + target->url,
-                                     "`edge ls --node " + target->url + "` lists what is deployed"));
+    deploy::print_failure(deploy::no_such_service(args.name, target.url));
     return kExitFailure;
   }
   auto st = client.logs(container->value("id", std::string()), args.follow, [](std::string_view chunk) {
@@ -40,7 +34,7 @@ int run_logs(const LogsArgs& args) {
   });
   if (!st) {
     if (st.error().message.find("HTTP 404") != std::string::npos)
-      deploy::print_failure(make_error(target->url + " does not serve logs", "logs are an edge-node extension; a real edgeEngine node keeps its own"));
+      deploy::print_failure(make_error(target.url + " does not serve logs", "logs are an edge-node extension; a real edgeEngine node keeps its own"));
     else
       deploy::print_failure(st.error());
     return kExitFailure;

@@ -1,8 +1,9 @@
 // edge rm NAME [--image]: stop and remove a service from a node (and its image with --image).
 #include <memory>
+#include <variant>
 
 #include "command.hpp"
-#include "deploy_target.hpp"
+#include "container_lookup.hpp"
 #include "ui.hpp"
 
 namespace edge {
@@ -15,18 +16,12 @@ struct RmArgs {
 };
 
 int run_rm(const RmArgs& args) {
-  auto target = deploy::resolve_single_target(args.nodes, deploy::current_project_dir());
-  if (!target) {
-    deploy::print_failure(target.error());
-    return kExitUsage;
+  auto found = deploy::find_container(args.nodes, args.name);
+  if (auto* failed = std::get_if<deploy::LookupFailure>(&found)) {
+    deploy::print_failure(failed->error);
+    return failed->exit_code;
   }
-  mcm::Client client(target->url, target->token, deploy::timeouts(args.nodes));
-  auto containers = client.list_containers();
-  if (!containers) {
-    deploy::print_failure(containers.error());
-    return kExitFailure;
-  }
-  auto container = mcm::find_by_name(*containers, args.name);
+  auto& [target, client, container] = std::get<deploy::ContainerLookup>(found);
   std::optional<nlohmann::json> image;
   if (args.image) {
     auto images = client.list_images();
@@ -37,8 +32,7 @@ int run_rm(const RmArgs& args) {
     image = mcm::find_by_name(*images, args.name);
   }
   if (!container && !image) {
-    deploy::print_failure(make_error("no service `" + args.name + "` on " + target->url,
-                                     "`edge ls --node " + target->url + "` lists what is deployed"));
+    deploy::print_failure(deploy::no_such_service(args.name, target.url));
     return kExitFailure;
   }
   if (container) {
@@ -47,7 +41,7 @@ int run_rm(const RmArgs& args) {
       deploy::print_failure(st.error());
       return kExitFailure;
     }
-    ui::success("removed service " + container->value("name", id) + " from " + target->url);
+    ui::success("removed service " + container->value("name", id) + " from " + target.url);
   }
   if (image) {
     std::string id = image->value("id", std::string());
@@ -55,7 +49,7 @@ int run_rm(const RmArgs& args) {
       deploy::print_failure(st.error());
       return kExitFailure;
     }
-    ui::success("removed image " + image->value("name", id) + " from " + target->url);
+    ui::success("removed image " + image->value("name", id) + " from " + target.url);
   }
   return kExitOk;
 }

@@ -1,11 +1,8 @@
 #include "dev/local_node.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,26 +13,13 @@
 #include <vector>
 
 #include "build/process.hpp"
+#include "edge/core/child_process.hpp"
+#include "edge/core/loopback_port.hpp"
 #include "mcm_client.hpp"
 #include "paths.hpp"
 
 namespace edge::dev {
 namespace fs = std::filesystem;
-
-int free_loopback_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
 
 namespace {
 
@@ -121,17 +105,7 @@ Result<std::unique_ptr<LocalNode>> LocalNode::start(const fs::path& data_dir, co
 
 void LocalNode::stop() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  for (int i = 0; i < 500; ++i) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, &status, 0);
+  stop_child(pid_, SIGTERM);
   pid_ = -1;
 }
 

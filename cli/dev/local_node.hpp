@@ -38,7 +38,4 @@ class LocalNode {
   std::filesystem::path log_file_;
 };
 
-// A loopback TCP port nobody listens on right now.
-int free_loopback_port();
-
 }  // namespace edge::dev

@@ -282,6 +282,34 @@ TEST_CASE("tiered engine: the interpreter answers at once, the compiled module t
   MESSAGE("requests served by the interpreter during compilation: " << served);
 }
 
+TEST_CASE("tiered engine: a debug build (DWARF line table) stays on the interpreter") {
+  if (!have_probe()) {
+    MESSAGE("SKIPPED: clang++-19 missing, probe.wasm not built");
+    return;
+  }
+  TempDir dir;
+  Log log;
+  AotOptions o;
+  o.cache_dir = dir / "cache";
+  o.log = log.sink();
+  auto tiered = make_tiered_engine(make_interp_engine(), o);
+  auto wasm = read_bytes(AOT_PROBE_WASM);
+  // A custom section named .debug_line, as a debug build carries (the contents do not matter here).
+  const std::string name = ".debug_line";
+  const std::vector<uint8_t> payload{1, 2, 3, 4};
+  wasm.push_back(0);
+  wasm.push_back(uint8_t(1 + name.size() + payload.size()));
+  wasm.push_back(uint8_t(name.size()));
+  wasm.insert(wasm.end(), name.begin(), name.end());
+  wasm.insert(wasm.end(), payload.begin(), payload.end());
+  auto m = load(*tiered, wasm);
+  CHECK(outcome(*m, "/hello").rfind("201 ", 0) == 0);
+  CHECK(log.contains("is a debug build"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(m->engine_name() == "interp");
+  CHECK((!fs::exists(dir / "cache") || fs::is_empty(dir / "cache")));
+}
+
 TEST_CASE("every template answers the same from both engines") {
   if (!fs::exists(edge::test::edge_bin())) {
     MESSAGE("SKIPPED: the edge CLI is not built in this build dir (target edge)");

@@ -99,3 +99,45 @@ TEST_CASE("edge build outside a project is a usage error") {
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("no edge.yaml") != std::string::npos);
 }
+
+TEST_CASE("edge build --debug precompiles the SDK headers once, then an edit recompiles only the source") {
+  TempDir work;
+  REQUIRE(run({edge_bin().string(), "new", "fast"}, work.path()).exit_code == 0);
+  auto project = work / "fast";
+  // Starts with a quoted include: what follows it may depend on it, so it gets no prelude.
+  write_file(project / "src/extra.hpp", "#pragma once\n#define EXTRA 42\n");
+  write_file(project / "src/extra.cpp", "#include \"extra.hpp\"\n#include <edge/edge.hpp>\nint extra_value() { return EXTRA; }\n");
+
+  auto first = run({edge_bin().string(), "build", "--debug", "--verbose"}, project);
+  REQUIRE_MESSAGE(first.exit_code == 0, first.err);
+  CHECK(first.err.find("Precompiling the SDK headers") != std::string::npos);
+  auto main_lines = lines_with(first.err, "src/main.cpp -o");
+  REQUIRE(main_lines.size() == 1);
+  CHECK(main_lines[0].find("-include-pch") != std::string::npos);
+  auto extra_lines = lines_with(first.err, "src/extra.cpp -o");
+  REQUIRE(extra_lines.size() == 1);
+  CHECK(extra_lines[0].find("-include-pch") == std::string::npos);
+  // clangd reads compile_commands.json and must not depend on a PCH of another clang.
+  CHECK(read_file(project / "compile_commands.json").find("-include-pch") == std::string::npos);
+
+  auto source = read_file(project / "src/main.cpp");
+  auto at = source.find("\"Hello\"");
+  REQUIRE(at != std::string::npos);
+  write_file(project / "src/main.cpp", source.replace(at, 7, "\"Hi\""));
+  auto second = run({edge_bin().string(), "build", "--debug"}, project);
+  REQUIRE_MESSAGE(second.exit_code == 0, second.err);
+  CHECK(second.err.find("Precompiling") == std::string::npos);
+  CHECK(second.err.find("Compiling src/main.cpp") != std::string::npos);
+  CHECK(second.err.find("Compiling src/extra.cpp") == std::string::npos);
+  auto valid = run({edge_bin().string(), "validate", (project / "build/fast.wasm").string()});
+  CHECK_MESSAGE(valid.exit_code == 0, valid.out);
+
+  // An include added at the top makes a new prelude; the old one is dropped.
+  write_file(project / "src/main.cpp", "#include <string_view>\n" + read_file(project / "src/main.cpp"));
+  auto third = run({edge_bin().string(), "build", "--debug"}, project);
+  REQUIRE_MESSAGE(third.exit_code == 0, third.err);
+  CHECK(third.err.find("Precompiling the SDK headers") != std::string::npos);
+  size_t preludes = 0;
+  for ([[maybe_unused]] auto& e : fs::directory_iterator(project / "build/obj/debug/prelude")) ++preludes;
+  CHECK(preludes == 1);
+}

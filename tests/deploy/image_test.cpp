@@ -1,5 +1,5 @@
 // The image format: reproducible writing, reading ours and mimik's packager's layout, and
-// refusing every kind of hostile tar. The hostile tars are built here with libarchive.
+// refusing every kind of hostile tar. The hostile tars come from tests/support/hostile_tar.hpp.
 #include <archive.h>
 #include <archive_entry.h>
 #include <doctest/doctest.h>
@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "edge/core/image.hpp"
+#include "hostile_tar.hpp"
 
 namespace {
 
+using namespace edge::test;
 using Bytes = std::vector<uint8_t>;
 using json = nlohmann::json;
 
@@ -22,90 +24,16 @@ Bytes bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
 // A minimal valid module: magic + version (enough for the image format, which does not validate Wasm).
 const Bytes kModule = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
 
-struct Entry {
-  Entry(std::string n, std::string c = {}, unsigned t = AE_IFREG, std::string l = {}, bool h = false, int m = 0444)
-      : name(std::move(n)), content(std::move(c)), type(t), link(std::move(l)), hardlink(h), mode(m) {}
-  std::string name;
-  std::string content;
-  unsigned type;
-  std::string link;  // symlink target or hard link target
-  bool hardlink;
-  int mode;
-  int64_t sparse_size = 0;  // > 0: a sparse file that declares this size but stores only `content`
-};
-
-// Any tar we like, including ones our writer would never produce.
-Bytes make_tar(const std::vector<Entry>& entries, bool pax = false) {
-  Bytes out;
-  archive* a = archive_write_new();
-  pax ? archive_write_set_format_pax_restricted(a) : archive_write_set_format_ustar(a);
-  archive_write_set_bytes_per_block(a, 512);
-  archive_write_open(
-      a, &out, nullptr,
-      [](archive*, void* client, const void* buf, size_t n) -> la_ssize_t {
-        auto* o = static_cast<Bytes*>(client);
-        o->insert(o->end(), static_cast<const uint8_t*>(buf), static_cast<const uint8_t*>(buf) + n);
-        return static_cast<la_ssize_t>(n);
-      },
-      nullptr);
-  for (const auto& en : entries) {
-    archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, en.name.c_str());
-    if (en.hardlink) {
-      archive_entry_set_hardlink(e, en.link.c_str());
-      archive_entry_set_size(e, 0);
-    } else {
-      archive_entry_set_filetype(e, en.type);
-      if (en.type == AE_IFLNK) archive_entry_set_symlink(e, en.link.c_str());
-      archive_entry_set_size(e, en.type == AE_IFREG ? static_cast<la_int64_t>(en.content.size()) : 0);
-      if (en.sparse_size > 0) {
-        archive_entry_set_size(e, en.sparse_size);
-        archive_entry_sparse_add_entry(e, 0, static_cast<la_int64_t>(en.content.size()));
-      }
-    }
-    archive_entry_set_perm(e, en.mode);
-    archive_entry_set_mtime(e, 1700000000, 0);
-    REQUIRE(archive_write_header(a, e) == ARCHIVE_OK);
-    if (en.type == AE_IFREG && !en.hardlink && !en.content.empty())
-      archive_write_data(a, en.content.data(), en.content.size());
-    archive_entry_free(e);
-  }
-  archive_write_close(a);
-  archive_write_free(a);
-  return out;
-}
-
 std::string str(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
-// An image in the docker-save layout around any layer, with extra outer entries, the way
-// mimik's packager lays it out (random-looking layer id, not derived from content).
-Bytes make_image(const Bytes& layer, std::vector<Entry> extra = {}, const std::string& layer_id = "a1b2c3d4e5f6",
-                 std::string manifest = {}, bool pax = true) {
-  const std::string config = R"({"rootfs":{"type":"layers","diff_ids":["sha256:x"]}})";
-  const std::string config_name = edge::sha256_hex(config) + ".json";
-  if (manifest.empty())
-    manifest = json::array({{{"Config", config_name},
-                             {"RepoTags", {"hello-v1:1.2.3"}},
-                             {"Layers", {layer_id + "/layer.tar"}}}})
-                   .dump();
-  std::vector<Entry> entries = {
-      {layer_id + "/", "", AE_IFDIR, "", false, 0555},
-      {layer_id + "/VERSION", "1.0"},
-      {layer_id + "/json", "{}"},
-      {layer_id + "/layer.tar", str(layer)},
-      {config_name, config},
-      {"manifest.json", manifest},
-      {"repositories", R"({"hello-v1":{"latest":")" + layer_id + R"("}})"},
-  };
-  entries.insert(entries.end(), extra.begin(), extra.end());
-  return make_tar(entries, pax);
-}
+// Layers as `edge pack` writes them (ustar); make_image wraps them in pax, as mimik's packager does.
+std::string ustar(const std::vector<TarEntry>& entries) { return make_tar(entries, TarFormat::ustar); }
 
-Bytes good_layer() { return make_tar({{"index.wasm", str(kModule)}}); }
+std::string good_layer() { return ustar({{"index.wasm", str(kModule)}}); }
 
 // Asserts refusal and that the message names the problem.
-void check_refused(const Bytes& tar, const std::string& expected, const edge::ImageLimits& limits = {}) {
-  auto r = edge::read_image(tar, limits);
+void check_refused(const std::string& tar, const std::string& expected, const edge::ImageLimits& limits = {}) {
+  auto r = edge::read_image(bytes(tar), limits);
   REQUIRE_FALSE(r.ok());
   INFO("message: " << r.error().message);
   CHECK(r.error().message.find(expected) != std::string::npos);
@@ -177,13 +105,13 @@ TEST_CASE("the layer id is the sha256 of the layer tar, and the config is named 
 }
 
 TEST_CASE("read_image accepts mimik's packager layout (random layer id, pax headers, ./ prefixes)") {
-  auto img = edge::read_image(make_image(make_tar({{"./index.wasm", str(kModule), AE_IFREG, "", false, 0644}})));
+  auto img = edge::read_image(bytes(make_image(ustar({{"./index.wasm", str(kModule), AE_IFREG, "", false, 0644}}))));
   REQUIRE_MESSAGE(img.ok(), img.error().to_string());
   CHECK(img->name == "hello-v1");
   CHECK(img->version == "1.2.3");
   CHECK(img->module == kModule);
 
-  auto js = edge::read_image(make_image(make_tar({{"index.js", "export default {}"}})));
+  auto js = edge::read_image(bytes(make_image(ustar({{"index.js", "export default {}"}}))));
   REQUIRE(js.ok());
   CHECK(js->index_file == "index.js");
 }
@@ -195,51 +123,51 @@ TEST_CASE("hostile images are refused with a clear error") {
   }
   SUBCASE("absolute path in the image") { check_refused(make_image(good_layer(), {{"/etc/evil", "x"}}), "absolute"); }
   SUBCASE("path traversal in the layer") {
-    check_refused(make_image(make_tar({{"index.wasm", str(kModule)}, {"../../x", "y"}})), "`..`");
+    check_refused(make_image(ustar({{"index.wasm", str(kModule)}, {"../../x", "y"}})), "`..`");
   }
   SUBCASE("absolute path in the layer") {
-    check_refused(make_image(make_tar({{"/index.wasm", str(kModule)}})), "absolute");
+    check_refused(make_image(ustar({{"/index.wasm", str(kModule)}})), "absolute");
   }
   SUBCASE("symlink in the image") {
     check_refused(make_image(good_layer(), {{"link", "", AE_IFLNK, "/etc/passwd"}}), "symbolic link");
   }
   SUBCASE("symlink as the index file") {
-    check_refused(make_image(make_tar({{"index.wasm", "", AE_IFLNK, "/etc/passwd"}})), "symbolic link");
+    check_refused(make_image(ustar({{"index.wasm", "", AE_IFLNK, "/etc/passwd"}})), "symbolic link");
   }
   SUBCASE("hard link") {
     check_refused(make_image(good_layer(), {{"hard", "", AE_IFREG, "manifest.json", true}}), "hard link");
   }
   SUBCASE("hard link in the layer") {
-    check_refused(make_image(make_tar({{"index.wasm", str(kModule)}, {"index2", "", AE_IFREG, "index.wasm", true}})),
+    check_refused(make_image(ustar({{"index.wasm", str(kModule)}, {"index2", "", AE_IFREG, "index.wasm", true}})),
                   "hard link");
   }
   SUBCASE("character device") { check_refused(make_image(good_layer(), {{"dev", "", AE_IFCHR}}), "device"); }
   SUBCASE("fifo in the layer") {
-    check_refused(make_image(make_tar({{"index.wasm", str(kModule)}, {"pipe", "", AE_IFIFO}})), "device");
+    check_refused(make_image(ustar({{"index.wasm", str(kModule)}, {"pipe", "", AE_IFIFO}})), "device");
   }
   SUBCASE("duplicate entry") { check_refused(make_image(good_layer(), {{"manifest.json", "[]"}}), "twice"); }
   SUBCASE("duplicate entry spelled differently") {
     check_refused(make_image(good_layer(), {{"./repositories", "{}"}}), "twice");
   }
   SUBCASE("duplicate index in the layer") {
-    check_refused(make_image(make_tar({{"index.wasm", str(kModule)}, {"./index.wasm", str(kModule)}})), "twice");
+    check_refused(make_image(ustar({{"index.wasm", str(kModule)}, {"./index.wasm", str(kModule)}})), "twice");
   }
   SUBCASE("no index file in the layer") {
-    check_refused(make_image(make_tar({{"main.wasm", str(kModule)}})), "no index.wasm");
+    check_refused(make_image(ustar({{"main.wasm", str(kModule)}})), "no index.wasm");
   }
-  SUBCASE("empty layer") { check_refused(make_image(make_tar({})), "no index.wasm"); }
+  SUBCASE("empty layer") { check_refused(make_image(ustar({})), "no index.wasm"); }
   SUBCASE("several index files in the layer") {
-    check_refused(make_image(make_tar({{"index.wasm", str(kModule)}, {"index.js", "x"}})), "several index files");
+    check_refused(make_image(ustar({{"index.wasm", str(kModule)}, {"index.js", "x"}})), "several index files");
   }
   SUBCASE("too many entries (tar bomb)") {
-    std::vector<Entry> many;
+    std::vector<TarEntry> many;
     for (int i = 0; i < 100; ++i) many.push_back({"f" + std::to_string(i), "x"});
     check_refused(make_image(good_layer(), many), "entries");
   }
   SUBCASE("too many entries in the layer") {
-    std::vector<Entry> many = {{"index.wasm", str(kModule)}};
+    std::vector<TarEntry> many = {{"index.wasm", str(kModule)}};
     for (int i = 0; i < 100; ++i) many.push_back({"f" + std::to_string(i), "x"});
-    check_refused(make_image(make_tar(many)), "entries");
+    check_refused(make_image(ustar(many)), "entries");
   }
   SUBCASE("upload larger than the limit") {
     edge::ImageLimits limits;
@@ -247,57 +175,61 @@ TEST_CASE("hostile images are refused with a clear error") {
     check_refused(make_image(good_layer(), {{"big", std::string(8192, 'x')}}), "limit", limits);
   }
   SUBCASE("sparse file that expands past the limit (tar bomb)") {
-    Entry bomb{"bomb", "x"};
+    TarEntry bomb{"bomb", "x"};
     bomb.sparse_size = int64_t(1) << 32;  // 4 GiB declared in a few hundred bytes
     auto tar = make_image(good_layer(), {bomb});
     CHECK(tar.size() < 64 * 1024);
     check_refused(tar, "limit");
   }
   SUBCASE("sparse index file in the layer (tar bomb)") {
-    Entry bomb{"index.wasm", str(kModule)};
+    TarEntry bomb{"index.wasm", str(kModule)};
     bomb.sparse_size = int64_t(1) << 31;
-    check_refused(make_image(make_tar({bomb}, true)), "limit");
+    check_refused(make_image(make_tar({bomb}, TarFormat::pax)), "limit");
   }
   SUBCASE("module larger than the limit") {
     edge::ImageLimits limits;
     limits.max_module_bytes = 1024;
-    check_refused(make_image(make_tar({{"index.wasm", std::string(4096, 'x')}})), "limit", limits);
+    check_refused(make_image(ustar({{"index.wasm", std::string(4096, 'x')}})), "limit", limits);
   }
   SUBCASE("truncated image") {
     auto tar = edge::write_image({"hello-v1", "1.0.0", Bytes(8000, 7)});
     tar.resize(tar.size() / 2);
-    check_refused(tar, "truncated");
+    check_refused(str(tar), "truncated");
   }
   SUBCASE("truncated inside the header area") {
     auto tar = edge::write_image({"hello-v1", "1.0.0", kModule});
     tar.resize(700);
-    check_refused(tar, "truncated");
+    check_refused(str(tar), "truncated");
   }
-  SUBCASE("not a tar at all") { check_refused(bytes("<html><body>hello</body></html>"), "not a tar"); }
+  SUBCASE("not a tar at all") { check_refused("<html><body>hello</body></html>", "not a tar"); }
   SUBCASE("random binary") {
     Bytes junk(4096);
     for (size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<uint8_t>(i * 131 + 7);
-    check_refused(junk, "not a tar");
+    check_refused(str(junk), "not a tar");
   }
   SUBCASE("empty upload") { check_refused({}, "empty"); }
   SUBCASE("manifest.json missing") {
-    check_refused(make_tar({{"repositories", "{}"}, {"abc/layer.tar", str(good_layer())}}), "no manifest.json");
+    check_refused(ustar({{"repositories", "{}"}, {"abc/layer.tar", good_layer()}}), "no manifest.json");
   }
-  SUBCASE("manifest.json garbage") { check_refused(make_image(good_layer(), {}, "abc", "{{{ not json"), "not valid JSON"); }
-  SUBCASE("manifest.json wrong shape") { check_refused(make_image(good_layer(), {}, "abc", R"({"a":1})"), "not a list"); }
+  SUBCASE("manifest.json garbage") {
+    check_refused(make_image(good_layer(), {}, {.layer_id = "abc", .manifest = "{{{ not json"}), "not valid JSON");
+  }
+  SUBCASE("manifest.json wrong shape") {
+    check_refused(make_image(good_layer(), {}, {.layer_id = "abc", .manifest = R"({"a":1})"}), "not a list");
+  }
   SUBCASE("manifest names a missing layer") {
-    const std::string config = edge::sha256_hex(R"({"rootfs":{"type":"layers","diff_ids":["sha256:x"]}})") + ".json";
-    check_refused(make_image(good_layer(), {}, "abc",
-                             R"([{"Config":")" + config + R"(","RepoTags":["a-v1:1.0.0"],"Layers":["zzz/layer.tar"]}])"),
+    const std::string manifest =
+        R"([{"Config":")" + image_config_name() + R"(","RepoTags":["a-v1:1.0.0"],"Layers":["zzz/layer.tar"]}])";
+    check_refused(make_image(good_layer(), {}, {.layer_id = "abc", .manifest = manifest}),
                   "layer `zzz/layer.tar` is missing");
   }
   SUBCASE("manifest names a missing config") {
-    check_refused(make_image(good_layer(), {}, "abc",
-                             R"([{"Config":"x.json","RepoTags":["a-v1:1.0.0"],"Layers":["abc/layer.tar"]}])"),
+    const std::string manifest = R"([{"Config":"x.json","RepoTags":["a-v1:1.0.0"],"Layers":["abc/layer.tar"]}])";
+    check_refused(make_image(good_layer(), {}, {.layer_id = "abc", .manifest = manifest}),
                   "config `x.json` is missing");
   }
   SUBCASE("layer is not a tar") {
-    check_refused(make_image(bytes("this is not a tar, just text that is long enough to matter")), "not a tar");
+    check_refused(make_image("this is not a tar, just text that is long enough to matter"), "not a tar");
   }
 }
 

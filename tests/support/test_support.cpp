@@ -1,10 +1,7 @@
 #include "test_support.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +13,9 @@
 #include <thread>
 
 #include <httplib.h>
+
+#include "edge/core/child_process.hpp"
+#include "edge/core/loopback_port.hpp"
 
 namespace edge::test {
 namespace fs = std::filesystem;
@@ -76,38 +76,18 @@ RunResult run(const std::vector<std::string>& argv, const fs::path& cwd,
     exec_child(argv, cwd, env);
   }
   RunResult r;
-  int status = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-  while (true) {
-    pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      r.err = "timed out after " + std::to_string(timeout_seconds) + "s\n";
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (auto code = wait_for_exit(pid, std::chrono::seconds(timeout_seconds))) {
+    r.exit_code = *code;
+  } else {
+    r.exit_code = stop_child(pid, SIGKILL);
+    r.err = "timed out after " + std::to_string(timeout_seconds) + "s\n";
   }
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = read_file(out_path);
   r.err += read_file(err_path);
   return r;
 }
 
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
+int free_port() { return free_loopback_port(); }
 
 NodeProcess::NodeProcess(Options opts) : opts_(std::move(opts)) {
   if (opts_.port == 0) opts_.port = free_port();
@@ -147,17 +127,7 @@ bool NodeProcess::start() {
 
 void NodeProcess::stop(int signal) {
   if (pid_ <= 0) return;
-  kill(pid_, signal);
-  int status;
-  for (int i = 0; i < 500; ++i) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, &status, 0);
+  stop_child(pid_, signal);
   pid_ = -1;
 }
 

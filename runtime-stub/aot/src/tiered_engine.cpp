@@ -3,6 +3,11 @@
 // keeps the module it started on (it holds a reference), later requests get the compiled one, so
 // no request fails or waits. Compilations run one at a time on one worker (a 2-core machine
 // keeps a core for requests).
+//
+// Debug builds (modules with a DWARF line table) stay on the interpreter: its traps map to
+// source file:line, which is what a debug build is for, and `edge dev` redeploys them on every
+// save, where a background C compile of a multi-megabyte module would only compete with the
+// next build for the CPU. `--engine aot` compiles them anyway.
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -11,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "edge/core/dwarf_lines.hpp"
 #include "edge/node/aot_engine.hpp"
 
 namespace edge::node {
@@ -58,7 +64,10 @@ class TieredEngine final : public Engine {
     auto first = interpreter_->load(wasm, digest);
     if (!first) return first.error();
     auto module = std::make_shared<TieredModule>(std::move(*first));
-    if (aot_) {
+    if (aot_ && DwarfLines::present(wasm)) {
+      say(fmt::format("engine auto: {} is a debug build (DWARF): it stays on the interpreter, whose traps name "
+                      "source lines (--engine aot compiles it anyway)", digest.substr(0, 12)));
+    } else if (aot_) {
       std::lock_guard lock(mu_);
       jobs_.push_back({std::vector<uint8_t>(wasm.begin(), wasm.end()), digest, module});
       cv_.notify_one();
