@@ -253,19 +253,28 @@ TEST_CASE("probe service under concurrent requests: every answer right, traps is
   CHECK(wrong == 0);
 }
 
+// A tiered engine ("auto") with its own cache and log, and the probe module.
+struct Tiered {
+  TempDir dir;
+  Log log;
+  std::unique_ptr<Engine> engine;
+  std::vector<uint8_t> wasm = read_bytes(AOT_PROBE_WASM);
+  Tiered() {
+    AotOptions o;
+    o.cache_dir = dir / "cache";
+    o.log = log.sink();
+    engine = make_tiered_engine(make_interp_engine(), o);
+  }
+};
+
 TEST_CASE("tiered engine: the interpreter answers at once, the compiled module takes over without a failed request") {
   if (!have_probe()) {
     MESSAGE("SKIPPED: clang++-19 missing, probe.wasm not built");
     return;
   }
-  TempDir dir;
-  Log log;
-  AotOptions o;
-  o.cache_dir = dir / "cache";
-  o.log = log.sink();
-  auto tiered = make_tiered_engine(make_interp_engine(), o);
-  auto wasm = read_bytes(AOT_PROBE_WASM);
-  auto m = load(*tiered, wasm);
+  Tiered t;
+  auto& log = t.log;
+  auto m = load(*t.engine, t.wasm);
   CHECK(m->engine_name() == "interp");
   std::string first = outcome(*m, "/hello");
   CHECK(first.rfind("201 ", 0) == 0);  // the probe answers /hello with 201
@@ -287,13 +296,8 @@ TEST_CASE("tiered engine: a debug build (DWARF line table) stays on the interpre
     MESSAGE("SKIPPED: clang++-19 missing, probe.wasm not built");
     return;
   }
-  TempDir dir;
-  Log log;
-  AotOptions o;
-  o.cache_dir = dir / "cache";
-  o.log = log.sink();
-  auto tiered = make_tiered_engine(make_interp_engine(), o);
-  auto wasm = read_bytes(AOT_PROBE_WASM);
+  Tiered t;
+  auto& wasm = t.wasm;
   // A custom section named .debug_line, as a debug build carries (the contents do not matter here).
   const std::string name = ".debug_line";
   const std::vector<uint8_t> payload{1, 2, 3, 4};
@@ -302,12 +306,12 @@ TEST_CASE("tiered engine: a debug build (DWARF line table) stays on the interpre
   wasm.push_back(uint8_t(name.size()));
   wasm.insert(wasm.end(), name.begin(), name.end());
   wasm.insert(wasm.end(), payload.begin(), payload.end());
-  auto m = load(*tiered, wasm);
+  auto m = load(*t.engine, wasm);
   CHECK(outcome(*m, "/hello").rfind("201 ", 0) == 0);
-  CHECK(log.contains("is a debug build"));
+  CHECK(t.log.contains("is a debug build"));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(m->engine_name() == "interp");
-  CHECK((!fs::exists(dir / "cache") || fs::is_empty(dir / "cache")));
+  CHECK((!fs::exists(t.dir / "cache") || fs::is_empty(t.dir / "cache")));
 }
 
 TEST_CASE("every template answers the same from both engines") {
