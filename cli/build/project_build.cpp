@@ -16,6 +16,7 @@
 #include "build/process.hpp"
 #include "build/sdk_prelude.hpp"
 #include "build/toolchain.hpp"
+#include "edge/core/build_marker.hpp"
 #include "paths.hpp"
 #include "ui.hpp"
 
@@ -140,6 +141,17 @@ Result<std::vector<uint8_t>> read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) return make_error("cannot read " + p.string());
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+// The linked debug module with the marker that tells a node it is a debug build.
+Status copy_marked_as_debug(const fs::path& linked, const fs::path& output) {
+  auto bytes = read_bytes(linked);
+  if (!bytes) return bytes.error();
+  append_debug_marker(*bytes);
+  std::ofstream out(output, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+  if (!out.flush()) return make_error("cannot write " + output.string());
+  return ok();
 }
 
 // Runs wasm-opt on the linked module; keeps its output only when it is smaller.
@@ -321,7 +333,11 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
     auto tmp = out.wasm;
     tmp += ".tmp";
     out.optimized = wasm_opt && optimize(*wasm_opt, linked, tmp);
-    if (!out.optimized) fs::copy_file(linked, tmp, fs::copy_options::overwrite_existing, ec);
+    if (options.profile == Profile::Debug) {
+      if (auto st = copy_marked_as_debug(linked, tmp); !st) return st.error();
+    } else if (!out.optimized) {
+      fs::copy_file(linked, tmp, fs::copy_options::overwrite_existing, ec);
+    }
     if (!ec) fs::rename(tmp, out.wasm, ec);
     if (ec) return make_error("cannot write " + out.wasm.string() + ": " + ec.message());
     write_stamp(link_stamp, link_stamp_text);

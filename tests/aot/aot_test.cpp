@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "edge/core/build_marker.hpp"
 #include "edge/node/aot_engine.hpp"
 #include "edge/node/interp_engine.hpp"
 #include "test_support.hpp"
@@ -291,21 +292,14 @@ TEST_CASE("tiered engine: the interpreter answers at once, the compiled module t
   MESSAGE("requests served by the interpreter during compilation: " << served);
 }
 
-TEST_CASE("tiered engine: a debug build (DWARF line table) stays on the interpreter") {
+TEST_CASE("tiered engine: a debug build (marked by edge build --debug) stays on the interpreter") {
   if (!have_probe()) {
     MESSAGE("SKIPPED: clang++-19 missing, probe.wasm not built");
     return;
   }
   Tiered t;
   auto& wasm = t.wasm;
-  // A custom section named .debug_line, as a debug build carries (the contents do not matter here).
-  const std::string name = ".debug_line";
-  const std::vector<uint8_t> payload{1, 2, 3, 4};
-  wasm.push_back(0);
-  wasm.push_back(uint8_t(1 + name.size() + payload.size()));
-  wasm.push_back(uint8_t(name.size()));
-  wasm.insert(wasm.end(), name.begin(), name.end());
-  wasm.insert(wasm.end(), payload.begin(), payload.end());
+  edge::append_debug_marker(wasm);  // as `edge build --debug` does
   auto m = load(*t.engine, wasm);
   CHECK(outcome(*m, "/hello").rfind("201 ", 0) == 0);
   CHECK(t.log.contains("is a debug build"));

@@ -93,18 +93,6 @@ std::string quoted(const std::string& line) {
 
 }  // namespace
 
-bool DwarfLines::present(std::span<const uint8_t> wasm) {
-  Reader r{wasm, 8};
-  while (r.ok && r.pos < wasm.size()) {
-    uint8_t id = r.byte();
-    uint32_t size = r.leb();
-    if (!r.ok || r.pos + size > wasm.size()) return false;
-    if (id == 0 && Reader{wasm.subspan(0, r.pos + size), r.pos}.name() == ".debug_line") return true;
-    r.pos += size;
-  }
-  return false;
-}
-
 DwarfLines DwarfLines::read(std::span<const uint8_t> wasm) {
   DwarfLines table;
   Reader r{wasm, 8};

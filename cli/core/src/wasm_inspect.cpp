@@ -298,6 +298,16 @@ Result<ModuleInfo> inspect_module(std::span<const uint8_t> bytes) {
     (void)visitor.VisitFunc(module.funcs[i]);
   }
   for (auto& [callee, set] : callers) info.callers[callee].assign(set.begin(), set.end());
+  // Source lines are looked up (one run of llvm-dwarfdump) only for calls of imports the ABI does
+  // not allow: those are all a report names, and a valid debug build validates without it.
+  std::erase_if(sites, [&](const CallSite& site) {
+    for (const auto& imp : info.imports) {
+      if (imp.kind != ExternKind::Func || imp.func_index != site.callee) continue;
+      const auto* allowed = abi::find_import(imp.module, imp.name);
+      return allowed && allowed->sig == imp.sig;
+    }
+    return false;
+  });
   if (info.has_dwarf && !sites.empty()) {
     DwarfLines lines = DwarfLines::read(bytes);
     for (const CallSite& site : sites) {

@@ -15,7 +15,7 @@
 
 #include "wasm-rt.h"
 
-#define EDGE_AOT_ABI 3
+#define EDGE_AOT_ABI 4
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,6 +59,9 @@ typedef struct edge_aot_module {
   wasm_rt_memory_t* (*memory)(void* instance); /* the exported memory, or NULL */
   uint32_t export_count;
   const edge_aot_export* exports;
+  /* Bytes of the prepared initial-memory image each instance starts from, or -1 when the data
+   * segments are replayed per instance (see the node's memory_image.hpp). */
+  int64_t (*memory_image_bytes)(void);
 } edge_aot_module;
 
 /* The one symbol the node looks up: returns NULL when the host table's abi differs. */

@@ -189,9 +189,14 @@ class AotEngine final : public Engine {
     if (!so) return so.error();
     if (options_.log) {
       std::string id = digest.empty() ? art->shared_object.stem().string() : digest.substr(0, 12);
-      options_.log(art->from_cache ? fmt::format("aot: {} loaded from the cache ({})", id, art->shared_object.string())
-                                   : fmt::format("aot: {} compiled in {:.0f} ms (translate {:.0f} ms, cc {:.0f} ms)", id,
-                                                 art->translate_ms + art->compile_ms, art->translate_ms, art->compile_ms));
+      int64_t image = (*so)->module().memory_image_bytes();
+      // How instances get their initial memory (memory_image.hpp), for operators and tests.
+      std::string memory = image >= 0 ? fmt::format("initial memory from a {}-byte image", image)
+                                      : std::string("initial memory by replaying data segments");
+      options_.log(art->from_cache
+                       ? fmt::format("aot: {} loaded from the cache ({}); {}", id, art->shared_object.string(), memory)
+                       : fmt::format("aot: {} compiled in {:.0f} ms (translate {:.0f} ms, cc {:.0f} ms); {}", id,
+                                     art->translate_ms + art->compile_ms, art->translate_ms, art->compile_ms, memory));
     }
     return std::shared_ptr<LoadedModule>(std::make_shared<AotModule>(std::move(*so)));
   }

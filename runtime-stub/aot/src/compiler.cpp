@@ -18,6 +18,7 @@
 #include "edge_aot_abi_text.hpp"
 #include "glue.hpp"
 #include "host_imports.hpp"
+#include "memory_image.hpp"
 #include "translate.hpp"
 
 extern char** environ;
@@ -27,7 +28,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Bump when glue.cpp or the compile command changes in a way EDGE_AOT_ABI does not capture.
-constexpr int kGlueVersion = 4;
+constexpr int kGlueVersion = 5;  // 5: the initial-memory image
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -128,7 +129,8 @@ Result<Compiler::Artifact> Compiler::compile(std::span<const uint8_t> wasm) cons
   auto t0 = std::chrono::steady_clock::now();
   auto c = translate_to_c(wasm);
   if (!c) return c.error();
-  auto glue = make_glue(c->header, host_import_slots());
+  bool memory_image = rewrite_init_memories(c->c_source);
+  auto glue = make_glue(c->header, host_import_slots(), memory_image);
   if (!glue) return glue.error();
   art.translate_ms = ms_since(t0);
 

@@ -17,7 +17,9 @@ struct HostImportSlot {
 };
 
 // `header` is wasm2c's module.h for the module: its import/export comments and prototypes say
-// exactly which symbols the generated code defines and needs.
-Result<std::string> make_glue(const std::string& header, const std::vector<HostImportSlot>& host_imports);
+// exactly which symbols the generated code defines and needs. `memory_image`: the module's C was
+// rewritten by rewrite_init_memories() (memory_image.hpp), so the glue carries the image code.
+Result<std::string> make_glue(const std::string& header, const std::vector<HostImportSlot>& host_imports,
+                              bool memory_image);
 
 }  // namespace edge::node::aot

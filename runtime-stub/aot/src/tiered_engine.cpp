@@ -4,10 +4,10 @@
 // no request fails or waits. Compilations run one at a time on one worker (a 2-core machine
 // keeps a core for requests).
 //
-// Debug builds (modules with a DWARF line table) stay on the interpreter: its traps map to
-// source file:line, which is what a debug build is for, and `edge dev` redeploys them on every
-// save, where a background C compile of a multi-megabyte module would only compete with the
-// next build for the CPU. `--engine aot` compiles them anyway.
+// Debug builds (marked by `edge build --debug`, see build_marker.hpp) stay on the interpreter:
+// its traps map to source file:line, which is what a debug build is for, and `edge dev`
+// redeploys them on every save, where a background C compile of a multi-megabyte module would
+// only compete with the next build for the CPU. `--engine aot` compiles them anyway.
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -16,7 +16,7 @@
 
 #include <fmt/format.h>
 
-#include "edge/core/dwarf_lines.hpp"
+#include "edge/core/build_marker.hpp"
 #include "edge/node/aot_engine.hpp"
 
 namespace edge::node {
@@ -64,8 +64,8 @@ class TieredEngine final : public Engine {
     auto first = interpreter_->load(wasm, digest);
     if (!first) return first.error();
     auto module = std::make_shared<TieredModule>(std::move(*first));
-    if (aot_ && DwarfLines::present(wasm)) {
-      say(fmt::format("engine auto: {} is a debug build (DWARF): it stays on the interpreter, whose traps name "
+    if (aot_ && has_debug_marker(wasm)) {
+      say(fmt::format("engine auto: {} is a debug build: it stays on the interpreter, whose traps name "
                       "source lines (--engine aot compiles it anyway)", digest.substr(0, 12)));
     } else if (aot_) {
       std::lock_guard lock(mu_);

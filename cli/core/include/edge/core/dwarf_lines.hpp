@@ -22,8 +22,6 @@ class DwarfLines {
  public:
   // Reads the code layout and, if the module has .debug_line, the line table.
   static DwarfLines read(std::span<const uint8_t> wasm);
-  // Whether the module has a line table (a debug build); reads section headers only.
-  static bool present(std::span<const uint8_t> wasm);
 
   bool empty() const { return sequences_.empty(); }
   // address: code-section-relative (DWARF addresses of Wasm are offsets from the code section's start).

@@ -49,7 +49,8 @@ struct ModuleInfo {
   std::vector<std::string> custom_sections;  // names, in order ("name", ".debug_info", ...)
   // For each imported function (by function index): the defined functions that call it.
   std::map<uint32_t, std::vector<uint32_t>> callers;
-  // With DWARF (debug builds): for each imported function, where it is called (caller + file:line).
+  // With DWARF (debug builds): for each imported function the ABI does not allow, where it is
+  // called (caller + file:line).
   std::map<uint32_t, std::vector<SourceLocation>> call_sites;
   std::string function_name(uint32_t func_index) const;  // "" when the module has no name for it
   bool is_reactor() const;     // exports _initialize
