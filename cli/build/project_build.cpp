@@ -177,7 +177,7 @@ bool optimize(const fs::path& wasm_opt, const fs::path& input, const fs::path& o
 
 // Precompiles a prelude when stale. False when it cannot be used (a toolchain without
 // -fpch-codegen, say): its sources then compile the plain way, which is only slower.
-bool ensure_pch(const Prelude& p) {
+bool ensure_pch(const Prelude& p, const fs::path& compiler) {
   std::error_code ec;
   fs::create_directories(p.dir, ec);
   if (ec || !write_if_changed(p.header, p.header_text)) return false;
@@ -185,6 +185,8 @@ bool ensure_pch(const Prelude& p) {
   const auto text = join_lines(p.pch_command);
   if (stamp_matches(stamp, text)) {
     auto deps = read_depfile(depfile);  // the SDK and standard headers it read
+    // A PCH is only readable by the compiler build that wrote it: an upgraded clang rebuilds it.
+    if (!deps.empty()) deps.push_back(compiler);
     if (!deps.empty() && !out_of_date(p.pch, deps)) return true;
   }
   remove_stamp(stamp);
@@ -270,7 +272,7 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
         auto p = make_prelude(preludes_dir, includes, base, object_base(*toolchain, options.profile));
         auto found = preludes.find(p.dir);
         if (found == preludes.end() && !unusable.contains(p.dir)) {
-          if (ensure_pch(p)) found = preludes.emplace(p.dir, std::move(p)).first;
+          if (ensure_pch(p, toolchain->cxx)) found = preludes.emplace(p.dir, std::move(p)).first;
           else unusable.insert(p.dir);
         }
         if (found != preludes.end()) u.prelude = &found->second;
