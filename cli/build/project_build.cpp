@@ -26,7 +26,7 @@ namespace {
 
 struct Unit {
   fs::path source;                 // relative to the project root, as written in messages
-  fs::path object, depfile, stamp; // no depfile: the unit's only input is in its command
+  fs::path object, depfile, stamp;
   std::vector<std::string> command;  // what runs, without depfile and colour flags; also the stamp
   std::vector<std::string> db_command;  // for compile_commands.json: without the precompiled prelude
   const Prelude* prelude = nullptr;
@@ -90,7 +90,7 @@ size_t compile_all(std::vector<Unit*>& stale, unsigned jobs, bool color) {
       Unit& u = *stale[i];
       auto argv = u.command;
       if (color) argv.push_back("-fcolor-diagnostics");
-      if (!u.depfile.empty()) argv.insert(argv.end(), {"-MD", "-MF", u.depfile.string()});
+      argv.insert(argv.end(), {"-MD", "-MF", u.depfile.string()});
       {
         std::lock_guard lock(out_mutex);
         ui::step("Compiling " + u.source.string());
@@ -175,52 +175,6 @@ bool optimize(const fs::path& wasm_opt, const fs::path& input, const fs::path& o
   return true;
 }
 
-// Precompiles a prelude when stale. False when it cannot be used (a toolchain without
-// -fpch-codegen, say): its sources then compile the plain way, which is only slower.
-bool ensure_pch(const Prelude& p, const fs::path& compiler) {
-  std::error_code ec;
-  fs::create_directories(p.dir, ec);
-  if (ec || !write_if_changed(p.header, p.header_text)) return false;
-  const auto stamp = p.dir / "prelude.pch.cmd", depfile = p.dir / "prelude.pch.d";
-  const auto text = join_lines(p.pch_command);
-  if (stamp_matches(stamp, text)) {
-    auto deps = read_depfile(depfile);  // the SDK and standard headers it read
-    // A PCH is only readable by the compiler build that wrote it: an upgraded clang rebuilds it.
-    if (!deps.empty()) deps.push_back(compiler);
-    if (!deps.empty() && !out_of_date(p.pch, deps)) return true;
-  }
-  remove_stamp(stamp);
-  auto argv = p.pch_command;
-  argv.insert(argv.end(), {"-MD", "-MF", depfile.string()});
-  ui::step("Precompiling the SDK headers (once: later debug builds reuse them)");
-  ui::detail(shell_quote(argv));
-  auto r = run_process(argv);
-  if (!r || r->exit_code != 0) {
-    ui::detail("precompiling failed, so sources compile without it" + (r ? ":\n" + r->output : std::string()));
-    return false;
-  }
-  write_stamp(stamp, text);
-  return true;
-}
-
-// The unit that compiles a precompiled prelude's inline functions into their own object.
-Unit prelude_unit(const Prelude& p) {
-  Unit u;
-  u.source = "the SDK headers' code";
-  u.object = p.object;
-  u.stamp = p.dir / "prelude.o.cmd";
-  u.command = p.object_command;
-  u.stale = !stamp_matches(u.stamp, join_lines(u.command)) || out_of_date(u.object, {p.pch});
-  return u;
-}
-
-// Drops the preludes no source starts with any more (each holds a PCH of some 20 MB).
-void remove_unused_preludes(const fs::path& preludes_dir, const std::map<fs::path, Prelude>& used) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(preludes_dir, ec))
-    if (!used.contains(entry.path())) fs::remove_all(entry.path(), ec);
-}
-
 }  // namespace
 
 Result<BuildOutcome> build_project(const BuildOptions& options) {
@@ -249,10 +203,10 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
   auto base = compile_base(*toolchain, m, *root, options.profile);
 
   // Debug builds (the `edge dev` loop) precompile the headers each source starts with.
-  const auto preludes_dir = obj_dir / "prelude";
+  const auto preludes_dir = prelude_cache_dir(obj_dir / "prelude");
   std::map<fs::path, Prelude> preludes;  // by folder
   std::set<fs::path> unusable;           // preludes that failed to precompile
-  std::vector<Unit> units, prelude_units;
+  std::vector<Unit> units;
   std::error_code ec;
   for (const auto& src : *sources) {
     Unit u;
@@ -272,7 +226,7 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
         auto p = make_prelude(preludes_dir, includes, base, object_base(*toolchain, options.profile));
         auto found = preludes.find(p.dir);
         if (found == preludes.end() && !unusable.contains(p.dir)) {
-          if (ensure_pch(p, toolchain->cxx)) found = preludes.emplace(p.dir, std::move(p)).first;
+          if (ensure_prelude(p, toolchain->cxx)) found = preludes.emplace(p.dir, std::move(p)).first;
           else unusable.insert(p.dir);
         }
         if (found != preludes.end()) u.prelude = &found->second;
@@ -293,13 +247,10 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
     units.push_back(std::move(u));
   }
   out.sources = units.size();
-  for (const auto& [dir, p] : preludes) prelude_units.push_back(prelude_unit(p));
-  if (options.profile == Profile::Debug) remove_unused_preludes(preludes_dir, preludes);
 
   std::vector<Unit*> stale;
-  for (auto* list : {&prelude_units, &units})
-    for (auto& u : *list)
-      if (u.stale) stale.push_back(&u);
+  for (auto& u : units)
+    if (u.stale) stale.push_back(&u);
   unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   if (!stale.empty()) {
     auto failed = compile_all(stale, jobs, ui::color(2));
@@ -308,15 +259,15 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
                                     stale.size() == 1 ? "" : "s"),
                         "fix the compiler errors above and run `edge build` again");
   }
-  out.compiled = static_cast<size_t>(std::count_if(units.begin(), units.end(), [](const Unit& u) { return u.stale; }));
+  out.compiled = stale.size();
 
   if (auto st = write_compile_commands(*root, build_dir, units); !st) return st.error();
 
   out.wasm = build_dir / (m.name + ".wasm");
   auto linked = obj_dir / (m.name + ".linked.wasm");
   std::vector<fs::path> objects;
-  for (auto* list : {&units, &prelude_units})
-    for (const auto& u : *list) objects.push_back(u.object);
+  for (const auto& u : units) objects.push_back(u.object);
+  for (const auto& [dir, p] : preludes) objects.push_back(p.object);
   auto link = link_command(*toolchain, m, objects, linked, options.profile);
   auto wasm_opt = options.profile == Profile::Release ? find_wasm_opt() : std::nullopt;
   auto link_stamp_text = join_lines(link) + "wasm-opt: " + (wasm_opt ? wasm_opt->string() : "none") + "\n";

@@ -1,7 +1,15 @@
 #include "build/sdk_prelude.hpp"
 
-#include <fmt/format.h>
+#include "build/incremental.hpp"
+#include "build/process.hpp"
+#include "ui.hpp"
 
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <string_view>
@@ -71,8 +79,10 @@ Prelude make_prelude(const fs::path& preludes_dir, const std::vector<std::string
   std::string text;
   for (const auto& i : includes) text += "#include " + i + "\n";
   Prelude p;
-  // One folder per distinct set, so sources that start alike share one precompiled prelude.
-  p.dir = preludes_dir / fmt::format("{:016x}", std::hash<std::string>{}(text));
+  // One folder per distinct set and command, so sources that start alike share one prelude.
+  std::string key = text;
+  for (const auto& arg : compile_base) key += "\n" + arg;
+  p.dir = preludes_dir / fmt::format("{:016x}", std::hash<std::string>{}(key));
   p.header = p.dir / "prelude.hpp";
   p.header_text = text;
   p.pch = p.dir / "prelude.pch";
@@ -83,6 +93,84 @@ Prelude make_prelude(const fs::path& preludes_dir, const std::vector<std::string
   p.object_command = object_base;
   p.object_command.insert(p.object_command.end(), {"-c", p.pch.string(), "-o", p.object.string()});
   return p;
+}
+
+fs::path prelude_cache_dir(const fs::path& fallback) {
+  fs::path dir;
+  if (const char* env = std::getenv("EDGE_CACHE_DIR"); env && *env) dir = fs::path(env) / "prelude";
+  else if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) dir = fs::path(xdg) / "edge" / "prelude";
+  else if (const char* home = std::getenv("HOME"); home && *home) dir = fs::path(home) / ".cache" / "edge" / "prelude";
+  std::error_code ec;
+  if (dir.empty() || (fs::create_directories(dir, ec), ec) || access(dir.c_str(), W_OK) != 0) return fallback;
+  return dir;
+}
+
+namespace {
+
+// An exclusive lock on a file for the scope (flock: released when the process dies, too).
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& file) : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+std::string command_text(const std::vector<std::string>& argv) { return shell_quote(argv) + "\n"; }
+
+bool compile(const std::vector<std::string>& argv, const std::string& what) {
+  ui::step(what);
+  ui::detail(shell_quote(argv));
+  auto r = run_process(argv);
+  if (r && r->exit_code == 0) return true;
+  ui::detail("precompiling failed, so sources compile without it" + (r ? ":\n" + r->output : std::string()));
+  return false;
+}
+
+}  // namespace
+
+bool ensure_prelude(const Prelude& p, const fs::path& compiler) {
+  std::error_code ec;
+  fs::create_directories(p.dir, ec);
+  if (ec) return false;
+  FileLock lock(p.dir / "lock");
+  if (!lock.held() || !write_if_changed(p.header, p.header_text)) return false;
+
+  const auto pch_stamp = p.dir / "prelude.pch.cmd", depfile = p.dir / "prelude.pch.d";
+  const auto object_stamp = p.dir / "prelude.o.cmd";
+  bool pch_fresh = false;
+  if (stamp_matches(pch_stamp, command_text(p.pch_command))) {
+    auto deps = read_depfile(depfile);  // the SDK and standard headers it read
+    if (!deps.empty()) {
+      deps.push_back(compiler);
+      pch_fresh = !out_of_date(p.pch, deps);
+    }
+  }
+  if (!pch_fresh) {
+    remove_stamp(pch_stamp);
+    remove_stamp(object_stamp);
+    auto argv = p.pch_command;
+    argv.insert(argv.end(), {"-MD", "-MF", depfile.string()});
+    if (!compile(argv, "Precompiling the SDK headers (once: later debug builds reuse them)")) return false;
+    write_stamp(pch_stamp, command_text(p.pch_command));
+  }
+  if (!stamp_matches(object_stamp, command_text(p.object_command)) || out_of_date(p.object, {p.pch})) {
+    remove_stamp(object_stamp);
+    if (!compile(p.object_command, "Compiling the SDK headers' code")) return false;
+    write_stamp(object_stamp, command_text(p.object_command));
+  }
+  return true;
 }
 
 }  // namespace edge::build

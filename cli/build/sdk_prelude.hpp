@@ -28,9 +28,21 @@ struct Prelude {
   std::vector<std::string> use_flags() const { return {"-include-pch", pch.string()}; }
 };
 
-// `compile_base`: a unit's command without its source and output. `object_base`: the compiler,
-// target and profile flags, for compiling the PCH into its object.
+// `compile_base`: a unit's command without its source and output (it is part of the key: other
+// flags, another prelude). `object_base`: the compiler, target and profile flags, for compiling
+// the PCH into its object.
 Prelude make_prelude(const std::filesystem::path& preludes_dir, const std::vector<std::string>& includes,
                      const std::vector<std::string>& compile_base, const std::vector<std::string>& object_base);
+
+// Where preludes live: a per-user cache shared by every project, so a new project's first debug
+// build finds the SDK already precompiled ($EDGE_CACHE_DIR/prelude, else
+// $XDG_CACHE_HOME/edge/prelude, else ~/.cache/edge/prelude); `fallback` when none can be made.
+std::filesystem::path prelude_cache_dir(const std::filesystem::path& fallback);
+
+// Makes the prelude's PCH and object current (under a lock: parallel builds share the cache).
+// False when it cannot be used (a toolchain without -fpch-codegen, say): sources then compile
+// the plain way, which is only slower. `compiler` counts as an input: a PCH is only readable by
+// the clang build that wrote it.
+bool ensure_prelude(const Prelude& p, const std::filesystem::path& compiler);
 
 }  // namespace edge::build

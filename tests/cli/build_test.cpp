@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "cli_test_util.hpp"
 
@@ -108,7 +109,9 @@ TEST_CASE("edge build --debug precompiles the SDK headers once, then an edit rec
   write_file(project / "src/extra.hpp", "#pragma once\n#define EXTRA 42\n");
   write_file(project / "src/extra.cpp", "#include \"extra.hpp\"\n#include <edge/edge.hpp>\nint extra_value() { return EXTRA; }\n");
 
-  auto first = run({edge_bin().string(), "build", "--debug", "--verbose"}, project);
+  // A cache of its own, so the first build precompiles whatever other builds cached.
+  const std::map<std::string, std::string> cache{{"EDGE_CACHE_DIR", (work / "cache").string()}};
+  auto first = run({edge_bin().string(), "build", "--debug", "--verbose"}, project, cache);
   REQUIRE_MESSAGE(first.exit_code == 0, first.err);
   CHECK(first.err.find("Precompiling the SDK headers") != std::string::npos);
   auto main_lines = lines_with(first.err, "src/main.cpp -o");
@@ -124,7 +127,7 @@ TEST_CASE("edge build --debug precompiles the SDK headers once, then an edit rec
   auto at = source.find("\"Hello\"");
   REQUIRE(at != std::string::npos);
   write_file(project / "src/main.cpp", source.replace(at, 7, "\"Hi\""));
-  auto second = run({edge_bin().string(), "build", "--debug"}, project);
+  auto second = run({edge_bin().string(), "build", "--debug"}, project, cache);
   REQUIRE_MESSAGE(second.exit_code == 0, second.err);
   CHECK(second.err.find("Precompiling") == std::string::npos);
   CHECK(second.err.find("Compiling src/main.cpp") != std::string::npos);
@@ -132,12 +135,19 @@ TEST_CASE("edge build --debug precompiles the SDK headers once, then an edit rec
   auto valid = run({edge_bin().string(), "validate", (project / "build/fast.wasm").string()});
   CHECK_MESSAGE(valid.exit_code == 0, valid.out);
 
-  // An include added at the top makes a new prelude; the old one is dropped.
+  // An include added at the top makes a new prelude, next to the first in the cache.
   write_file(project / "src/main.cpp", "#include <string_view>\n" + read_file(project / "src/main.cpp"));
-  auto third = run({edge_bin().string(), "build", "--debug"}, project);
+  auto third = run({edge_bin().string(), "build", "--debug"}, project, cache);
   REQUIRE_MESSAGE(third.exit_code == 0, third.err);
   CHECK(third.err.find("Precompiling the SDK headers") != std::string::npos);
   size_t preludes = 0;
-  for ([[maybe_unused]] auto& e : fs::directory_iterator(project / "build/obj/debug/prelude")) ++preludes;
-  CHECK(preludes == 1);
+  for ([[maybe_unused]] auto& e : fs::directory_iterator(work / "cache/prelude")) ++preludes;
+  CHECK(preludes == 2);
+
+  // Another project with the same includes and flags reuses the cached prelude at once.
+  REQUIRE(run({edge_bin().string(), "new", "other"}, work.path()).exit_code == 0);
+  auto other = run({edge_bin().string(), "build", "--debug"}, work / "other", cache);
+  REQUIRE_MESSAGE(other.exit_code == 0, other.err);
+  CHECK(other.err.find("Precompiling") == std::string::npos);
+  CHECK(other.err.find("Compiling src/main.cpp") != std::string::npos);
 }

@@ -127,11 +127,14 @@ TEST_CASE("edge dev serves the hello template, redeploys on save, keeps serving 
   bool served = wait_for([&] { return get(url).find("Hello, world! (edited)") != std::string::npos; }, 120s);
   CHECK_MESSAGE(served, dev.output());
   CHECK(wait_for([&] { return dev.output().find("redeployed in ") != std::string::npos; }, 10s));
-  // The save recompiled only main.cpp: the SDK headers were precompiled once, for the first build
-  // (what keeps the cycle near a second; scripts/bench.sh measures it as dev_save_to_served_ms).
-  auto precompiled = dev.output().find("Precompiling the SDK headers");
-  CHECK(precompiled != std::string::npos);
-  CHECK(dev.output().find("Precompiling the SDK headers", precompiled + 1) == std::string::npos);
+  // The save recompiled only main.cpp against the precompiled SDK headers (made by the first
+  // build, or earlier ones: they are cached per user), which keeps the cycle well under two
+  // seconds; scripts/bench.sh measures it as dev_save_to_served_ms.
+  const auto output = dev.output();
+  const auto after_first_deploy = output.find("deployed hello-v1 in");
+  REQUIRE(after_first_deploy != std::string::npos);
+  CHECK(output.find("Precompiling", after_first_deploy) == std::string::npos);
+  CHECK(output.find("Compiling src/main.cpp", after_first_deploy) != std::string::npos);
   if (auto took = first_match(dev.output(), std::regex(R"(redeployed in (\S+ s))"), 1)) MESSAGE("save to served: " << *took);
 
   // A compile error: shown, and the edited version keeps answering.
