@@ -46,12 +46,10 @@ std::string build_debug_service(const TempDir& dir) {
   return read_file(project / "build" / "trapper.wasm");
 }
 
-TEST_CASE("a trapping debug service logs its backtrace with function names and main.cpp:LINE") {
-  TempDir dir;
-  std::string wasm = build_debug_service(dir);
-
+// Serves `wasm` on a real node with `engine`, requests it once (it traps) and returns the service log.
+std::string trap_log(const TempDir& dir, const std::string& wasm, const char* engine) {
   auto options = node::node_options(dir.path() / "node");
-  options.extra_args = {"--engine", "interp"};
+  options.extra_args = {"--engine", engine};
   NodeProcess edge_node(options);
   REQUIRE(edge_node.start());
   auto cli = node::client(edge_node);
@@ -72,7 +70,13 @@ TEST_CASE("a trapping debug service logs its backtrace with function names and m
   auto logs = cli->Get("/mcm/v1/containers/" + edge_node.client_id() + "-trapper-v1/logs");
   REQUIRE(logs);
   REQUIRE(logs->status == 200);
-  const std::string& log = logs->body;
+  return logs->body;
+}
+
+TEST_CASE("a trapping debug service logs its backtrace with function names and main.cpp:LINE") {
+  TempDir dir;
+  std::string wasm = build_debug_service(dir);
+  std::string log = trap_log(dir, wasm, "interp");
   INFO(log);
   // Each frame is one log line: the function (name section) and where (DWARF line table).
   std::string trapped = line_with(log, "#0 ");
@@ -81,6 +85,19 @@ TEST_CASE("a trapping debug service logs its backtrace with function names and m
   std::string caller = line_with(log, "#1 ");
   CHECK(caller.find("compute_answer()") != std::string::npos);
   CHECK(caller.find(" at src/main.cpp:9") != std::string::npos);
+  CHECK(line_with(log, "#2 ").find("main.cpp:12") != std::string::npos);  // the route's lambda
+}
+
+// Compiled code cannot tell the trapping Wasm instruction: each frame names its function and
+// the line the function starts on.
+TEST_CASE("the compiled tier logs the same frames with the line each function starts on") {
+  TempDir dir;
+  std::string wasm = build_debug_service(dir);
+  std::string log = trap_log(dir, wasm, "aot");
+  INFO(log);
+  std::string trapped = line_with(log, "#0 ");
+  CHECK(trapped.find("divide_by_zero(int) in function starting at src/main.cpp:5") != std::string::npos);
+  CHECK(line_with(log, "#1 ").find("compute_answer() in function starting at src/main.cpp:9") != std::string::npos);
   CHECK(line_with(log, "#2 ").find("main.cpp:12") != std::string::npos);  // the route's lambda
 }
 

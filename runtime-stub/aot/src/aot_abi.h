@@ -15,7 +15,7 @@
 
 #include "wasm-rt.h"
 
-#define EDGE_AOT_ABI 4
+#define EDGE_AOT_ABI 5
 
 #ifdef __cplusplus
 extern "C" {
@@ -62,6 +62,12 @@ typedef struct edge_aot_module {
   /* Bytes of the prepared initial-memory image each instance starts from, or -1 when the data
    * segments are replayed per instance (see the node's memory_image.hpp). */
   int64_t (*memory_image_bytes)(void);
+  /* Trap backtraces: func_addrs[i] is the code of function index first_func_index + i, and
+   * [func_text[0], func_text[1]) the section holding only Wasm functions (func_count 0: unknown). */
+  const void* const* func_addrs;
+  uint32_t func_count;
+  uint32_t first_func_index;
+  const void* const* func_text;
 } edge_aot_module;
 
 /* The one symbol the node looks up: returns NULL when the host table's abi differs. */

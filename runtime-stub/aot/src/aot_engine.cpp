@@ -11,8 +11,11 @@
 #include <fmt/format.h>
 
 #include "compiler.hpp"
+#include "edge/core/dwarf_lines.hpp"
+#include "edge/core/wasm_func_names.hpp"
 #include "edge/node/host.hpp"
 #include "edge/node/request_driver.hpp"
+#include "edge/node/trace_lines.hpp"
 #include "loaded_so.hpp"
 #include "runtime.hpp"
 
@@ -36,6 +39,7 @@ Result<std::shared_ptr<const SharedObject>> SharedObject::open(const fs::path& p
   std::shared_ptr<SharedObject> so(new SharedObject);
   so->handle_ = handle;
   so->module_ = module;
+  so->functions_ = WasmFunctionMap(*module);
   for (uint32_t i = 0; i < module->export_count; ++i) so->exports_.emplace(module->exports[i].name, &module->exports[i]);
   return std::shared_ptr<const SharedObject>(std::move(so));
 }
@@ -53,10 +57,13 @@ const edge_aot_export* SharedObject::find_export(const std::string& name) const 
 
 namespace {
 
+// Function names by index (name section, demangled): the same names the interpreter reports.
+using FuncNames = std::shared_ptr<const std::vector<std::string>>;
+
 // One instance of a compiled module, bound to one HostContext.
 class AotInstance final : public GuestInstance {
  public:
-  AotInstance(std::shared_ptr<const SharedObject> so) : so_(std::move(so)) {
+  AotInstance(std::shared_ptr<const SharedObject> so, FuncNames names) : so_(std::move(so)), names_(std::move(names)) {
     const auto& m = so_->module();
     // Zeroed: a trap half-way through instantiation leaves fields the free function can handle.
     storage_ = std::calloc(1, m.instance_size);
@@ -129,11 +136,13 @@ class AotInstance final : public GuestInstance {
     if (r.status == GuardedResult::Status::Timeout) {
       out.status = CallResult::Status::Timeout;
       out.message = "timeout";
+      out.backtrace = so_->functions().frames(r.native_trace, r.signal_pc, *names_);  // where it was stopped
       return out;
     }
     if (r.status == GuardedResult::Status::Trap) {
       out.status = CallResult::Status::Trap;
       out.message = r.message;
+      out.backtrace = so_->functions().frames(r.native_trace, r.signal_pc, *names_);
       return out;
     }
     if (e->results[0] == 'i') out.value = int64_t(int32_t(uint32_t(call.results[0])));
@@ -143,6 +152,7 @@ class AotInstance final : public GuestInstance {
 
  private:
   std::shared_ptr<const SharedObject> so_;
+  FuncNames names_;
   void* storage_ = nullptr;
   bool instantiated_ = false;
   wasm_rt_memory_t* memory_ = nullptr;
@@ -150,21 +160,27 @@ class AotInstance final : public GuestInstance {
 
 class AotModule final : public LoadedModule {
  public:
-  explicit AotModule(std::shared_ptr<const SharedObject> so)
-      : so_(std::move(so)), driver_([so = so_](HostContext& ctx, const InstanceLimits& limits, std::string* error)
-                                        -> std::unique_ptr<GuestInstance> {
-          auto inst = std::make_unique<AotInstance>(so);
+  AotModule(std::shared_ptr<const SharedObject> so, FuncNames names, DwarfLines lines)
+      : so_(std::move(so)),
+        lines_(std::move(lines)),
+        driver_([so = so_, names = std::move(names)](HostContext& ctx, const InstanceLimits& limits,
+                                                     std::string* error) -> std::unique_ptr<GuestInstance> {
+          auto inst = std::make_unique<AotInstance>(so, names);
           if (!inst->instantiate(ctx, limits, error)) return nullptr;
           return inst;
         }) {}
   std::string_view engine_name() const override { return "aot"; }
   Outcome handle(const ServiceContext& service, const HttpRequest& request) override {
-    return driver_.handle(service, request);
+    Outcome out = driver_.handle(service, request);
+    // Compiled frames have no code offset: each gets its function's first line (line_is_entry).
+    if (out.failure) annotate_source_lines(lines_, out.failure->backtrace);
+    return out;
   }
   Result<int> run_command(const CommandInvocation& invocation) override { return driver_.run_command(invocation); }
 
  private:
   std::shared_ptr<const SharedObject> so_;
+  DwarfLines lines_;  // DWARF line table, read once (empty without debug info)
   RequestDriver driver_;
 };
 
@@ -198,7 +214,8 @@ class AotEngine final : public Engine {
                        : fmt::format("aot: {} compiled in {:.0f} ms (translate {:.0f} ms, cc {:.0f} ms); {}", id,
                                      art->translate_ms + art->compile_ms, art->translate_ms, art->compile_ms, memory));
     }
-    return std::shared_ptr<LoadedModule>(std::make_shared<AotModule>(std::move(*so)));
+    auto names = std::make_shared<const std::vector<std::string>>(read_wasm_func_names(wasm.data(), wasm.size()));
+    return std::shared_ptr<LoadedModule>(std::make_shared<AotModule>(std::move(*so), std::move(names), DwarfLines::read(wasm)));
   }
 
  private:

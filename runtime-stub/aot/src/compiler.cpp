@@ -16,6 +16,7 @@
 
 #include "aot_abi.h"
 #include "edge_aot_abi_text.hpp"
+#include "func_table.hpp"
 #include "glue.hpp"
 #include "host_imports.hpp"
 #include "memory_image.hpp"
@@ -28,7 +29,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Bump when glue.cpp or the compile command changes in a way EDGE_AOT_ABI does not capture.
-constexpr int kGlueVersion = 5;  // 5: the initial-memory image
+constexpr int kGlueVersion = 6;  // 5: the initial-memory image; 6: the function table (backtraces)
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -130,6 +131,7 @@ Result<Compiler::Artifact> Compiler::compile(std::span<const uint8_t> wasm) cons
   auto c = translate_to_c(wasm);
   if (!c) return c.error();
   bool memory_image = rewrite_init_memories(c->c_source);
+  add_function_table(c->c_source, c->imported_funcs, c->defined_funcs);
   auto glue = make_glue(c->header, host_import_slots(), memory_image);
   if (!glue) return glue.error();
   art.translate_ms = ms_since(t0);
@@ -160,8 +162,10 @@ Result<Compiler::Artifact> Compiler::compile(std::span<const uint8_t> wasm) cons
   // -fno-optimize-sibling-calls: gcc would turn unbounded recursion (f(n) = f(n+1) + 1) into an
   // endless loop; Wasm semantics (and the interpreter) give a stack-exhaustion trap.
   // -fvisibility=hidden: only the entry point is exported; calls inside the module are direct.
+  // -fno-reorder-blocks-and-partition: a function's cold part (its trap paths!) would leave
+  // the edge_wasm_text section that tells trap backtraces which function a PC is in (func_table.hpp).
   for (const char* f : {"-fPIC", "-shared", "-fvisibility=hidden", "-fstack-clash-protection",
-                        "-fno-optimize-sibling-calls", "-fno-strict-aliasing",
+                        "-fno-optimize-sibling-calls", "-fno-strict-aliasing", "-fno-reorder-blocks-and-partition",
                         "-w", "-I", EDGE_WASM_RT_INCLUDE_DIR})
     argv.emplace_back(f);
   argv.push_back("-I" + work.string());

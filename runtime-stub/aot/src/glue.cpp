@@ -238,10 +238,21 @@ Result<std::string> make_glue(const std::string& header, const std::vector<HostI
   out += fmt::format(R"(
 static void edge_instantiate(void* instance, void* ctx) {{ (void)ctx; Z_{0}_instantiate(({1}*)instance{2}); }}
 static void edge_free_instance(void* instance) {{ Z_{0}_free(({1}*)instance); }}
-static const edge_aot_module edge_module = {{EDGE_AOT_ABI, sizeof({1}), edge_instantiate, edge_free_instance,
-                                            {3}, {4}, edge_exports, edge_memory_image_bytes}};
+/* Defined in module.c by the node's func_table.cpp. */
+extern const void* const edge_func_addrs[];
+extern const u32 edge_func_count, edge_first_func_index;
+extern const void* const edge_func_text[2];
+static edge_aot_module edge_module = {{EDGE_AOT_ABI, sizeof({1}), edge_instantiate, edge_free_instance,
+                                      {3}, {4}, edge_exports, edge_memory_image_bytes,
+                                      edge_func_addrs, 0, 0, edge_func_text}};
 static pthread_once_t edge_once = PTHREAD_ONCE_INIT;
-static void edge_init(void) {{ Z_{0}_init_module(); edge_build_memory_image(); }}
+static void edge_init(void) {{
+  /* Counts are not constant expressions across translation units: set them here. */
+  edge_module.func_count = edge_func_count;
+  edge_module.first_func_index = edge_first_func_index;
+  Z_{0}_init_module();
+  edge_build_memory_image();
+}}
 __attribute__((visibility("default"))) const edge_aot_module* edge_aot_module_entry(const edge_aot_host* host) {{
   if (host->abi != EDGE_AOT_ABI) return NULL;
   edge_host = host;

@@ -7,6 +7,7 @@
 
 #include "aot_abi.h"
 #include "edge/core/result.hpp"
+#include "native_trace.hpp"
 
 namespace edge::node::aot {
 
@@ -16,12 +17,15 @@ class SharedObject {
   ~SharedObject();
   const edge_aot_module& module() const { return *module_; }
   const edge_aot_export* find_export(const std::string& name) const;
+  // Where the module's Wasm functions are, for trap backtraces.
+  const WasmFunctionMap& functions() const { return functions_; }
 
  private:
   SharedObject() = default;
   void* handle_ = nullptr;
   const edge_aot_module* module_ = nullptr;
   std::map<std::string, const edge_aot_export*, std::less<>> exports_;
+  WasmFunctionMap functions_;
 };
 
 }  // namespace edge::node::aot

@@ -1,6 +1,7 @@
 // See runtime.hpp for the design.
 #include "runtime.hpp"
 
+#include <execinfo.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -28,6 +29,9 @@ constexpr uint64_t kPage = 65536;
 constexpr uint64_t kReservation = (8ull << 30) + kPage;
 constexpr size_t kAltStackSize = 64 * 1024;
 constexpr uintptr_t kHostStackReserve = 256 * 1024;
+// Native frames kept of a trap: enough for the Wasm frames near it, few enough for the alternate
+// signal stack (stack exhaustion unwinds from there) and for a log.
+constexpr int kMaxTraceFrames = 64;
 
 // Everything the signal handlers read: plain data in static TLS (async-signal-safe to access).
 struct ThreadState {
@@ -39,6 +43,9 @@ struct ThreadState {
   uintptr_t mem_lo;                  // reservation of the memory of the running instance
   uint32_t max_memory_pages;
   int trap_code;
+  void* trace[kMaxTraceFrames];      // native return addresses at the trap, innermost first
+  int trace_count;
+  void* signal_pc;                   // the PC a fault or the watchdog interrupted (not a return address)
 };
 thread_local ThreadState ts;
 thread_local std::string host_trap_message;
@@ -94,25 +101,48 @@ void unregister_reservation(uint8_t* base) {
     if (r.load() == reinterpret_cast<uintptr_t>(base)) r.store(0);
 }
 
+// The native stack at a trap, taken before siglongjmp discards it (native_trace.hpp maps it to
+// Wasm functions). glibc's backtrace() is not formally async-signal-safe only because its first
+// call loads libgcc_s (dlopen, malloc): install_handlers() makes that first call. After that it
+// walks .eh_frame without locks or allocation, and through the signal frame to the faulting code.
+void capture_trace() { ts.trace_count = backtrace(ts.trace, kMaxTraceFrames); }
+
+// The same, from a signal handler: also remembers the interrupted PC, which is exact (every other
+// frame holds a return address, one instruction past its call).
+void capture_trace(void* uc) {
+  const auto* ctx = static_cast<const ucontext_t*>(uc);
+#if defined(__x86_64__)
+  ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+  ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.pc);
+#else
+  (void)ctx;
+#endif
+  capture_trace();
+}
+
 void on_fault(int sig, siginfo_t* info, void* uc) {
   if (ts.in_guest) {
     auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
     // Below the stack's low end is its guard (the kernel keeps a 1 MiB gap).
     if (ts.stack_lo && addr + (2u << 20) >= ts.stack_lo && addr < ts.stack_lo + 65536) {
       ts.in_guest = 0;
+      capture_trace(uc);  // on the alternate stack: the frame cap keeps the unwinder's use small
       siglongjmp(ts.jmp, WASM_RT_TRAP_EXHAUSTION);
     }
     if ((ts.mem_lo && addr >= ts.mem_lo && addr < ts.mem_lo + kReservation) || in_any_reservation(addr)) {
       ts.in_guest = 0;
+      capture_trace(uc);
       siglongjmp(ts.jmp, WASM_RT_TRAP_OOB);
     }
   }
   chain(sig, info, uc);
 }
 
-void on_interrupt(int, siginfo_t*, void*) {
+void on_interrupt(int, siginfo_t*, void* uc) {
   if (ts.in_guest && ts.interrupt.load(std::memory_order_relaxed)) {
     ts.in_guest = 0;
+    capture_trace(uc);  // guest code holds no locks: the unwinder cannot deadlock here
     siglongjmp(ts.jmp, rt::kTimeout);
   }
   // In host code: leave_host() traps when the host function returns. A stale signal: ignored.
@@ -121,6 +151,8 @@ void on_interrupt(int, siginfo_t*, void*) {
 void install_handlers() {
   static std::once_flag once;
   std::call_once(once, [] {
+    void* warm_up[1];
+    backtrace(warm_up, 1);  // loads libgcc_s now, not inside a signal handler (see capture_trace)
     struct sigaction sa{};
     sa.sa_sigaction = on_fault;
     // SA_NODEFER: we leave the handler with siglongjmp and no saved mask, so the signal must not
@@ -274,6 +306,7 @@ void return_reservation(uint8_t* base, uint64_t bytes) {
 
 [[noreturn]] void trap_now(int code) {
   ts.in_guest = 0;
+  capture_trace();
   siglongjmp(ts.jmp, code);
 }
 
@@ -384,6 +417,8 @@ GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory
   ts.mem_lo = memory && memory->data ? reinterpret_cast<uintptr_t>(memory->data) : 0;
   ts.max_memory_pages = max_memory_pages;
   ts.trap_code = 0;
+  ts.trace_count = 0;
+  ts.signal_pc = nullptr;
   if (deadline) Watchdog::get().arm(&ts, *deadline);
   int code = sigsetjmp(ts.jmp, 0);
   if (code == 0) {
@@ -397,10 +432,14 @@ GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory
   GuardedResult r;
   if (ts.trap_code == 0) return r;
   if (ts.trap_code == rt::kTimeout) {
+    r.native_trace.assign(ts.trace, ts.trace + ts.trace_count);
+    r.signal_pc = ts.signal_pc;
     r.status = GuardedResult::Status::Timeout;
     r.message = "timeout";
     return r;
   }
+  r.native_trace.assign(ts.trace, ts.trace + ts.trace_count);
+  r.signal_pc = ts.signal_pc;
   r.status = GuardedResult::Status::Trap;
   switch (ts.trap_code) {
     case rt::kHostTrap: r.message = host_trap_message; break;

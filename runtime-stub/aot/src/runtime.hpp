@@ -18,6 +18,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "aot_abi.h"
 
@@ -27,6 +28,10 @@ struct GuardedResult {
   enum class Status { Ok, Trap, Timeout };
   Status status = Status::Ok;
   std::string message;  // for traps: "integer divide by zero", or a host function's message
+  // Traps and timeouts: the native return addresses (the faulting PC for a fault) at the moment
+  // of the trap, innermost first, up to 64; native_trace.hpp turns them into Wasm frames.
+  std::vector<void*> native_trace;
+  const void* signal_pc = nullptr;  // the entry of native_trace that is an exact PC, if any
 };
 
 using GuestFn = void (*)(void* arg);

@@ -49,7 +49,8 @@ Result<Translation> translate_to_c(std::span<const uint8_t> wasm) {
     const auto& data = s.output_buffer().data;
     return std::string(reinterpret_cast<const char*>(data.data()), data.size());
   };
-  return Translation{text(c_stream), text(h_stream)};
+  return Translation{text(c_stream), text(h_stream), uint32_t(module.num_func_imports),
+                     uint32_t(module.funcs.size() - module.num_func_imports)};
 }
 
 }  // namespace edge::node::aot

@@ -11,6 +11,8 @@ namespace edge::node::aot {
 struct Translation {
   std::string c_source;  // the module's C (includes "module.h")
   std::string header;    // module.h
+  uint32_t imported_funcs = 0;  // function indexes of defined functions start here
+  uint32_t defined_funcs = 0;
 };
 
 // The wasm2c module name: every generated symbol is Z_m_... (fixed, so the glue knows them).

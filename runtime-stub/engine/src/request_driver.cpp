@@ -23,10 +23,13 @@ ExecFailure failure(ExecFailure::Kind kind, std::string message) { return ExecFa
 // Turns a failed guest call into the failure the server reports.
 ExecFailure classify(HostContext& ctx, const CallResult& r, std::string_view during) {
   if (ctx.abort_kind) return failure(*ctx.abort_kind, ctx.abort_message);
-  if (r.status == CallResult::Status::Timeout)
-    return failure(ExecFailure::Kind::Timeout,
-                   "timeout: the request ran longer than " + std::to_string(ctx.limits.wall_time.count()) +
-                       " ms (MCM.MAX_EXECUTION_TIME_SEC) in " + std::string(during));
+  if (r.status == CallResult::Status::Timeout) {
+    ExecFailure f = failure(ExecFailure::Kind::Timeout,
+                            "timeout: the request ran longer than " + std::to_string(ctx.limits.wall_time.count()) +
+                                " ms (MCM.MAX_EXECUTION_TIME_SEC) in " + std::string(during));
+    f.backtrace = r.backtrace;  // where the guest was stopped, if the engine can tell (the compiled tier)
+    return f;
+  }
   if (r.status == CallResult::Status::MissingExport)
     return failure(ExecFailure::Kind::BadModule, r.message);
   // Engines do not report a refused memory.grow, and guests that cannot allocate abort (a trap).

@@ -3,22 +3,11 @@
 
 #include "edge/core/dwarf_lines.hpp"
 #include "edge/node/request_driver.hpp"
+#include "edge/node/trace_lines.hpp"
 #include "wabt_guest.hpp"
 
 namespace edge::node {
 namespace {
-
-// Fills file/line of frames from DWARF: at their code offset if known, else their function's start.
-void annotate(const DwarfLines& lines, std::vector<TraceFrame>& frames) {
-  if (lines.empty()) return;
-  for (TraceFrame& frame : frames) {
-    auto src = frame.code_offset ? lines.lookup(*frame.code_offset) : lines.function_line(frame.func_index);
-    if (!src) continue;
-    frame.file = src->file;
-    frame.line = src->line;
-    frame.line_is_entry = !frame.code_offset;
-  }
-}
 
 class InterpModule final : public LoadedModule {
  public:
@@ -31,7 +20,7 @@ class InterpModule final : public LoadedModule {
   std::string_view engine_name() const override { return "interp"; }
   Outcome handle(const ServiceContext& service, const HttpRequest& request) override {
     Outcome out = driver_.handle(service, request);
-    if (out.failure) annotate(lines_, out.failure->backtrace);
+    if (out.failure) annotate_source_lines(lines_, out.failure->backtrace);
     return out;
   }
   Result<int> run_command(const CommandInvocation& invocation) override { return driver_.run_command(invocation); }

@@ -1,7 +1,7 @@
 // wabt::interp behind GuestInstance. Compiled as C++17.
 #include "wabt_guest.hpp"
 
-#include <cxxabi.h>
+#include "edge/core/wasm_func_names.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -10,7 +10,6 @@
 #include <type_traits>
 #include <utility>
 
-#include "wabt/binary-reader-ir.h"
 #include "wabt/binary-reader-nop.h"
 #include "wabt/binary-reader.h"
 #include "wabt/ir.h"
@@ -352,33 +351,6 @@ std::vector<std::vector<std::pair<uint32_t, uint32_t>>> map_code_offsets(const u
   return maps;
 }
 
-std::string demangle(const std::string& name) {
-  int status = 0;
-  char* out = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
-  if (status != 0 || !out) return name;
-  std::string result(out);
-  std::free(out);
-  return result;
-}
-
-// Function names from the name section (a stripped module has none: then all are empty).
-std::vector<std::string> read_func_names(const uint8_t* data, size_t size) {
-  wabt::Module module;
-  wabt::Errors errors;
-  wabt::Features features;
-  wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/true, /*stop_on_first_error=*/false,
-                                  /*fail_on_custom_section_error=*/false);
-  std::vector<std::string> names;
-  if (wabt::Failed(wabt::ReadBinaryIr("module.wasm", data, size, options, &errors, &module))) return names;
-  for (const wabt::Func* func : module.funcs) {
-    std::string name = func->name;
-    if (!name.empty() && name[0] == '$') name.erase(0, 1);
-    // wabt invents "$fN"-style names only when asked to generate them; real ones may be mangled.
-    names.push_back(demangle(name));
-  }
-  return names;
-}
-
 }  // namespace
 
 std::shared_ptr<const ParsedModule> parse_module(const uint8_t* data, size_t size, std::string* error) {
@@ -393,7 +365,7 @@ std::shared_ptr<const ParsedModule> parse_module(const uint8_t* data, size_t siz
     if (error->empty()) *error = "not a valid WebAssembly module";
     return nullptr;
   }
-  parsed->func_names = read_func_names(data, size);
+  parsed->func_names = read_wasm_func_names(data, size);
   parsed->code_maps = map_code_offsets(data, size, parsed->desc);
   return parsed;
 }
