@@ -11,77 +11,18 @@
 
 #include "edge/node/aot_engine.hpp"
 #include "edge/node/interp_engine.hpp"
+#include "aot_support.hpp"
 #include "test_support.hpp"
 
 using namespace edge::node;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::vector<uint8_t> read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::vector<uint8_t> wat_module(const std::string& stem) {
-  auto bytes = read_bytes(fs::path(EDGE_TEST_WASM_DIR) / ("aot_" + stem + ".wasm"));
-  REQUIRE_MESSAGE(!bytes.empty(), "missing test module aot_" << stem << ".wasm");
-  return bytes;
-}
-
-// The AOT engine's log: it says how each loaded module gets its initial memory.
-struct Log {
-  std::mutex mu;
-  std::vector<std::string> lines;
-  bool contains(const std::string& s) {
-    std::lock_guard lock(mu);
-    for (auto& l : lines)
-      if (l.find(s) != std::string::npos) return true;
-    return false;
-  }
-};
-
-struct Engines {
-  edge::test::TempDir dir;
-  Log log;
-  std::unique_ptr<Engine> interp = make_interp_engine();
-  std::unique_ptr<Engine> aot;
-  Engines() {
-    AotOptions o;
-    o.cache_dir = dir / "aot-cache";
-    o.log = [this](const std::string& line) {
-      std::lock_guard lock(log.mu);
-      log.lines.push_back(line);
-    };
-    auto e = make_aot_engine_checked(o);
-    REQUIRE_MESSAGE(e.ok(), "no C compiler: " << (e.ok() ? "" : e.error().to_string()));
-    aot = std::move(*e);
-  }
-  std::shared_ptr<LoadedModule> load(Engine& e, const std::vector<uint8_t>& wasm) {
-    auto m = e.load(wasm, "image-test");
-    REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().to_string()));
-    return *m;
-  }
-};
-
-// "exit N", "trap: out of bounds" or the error's message.
-std::string command_outcome(LoadedModule& m) {
-  CommandInvocation inv;
-  inv.args = {"t.wasm"};
-  inv.wall_time = std::chrono::milliseconds(5000);
-  auto r = m.run_command(inv);
-  if (r.ok()) return "exit " + std::to_string(*r);
-  if (r.error().message.find("out of bounds") != std::string::npos) return "trap: out of bounds";
-  return "other: " + r.error().message;
-}
-
-}  // namespace
+using namespace edge::node::aot_test;
 
 TEST_CASE("instances start from the memory image: same memory as the interpreter, nothing leaks between requests") {
   Engines e;
   auto wasm = wat_module("image");
-  auto in = e.load(*e.interp, wasm);
-  auto out = e.load(*e.aot, wasm);
+  auto in = load(*e.interp, wasm);
+  auto out = load(*e.aot, wasm);
   // Two spans: "ABCDwxyz" at 16 and 8 bytes at 65530; the zero segment and the gap are not copied.
   CHECK(e.log.contains("initial memory from a 16-byte image"));
   // The module exits with the number of the first failed check (see aot_image.wat). The second
@@ -96,8 +37,8 @@ TEST_CASE("instances start from the memory image: same memory as the interpreter
 TEST_CASE("memory.init from an active segment traps after instantiation, image or not") {
   Engines e;
   auto wasm = wat_module("image_init_dropped");
-  auto in = e.load(*e.interp, wasm);
-  auto out = e.load(*e.aot, wasm);
+  auto in = load(*e.interp, wasm);
+  auto out = load(*e.aot, wasm);
   CHECK(e.log.contains("initial memory from a 4-byte image"));
   CHECK(command_outcome(*in) == "trap: out of bounds");
   CHECK(command_outcome(*out) == "trap: out of bounds");
@@ -106,13 +47,13 @@ TEST_CASE("memory.init from an active segment traps after instantiation, image o
 TEST_CASE("a data segment out of bounds gets no image: instantiation traps in both engines") {
   Engines e;
   auto wasm = wat_module("image_oob");
-  auto in = e.load(*e.interp, wasm);
-  auto out = e.load(*e.aot, wasm);
+  auto in = load(*e.interp, wasm);
+  auto out = load(*e.aot, wasm);
   CHECK(e.log.contains("initial memory by replaying data segments"));
   CHECK(command_outcome(*in) == "trap: out of bounds");
   CHECK(command_outcome(*out) == "trap: out of bounds");
   // The trap happened half-way through instantiation: the engine still serves the next module.
-  auto exit7 = e.load(*e.aot, wat_module("exit"));
+  auto exit7 = load(*e.aot, wat_module("exit"));
   CHECK(command_outcome(*exit7) == "exit 7");
 }
 
@@ -123,8 +64,8 @@ TEST_CASE("a C++ module built with clang gets an image and keeps answering like 
   }
   Engines e;
   auto wasm = read_bytes(AOT_PROBE_WASM);
-  auto in = e.load(*e.interp, wasm);
-  auto out = e.load(*e.aot, wasm);
+  auto in = load(*e.interp, wasm);
+  auto out = load(*e.aot, wasm);
   CHECK(e.log.contains("initial memory from a "));
   CHECK_FALSE(e.log.contains("initial memory from a 0-byte image"));
   ServiceContext s;

@@ -14,62 +14,15 @@
 #include "edge/core/build_marker.hpp"
 #include "edge/node/aot_engine.hpp"
 #include "edge/node/interp_engine.hpp"
+#include "aot_support.hpp"
 #include "test_support.hpp"
 
 using namespace edge::node;
 namespace fs = std::filesystem;
 using edge::test::TempDir;
+using namespace edge::node::aot_test;
 
 namespace {
-
-std::vector<uint8_t> read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::vector<uint8_t> wat_module(const std::string& stem) {
-  return read_bytes(fs::path(EDGE_TEST_WASM_DIR) / ("aot_" + stem + ".wasm"));
-}
-
-struct Log {
-  std::mutex mu;
-  std::vector<std::string> lines;
-  std::function<void(const std::string&)> sink() {
-    return [this](const std::string& l) {
-      std::lock_guard lock(mu);
-      lines.push_back(l);
-    };
-  }
-  bool contains(const std::string& s) {
-    std::lock_guard lock(mu);
-    for (auto& l : lines)
-      if (l.find(s) != std::string::npos) return true;
-    return false;
-  }
-};
-
-std::shared_ptr<LoadedModule> load(Engine& e, const std::vector<uint8_t>& wasm) {
-  auto m = e.load(wasm, "test");
-  REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().to_string()));
-  return *m;
-}
-
-// What run_command says, as one comparable string: "exit N" or the error's kind.
-std::string command_outcome(LoadedModule& m, std::chrono::milliseconds wall = std::chrono::milliseconds(5000)) {
-  CommandInvocation inv;
-  inv.args = {"t.wasm"};
-  inv.wall_time = wall;
-  auto r = m.run_command(inv);
-  if (r.ok()) return "exit " + std::to_string(*r);
-  const std::string& msg = r.error().message;
-  if (msg.rfind("timeout", 0) == 0) return "timeout";
-  if (msg.find("divide by zero") != std::string::npos) return "trap: divide by zero";
-  if (msg.find("unreachable") != std::string::npos) return "trap: unreachable";
-  if (msg.find("out of bounds") != std::string::npos) return "trap: out of bounds";
-  if (msg.find("exhaust") != std::string::npos || msg.find("stack") != std::string::npos) return "trap: stack";
-  if (msg.find("indirect") != std::string::npos) return "trap: indirect";
-  return "other: " + msg;
-}
 
 bool have_probe() { return fs::exists(AOT_PROBE_WASM); }
 
@@ -95,21 +48,6 @@ std::string outcome(LoadedModule& m, const std::string& url, const ServiceContex
   REQUIRE(o.failure);
   return "failure " + std::to_string(int(o.failure->kind));
 }
-
-struct Engines {
-  TempDir dir;
-  Log log;
-  std::unique_ptr<Engine> interp = make_interp_engine();
-  std::unique_ptr<Engine> aot;
-  Engines() {
-    AotOptions o;
-    o.cache_dir = dir / "aot-cache";
-    o.log = log.sink();
-    auto e = make_aot_engine_checked(o);
-    REQUIRE_MESSAGE(e.ok(), "no C compiler: " << (e.ok() ? "" : e.error().to_string()));
-    aot = std::move(*e);
-  }
-};
 
 }  // namespace
 

@@ -11,24 +11,15 @@
 
 #include "edge/node/aot_engine.hpp"
 #include "edge/node/interp_engine.hpp"
+#include "aot_support.hpp"
 #include "test_support.hpp"
 
 using namespace edge::node;
 namespace fs = std::filesystem;
 using edge::test::TempDir;
+using namespace edge::node::aot_test;
 
 namespace {
-
-std::vector<uint8_t> wat_module(const std::string& stem) {
-  std::ifstream in(fs::path(EDGE_TEST_WASM_DIR) / ("aot_" + stem + ".wasm"), std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::shared_ptr<LoadedModule> load(Engine& e, const std::vector<uint8_t>& wasm) {
-  auto m = e.load(wasm, "test");
-  REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().to_string()));
-  return *m;
-}
 
 // The failure of one request to the module (the test modules all fail).
 ExecFailure failed_request(LoadedModule& m, std::chrono::milliseconds wall = std::chrono::milliseconds(5000)) {
@@ -56,20 +47,12 @@ std::string describe_all(const ExecFailure& f) {
   return text;
 }
 
-std::unique_ptr<Engine> aot_engine(const TempDir& dir) {
-  AotOptions o;
-  o.cache_dir = dir / "aot-cache";
-  auto e = make_aot_engine_checked(o);
-  REQUIRE_MESSAGE(e.ok(), "no C compiler: " << (e.ok() ? "" : e.error().to_string()));
-  return std::move(*e);
-}
-
 }  // namespace
 
 TEST_CASE("a compiled trap names its Wasm functions innermost first, as the interpreter does") {
-  TempDir dir;
-  auto aot = aot_engine(dir);
-  auto interp = make_interp_engine();
+  Engines e;
+  auto& aot = e.aot;
+  auto& interp = e.interp;
   struct Case {
     const char* stem;
     const char* message;
@@ -95,8 +78,8 @@ TEST_CASE("a compiled trap names its Wasm functions innermost first, as the inte
 }
 
 TEST_CASE("a compiled guest stopped at its deadline names where it was") {
-  TempDir dir;
-  auto aot = aot_engine(dir);
+  Engines e;
+  auto& aot = e.aot;
   ExecFailure stopped = failed_request(*load(*aot, wat_module("trace_loop")), std::chrono::milliseconds(200));
   INFO(describe_all(stopped));
   CHECK(stopped.kind == ExecFailure::Kind::Timeout);
@@ -104,8 +87,8 @@ TEST_CASE("a compiled guest stopped at its deadline names where it was") {
 }
 
 TEST_CASE("stack exhaustion in compiled code keeps the innermost frames") {
-  TempDir dir;
-  auto aot = aot_engine(dir);
+  Engines e;
+  auto& aot = e.aot;
   ExecFailure exhausted = failed_request(*load(*aot, wat_module("trace_recurse")));
   CHECK(exhausted.kind == ExecFailure::Kind::Trap);
   CHECK(exhausted.message.find("stack") != std::string::npos);
