@@ -247,6 +247,7 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
     units.push_back(std::move(u));
   }
   out.sources = units.size();
+  if (!preludes.empty()) remove_unused_preludes(preludes_dir, std::chrono::hours(24 * 30));
 
   std::vector<Unit*> stale;
   for (auto& u : units)

@@ -110,8 +110,9 @@ namespace {
 // An exclusive lock on a file for the scope (flock: released when the process dies, too).
 class FileLock {
  public:
-  explicit FileLock(const fs::path& file) : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-    if (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0) {
+  explicit FileLock(const fs::path& file, bool wait = true)
+      : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ >= 0 && ::flock(fd_, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
       ::close(fd_);
       fd_ = -1;
     }
@@ -170,7 +171,20 @@ bool ensure_prelude(const Prelude& p, const fs::path& compiler) {
     if (!compile(p.object_command, "Compiling the SDK headers' code")) return false;
     write_stamp(object_stamp, command_text(p.object_command));
   }
+  fs::last_write_time(p.dir / "lock", fs::file_time_type::clock::now(), ec);  // last used: see below
   return true;
+}
+
+void remove_unused_preludes(const fs::path& preludes_dir, std::chrono::hours unused_for) {
+  const auto cutoff = fs::file_time_type::clock::now() - unused_for;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(preludes_dir, ec)) {
+    const auto lock_file = entry.path() / "lock";
+    auto used = fs::last_write_time(lock_file, ec);
+    if (ec || used > cutoff) continue;
+    FileLock lock(lock_file, /*wait=*/false);  // in use by a build right now: leave it
+    if (lock.held()) fs::remove_all(entry.path(), ec);
+  }
 }
 
 }  // namespace edge::build

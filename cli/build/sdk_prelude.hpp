@@ -5,6 +5,7 @@
 //
 // clang's PCH with -fpch-codegen also emits the headers' inline functions once, into an
 // object of their own, so each unit no longer generates code for them.
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -44,5 +45,9 @@ std::filesystem::path prelude_cache_dir(const std::filesystem::path& fallback);
 // the plain way, which is only slower. `compiler` counts as an input: a PCH is only readable by
 // the clang build that wrote it.
 bool ensure_prelude(const Prelude& p, const std::filesystem::path& compiler);
+
+// Deletes the preludes no build has used for `unused_for` (each holds a PCH of about 20 MB, and
+// every new set of leading includes or flags makes one). A later build remakes what it needs.
+void remove_unused_preludes(const std::filesystem::path& preludes_dir, std::chrono::hours unused_for);
 
 }  // namespace edge::build

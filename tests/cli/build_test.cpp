@@ -144,6 +144,17 @@ TEST_CASE("edge build --debug precompiles the SDK headers once, then an edit rec
   for ([[maybe_unused]] auto& e : fs::directory_iterator(work / "cache/prelude")) ++preludes;
   CHECK(preludes == 2);
 
+  // A prelude no build used for over 30 days goes; the ones in use stay.
+  const auto stale = work / "cache/prelude/0123456789abcdef";
+  write_file(stale / "lock", "");
+  fs::last_write_time(stale / "lock", fs::file_time_type::clock::now() - std::chrono::hours(24 * 31));
+  touch_later(project / "src/main.cpp");
+  REQUIRE(run({edge_bin().string(), "build", "--debug"}, project, cache).exit_code == 0);
+  CHECK(!fs::exists(stale));
+  preludes = 0;
+  for ([[maybe_unused]] auto& e : fs::directory_iterator(work / "cache/prelude")) ++preludes;
+  CHECK(preludes == 2);
+
   // Another project with the same includes and flags reuses the cached prelude at once.
   REQUIRE(run({edge_bin().string(), "new", "other"}, work.path()).exit_code == 0);
   auto other = run({edge_bin().string(), "build", "--debug"}, work / "other", cache);
