@@ -3,7 +3,7 @@
 #   bench: NAME = VALUE UNIT
 # and written to docs/benchmarks.md (table, gnuplot chart docs/benchmarks.png, the machine).
 # Every ratio is measured side by side in this run. A figure whose piece is missing (no edge CLI,
-# no node, no clang++-19, no wrk, no node.js) is skipped with a line saying why.
+# no node, no clang++-19, no wrk, no node.js, no nginx) is skipped with a line saying why.
 # --quick ends within 60 s (smaller inputs, shorter wrk runs). BUILD_DIR defaults to build/.
 set -uo pipefail
 
@@ -12,9 +12,9 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 QUICK=0
 [[ ${1:-} == --quick ]] && QUICK=1
 WORK=$(mktemp -d /tmp/edge-bench.XXXXXX)
-NODE_PID="" DEV_PID=""
+NODE_PID="" DEV_PID="" NODEJS_PID="" NGINX_PID=""
 cleanup() {
-  [[ -n $NODE_PID ]] && kill "$NODE_PID" 2>/dev/null && wait "$NODE_PID" 2>/dev/null
+  for pid in $NODE_PID $NODEJS_PID $NGINX_PID; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   [[ -n $DEV_PID ]] && kill -INT "$DEV_PID" 2>/dev/null && wait "$DEV_PID" 2>/dev/null
   rm -rf "$WORK"
 }
@@ -240,47 +240,84 @@ else
   skip instantiate_p50_us "edge_bench or a hello module is missing"
 fi
 
-# --- hello_rps: wrk against the node, the hello service vs a native route of the same server ---
+# --- hello_rps: wrk against the node, beside what a user would pick instead ---
+# The hello Wasm service against a JavaScript service on Node.js's http module answering the same
+# JSON; the node's own /healthz against nginx returning a fixed body. Same wrk settings for all,
+# interleaved rounds, best of each (load from other processes then hits every side alike).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 100); do curl -fs -o /dev/null "$@" && return 0; sleep 0.1; done; return 1; }
+WRK_OUT=$WORK/wrk.out
+rps() { wrk -t2 -c16 -d"${WRK_SECONDS}s" --latency "$@" >"$WRK_OUT" 2>/dev/null; awk '/Requests\/sec/{print $2}' "$WRK_OUT"; }
+requests_of() { awk '/requests in/{print $1}' "$WRK_OUT"; }
+p99_ms_of() { awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' "$WRK_OUT"; }
+best() { awk -v a="$1" -v b="${2:-0}" 'BEGIN{print (b>a)?b:a}'; }
 if ! command -v wrk >/dev/null; then
   skip hello_rps "wrk not installed"
 elif [[ ! -x $NODE || -z $HELLO_TAR ]]; then
   skip hello_rps "needs edge-node and the packed hello image"
 else
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   "$NODE" serve --port "$port" --host 127.0.0.1 --data-dir "$WORK/node" --token bench-token --client-id bench --engine aot \
     >"$WORK/node.log" 2>&1 &
   NODE_PID=$!
-  for _ in $(seq 100); do curl -fs -o /dev/null -H "Authorization: Bearer bench-token" "http://127.0.0.1:$port/mcm/v1/images" && break; sleep 0.1; done
   auth=(-H "Authorization: Bearer bench-token")
+  wait_http "${auth[@]}" "http://127.0.0.1:$port/mcm/v1/images"
   curl -fs "${auth[@]}" -F "image=@$HELLO_TAR;type=application/tar" "http://127.0.0.1:$port/mcm/v1/images" >"$WORK/deploy-image.json" 2>&1
   curl -fs "${auth[@]}" -H 'Content-Type: application/json' \
     -d '{"name":"hello-v1","image":"hello-v1","env":{"MCM.BASE_API_PATH":"/hello/v1"}}' \
     "http://127.0.0.1:$port/mcm/v1/containers" >"$WORK/deploy-container.json" 2>&1
   service="http://127.0.0.1:$port/bench/hello/v1/"
-  native=""
-  for route in /healthz /mcm/v1/healthz; do
-    curl -fs -o /dev/null "http://127.0.0.1:$port$route" && { native="http://127.0.0.1:$port$route"; break; }
-  done
-  native_note="GET /healthz"
-  if [[ -z $native ]]; then
-    native="http://127.0.0.1:$port/mcm/v1/images" native_note="GET /mcm/v1/images (no /healthz route on this node)"
+  native="http://127.0.0.1:$port/healthz"
+
+  NODEJS=$(command -v node || command -v nodejs || true) nodejs_url=""
+  if [[ -n $NODEJS ]]; then
+    nport=$(free_port)
+    "$NODEJS" "$ROOT/bench/node_hello.mjs" "$nport" >"$WORK/nodejs.log" 2>&1 &
+    NODEJS_PID=$!
+    wait_http "http://127.0.0.1:$nport/" && nodejs_url="http://127.0.0.1:$nport/"
   fi
+  NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true) nginx_url=""
+  if [[ -n $NGINX ]]; then
+    gport=$(free_port)
+    sed -e "s|@WORK@|$WORK|g" -e "s|@PORT@|$gport|g" "$ROOT/bench/nginx.conf.in" >"$WORK/nginx.conf"
+    "$NGINX" -c "$WORK/nginx.conf" -p "$WORK" >"$WORK/nginx.log" 2>&1 &
+    NGINX_PID=$!
+    wait_http "http://127.0.0.1:$gport/" && nginx_url="http://127.0.0.1:$gport/"
+  fi
+
   if ! curl -fs -o /dev/null "$service"; then
     skip hello_rps "the hello service did not answer at $service (see the node log)"
   else
-    rps() { wrk -t2 -c16 -d"${WRK_SECONDS}s" "${@}" 2>/dev/null | awk '/Requests\/sec/{print $2}'; }
-    # Interleaved rounds (service, native, service, native), best of each: load from other
-    # processes on the machine then hits both sides alike.
-    svc_rps=0 nat_rps=0
+    svc_rps=0 nat_rps=0 js_rps=0 ngx_rps=0 svc_p99="" served=0
     for _ in 1 2; do
-      r=$(rps "$service"); svc_rps=$(awk -v a="$svc_rps" -v b="${r:-0}" 'BEGIN{print (b>a)?b:a}')
-      r=$(rps -H "Authorization: Bearer bench-token" "$native"); nat_rps=$(awk -v a="$nat_rps" -v b="${r:-0}" 'BEGIN{print (b>a)?b:a}')
+      r=$(rps "$service"); served=$((served + $(requests_of)))
+      [[ $(best "$svc_rps" "$r") != "$svc_rps" ]] && { svc_rps=$r; svc_p99=$(p99_ms_of); }
+      r=$(rps "$native"); served=$((served + $(requests_of))); nat_rps=$(best "$nat_rps" "$r")
+      [[ -n $nodejs_url ]] && { r=$(rps "$nodejs_url"); js_rps=$(best "$js_rps" "$r"); }
+      [[ -n $nginx_url ]] && { r=$(rps "$nginx_url"); ngx_rps=$(best "$ngx_rps" "$r"); }
     done
-    emit hello_rps "$svc_rps" req/s "wrk -t2 -c16, best of 2 x ${WRK_SECONDS}s interleaved with the native route; hello service, engine aot"
-    emit native_rps "$nat_rps" req/s "same server, $native_note"
-    emit hello_rps_ratio_vs_native "$(ratio "$svc_rps" "$nat_rps")" x "target >= 0.5"
+    wrk_note="wrk -t2 -c16, best of 2 x ${WRK_SECONDS}s, interleaved"
+    emit hello_rps "$svc_rps" req/s "$wrk_note; hello Wasm service, engine aot"
+    emit hello_p99_ms "$svc_p99" ms "99th percentile latency of the best hello_rps round"
+    if [[ -n $nodejs_url ]]; then
+      emit nodejs_hello_rps "$js_rps" req/s "$wrk_note; Node.js $("$NODEJS" --version) http module, bench/node_hello.mjs"
+      emit hello_rps_ratio_vs_nodejs "$(ratio "$svc_rps" "$js_rps")" x "hello Wasm service / Node.js hello (target >= 1.0)"
+    else
+      skip hello_rps_ratio_vs_nodejs "Node.js not installed (scripts/setup.sh installs nodejs)"
+    fi
+    emit native_rps "$nat_rps" req/s "$wrk_note; the node's own GET /healthz"
+    if [[ -n $nginx_url ]]; then
+      emit nginx_rps "$ngx_rps" req/s "$wrk_note; nginx-light, return 200 with the hello JSON, $(nproc) workers"
+      emit native_rps_ratio_vs_nginx "$(ratio "$nat_rps" "$ngx_rps")" x "edge-node /healthz / nginx (target >= 0.6)"
+    else
+      skip native_rps_ratio_vs_nginx "nginx not installed (scripts/setup.sh installs nginx-light)"
+    fi
+    rss_kib=$(awk '/VmRSS/{print $2}' "/proc/$NODE_PID/status" 2>/dev/null)
+    emit node_rss_mib "$(awk -v k="${rss_kib:-0}" 'BEGIN{printf "%.1f", k/1024}')" MiB "edge-node resident memory after serving $served requests"
   fi
   kill "$NODE_PID" 2>/dev/null; wait "$NODE_PID" 2>/dev/null; NODE_PID=""
+  [[ -n $NODEJS_PID ]] && { kill "$NODEJS_PID" 2>/dev/null; wait "$NODEJS_PID" 2>/dev/null; NODEJS_PID=""; }
+  [[ -n $NGINX_PID ]] && { kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; NGINX_PID=""; }
 fi
 
 # --- docs/benchmarks.md and the chart ---
@@ -310,7 +347,7 @@ mv "$WORK/doc.md" "$DOC"
 
 if command -v gnuplot >/dev/null; then
   : >"$WORK/ratios.dat"
-  for n in compute_ratio_vs_native compute_ratio_vs_v8 hello_rps_ratio_vs_native build_overhead_ratio; do
+  for n in compute_ratio_vs_native compute_ratio_vs_v8 hello_rps_ratio_vs_nodejs native_rps_ratio_vs_nginx build_overhead_ratio; do
     [[ -n ${VALUE[$n]:-} && ${VALUE[$n]} != nan ]] && echo "\"${n}\" ${VALUE[$n]}" >>"$WORK/ratios.dat"
   done
   if [[ -s $WORK/ratios.dat ]]; then

@@ -17,8 +17,12 @@ packages=(
   # libraries
   libcli11-dev libfmt-dev libyaml-cpp-dev libarchive-dev doctest-dev nlohmann-json3-dev
   libcpp-httplib-dev libsqlite3-dev libssl-dev zlib1g-dev libbrotli-dev
+  # the node's HTTP layer and outbound client: Boost.Beast over Boost.Asio (header-only)
+  libboost-dev
   # tests and benchmarks
   curl nodejs npm wrk
+  # the benchmark's anchor for native HTTP serving (scripts/bench.sh)
+  nginx-light
   # tests/dx: the zsh completion script is parsed by zsh itself
   zsh
   # the chart of scripts/bench.sh

@@ -1,10 +1,11 @@
 // The node dashboard end to end: a real edge-node, a service deployed over the mCM API and
-// called over HTTP, then the page at `/` loaded in headless Chromium. The assertions read the
+// called over HTTP, then the page at `/` of the dashboard port loaded in headless Chromium. The assertions read the
 // DOM after the page's script ran: what a person would see.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <regex>
+#include <thread>
 #include <sstream>
 
 #include <unistd.h>
@@ -29,8 +30,9 @@ fs::path find_chromium() {
   return {};
 }
 
-// The DOM of `url` after its scripts ran for 5 s of virtual time (fetches included).
-std::string rendered_dom(const std::string& url) {
+// The DOM of `url` after its scripts ran for 5 s of virtual time (fetches included). With a
+// `profile`, the browser keeps its storage there from one call to the next.
+std::string rendered_dom(const std::string& url, const fs::path& profile_dir = {}) {
   fs::path chromium = find_chromium();
   REQUIRE_MESSAGE(!chromium.empty(),
                   "chromium is not installed: the dashboard test needs a headless browser. Install it with "
@@ -38,7 +40,8 @@ std::string rendered_dom(const std::string& url) {
   TempDir profile;  // a fresh profile and HOME: nothing from the user's browser, nothing left behind
   auto r = run({chromium.string(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + (profile / "profile").string(), "--virtual-time-budget=5000", "--dump-dom", url},
+                "--user-data-dir=" + (profile_dir.empty() ? profile / "profile" : profile_dir).string(),
+                "--virtual-time-budget=5000", "--dump-dom", url},
                {}, {{"HOME", profile.path().string()}}, 120);
   INFO("chromium stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
@@ -80,6 +83,7 @@ TEST_CASE("the dashboard shows a deployed service: URL, request count, latency a
   const int calls = 5;
   deploy_and_call(node, calls);
 
+  // The node's own `/` sends a browser to the dashboard's port.
   std::string dom = rendered_dom(node.url() + "/");
   INFO("DOM: " << dom);
   CHECK(dom.find("data-service=\"" + std::string(kService) + "\"") != std::string::npos);
@@ -98,8 +102,16 @@ TEST_CASE("with a token the page is public, asks for the token and takes it from
   REQUIRE_MESSAGE(node.start(), node.log());
   deploy_and_call(node, 2);
 
-  // The page itself needs no token and carries nothing secret.
-  httplib::Client plain("127.0.0.1", node.port());
+  // The page itself needs no token and carries nothing secret. It lives on its own port.
+  REQUIRE(node.dashboard_port() > 0);
+  httplib::Client at_node("127.0.0.1", node.port());
+  auto redirect = at_node.Get("/?token=abc");
+  REQUIRE(redirect);
+  CHECK(redirect->status == 302);
+  CHECK(redirect->get_header_value("Location") ==
+        "http://127.0.0.1:" + std::to_string(node.dashboard_port()) + "/?token=abc");
+  CHECK(at_node.Get("/dashboard/dashboard.js")->status == 404);  // no dashboard on the services' origin
+  httplib::Client plain("127.0.0.1", node.dashboard_port());
   auto page = plain.Get("/");
   REQUIRE(page);
   CHECK(page->status == 200);
@@ -126,4 +138,62 @@ TEST_CASE("with a token the page is public, asks for the token and takes it from
     CHECK(dom.find(kLogLine) != std::string::npos);
     CHECK(dom.find("test-token") == std::string::npos);  // not echoed into the page
   }
+}
+
+// A page served by a service (here: HTML passed through the proxy template, as a user's proxy
+// would) runs its script on the services' origin. It must not get the mCM token, nor call the
+// mCM API, even in a browser where the dashboard was opened with the token.
+TEST_CASE("a page served by a service cannot read the dashboard's token or call the mCM API") {
+  TempDir data;
+  NodeProcess node(node_options(data.path()));  // token "test-token"
+  REQUIRE_MESSAGE(node.start(), node.log());
+  const int dashboard = node.dashboard_port();
+  REQUIRE(dashboard > 0);
+  auto cli = client(node);
+  auto up = upload(*cli, image_tar("px", "1.0.0", test_module("template_proxy")));
+  REQUIRE(up);
+  REQUIRE_MESSAGE(up->status == 200, up->body);
+  auto started = start_container(*cli, "px", {{"MCM.BASE_API_PATH", "/px/v1"}, {"PROXY_ALLOW", "http://127.0.0.1:"}}, "px");
+  REQUIRE(started);
+  REQUIRE_MESSAGE(started->status == 200, started->body);
+
+  // The hostile page, from an upstream the proxy passes through.
+  const std::string script = R"JS(
+    const out = [];
+    const say = () => { document.getElementById("out").textContent = out.join(" "); };
+    (async () => {
+      out.push("local-token:" + (localStorage.getItem("edge-node.token") || "none"));
+      try { const r = await fetch("/mcm/v1/images"); out.push("node-mcm:" + r.status); }
+      catch (e) { out.push("node-mcm:blocked"); }
+      try { const r = await fetch("http://127.0.0.1:DASHBOARD/mcm/v1/images", {headers: {Authorization: "Bearer " + (localStorage.getItem("edge-node.token") || "")}}); out.push("dashboard-mcm:" + r.status + ":" + (await r.text()).slice(0, 60)); }
+      catch (e) { out.push("dashboard-mcm:blocked"); }
+      out.push("done");
+      say();
+    })();
+  )JS";
+  std::string page = "<!doctype html><html><body><p id=\"out\">not run</p><script>" + script + "</script></body></html>";
+  page.replace(page.find("DASHBOARD"), 9, std::to_string(dashboard));
+  httplib::Server upstream;
+  upstream.Get("/evil.html", [&](const httplib::Request&, httplib::Response& res) { res.set_content(page, "text/html"); });
+  const int upstream_port = upstream.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { upstream.listen_after_bind(); });
+
+  TempDir profile;
+  // The user opened the dashboard with the token: the browser now keeps it (on the dashboard's origin).
+  std::string dashboard_dom = rendered_dom(node.url() + "/?token=" + node.token(), profile / "browser");
+  CHECK(dashboard_dom.find(">px</h2>") != std::string::npos);
+
+  // Then, in the same browser, a service's page.
+  std::string dom = rendered_dom(node.url() + service_path(node, "/px/v1") + "/fetch?url=http://127.0.0.1:" +
+                                     std::to_string(upstream_port) + "/evil.html",
+                                 profile / "browser");
+  upstream.stop();
+  serving.join();
+  INFO("DOM: " << dom);
+  CHECK(dom.find("done") != std::string::npos);  // the script ran to its end
+  CHECK(dom.find("local-token:none") != std::string::npos);  // were the dashboard on this origin, its token
+
+  CHECK(dom.find("node-mcm:401") != std::string::npos);
+  CHECK(dom.find("dashboard-mcm:blocked") != std::string::npos);
+  CHECK(dom.find(node.token()) == std::string::npos);
 }

@@ -97,6 +97,22 @@ std::string RawConnection::read_response(std::chrono::milliseconds timeout) {
   return out;
 }
 
+std::string RawConnection::read_until_closed(std::chrono::milliseconds timeout) {
+  std::string out;
+  const auto deadline = Clock::now() + timeout;
+  char buf[8192];
+  while (fd_ >= 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) break;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0) break;
+    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
 bool RawConnection::closed_by_peer(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   char buf[4096];

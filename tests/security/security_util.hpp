@@ -30,6 +30,8 @@ class RawConnection {
   // Reads until the peer closes, `timeout` passes, or a whole response (headers + Content-Length
   // body) has arrived.
   std::string read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Everything the peer sends until it closes the connection or `timeout` passes.
+  std::string read_until_closed(std::chrono::milliseconds timeout);
   // True when the peer closed the connection (or reset it) within `timeout`.
   bool closed_by_peer(std::chrono::milliseconds timeout);
 

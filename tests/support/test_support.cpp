@@ -125,13 +125,23 @@ bool NodeProcess::start() {
   return false;
 }
 
-void NodeProcess::stop(int signal) {
-  if (pid_ <= 0) return;
-  stop_child(pid_, signal);
+int NodeProcess::stop(int signal) {
+  if (pid_ <= 0) return -1;
+  int code = stop_child(pid_, signal);
   pid_ = -1;
+  return code;
 }
 
 std::string NodeProcess::log() const { return read_file(log_path_); }
+
+int NodeProcess::dashboard_port() const {
+  const std::string text = log();
+  static const std::string marker = "dashboard at http://";
+  auto at = text.find(marker);
+  if (at == std::string::npos) return 0;
+  auto colon = text.find(':', at + marker.size());
+  return colon == std::string::npos ? 0 : std::atoi(text.c_str() + colon + 1);
+}
 
 fs::path build_template(const std::string& template_name, const std::string& service_name,
                         const fs::path& dir, std::string* why) {

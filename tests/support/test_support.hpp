@@ -1,5 +1,7 @@
 #pragma once
 // Helpers for tests that drive the real binaries: no mocks, real processes and sockets.
+#include <sys/types.h>
+
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -59,13 +61,16 @@ class NodeProcess {
   NodeProcess& operator=(const NodeProcess&) = delete;
 
   bool start();               // spawns and waits until the mCM API answers (false on timeout)
-  void stop(int signal = 15); // SIGTERM by default; SIGKILL for crash tests
+  int stop(int signal = 15);  // SIGTERM by default; SIGKILL for crash tests. The exit code (-1: not running)
   bool running() const { return pid_ > 0; }
   int port() const { return opts_.port; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(opts_.port); }
   const std::string& token() const { return opts_.token; }
   const std::string& client_id() const { return opts_.client_id; }
   std::string log() const;    // what the node printed so far
+  // The port of the node's dashboard (an origin of its own), read from its start-up lines; 0 if not found.
+  int dashboard_port() const;
+  pid_t pid() const { return pid_; }
 
  private:
   Options opts_;

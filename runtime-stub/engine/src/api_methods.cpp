@@ -9,7 +9,7 @@
 
 #include "edge/node/host.hpp"
 #include "http_fetch.hpp"
-#include "multipart.hpp"
+#include "edge/node/multipart.hpp"
 
 namespace edge::node {
 namespace {
@@ -278,11 +278,14 @@ void handle_api_request(HostContext& ctx, int32_t session, const std::vector<uin
     FetchRequest req{str(params, "url"), str(params, "method"), {}, str(params, "data")};
     if (params.is_object() && params.contains("headers") && params["headers"].is_object())
       for (auto& [k, v] : params["headers"].items()) req.headers[k] = v.is_string() ? v.get<std::string>() : text_of(v);
-    auto r = http_fetch(req, ctx.time_left());
-    if (r)
-      reply_if_wanted(ctx, session, success_reply(session, r->status, r->headers, r->body));
+    // Bounded by the request's own deadline (none for `edge-node run`: a day, as time_left says).
+    const auto deadline = ctx.deadline.value_or(std::chrono::steady_clock::now() + ctx.time_left());
+    FetchOutcome r = http_fetch(req, deadline, ctx.limits.max_response_bytes);
+    if (r.deadline_passed) ctx.abort(ExecFailure::Kind::Timeout, r.error);  // the request ends 504 now
+    if (r.response)
+      reply_if_wanted(ctx, session, success_reply(session, r.response->status, r.response->headers, r.response->body));
     else
-      reply_if_wanted(ctx, session, error_reply(session, r.error().message));
+      reply_if_wanted(ctx, session, error_reply(session, r.error));
   } else if (method == "edge.decrypt" || method == "edge.request_bep") {
     reply_if_wanted(ctx, session, error_reply(session, method + " is not supported on this node"));
   } else if (method == "request.handle_form_upload") {

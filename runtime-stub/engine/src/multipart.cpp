@@ -1,4 +1,4 @@
-#include "multipart.hpp"
+#include "edge/node/multipart.hpp"
 
 #include <algorithm>
 #include <cctype>

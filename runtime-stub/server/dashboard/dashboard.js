@@ -52,9 +52,13 @@ function stat(label, value, testid) {
             el("span", { class: "value", "data-testid": testid }, String(value)));
 }
 
+// This page has an origin of its own (the node's dashboard port); services answer on the node's
+// port, which /mcm/v1/stats tells.
+let nodeOrigin = window.location.origin;
+
 function renderService(container, stats, logText) {
   const base = (container.env && container.env["MCM.BASE_API_PATH"]) || "";
-  const url = window.location.origin + base + "/";
+  const url = nodeOrigin + base + "/";
   const s = stats || {};
   const up = container.state === "started";
   const lines = (logText || "").split("\n").filter((l) => l.length > 0).slice(-LOG_LINES);
@@ -83,6 +87,7 @@ async function refresh() {
   refreshing = true;
   try {
     const [containers, stats] = await Promise.all([mcm("/mcm/v1/containers"), mcm("/mcm/v1/stats")]);
+    if (stats.nodePort) nodeOrigin = `${window.location.protocol}//${window.location.hostname}:${stats.nodePort}`;
     const list = (containers.data || []).slice().sort((a, b) => a.name.localeCompare(b.name));
     const since = Math.floor(Date.now() / 1000) - LOG_WINDOW_SEC;
     const logs = await Promise.all(list.map((c) =>
@@ -91,7 +96,7 @@ async function refresh() {
     const cards = list.map((c, i) => renderService(c, (stats.services || {})[c.name], logs[i]));
     $("services").replaceChildren(...cards);
     $("empty").hidden = list.length > 0;
-    $("node-info").textContent = `${window.location.host} · engine ${stats.engine || "?"}`;
+    $("node-info").textContent = `${new URL(nodeOrigin).host} · engine ${stats.engine || "?"}`;
     $("token-form").hidden = true;
     $("forget-token").hidden = !token();
     setStatus(`updated ${new Date().toLocaleTimeString()}`, "ok");

@@ -33,30 +33,33 @@ fs::path dashboard_dir() {
   return (executable_dir() / ".." / "share" / "edge" / "dashboard").lexically_normal();
 }
 
-void serve_dashboard(const std::string& file, httplib::Response& res) {
+web::Response serve_dashboard(const std::string& file) {
   // A strict name: no '/', no "..", so nothing outside the folder can be asked for.
   static const std::regex allowed(R"(([A-Za-z0-9_-]+)\.(html|js|css|svg))");
   const std::string name = file.empty() ? "index.html" : file;
   std::smatch m;
   if (!std::regex_match(name, m, allowed))
-    return set_json(res, error_reply(404, "no dashboard file " + name, "open the dashboard at /"));
+    return json_response(error_reply(404, "no dashboard file " + name, "open the dashboard at /"));
   const fs::path path = dashboard_dir() / name;
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    return set_json(res, error_reply(404, "no dashboard file " + path.string(),
+    return json_response(error_reply(404, "no dashboard file " + path.string(),
                                      "the dashboard is read from share/edge/dashboard next to the binary "
                                      "(or $EDGE_SHARE_DIR/dashboard): build or install edge-node again"));
   std::ostringstream body;
   body << in.rdbuf();
   // The page talks to the mCM API only on this origin; keep it from being framed or fed
   // scripts from elsewhere.
-  res.set_header("Content-Security-Policy",
+  web::Response res{web::http::status::ok, 11};
+  res.set("Content-Security-Policy",
                  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                  "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
-  res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_header("Referrer-Policy", "no-referrer");  // `/?token=...` must not leak in a Referer
-  res.set_header("Cache-Control", "no-cache");
-  res.set_content(body.str(), content_type_of(m[2].str()));
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");  // `/?token=...` must not leak in a Referer
+  res.set("Cache-Control", "no-cache");
+  res.set(web::http::field::content_type, content_type_of(m[2].str()));
+  res.body() = body.str();
+  return res;
 }
 
 }  // namespace edge::node

@@ -1,324 +1,436 @@
 #include "http_server.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include <fcntl.h>
 
 #include <algorithm>
-#include <charconv>
-#include <chrono>
-#include <fstream>
+#include <atomic>
+#include <limits>
 #include <thread>
+#include <vector>
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
 #include <fmt/core.h>
 
-#include "dashboard.hpp"
-#include "connection_threads.hpp"
-#include "service_log.hpp"
-#include "web_server.hpp"
-
 namespace edge::node {
-using nlohmann::json;
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Set when a request's routing starts (pre-routing handler), read by the logger on the same
-// worker thread once the response is written.
-thread_local std::chrono::steady_clock::time_point request_started;
+constexpr auto kLingerTime = std::chrono::seconds(5);
+constexpr size_t kLingerBytes = 128u << 20;  // what a refused upload may still send us
 
-constexpr size_t kMaxUploadBytes = 80u << 20;  // multipart overhead around the 64 MiB image limit
-constexpr size_t kMaxConnectionThreads = 1024;  // connections served at once; more wait their turn
-
-// Content-Length as a number; nullopt when it is not one (negative, overflowing, junk).
-std::optional<uint64_t> content_length(const std::string& value) {
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-  if (value.empty() || ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
-  return n;
+// A plain error answer the HTTP layer writes itself (malformed requests, limits): the same JSON
+// shape as every other error of the node.
+web::Response plain_error(unsigned status, const std::string& message, const std::string& hint) {
+  web::Response res{static_cast<http::status>(status), 11};
+  std::string body = R"({"error":{"code":)" + std::to_string(status) + R"(,"message":")" + message + "\"";
+  if (!hint.empty()) body += R"(,"hint":")" + hint + "\"";
+  body += "}}\n";
+  res.set(http::field::content_type, "application/json");
+  res.body() = std::move(body);
+  res.keep_alive(false);
+  res.prepare_payload();
+  return res;
 }
 
-// The path as logged: printable, and never with the token in it (a client that put the token
-// into a URL must not find it in the node's log).
-std::string loggable_path(const std::string& path, const std::optional<std::string>& token) {
-  std::string out = printable(path);
-  if (!token || token->empty()) return out;
-  for (size_t at = out.find(*token); at != std::string::npos; at = out.find(*token, at))
-    out.replace(at, token->size(), "<token>");
-  return out;
-}
-
-// cpp-httplib 0.11 listens with a backlog of 5 (compiled in): with more connections arriving at
-// once the kernel drops their handshakes and clients wait for SYN retransmits (1 s, 3 s, ...).
-// listen() again on the bound socket raises the backlog; the socket is found by its port.
-void raise_listen_backlog(int port) {
-  for (int fd = 3; fd < 1024; ++fd) {
-    int listening = 0;
-    socklen_t len = sizeof listening;
-    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
-    sockaddr_storage addr{};
-    socklen_t alen = sizeof addr;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
-    int bound = addr.ss_family == AF_INET    ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
-                : addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
-                                             : -1;
-    if (bound == port) ::listen(fd, SOMAXCONN);
-  }
-}
-
-bool is_mcm(const std::string& path) { return path == "/mcm" || path.starts_with("/mcm/"); }
-
-bool authorised(const httplib::Request& req, const std::string& token) {
-  const std::string value = req.get_header_value("Authorization");
-  static constexpr std::string_view scheme = "Bearer ";
-  if (value.size() <= scheme.size()) return false;
-  std::string lowered_scheme = value.substr(0, scheme.size());
-  std::transform(lowered_scheme.begin(), lowered_scheme.end(), lowered_scheme.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  if (lowered_scheme != "bearer ") return false;
-  return constant_time_equal(std::string_view(value).substr(scheme.size()), token);
-}
-
-std::optional<int64_t> query_int(const httplib::Request& req, const char* key) {
-  if (!req.has_param(key)) return std::nullopt;
-  try {
-    return std::stoll(req.get_param_value(key));
-  } catch (...) {
-    return std::nullopt;
-  }
-}
-
-bool query_flag(const httplib::Request& req, const char* key) {
-  if (!req.has_param(key)) return false;
-  auto v = req.get_param_value(key);
-  return v.empty() || v == "1" || v == "true" || v == "yes";
-}
-
-// The upload's tar: the multipart file field `image` (what mimik's tools and `edge deploy`
-// send), or a raw tar body as a convenience for curl --data-binary.
-std::optional<std::string_view> uploaded_tar(const httplib::Request& req) {
-  if (req.is_multipart_form_data()) {
-    if (!req.has_file("image")) return std::nullopt;
-    return std::string_view(req.files.find("image")->second.content);
-  }
-  auto type = req.get_header_value("Content-Type");
-  if (type.starts_with("application/x-tar") || type.starts_with("application/tar")) return std::string_view(req.body);
-  return std::nullopt;
+// Pre-serialised: written by the acceptor itself when the node holds max_connections already.
+const std::string& busy_response() {
+  static const std::string text = [] {
+    std::string body = R"({"error":{"code":503,"message":"the node has too many open connections","hint":"retry shortly; close idle keep-alive connections"}})" "\n";
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\n"
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  return text;
 }
 
 }  // namespace
 
-HttpServer::HttpServer(Node& node, HttpOptions options)
-    : node_(node), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
-  // httplib gives each connection a worker for its lifetime. Wasm requests need one per core
-  // (at least 4); idle keep-alive connections and log followers need more, but cost no CPU.
-  threads_ = options_.threads ? options_.threads : 4 * std::max<size_t>(4, std::thread::hardware_concurrency());
-  // A thread per connection (see connection_threads.hpp): slow and idle clients wait on their
-  // own thread. Wasm runs on at most threads_ of them at once (web_server.cpp).
-  server_->new_task_queue = [] { return new ConnectionThreads(kMaxConnectionThreads); };
-  set_execution_slots(threads_);
-  server_->set_payload_max_length(kMaxUploadBytes);
-  server_->set_read_timeout(30, 0);
-  server_->set_write_timeout(30, 0);
-  server_->set_keep_alive_timeout(2);  // an idle connection gives its worker back soon
-  // Without TCP_NODELAY small responses wait for the client's delayed ACK (~40 ms each):
-  // wrk measured 37 req/s on one connection, 445 on 16, for a route that does nothing.
-  server_->set_tcp_nodelay(true);
-  install_routes();
-}
+struct Shared {
+  HttpLimits limits;
+  std::atomic<size_t> connections{0};
+};
 
-HttpServer::~HttpServer() = default;
+// One client connection. Requests are read one at a time and answered in order: a pipelined
+// request waits in `buffer_` until the answer before it is written. All of its handlers run on
+// the connection's strand; an application's answer from another thread is posted back onto it.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpApplication& app, std::shared_ptr<Shared> shared)
+      : stream_(std::move(socket)), app_(app), shared_(std::move(shared)), timer_(stream_.get_executor()) {}
+  ~Session() { --shared_->connections; }
 
-Result<int> HttpServer::bind() {
-  if (!server_->bind_to_port(options_.host, options_.port))
-    return make_error(fmt::format("cannot listen on {}:{}", options_.host, options_.port),
-                      "is another edge-node running? choose another --port");
-  raise_listen_backlog(options_.port);
-  return options_.port;
-}
+  void run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+  }
 
-void HttpServer::serve() { server_->listen_after_bind(); }
+ private:
+  const HttpLimits& limits() const { return shared_->limits; }
 
-void HttpServer::stop() {
-  stopping_ = true;
-  server_->stop();
-}
-
-void HttpServer::install_routes() {
-  auto& s = *server_;
-  Node& node = node_;
-
-  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    request_started = std::chrono::steady_clock::now();
-    if (is_mcm(req.path) && options_.token && !authorised(req, *options_.token)) {
-      set_json(res, error_reply(401, "missing or wrong bearer token for the mCM API",
-                                "send Authorization: Bearer <token>; the token is in the node's data dir (token file)"));
-      res.set_header("WWW-Authenticate", "Bearer");
-      res.set_header("Connection", "close");  // the body (if any) was not read
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    // A Content-Length that is not a number (negative, overflowing) would leave httplib waiting
-    // for a body that never ends: refuse it from the headers.
-    if (req.has_header("Content-Length") && !content_length(req.get_header_value("Content-Length"))) {
-      set_json(res, error_reply(400, "Content-Length is not a number", "send the body's size in bytes"));
-      res.set_header("Connection", "close");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    // Service calls need no token, so their bodies are judged by Content-Length before anything
-    // is read into memory: the service's limit (EDGE_MAX_BODY_BYTES), or the default limit for
-    // paths no service owns. (Authorised mCM uploads keep httplib's way: the body is read and
-    // discarded, then 413, so `edge deploy` sees the 413 rather than a broken pipe.)
-    if (!is_mcm(req.path) && req.has_header("Content-Length")) {
-      const uint64_t length = *content_length(req.get_header_value("Content-Length"));
-      std::string rest;
-      auto service = node_.services().match(req.path, &rest);
-      const size_t limit = service ? service->context.limits.max_request_body_bytes : Limits{}.max_request_body_bytes;
-      if (length > limit) {
-        set_json(res, error_reply(413, fmt::format("request body of {} bytes is over this service's limit of {} bytes",
-                                                   length, limit),
-                                  "send less, or raise the limit with the container env EDGE_MAX_BODY_BYTES"));
-        res.set_header("Connection", "close");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-
-  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_started).count();
-    fmt::print("{} {} {} {:.1f}ms\n", printable(req.method), loggable_path(req.path, options_.token), res.status, ms);
-    std::fflush(stdout);
-  });
-
-  // Errors httplib produces itself (no route, body too large, bad request) get the JSON shape too.
-  s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string message = res.status == 413   ? "request body too large"
-                          : res.status == 404 ? "not found"
-                          : res.status == 400 ? "bad request"
-                                              : "HTTP error " + std::to_string(res.status);
-    set_json(res, error_reply(res.status, message));
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "internal error";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = std::string("internal error: ") + e.what();
-    } catch (...) {
-    }
-    set_json(res, error_reply(500, what));
-  });
-
-  // ---- liveness: a native route, also the baseline of scripts/bench.sh's hello_rps ratio ----
-  s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
-
-  // ---- images ----
-  s.Get("/mcm/v1/images", [&node](const httplib::Request&, httplib::Response& res) { set_json(res, node.list_images()); });
-  s.Post("/mcm/v1/images", [&node](const httplib::Request& req, httplib::Response& res) {
-    auto tar = uploaded_tar(req);
-    if (!tar) {
-      set_json(res, error_reply(400, "no image received: expected multipart/form-data with a file field named 'image'",
-                                "upload the .tar as: curl -F image=@NAME.tar ..."));
-      return;
-    }
-    set_json(res, node.upload_image(std::span(reinterpret_cast<const uint8_t*>(tar->data()), tar->size())));
-  });
-  s.Get(R"(/mcm/v1/images/([^/]+)/tarball)", [&node](const httplib::Request& req, httplib::Response& res) {
-    auto tar = node.image_tarball(req.matches[1]);
-    if (!tar) return set_json(res, error_reply(404, "no image " + std::string(req.matches[1]), "list images with GET /mcm/v1/images"));
-    res.set_header("Content-Disposition", "attachment; filename=\"" + std::string(req.matches[1]) + ".tar\"");
-    res.set_content(std::move(*tar), "application/x-tar");
-  });
-  s.Get(R"(/mcm/v1/images/([^/]+))", [&node](const httplib::Request& req, httplib::Response& res) {
-    set_json(res, node.get_image(req.matches[1]));
-  });
-  s.Delete(R"(/mcm/v1/images/([^/]+))", [&node](const httplib::Request& req, httplib::Response& res) {
-    set_json(res, node.delete_image(req.matches[1]));
-  });
-
-  // ---- containers, also as "mims" (newer nodes' name for them) ----
-  for (std::string kind : {"containers", "mims"}) {
-    const std::string base = "/mcm/v1/" + kind;
-    s.Get(base, [&node](const httplib::Request&, httplib::Response& res) { set_json(res, node.list_containers()); });
-    s.Post(base, [&node](const httplib::Request& req, httplib::Response& res) {
-      auto body = json::parse(req.body, nullptr, false);
-      if (body.is_discarded())
-        return set_json(res, error_reply(400, "the body is not JSON",
-                                         R"(send {"name": "hello-v1", "image": "hello-v1", "env": {"MCM.BASE_API_PATH": "/hello/v1"}})"));
-      set_json(res, node.start_container(body));
-    });
-    s.Get(base + R"(/([^/]+)/logs)", [this, &node](const httplib::Request& req, httplib::Response& res) {
-      auto file = node.container_log(req.matches[1]);
-      if (!file) return set_json(res, error_reply(404, "no container " + std::string(req.matches[1]), "list containers with GET /mcm/v1/containers"));
-      std::string initial = read_service_log(*file, query_int(req, "since"));
-      if (!query_flag(req, "follow")) return res.set_content(initial, "text/plain; charset=utf-8");
-      // Followers hold a worker each: at most a quarter of them, so they cannot starve services.
-      if (followers_.fetch_add(1) >= threads_ / 4) {
-        followers_.fetch_sub(1);
-        return set_json(res, error_reply(429, "too many log followers on this node",
-                                         "close another `edge logs -f`, or read without follow"));
-      }
-      // Follow: what is there now, then whatever the service writes, until the client goes away.
-      std::error_code ec;
-      auto offset = std::make_shared<uintmax_t>(std::filesystem::exists(*file, ec) ? std::filesystem::file_size(*file, ec) : 0);
-      auto pending = std::make_shared<std::string>(std::move(initial));
-      res.set_chunked_content_provider("text/plain; charset=utf-8",
-          [this, path = *file, offset, pending](size_t, httplib::DataSink& sink) {
-            if (stopping_) {
-              sink.done();
-              return true;
-            }
-            if (!pending->empty()) {
-              bool ok = sink.write(pending->data(), pending->size());
-              pending->clear();
-              return ok;
-            }
-            if (!sink.is_writable()) return false;
-            std::error_code ec;
-            uintmax_t size = std::filesystem::exists(path, ec) ? std::filesystem::file_size(path, ec) : 0;
-            if (size < *offset) *offset = 0;  // rotated
-            if (size > *offset) {
-              std::ifstream in(path, std::ios::binary);
-              in.seekg(static_cast<std::streamoff>(*offset));
-              std::string chunk(size - *offset, '\0');
-              in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-              chunk.resize(static_cast<size_t>(in.gcount()));
-              *offset += chunk.size();
-              if (!chunk.empty()) return sink.write(chunk.data(), chunk.size());
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            return true;
-          },
-          [this](bool) { followers_.fetch_sub(1); });
-    });
-    s.Get(base + R"(/([^/]+))", [&node](const httplib::Request& req, httplib::Response& res) {
-      set_json(res, node.get_container(req.matches[1]));
-    });
-    s.Delete(base + R"(/([^/]+))", [&node](const httplib::Request& req, httplib::Response& res) {
-      set_json(res, node.delete_container(req.matches[1]));
+  // Between requests the connection may idle for keep_alive_timeout; once a request's first byte
+  // is in, its headers must be complete within header_timeout (a slow-loris client is cut off).
+  void wait_for_request() {
+    if (buffer_.size() > 0) return read_head();
+    stream_.expires_after(first_request_ ? limits().header_timeout : limits().keep_alive_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      if (ec) return self->close();
+      self->buffer_.commit(n);
+      self->read_head();
     });
   }
 
-  // Extension: request counts and latency per service.
-  s.Get("/mcm/v1/stats", [&node](const httplib::Request&, httplib::Response& res) { set_json(res, {200, node.stats_json()}); });
+  void read_head() {
+    first_request_ = false;
+    head_parser_.emplace();
+    head_parser_->header_limit(static_cast<uint32_t>(limits().max_header_bytes));
+    // The body's limit depends on the route: admit() sets it once the headers are in. (Beast
+    // would otherwise judge the announced length against its own 1 MB default, with a 400.)
+    head_parser_->body_limit(std::numeric_limits<uint64_t>::max());
+    head_parser_->eager(false);
+    started_ = Clock::now();
+    stream_.expires_after(limits().header_timeout);
+    http::async_read_header(stream_, buffer_, *head_parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->on_head(ec); });
+  }
 
-  // Extension: the dashboard page (public; its script asks the mCM API with the user's token).
-  s.Get(R"(/|/dashboard/([^/]+))", [](const httplib::Request& req, httplib::Response& res) { serve_dashboard(req.matches[1], res); });
+  void on_head(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof)
+      return close();
+    if (ec == http::error::header_limit) {
+      // No end of line in what was read: the request line itself is the long part.
+      const auto data = beast::buffers_to_string(buffer_.data());
+      const bool line = data.find("\r\n") == std::string::npos;
+      return refuse(line ? plain_error(414, "the request line is longer than " + std::to_string(limits().max_request_line) + " bytes",
+                                       "send a shorter URL; put data in the body")
+                         : plain_error(431, "the request headers are larger than " + std::to_string(limits().max_header_bytes) + " bytes",
+                                       "send fewer or smaller headers"));
+    }
+    if (ec) return refuse(plain_error(400, "malformed HTTP request: " + ec.message(), "send HTTP/1.1"));
 
-  // ---- everything else: a deployed service, or a JSON 404 ----
-  auto fallback = [&node](const httplib::Request& req, httplib::Response& res) {
-    if (!is_mcm(req.path) && serve_service_request(node, req, res)) return;
-    set_json(res, error_reply(404, "nothing here: " + req.method + " " + req.path,
-                              is_mcm(req.path) ? "see docs/node.md for the mCM API"
-                                               : "services answer under /" + node.client_id() + "<MCM.BASE_API_PATH>/"));
-  };
-  s.Get(".*", fallback);
-  s.Post(".*", fallback);
-  s.Put(".*", fallback);
-  s.Patch(".*", fallback);
-  s.Delete(".*", fallback);
-  s.Options(".*", fallback);
+    auto& head = head_parser_->get();
+    if (head.target().size() > limits().max_request_line)
+      return refuse(plain_error(414, "the request line is longer than " + std::to_string(limits().max_request_line) + " bytes",
+                                "send a shorter URL; put data in the body"));
+    keep_alive_ = head.keep_alive();
+    const auto announced = head_parser_->content_length();
+    Admission admission =
+        app_.admit(head, announced ? std::optional<uint64_t>(*announced) : std::nullopt);
+    if (admission.refusal) {
+      app_.log(head, admission.refusal->result_int(), elapsed());
+      return refuse(std::move(*admission.refusal));
+    }
+    body_parser_.emplace(std::move(*head_parser_));
+    head_parser_.reset();
+    body_parser_->body_limit(admission.body_limit);
+    body_limit_ = admission.body_limit;
+    if (body_parser_->is_done()) return dispatch_request();  // no body: complete at the end of the headers
+
+    // The client waits for our word before sending its body.
+    const auto& h = body_parser_->get();
+    if (beast::iequals(h[http::field::expect], "100-continue")) {
+      continue_ = std::make_shared<http::response<http::empty_body>>(http::status::continue_, h.version());
+      stream_.expires_after(limits().write_timeout);
+      return http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, size_t) {
+        if (ec) return self->close();
+        self->read_body();
+      });
+    }
+    read_body();
+  }
+
+  // The body is read in pieces so that a client still sending is never cut off, and one that
+  // stops is, after body_idle_timeout.
+  void read_body() {
+    stream_.expires_after(limits().body_idle_timeout);
+    http::async_read_some(stream_, buffer_, *body_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec == http::error::body_limit)
+        return self->refuse(self->app_.too_large(self->body_parser_->get().base(), self->body_limit_));
+      if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == net::error::eof ||
+          ec == net::error::connection_reset)
+        return self->close();
+      if (ec) return self->refuse(plain_error(400, "malformed HTTP request body: " + ec.message(),
+                                              "send the body as Content-Length bytes or valid chunks"));
+      if (self->body_parser_->is_done()) return self->dispatch_request();
+      self->read_body();
+    });
+  }
+
+  void dispatch_request() {
+    web::Request request = body_parser_->release();
+    body_parser_.reset();
+    head_ = request.base();
+    // No read is pending while the application works: nothing times out under a long request.
+    stream_.expires_never();
+    app_.handle(std::move(request), [self = shared_from_this()](Reply reply) {
+      net::post(self->stream_.get_executor(),
+                [self, reply = std::make_shared<Reply>(std::move(reply))]() mutable { self->respond(std::move(*reply)); });
+    });
+  }
+
+  void respond(Reply reply) {
+    web::Response& res = reply.response;
+    res.version(head_.version());
+    if (!keep_alive_) res.keep_alive(false);
+    keep_alive_ = res.keep_alive();
+    app_.log(head_, res.result_int(), elapsed());
+    if (reply.stream) return start_stream(std::move(reply));
+    if (head_.method() == http::verb::head) {
+      // The same headers as GET, Content-Length included, and no body.
+      const auto length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
+    } else {
+      res.prepare_payload();
+    }
+    response_ = std::make_shared<web::Response>(std::move(res));
+    stream_.expires_after(limits().write_timeout);
+    http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->response_.reset();
+      if (ec || !self->keep_alive_) return self->close();
+      self->wait_for_request();
+    });
+  }
+
+  // A refused request: its answer, then the connection is closed. The unread body is drained for
+  // a while first, so that a client still sending sees our answer rather than a reset.
+  void refuse(web::Response res) {
+    res.keep_alive(false);
+    res.prepare_payload();
+    response_ = std::make_shared<web::Response>(std::move(res));
+    head_parser_.reset();
+    body_parser_.reset();
+    stream_.expires_after(limits().write_timeout);
+    http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->response_.reset();
+      if (ec) return self->close();
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->linger_until_ = Clock::now() + kLingerTime;
+      self->drain();
+    });
+  }
+
+  void drain() {
+    if (Clock::now() >= linger_until_ || drained_ > kLingerBytes) return close();
+    stream_.expires_at(linger_until_);
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(64 * 1024), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      if (ec) return self->close();
+      self->drained_ += n;
+      self->buffer_.commit(n);
+      self->drain();
+    });
+  }
+
+  // ---- streamed bodies (log follow) ----
+  void start_stream(Reply reply) {
+    stream_source_ = std::move(reply.stream);
+    stream_head_ = std::make_shared<http::response<http::empty_body>>(reply.response.result(), head_.version());
+    for (const auto& field : reply.response) stream_head_->set(field.name_string(), field.value());
+    stream_head_->chunked(true);
+    stream_head_->keep_alive(false);
+    stream_serializer_ = std::make_shared<http::response_serializer<http::empty_body>>(*stream_head_);
+    stream_.expires_after(limits().write_timeout);
+    http::async_write_header(stream_, *stream_serializer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->watch_for_close();
+      self->stream_next();
+    });
+  }
+
+  // A follower that goes away is noticed at once, not at the next write (a quiet log may not
+  // have one for hours). It has nothing more to send us: anything it does send ends the stream.
+  void watch_for_close() {
+    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code) {
+      self->stream_source_.reset();
+      self->close();
+    });
+  }
+
+  void stream_next() {
+    if (!stream_source_) return;  // closed meanwhile
+    // Between chunks nothing is pending on the socket: no write timeout may run out meanwhile.
+    stream_.expires_never();
+    std::optional<std::string> bytes = stream_source_->poll();
+    if (!bytes) {
+      chunk_ = std::make_shared<std::string>();
+      return net::async_write(stream_, http::make_chunk_last(),
+                              [self = shared_from_this()](beast::error_code, size_t) { self->close(); });
+    }
+    if (bytes->empty()) {
+      timer_.expires_after(std::chrono::milliseconds(200));
+      return timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (ec) return self->close();
+        self->stream_next();
+      });
+    }
+    chunk_ = std::make_shared<std::string>(std::move(*bytes));
+    stream_.expires_after(limits().write_timeout);
+    net::async_write(stream_, http::make_chunk(net::buffer(*chunk_)), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->stream_next();
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+    timer_.cancel();
+  }
+
+  std::chrono::microseconds elapsed() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_);
+  }
+
+  beast::tcp_stream stream_;
+  HttpApplication& app_;
+  std::shared_ptr<Shared> shared_;
+  net::steady_timer timer_;
+  beast::flat_buffer buffer_{64 * 1024};  // a cap: the parser cannot make it grow past this
+  std::optional<http::request_parser<http::empty_body>> head_parser_;
+  std::optional<http::request_parser<http::string_body>> body_parser_;
+  web::RequestHead head_;
+  uint64_t body_limit_ = 0;
+  bool keep_alive_ = true;
+  bool first_request_ = true;
+  Clock::time_point started_ = Clock::now();
+  Clock::time_point linger_until_;
+  size_t drained_ = 0;
+  std::shared_ptr<web::Response> response_;
+  std::shared_ptr<http::response<http::empty_body>> continue_;
+  std::shared_ptr<BodyStream> stream_source_;
+  std::shared_ptr<http::response<http::empty_body>> stream_head_;
+  std::shared_ptr<http::response_serializer<http::empty_body>> stream_serializer_;
+  std::shared_ptr<std::string> chunk_;
+};
+
+// Accepts connections on one endpoint for one application.
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(net::io_context& ioc, HttpApplication& app, std::shared_ptr<Shared> shared)
+      : ioc_(ioc), acceptor_(net::make_strand(ioc)), app_(app), shared_(std::move(shared)) {}
+
+  Result<int> open(const std::string& host, int port) {
+    beast::error_code ec;
+    auto address = net::ip::make_address(host, ec);
+    if (ec) return make_error("--host " + host + " is not an IP address", "give an address such as 127.0.0.1 or 0.0.0.0");
+    tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    // Asio does not open sockets close-on-exec: a compiler or tool the node starts must not
+    // inherit the port (it would keep it busy after the node is gone).
+    if (!ec) ::fcntl(acceptor_.native_handle(), F_SETFD, FD_CLOEXEC);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+      return make_error(fmt::format("cannot listen on {}:{}: {}", host, port, ec.message()),
+                        ec == net::error::address_in_use ? "is another edge-node running? stop it or choose another --port"
+                                                         : "choose another --host or --port");
+    return static_cast<int>(acceptor_.local_endpoint().port());
+  }
+
+  void accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
+      if (!ec) self->on_accept(std::move(socket));
+      else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
+        // Out of file descriptors: wait a moment rather than spin on the same error.
+        auto timer = std::make_shared<net::steady_timer>(self->acceptor_.get_executor(), std::chrono::milliseconds(50));
+        return timer->async_wait([self, timer](beast::error_code) { self->accept(); });
+      }
+      self->accept();
+    });
+  }
+
+  void close() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ignored;
+      self->acceptor_.close(ignored);
+    });
+  }
+
+ private:
+  void on_accept(tcp::socket socket) {
+    beast::error_code ignored;
+    ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
+    // Without TCP_NODELAY small responses wait for the client's delayed ACK (~40 ms each).
+    socket.set_option(tcp::no_delay(true), ignored);
+    if (shared_->connections.load() >= shared_->limits.max_connections) {
+      auto s = std::make_shared<tcp::socket>(std::move(socket));
+      return net::async_write(*s, net::buffer(busy_response()), [s](beast::error_code, size_t) {
+        beast::error_code ignored;
+        s->shutdown(tcp::socket::shutdown_both, ignored);
+        s->close(ignored);
+      });
+    }
+    ++shared_->connections;
+    std::make_shared<Session>(std::move(socket), app_, shared_)->run();
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  HttpApplication& app_;
+  std::shared_ptr<Shared> shared_;
+};
+
+struct HttpServer::Impl {
+  explicit Impl(HttpLimits limits, size_t threads) : shared(std::make_shared<Shared>()), io_threads(threads) {
+    shared->limits = limits;
+  }
+  std::shared_ptr<Shared> shared;
+  size_t io_threads;
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<std::shared_ptr<Listener>> listeners;
+  std::vector<std::thread> threads;
+};
+
+HttpServer::HttpServer(HttpLimits limits, size_t io_threads) {
+  if (io_threads == 0) io_threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+  impl_ = std::make_unique<Impl>(limits, io_threads);
 }
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<int> HttpServer::listen(const std::string& host, int port, HttpApplication& app) {
+  auto listener = std::make_shared<Listener>(impl_->ioc, app, impl_->shared);
+  auto bound = listener->open(host, port);
+  if (!bound) return bound;
+  listener->accept();
+  impl_->listeners.push_back(std::move(listener));
+  return bound;
+}
+
+void HttpServer::start() {
+  impl_->work.emplace(impl_->ioc.get_executor());
+  for (size_t i = 0; i < impl_->io_threads; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+}
+
+void HttpServer::stop_accepting() {
+  for (auto& l : impl_->listeners) l->close();
+}
+
+void HttpServer::stop() {
+  if (!impl_) return;
+  stop_accepting();
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+size_t HttpServer::open_connections() const { return impl_->shared->connections.load(); }
 
 }  // namespace edge::node

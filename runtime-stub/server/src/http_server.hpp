@@ -1,42 +1,102 @@
 #pragma once
-// The HTTP side of the node (cpp-httplib): the mCM API under /mcm/v1 (bearer token), the
-// Universal Web Server for everything under /<clientId>/..., JSON errors, one log line per request.
-#include <atomic>
+// The node's HTTP/1.1 front door, on Boost.Beast over Boost.Asio: listeners, connections and the
+// limits every connection lives under. It knows nothing of the mCM API or services: each listener
+// hands complete requests to an HttpApplication (routes.hpp) and writes back what it answers.
+//
+// Why Beast: its parser enforces the header and body limits while it reads (a 1 GiB request line
+// costs the node 16 KiB, not 1 GiB), requests without a body are complete at the end of their
+// headers, pipelined requests queue in the read buffer and are answered in order, and one Asio
+// event loop carries every connection, timer and outbound fetch: an idle or slow client costs a
+// socket and a few KiB, never a thread.
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "node.hpp"
+#include <boost/beast/http.hpp>
 
-namespace httplib {
-class Server;
-}
+#include "edge/core/result.hpp"
 
 namespace edge::node {
 
-struct HttpOptions {
-  std::string host = "127.0.0.1";
-  int port = 8083;
-  std::optional<std::string> token;   // none: no auth
-  size_t threads = 0;                 // 0: 4 per core (at least 4 cores' worth), see the constructor
+namespace web {
+namespace http = boost::beast::http;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+using RequestHead = http::request_header<>;
+}  // namespace web
+
+// What an application decides from a request's headers alone, before any of its body is read.
+struct Admission {
+  std::optional<web::Response> refusal;  // answer this now; the body is never read
+  uint64_t body_limit = 0;               // bytes; a longer body (even chunked) gets too_large()
+};
+
+// A response whose body is produced over time (`edge logs -f`): sent chunked, polled every 200 ms.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // The bytes that are new since the last call (may be empty); nullopt ends the response.
+  virtual std::optional<std::string> poll() = 0;
+};
+
+struct Reply {
+  web::Response response;
+  std::shared_ptr<BodyStream> stream;  // set: `response` is only the head, the body comes from here
+};
+
+using ReplyCallback = std::function<void(Reply)>;
+
+class HttpApplication {
+ public:
+  virtual ~HttpApplication() = default;
+  // Runs on an I/O thread as soon as the headers are in: must not block. `content_length` is
+  // the announced body size (validated by the parser), none for a chunked body or none at all.
+  virtual Admission admit(const web::RequestHead& head, std::optional<uint64_t> content_length) = 0;
+  // The answer when a body turns out longer than admit()'s limit (a chunked body, say).
+  virtual web::Response too_large(const web::RequestHead& head, uint64_t limit) = 0;
+  // A complete request. `done` must be called once, from any thread; if it is never called (the
+  // node is stopping) the connection is closed.
+  virtual void handle(web::Request request, ReplyCallback done) = 0;
+  // After each response: one access-log line.
+  virtual void log(const web::RequestHead& head, int status, std::chrono::microseconds elapsed) = 0;
+};
+
+struct HttpLimits {
+  size_t max_request_line = 8 * 1024;          // longer: 414
+  size_t max_header_bytes = 16 * 1024;         // request line + headers; more (or more headers): 431
+  size_t max_connections = 10'000;             // open at once; beyond: 503 and closed
+  std::chrono::milliseconds header_timeout{10'000};   // from a request's first byte to its last header
+  std::chrono::milliseconds body_idle_timeout{15'000};// a body that stops arriving for this long: closed
+  std::chrono::milliseconds keep_alive_timeout{5'000};// an idle connection between requests: closed
+  std::chrono::milliseconds write_timeout{30'000};    // a client that does not read its answer: closed
 };
 
 class HttpServer {
  public:
-  HttpServer(Node& node, HttpOptions options);
+  // `io_threads` 0: one per core, at most 4 (I/O is light; guests run elsewhere).
+  explicit HttpServer(HttpLimits limits = {}, size_t io_threads = 0);
   ~HttpServer();
-  Result<int> bind();   // returns the bound port
-  void serve();         // blocks until stop()
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and listens (SO_REUSEADDR, never SO_REUSEPORT: a second node on a busy port must fail).
+  // Port 0 takes a free one. Returns the bound port. `app` must outlive the server.
+  Result<int> listen(const std::string& host, int port, HttpApplication& app);
+  // Runs the I/O threads; returns at once.
+  void start();
+  // Stops accepting; open connections finish the response they are writing.
+  void stop_accepting();
+  // Stops the event loop and joins the I/O threads: every connection is closed.
   void stop();
 
+  size_t open_connections() const;
+
  private:
-  void install_routes();
-  Node& node_;
-  HttpOptions options_;
-  std::unique_ptr<httplib::Server> server_;
-  std::atomic<bool> stopping_{false};
-  size_t threads_ = 0;
-  std::atomic<size_t> followers_{0};  // open `logs?follow=1` streams, each holding a worker
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace edge::node

@@ -1,8 +1,9 @@
 // edge-node: the reference edgeEngine node (docs/node.md).
 //   edge-node [serve] [--port 8083] [--data-dir DIR] [--client-id ID] [--token T | --no-auth]
-//             [--engine interp|aot|auto] [--host 127.0.0.1]
+//             [--engine interp|aot|auto] [--host 127.0.0.1] [--dashboard-port 0]
 //   edge-node run FILE.wasm [--dir HOST[::GUEST]]... [--env K=V]... [-- ARGS...]
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <fstream>
 #include <iterator>
@@ -13,8 +14,11 @@
 
 #include "edge/core/image.hpp"
 #include "engines.hpp"
+#include "edge/node/host.hpp"
+#include "execution_pool.hpp"
 #include "http_server.hpp"
 #include "node.hpp"
+#include "routes.hpp"
 
 namespace fs = std::filesystem;
 using namespace edge;
@@ -23,14 +27,30 @@ using namespace edge::node;
 namespace {
 
 constexpr int kRunnerFailure = 125;  // `run`: the node could not run the module (as docker/podman)
+constexpr size_t kMaxQueuedRequests = 1024;              // waiting for a worker; more: 503
+constexpr std::chrono::milliseconds kStopGrace{3000};    // SIGTERM: what running requests get
 
 void print_error(const Error& e) {
   fmt::print(stderr, "edge-node: error: {}\n", e.message);
   if (!e.hint.empty()) fmt::print(stderr, "fix: {}\n", e.hint);
 }
 
+// Every connection is a descriptor. Takes the hard limit the system allows and leaves room
+// under it for the node's own files (images, storage, logs, guests' preopens).
+size_t connection_cap() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return 512;
+  if (r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &r);
+  }
+  const size_t files = r.rlim_cur == RLIM_INFINITY ? 1u << 20 : static_cast<size_t>(r.rlim_cur);
+  return std::min(HttpLimits{}.max_connections, files > 2048 ? files - 1024 : files / 2);
+}
+
 struct ServeArgs {
   int port = 8083;
+  int dashboard_port = 0;
   std::string host = "127.0.0.1";
   std::string data_dir;
   std::string client_id;
@@ -58,31 +78,51 @@ int serve(const ServeArgs& args) {
   Node node({data_dir, *identity, args.port}, std::move(*engine));
   if (auto st = node.open(); !st) return print_error(st.error()), 1;
 
-  HttpServer http(node, {args.host, args.port, identity->token, 0});
-  if (auto bound = http.bind(); !bound) return print_error(bound.error()), 1;
+  // Guests and mCM operations run here, never on the I/O threads. Four per core: a guest waiting
+  // on an outbound fetch holds its thread without using the CPU.
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  ExecutionPool pool(std::max<size_t>(8, 4 * cores), kMaxQueuedRequests);
+  HttpLimits limits;
+  limits.max_connections = connection_cap();
+  HttpServer http(limits);
+  NodeRoutes node_routes(node, pool, {Door::Node, identity->token});
+  NodeRoutes dashboard_routes(node, pool, {Door::Dashboard, identity->token});
+  auto bound = http.listen(args.host, args.port, node_routes);
+  if (!bound) return print_error(bound.error()), 1;
+  auto dashboard = http.listen(args.host, args.dashboard_port, dashboard_routes);
+  if (!dashboard) return print_error(dashboard.error()), 1;
+  node_routes.set_ports(*bound, *dashboard);
+  dashboard_routes.set_ports(*bound, *dashboard);
+  http.start();
 
-  fmt::print("edge-node: listening on http://{}:{} (client id {}, {} engine, data dir {})\n", args.host, args.port,
+  fmt::print("edge-node: listening on http://{}:{} (client id {}, {} engine, data dir {})\n", args.host, *bound,
              identity->client_id, node.engine_name(), data_dir.string());
   if (identity->token)
     fmt::print("edge-node: mCM API token {} {}\n", identity->token_created ? "created in" : "in", identity->token_file.string());
   else
     fmt::print("edge-node: --no-auth: the mCM API accepts anyone who can reach this port\n");
-  fmt::print("edge-node: services answer at http://{}:{}/{}/<name>/v1/...\n", args.host, args.port, identity->client_id);
+  fmt::print("edge-node: services answer at http://{}:{}/{}/<name>/v1/...\n", args.host, *bound, identity->client_id);
+  fmt::print("edge-node: dashboard at http://{}:{}/ (its own origin, out of reach of services' pages)\n", args.host,
+             *dashboard);
   std::fflush(stdout);
 
-  std::thread signal_waiter([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    if (sig != 0) {
-      fmt::print("edge-node: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      std::fflush(stdout);
-    }
-    http.stop();
-  });
-  http.serve();
-  // serve() also returns on a listen failure: wake the waiter so it can be joined.
-  pthread_kill(signal_waiter.native_handle(), SIGTERM);
-  signal_waiter.join();
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  fmt::print("edge-node: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  std::fflush(stdout);
+  // No new connections or requests; fetches in flight end now (their guests see an error); the
+  // requests running get a moment to finish and be written. A guest still running after that
+  // (a loop, under its own wall-time limit) does not hold the node: the process ends without it.
+  http.stop_accepting();
+  stop_outbound_fetches();
+  pool.stop();
+  const bool finished = pool.wait_idle(kStopGrace);
+  http.stop();
+  if (!finished) {
+    fmt::print("edge-node: requests still running after {} s were cut off; stopped\n", kStopGrace.count() / 1000);
+    std::fflush(stdout);
+    std::_Exit(0);
+  }
   fmt::print("edge-node: stopped\n");
   return 0;
 }
@@ -137,6 +177,9 @@ int main(int argc, char** argv) {
   auto add_serve_options = [&](CLI::App& cmd) {
     cmd.add_option("--port", serve_args.port, "TCP port of the mCM API and the services")->capture_default_str();
     cmd.add_option("--host", serve_args.host, "address to listen on (0.0.0.0: every interface, as real nodes do)")
+        ->capture_default_str();
+    cmd.add_option("--dashboard-port", serve_args.dashboard_port,
+                   "TCP port of the dashboard, an origin apart from the services (0: any free port, printed at start)")
         ->capture_default_str();
     cmd.add_option("--data-dir", serve_args.data_dir, "where images, containers, storage, logs, token live (default $EDGE_NODE_DATA_DIR or ~/.edge-node)");
     cmd.add_option("--client-id", serve_args.client_id, "client id (default: generated once, kept in DATA_DIR/client-id)");

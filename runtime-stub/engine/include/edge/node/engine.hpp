@@ -119,6 +119,10 @@ class LoadedModule {
   virtual Result<int> run_command(const CommandInvocation& invocation) = 0;
 };
 
+// Ends every outbound fetch in flight (httpclient.fetch; their guests get an error) and refuses
+// new ones: the node is stopping.
+void stop_outbound_fetches();
+
 class Engine {
  public:
   virtual ~Engine() = default;

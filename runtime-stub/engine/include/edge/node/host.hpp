@@ -19,8 +19,9 @@
 //                            headers {<key>: <value>} and data <value>; the guest's i32 answer: 0 goes
 //                            on, any other value stops. Then always a last reply with empty headers
 //                            (end of items; mimik's SDK ignores it).
-//   httpclient.fetch         a real outbound HTTP(S) request (cpp-httplib), timeout = min(10 s, time
-//                            left); success {status, headers, data body}; transport failure: error.
+//   httpclient.fetch         a real outbound HTTP(S) request (Beast), ended at the request's deadline
+//                            (the request then fails 504); success {status, headers, data body};
+//                            transport failure: error.
 //   edge.decrypt / edge.request_bep   error {"message": "edge.* is not supported on this node"}.
 //   request.handle_form_upload        parses the multipart/form-data body; per part a reply status 101
 //                            headers {key, filename, path_ref, path_len}; the guest answers 100 skip,

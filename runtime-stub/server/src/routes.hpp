@@ -1,0 +1,56 @@
+#pragma once
+// What the node answers, by door. The node listens on two ports, two origins in a browser:
+//
+//   the node port       the mCM API under /mcm/v1 (bearer token), every deployed service under
+//                       /<clientId>/<base path>/, /healthz; `/` redirects to the dashboard port.
+//   the dashboard port  the dashboard page and, for it, the mCM API's read-only calls.
+//
+// Why two: a service's pages are served from the node port, so a script in them (the proxy
+// template passes upstream HTML through) runs on that origin. Were the dashboard there too, that
+// script could open it and read the token it keeps. On its own port it is another origin: the
+// browser keeps its storage and pages out of reach of every service.
+//
+// Cheap answers (health, dashboard files, refusals) are given on the I/O thread; guests and mCM
+// operations (disk, deploys) run on the ExecutionPool, and a full pool answers 503 at once.
+#include <optional>
+#include <string>
+
+#include "execution_pool.hpp"
+#include "http_server.hpp"
+#include "node.hpp"
+
+namespace edge::node {
+
+enum class Door { Node, Dashboard };
+
+struct RouteOptions {
+  Door door = Door::Node;
+  std::optional<std::string> token;  // none: the mCM API needs no token (--no-auth)
+  int node_port = 0;                 // where services answer (the dashboard links to them)
+  int dashboard_port = 0;            // where `/` of the node port sends a browser; 0: nowhere
+};
+
+class NodeRoutes final : public HttpApplication {
+ public:
+  NodeRoutes(Node& node, ExecutionPool& pool, RouteOptions options);
+  void set_ports(int node_port, int dashboard_port);  // once both are bound, before serving
+
+  Admission admit(const web::RequestHead& head, std::optional<uint64_t> content_length) override;
+  web::Response too_large(const web::RequestHead& head, uint64_t limit) override;
+  void handle(web::Request request, ReplyCallback done) override;
+  void log(const web::RequestHead& head, int status, std::chrono::microseconds elapsed) override;
+
+ private:
+  Reply mcm(const web::Request& request, const std::string& path);
+  Reply container_logs(const web::Request& request, const std::string& id);
+  void run_on_pool(ReplyCallback done, std::function<Reply()> work);
+
+  Node& node_;
+  ExecutionPool& pool_;
+  RouteOptions options_;
+};
+
+// The path of a request target: before '?', percent-decoded (as services and routes match it).
+std::string decoded_path(std::string_view target);
+
+}  // namespace edge::node
