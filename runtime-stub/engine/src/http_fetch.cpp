@@ -217,7 +217,24 @@ net::awaitable<FetchOutcome> fetch_following(FetchRequest request, size_t max_bo
   co_return out;
 }
 
+thread_local BlockingObserver* blocking_observer = nullptr;
+
+// Tells this thread's observer (if any) that it waits, for the scope's duration.
+class BlockingRegion {
+ public:
+  BlockingRegion() {
+    if (blocking_observer) blocking_observer->blocking_begins();
+  }
+  ~BlockingRegion() {
+    if (blocking_observer) blocking_observer->blocking_ends();
+  }
+  BlockingRegion(const BlockingRegion&) = delete;
+  BlockingRegion& operator=(const BlockingRegion&) = delete;
+};
+
 }  // namespace
+
+void set_thread_blocking_observer(BlockingObserver* observer) { blocking_observer = observer; }
 
 void stop_outbound_fetches() {
   auto& live = live_fetches();
@@ -253,7 +270,10 @@ FetchOutcome http_fetch(const FetchRequest& request, std::chrono::steady_clock::
   });
   // Ends when the fetch is done, at the deadline, or when the node stops: whichever comes first.
   // (A watchdog signal interrupting the wait does not restart it: the deadline is absolute.)
-  loop.run_until(deadline);
+  {
+    BlockingRegion waiting;
+    loop.run_until(deadline);
+  }
   if (done) return std::move(*done);
   if (loop.stopped() && std::chrono::steady_clock::now() < deadline) {
     out.error = "httpclient.fetch " + request.url + ": the node is stopping";

@@ -1,15 +1,26 @@
 #include "execution_pool.hpp"
 
+#include <algorithm>
+#include <thread>
+
 namespace edge::node {
 
-ExecutionPool::ExecutionPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
-  workers_.reserve(threads);
-  for (size_t i = 0; i < std::max<size_t>(1, threads); ++i) workers_.emplace_back([this] { work(); });
+ExecutionPool::ExecutionPool(size_t threads, size_t max_threads, size_t max_queued)
+    : target_(std::max<size_t>(1, threads)), max_threads_(std::max(target_, max_threads)), max_queued_(max_queued) {
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < target_; ++i) start_thread();
 }
 
 ExecutionPool::~ExecutionPool() {
   stop();
-  for (auto& t : workers_) t.join();
+  std::unique_lock lock(mu_);
+  gone_.wait(lock, [this] { return alive_ == 0; });
+}
+
+void ExecutionPool::start_thread() {
+  ++alive_;
+  // Detached: stand-ins come and go; the destructor waits for `alive_` to reach 0 instead.
+  std::thread([this] { work(); }).detach();
 }
 
 bool ExecutionPool::try_post(std::function<void()> job) {
@@ -30,8 +41,7 @@ void ExecutionPool::stop() {
     dropped.swap(jobs_);
   }
   wake_.notify_all();
-  // Destroyed outside the lock: a job's captures may post elsewhere when they go.
-  dropped.clear();
+  dropped.clear();  // outside the lock: a job's captures may post elsewhere when they go
 }
 
 bool ExecutionPool::wait_idle(std::chrono::milliseconds timeout) {
@@ -39,11 +49,30 @@ bool ExecutionPool::wait_idle(std::chrono::milliseconds timeout) {
   return idle_.wait_for(lock, timeout, [this] { return busy_ == 0 && jobs_.empty(); });
 }
 
+void ExecutionPool::blocking_begins() {
+  std::lock_guard lock(mu_);
+  ++blocked_;
+  if (!stopping_ && alive_ - blocked_ < target_ && alive_ < max_threads_) start_thread();
+}
+
+void ExecutionPool::blocking_ends() {
+  std::lock_guard lock(mu_);
+  --blocked_;  // a surplus thread leaves when it next finds no job
+  wake_.notify_one();
+}
+
 void ExecutionPool::work() {
+  set_thread_blocking_observer(this);
   std::unique_lock lock(mu_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-    if (jobs_.empty()) return;  // stopping, nothing left
+    // More threads than cores' worth and nothing blocked to stand in for: this one leaves.
+    const bool surplus = [this] { return alive_ - blocked_ > target_; }();
+    if (surplus && jobs_.empty()) break;
+    wake_.wait(lock, [this] { return stopping_ || !jobs_.empty() || alive_ - blocked_ > target_; });
+    if (jobs_.empty()) {
+      if (stopping_) break;
+      continue;  // woken as surplus: check again
+    }
     auto job = std::move(jobs_.front());
     jobs_.pop_front();
     ++busy_;
@@ -53,6 +82,7 @@ void ExecutionPool::work() {
     lock.lock();
     if (--busy_ == 0 && jobs_.empty()) idle_.notify_all();
   }
+  if (--alive_ == 0) gone_.notify_all();
 }
 
 }  // namespace edge::node

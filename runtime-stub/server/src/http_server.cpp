@@ -12,7 +12,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <fmt/core.h>
@@ -63,7 +62,7 @@ struct Shared {
 
 // One client connection. Requests are read one at a time and answered in order: a pipelined
 // request waits in `buffer_` until the answer before it is written. All of its handlers run on
-// the connection's strand; an application's answer from another thread is posted back onto it.
+// its event loop's thread; an application's answer from another thread is posted back there.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpApplication& app, std::shared_ptr<Shared> shared)
@@ -316,11 +315,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<std::string> chunk_;
 };
 
-// Accepts connections on one endpoint for one application.
+// Accepts connections on one endpoint for one application, and hands each to the next event
+// loop in turn.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(net::io_context& ioc, HttpApplication& app, std::shared_ptr<Shared> shared)
-      : ioc_(ioc), acceptor_(net::make_strand(ioc)), app_(app), shared_(std::move(shared)) {}
+  using Loops = std::vector<std::unique_ptr<net::io_context>>;
+  Listener(Loops& loops, HttpApplication& app, std::shared_ptr<Shared> shared)
+      : loops_(loops), acceptor_(*loops.front()), app_(app), shared_(std::move(shared)) {}
 
   Result<int> open(const std::string& host, int port) {
     beast::error_code ec;
@@ -342,7 +343,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
   void accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    net::io_context& loop = *loops_[next_++ % loops_.size()];
+    acceptor_.async_accept(loop, [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
       if (!ec) self->on_accept(std::move(socket));
       else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
@@ -379,20 +381,24 @@ class Listener : public std::enable_shared_from_this<Listener> {
     std::make_shared<Session>(std::move(socket), app_, shared_)->run();
   }
 
-  net::io_context& ioc_;
+  Loops& loops_;
+  size_t next_ = 0;
   tcp::acceptor acceptor_;
   HttpApplication& app_;
   std::shared_ptr<Shared> shared_;
 };
 
+// One event loop per I/O thread, each with the connections it was handed: a connection's
+// handlers always run on its loop's one thread, so they need no strand and no lock, and a
+// request's way from its read to its write stays on one core.
 struct HttpServer::Impl {
-  explicit Impl(HttpLimits limits, size_t threads) : shared(std::make_shared<Shared>()), io_threads(threads) {
+  explicit Impl(HttpLimits limits, size_t threads) : shared(std::make_shared<Shared>()) {
     shared->limits = limits;
+    for (size_t i = 0; i < threads; ++i) loops.push_back(std::make_unique<net::io_context>(1));
   }
   std::shared_ptr<Shared> shared;
-  size_t io_threads;
-  net::io_context ioc;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  Listener::Loops loops;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::shared_ptr<Listener>> listeners;
   std::vector<std::thread> threads;
 };
@@ -405,7 +411,7 @@ HttpServer::HttpServer(HttpLimits limits, size_t io_threads) {
 HttpServer::~HttpServer() { stop(); }
 
 Result<int> HttpServer::listen(const std::string& host, int port, HttpApplication& app) {
-  auto listener = std::make_shared<Listener>(impl_->ioc, app, impl_->shared);
+  auto listener = std::make_shared<Listener>(impl_->loops, app, impl_->shared);
   auto bound = listener->open(host, port);
   if (!bound) return bound;
   listener->accept();
@@ -414,8 +420,10 @@ Result<int> HttpServer::listen(const std::string& host, int port, HttpApplicatio
 }
 
 void HttpServer::start() {
-  impl_->work.emplace(impl_->ioc.get_executor());
-  for (size_t i = 0; i < impl_->io_threads; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& loop : impl_->loops) {
+    impl_->work.push_back(net::make_work_guard(*loop));
+    impl_->threads.emplace_back([&loop = *loop] { loop.run(); });
+  }
 }
 
 void HttpServer::stop_accepting() {
@@ -425,8 +433,8 @@ void HttpServer::stop_accepting() {
 void HttpServer::stop() {
   if (!impl_) return;
   stop_accepting();
-  impl_->work.reset();
-  impl_->ioc.stop();
+  impl_->work.clear();
+  for (auto& loop : impl_->loops) loop->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
 }

@@ -28,6 +28,7 @@ namespace {
 
 constexpr int kRunnerFailure = 125;  // `run`: the node could not run the module (as docker/podman)
 constexpr size_t kMaxQueuedRequests = 1024;              // waiting for a worker; more: 503
+constexpr size_t kMaxWorkers = 64;                       // with stand-ins for guests waiting on fetches
 constexpr std::chrono::milliseconds kStopGrace{3000};    // SIGTERM: what running requests get
 
 void print_error(const Error& e) {
@@ -78,15 +79,16 @@ int serve(const ServeArgs& args) {
   Node node({data_dir, *identity, args.port}, std::move(*engine));
   if (auto st = node.open(); !st) return print_error(st.error()), 1;
 
-  // Guests and mCM operations run here, never on the I/O threads. Four per core: a guest waiting
-  // on an outbound fetch holds its thread without using the CPU.
+  // Guests and mCM operations run here, never on the I/O threads: a thread per core, and a
+  // stand-in for each one waiting on an outbound fetch (execution_pool.hpp).
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  ExecutionPool pool(std::max<size_t>(8, 4 * cores), kMaxQueuedRequests);
+  ExecutionPool pool(cores, kMaxWorkers, kMaxQueuedRequests);
   HttpLimits limits;
   limits.max_connections = connection_cap();
   HttpServer http(limits);
-  NodeRoutes node_routes(node, pool, {Door::Node, identity->token});
-  NodeRoutes dashboard_routes(node, pool, {Door::Dashboard, identity->token});
+  AccessLog access_log;
+  NodeRoutes node_routes(node, pool, access_log, {Door::Node, identity->token});
+  NodeRoutes dashboard_routes(node, pool, access_log, {Door::Dashboard, identity->token});
   auto bound = http.listen(args.host, args.port, node_routes);
   if (!bound) return print_error(bound.error()), 1;
   auto dashboard = http.listen(args.host, args.dashboard_port, dashboard_routes);
@@ -108,6 +110,7 @@ int serve(const ServeArgs& args) {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
+  access_log.flush();
   fmt::print("edge-node: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   std::fflush(stdout);
   // No new connections or requests; fetches in flight end now (their guests see an error); the
@@ -118,6 +121,7 @@ int serve(const ServeArgs& args) {
   pool.stop();
   const bool finished = pool.wait_idle(kStopGrace);
   http.stop();
+  access_log.flush();
   if (!finished) {
     fmt::print("edge-node: requests still running after {} s were cut off; stopped\n", kStopGrace.count() / 1000);
     std::fflush(stdout);

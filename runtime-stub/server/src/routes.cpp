@@ -155,8 +155,8 @@ std::vector<std::string> segments(std::string_view path) {
 
 std::string decoded_path(std::string_view target) { return percent_decode(target.substr(0, target.find('?'))); }
 
-NodeRoutes::NodeRoutes(Node& node, ExecutionPool& pool, RouteOptions options)
-    : node_(node), pool_(pool), options_(std::move(options)) {}
+NodeRoutes::NodeRoutes(Node& node, ExecutionPool& pool, AccessLog& access_log, RouteOptions options)
+    : node_(node), pool_(pool), access_log_(access_log), options_(std::move(options)) {}
 
 void NodeRoutes::set_ports(int node_port, int dashboard_port) {
   options_.node_port = node_port;
@@ -336,10 +336,10 @@ void NodeRoutes::log(const web::RequestHead& head, int status, std::chrono::micr
   // into a URL must not find it in the node's log).
   std::string path = printable(decoded_path(head.target()));
   if (options_.token && !options_.token->empty())
-    for (size_t at = path.find(*options_.token); at != std::string::npos; at = path.find(*options_.token, at))
-      path.replace(at, options_.token->size(), "<token>");
-  fmt::print("{} {} {} {:.1f}ms\n", printable(head.method_string()), path, status, elapsed.count() / 1000.0);
-  std::fflush(stdout);
+    for (size_t at = path.find(*options_.token); at != std::string::npos; at = path.find(*options_.token, at + 7))
+      path.replace(at, options_.token->size(), "<token>");  // (past the "<token>": it may contain the token)
+  access_log_.write(fmt::format("{} {} {} {:.1f}ms\n", printable(head.method_string()), path, status,
+                                 elapsed.count() / 1000.0));
 }
 
 }  // namespace edge::node

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "access_log.hpp"
 #include "execution_pool.hpp"
 #include "http_server.hpp"
 #include "node.hpp"
@@ -32,7 +33,7 @@ struct RouteOptions {
 
 class NodeRoutes final : public HttpApplication {
  public:
-  NodeRoutes(Node& node, ExecutionPool& pool, RouteOptions options);
+  NodeRoutes(Node& node, ExecutionPool& pool, AccessLog& access_log, RouteOptions options);
   void set_ports(int node_port, int dashboard_port);  // once both are bound, before serving
 
   Admission admit(const web::RequestHead& head, std::optional<uint64_t> content_length) override;
@@ -47,6 +48,7 @@ class NodeRoutes final : public HttpApplication {
 
   Node& node_;
   ExecutionPool& pool_;
+  AccessLog& access_log_;
   RouteOptions options_;
 };
 

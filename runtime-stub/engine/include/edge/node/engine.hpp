@@ -123,6 +123,17 @@ class LoadedModule {
 // new ones: the node is stopping.
 void stop_outbound_fetches();
 
+// Told when the calling thread starts and ends waiting on the network for a guest (an outbound
+// fetch): the node runs guests on one thread per core, and a thread that waits may be stood in for
+// meanwhile. Set per thread; none by default (then nothing is told).
+class BlockingObserver {
+ public:
+  virtual ~BlockingObserver() = default;
+  virtual void blocking_begins() = 0;
+  virtual void blocking_ends() = 0;
+};
+void set_thread_blocking_observer(BlockingObserver* observer);
+
 class Engine {
  public:
   virtual ~Engine() = default;
