@@ -38,18 +38,6 @@ std::string authorised_post(const std::string& path, const std::string& extra_he
   return "POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-token\r\n" + extra_headers + "\r\n";
 }
 
-struct ServingNode {
-  TempDir tmp;
-  NodeProcess node{node_options(tmp / "data")};
-  std::unique_ptr<httplib::Client> cli;
-  ServingNode() {
-    REQUIRE(node.start());
-    cli = client(node);
-    deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
-  }
-  std::string hello_path() const { return service_path(node, "/hello/v1") + "/"; }
-};
-
 }  // namespace
 
 TEST_CASE("malformed requests get a 4xx or a closed connection, never a crash") {

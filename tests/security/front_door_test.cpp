@@ -23,18 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct ServingNode {
-  TempDir tmp;
-  NodeProcess node{node_options(tmp / "data")};
-  std::unique_ptr<httplib::Client> cli;
-  ServingNode() {
-    REQUIRE(node.start());
-    cli = client(node);
-    deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
-  }
-  std::string hello_path() const { return service_path(node, "/hello/v1") + "/"; }
-};
-
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // The status codes of every response in `raw`, in order.

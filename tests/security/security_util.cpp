@@ -40,6 +40,12 @@ std::string service_log(httplib::Client& cli, const std::string& name) {
   return res->body;
 }
 
+ServingNode::ServingNode() {
+  REQUIRE(node.start());
+  cli = node::client(node);
+  deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
+}
+
 RawConnection::RawConnection(int port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
@@ -81,11 +87,11 @@ bool complete(const std::string& r) {
 }
 }  // namespace
 
-std::string RawConnection::read_response(std::chrono::milliseconds timeout) {
+std::string RawConnection::read_until(std::chrono::milliseconds timeout, bool (*enough)(const std::string&)) {
   std::string out;
   const auto deadline = Clock::now() + timeout;
   char buf[8192];
-  while (fd_ >= 0 && !complete(out)) {
+  while (fd_ >= 0 && !(enough && enough(out))) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) break;
     pollfd p{fd_, POLLIN, 0};
@@ -97,21 +103,9 @@ std::string RawConnection::read_response(std::chrono::milliseconds timeout) {
   return out;
 }
 
-std::string RawConnection::read_until_closed(std::chrono::milliseconds timeout) {
-  std::string out;
-  const auto deadline = Clock::now() + timeout;
-  char buf[8192];
-  while (fd_ >= 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) break;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left)) <= 0) break;
-    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
+std::string RawConnection::read_response(std::chrono::milliseconds timeout) { return read_until(timeout, complete); }
+
+std::string RawConnection::read_until_closed(std::chrono::milliseconds timeout) { return read_until(timeout, nullptr); }
 
 bool RawConnection::closed_by_peer(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;

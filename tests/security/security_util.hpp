@@ -18,6 +18,16 @@ void deploy(httplib::Client& cli, const std::string& image, const std::string& m
 // The service log of container `name` through the mCM API.
 std::string service_log(httplib::Client& cli, const std::string& name);
 
+// A node serving the "hello-v1" test service (tests/data/node/node_hello_v1.wat), answering
+// "hello v1" at hello_path().
+struct ServingNode {
+  TempDir tmp;
+  NodeProcess node{node::node_options(tmp / "data")};
+  std::unique_ptr<httplib::Client> cli;
+  ServingNode();
+  std::string hello_path() const { return node::service_path(node, "/hello/v1") + "/"; }
+};
+
 // A TCP connection to 127.0.0.1:port, closed at scope exit. Every call is bounded in time.
 class RawConnection {
  public:
@@ -36,6 +46,8 @@ class RawConnection {
   bool closed_by_peer(std::chrono::milliseconds timeout);
 
  private:
+  // Reads until `enough` says so (never, if null), the peer closes, or `timeout` passes.
+  std::string read_until(std::chrono::milliseconds timeout, bool (*enough)(const std::string&));
   int fd_ = -1;
 };
 
