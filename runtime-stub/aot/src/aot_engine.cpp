@@ -177,6 +177,11 @@ class AotModule final : public LoadedModule {
     return out;
   }
   Result<int> run_command(const CommandInvocation& invocation) override { return driver_.run_command(invocation); }
+  std::optional<ExecFailure> check_start(const ServiceContext& service) override {
+    auto failure = driver_.check_start(service);
+    if (failure) annotate_source_lines(lines_, failure->backtrace);
+    return failure;
+  }
 
  private:
   std::shared_ptr<const SharedObject> so_;

@@ -32,6 +32,9 @@ class TieredModule final : public LoadedModule {
   Result<int> run_command(const CommandInvocation& invocation) override {
     return std::atomic_load(&current_)->run_command(invocation);
   }
+  std::optional<ExecFailure> check_start(const ServiceContext& service) override {
+    return std::atomic_load(&current_)->check_start(service);
+  }
   void take_over(std::shared_ptr<LoadedModule> compiled) { std::atomic_store(&current_, std::move(compiled)); }
 
  private:

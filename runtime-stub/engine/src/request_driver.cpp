@@ -98,6 +98,50 @@ Result<int> RequestDriver::run_command(const CommandInvocation& invocation) cons
   }
 }
 
+RequestDriver::Started RequestDriver::start_instance(HostContext& ctx, const Limits& limits) const {
+  std::string why;
+  std::unique_ptr<GuestInstance> instance;
+  try {
+    instance = factory_(ctx, InstanceLimits{limits.max_memory_pages}, &why);
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  if (!instance) return {nullptr, failure(ExecFailure::Kind::BadModule, "cannot instantiate the module: " + why)};
+  attach_instance(ctx, instance.get());
+
+  // Entry point: reactor or command. proc_exit(0) from _start is the normal end of main().
+  for (std::string_view entry : {abi::kReactorEntry, abi::kCommandEntry}) {
+    std::string name(entry);
+    if (!instance->has_export(name)) continue;
+    CallResult r = instance->call_export(name, {}, ctx.deadline);
+    if (!r.ok()) {
+      if (ctx.exit_code && *ctx.exit_code == 0 && !ctx.abort_kind) {
+        ctx.exit_code.reset();
+      } else if (ctx.exit_code && !ctx.abort_kind) {
+        return {nullptr, failure(ExecFailure::Kind::Trap,
+                                 "the module exited with code " + std::to_string(*ctx.exit_code) + " in " + name)};
+      } else {
+        return {nullptr, classify(ctx, r, name)};
+      }
+    }
+    break;
+  }
+  return {std::move(instance), std::nullopt};
+}
+
+std::optional<ExecFailure> RequestDriver::check_start(const ServiceContext& service) const {
+  try {
+    HostContext ctx(HostContext::Mode::Request, service.limits);
+    ctx.deadline = Clock::now() + service.limits.wall_time;
+    const HttpRequest no_request;
+    ctx.request = &no_request;
+    configure(ctx, service);
+    return start_instance(ctx, service.limits).failure;
+  } catch (const std::exception& e) {
+    return ExecFailure{ExecFailure::Kind::Internal, std::string("internal error: ") + e.what()};
+  }
+}
+
 Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpRequest& request) const {
   const Limits& limits = service.limits;
   HostContext ctx(HostContext::Mode::Request, limits);
@@ -112,15 +156,8 @@ Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpR
     return out;
   };
 
-  std::string why;
-  std::unique_ptr<GuestInstance> instance;
-  try {
-    instance = factory_(ctx, InstanceLimits{limits.max_memory_pages}, &why);
-  } catch (const std::exception& e) {
-    why = e.what();
-  }
-  if (!instance) return fail(failure(ExecFailure::Kind::BadModule, "cannot instantiate the module: " + why));
-  attach_instance(ctx, instance.get());
+  auto [instance, start_failure] = start_instance(ctx, limits);
+  if (!instance) return fail(std::move(*start_failure));
 
   // A guest call; nullopt when it trapped or ran out of time (then `out` holds the failure).
   auto call = [&](const std::string& name, std::vector<int64_t> args) -> std::optional<CallResult> {
@@ -129,24 +166,6 @@ Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpR
     fail(classify(ctx, r, name));
     return std::nullopt;
   };
-
-  // Entry point: reactor or command. proc_exit(0) from _start is the normal end of main().
-  for (std::string_view entry : {abi::kReactorEntry, abi::kCommandEntry}) {
-    std::string name(entry);
-    if (!instance->has_export(name)) continue;
-    CallResult r = instance->call_export(name, {}, ctx.deadline);
-    if (!r.ok()) {
-      if (ctx.exit_code && *ctx.exit_code == 0 && !ctx.abort_kind) {
-        ctx.exit_code.reset();
-      } else if (ctx.exit_code && !ctx.abort_kind) {
-        return fail(failure(ExecFailure::Kind::Trap, "the module exited with code " + std::to_string(*ctx.exit_code) +
-                                                         " in " + name));
-      } else {
-        return fail(classify(ctx, r, name));
-      }
-    }
-    break;
-  }
 
   std::vector<uint8_t> event = build_event(service, request);
   int32_t event_len = int32_t(event.size());

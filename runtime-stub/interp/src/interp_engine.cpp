@@ -24,6 +24,11 @@ class InterpModule final : public LoadedModule {
     return out;
   }
   Result<int> run_command(const CommandInvocation& invocation) override { return driver_.run_command(invocation); }
+  std::optional<ExecFailure> check_start(const ServiceContext& service) override {
+    auto failure = driver_.check_start(service);
+    if (failure) annotate_source_lines(lines_, failure->backtrace);
+    return failure;
+  }
 
  private:
   DwarfLines lines_;  // DWARF line table, read once (empty without debug info)

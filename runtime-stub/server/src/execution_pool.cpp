@@ -23,18 +23,23 @@ void ExecutionPool::start_thread() {
   std::thread([this] { work(); }).detach();
 }
 
-bool ExecutionPool::try_post(std::function<void()> job) {
+bool ExecutionPool::try_post(std::function<void()> job, const std::string& owner, size_t cap) {
   {
     std::lock_guard lock(mu_);
     if (stopping_ || jobs_.size() >= max_queued_) return false;
-    jobs_.push_back(std::move(job));
+    jobs_.push_back(Job{std::move(job), owner, cap ? cap : target_});
+    // Every worker busy, and with others' jobs: this owner would wait for them, however long.
+    // (Not when a worker is merely between jobs: under load that is most of the time, and a
+    // thread started then would only add a switch.)
+    const bool starved = !owner.empty() && !running_.contains(owner) && busy_ >= alive_;
+    if (starved && alive_ < max_threads_) start_thread();
   }
   wake_.notify_one();
   return true;
 }
 
 void ExecutionPool::stop() {
-  std::deque<std::function<void()>> dropped;
+  std::deque<Job> dropped;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -61,26 +66,41 @@ void ExecutionPool::blocking_ends() {
   wake_.notify_one();
 }
 
+std::deque<ExecutionPool::Job>::iterator ExecutionPool::next_runnable() {
+  // Oldest first, skipping owners at their cap (usually the first job qualifies).
+  return std::find_if(jobs_.begin(), jobs_.end(), [this](const Job& job) {
+    if (job.owner.empty()) return true;
+    auto it = running_.find(job.owner);
+    return it == running_.end() || it->second < job.cap;
+  });
+}
+
 void ExecutionPool::work() {
   set_thread_blocking_observer(this);
   std::unique_lock lock(mu_);
   for (;;) {
-    // More threads than cores' worth and nothing blocked to stand in for: this one leaves.
-    const bool surplus = [this] { return alive_ - blocked_ > target_; }();
-    if (surplus && jobs_.empty()) break;
-    wake_.wait(lock, [this] { return stopping_ || !jobs_.empty() || alive_ - blocked_ > target_; });
-    if (jobs_.empty()) {
-      if (stopping_) break;
-      continue;  // woken as surplus: check again
+    auto next = jobs_.end();
+    wake_.wait(lock, [&] {
+      next = next_runnable();
+      return stopping_ || next != jobs_.end() || surplus();
+    });
+    if (next == jobs_.end()) {
+      if (stopping_ || surplus()) break;  // a stand-in with nothing left to stand in for leaves
+      continue;
     }
-    auto job = std::move(jobs_.front());
-    jobs_.pop_front();
+    Job job = std::move(*next);
+    jobs_.erase(next);
+    if (!job.owner.empty()) ++running_[job.owner];
     ++busy_;
     lock.unlock();
-    job();
-    job = nullptr;
+    job.run();
+    job.run = nullptr;
     lock.lock();
-    if (--busy_ == 0 && jobs_.empty()) idle_.notify_all();
+    if (!job.owner.empty())
+      if (auto it = running_.find(job.owner); it != running_.end() && --it->second == 0) running_.erase(it);
+    --busy_;
+    if (busy_ == 0 && jobs_.empty()) idle_.notify_all();
+    if (!jobs_.empty()) wake_.notify_one();  // a job held back by this owner's cap may run now
   }
   if (--alive_ == 0) gone_.notify_all();
 }

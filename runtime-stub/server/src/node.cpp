@@ -74,6 +74,9 @@ Result<Limits> limits_from_env(const std::map<std::string, std::string>& env) {
   auto body = read("EDGE_MAX_BODY_BYTES", 0, 64u << 20);
   if (!body) return body.error();
   if (*body) limits.max_request_body_bytes = **body;
+  auto concurrency = read("MCM.MAX_CONCURRENCY", 1, 256);
+  if (!concurrency) return concurrency.error();
+  if (*concurrency) limits.max_concurrency = static_cast<uint32_t>(**concurrency);
   return limits;
 }
 
@@ -252,6 +255,15 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
   ctx.limits = *limits;
   ctx.storage = service->storage.get();
   ctx.log = service->log.get();
+
+  // Start before swap: one real instance, initialised under this env and these limits, or the
+  // version does not go live (what fails here would fail every request).
+  if (auto failure = service->module->check_start(ctx)) {
+    for (size_t i = 0; i < failure->backtrace.size(); ++i) service->log->node("  " + describe(failure->backtrace[i], i));
+    return make_error("its module does not start: " + failure->message,
+                      "fix the module's initialisation (static constructors, _initialize or main) or its limits; "
+                      "the service log has the backtrace");
+  }
   return service;
 }
 

@@ -206,10 +206,10 @@ web::Response NodeRoutes::too_large(const web::RequestHead& head, uint64_t limit
   return too_large_for_service(service ? service->record.name : "", 0, limit);
 }
 
-void NodeRoutes::run_on_pool(ReplyCallback done, std::function<Reply()> work) {
+void NodeRoutes::run_on_pool(ReplyCallback done, std::function<Reply()> work, const std::string& owner, size_t cap) {
   // `done` is shared: if the pool refuses the job, the job (and its copy) is gone and we answer.
   auto answer = std::make_shared<ReplyCallback>(std::move(done));
-  if (!pool_.try_post([answer, work = std::move(work)] { (*answer)(work()); })) {
+  if (!pool_.try_post([answer, work = std::move(work)] { (*answer)(work()); }, owner, cap)) {
     auto res = json_response(error_reply(503, "the node is busy: every execution slot is taken and the queue is full",
                                          "retry shortly"));
     res.set(http::field::retry_after, "1");
@@ -256,10 +256,15 @@ void NodeRoutes::handle(web::Request request, ReplyCallback done) {
     return done(not_found("nothing here: " + printable(std::string(request.method_string())) + " " + printable(path),
                           "services answer under /" + node_.client_id() + "<MCM.BASE_API_PATH>/"));
   auto req = std::make_shared<web::Request>(std::move(request));
-  run_on_pool(std::move(done), [this, req, service = std::move(service), rest = std::move(rest)] {
-    auto stats = node_.services().stats(service->record.name);
-    return Reply{serve_service_request(*service, *stats, *req, rest), nullptr};
-  });
+  const std::string owner = service->record.name;
+  const size_t cap = service->context.limits.max_concurrency;
+  run_on_pool(
+      std::move(done),
+      [this, req, service = std::move(service), rest = std::move(rest)] {
+        auto stats = node_.services().stats(service->record.name);
+        return Reply{serve_service_request(*service, *stats, *req, rest), nullptr};
+      },
+      owner, cap);
 }
 
 Reply NodeRoutes::mcm(const web::Request& req, const std::string& path) {

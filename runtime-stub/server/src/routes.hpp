@@ -44,7 +44,8 @@ class NodeRoutes final : public HttpApplication {
  private:
   Reply mcm(const web::Request& request, const std::string& path);
   Reply container_logs(const web::Request& request, const std::string& id);
-  void run_on_pool(ReplyCallback done, std::function<Reply()> work);
+  // `owner`: the service whose guest runs (empty for the node's own work), `cap` its concurrency.
+  void run_on_pool(ReplyCallback done, std::function<Reply()> work, const std::string& owner = {}, size_t cap = 0);
 
   Node& node_;
   ExecutionPool& pool_;

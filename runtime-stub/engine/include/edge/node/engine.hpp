@@ -27,6 +27,7 @@ struct Limits {
   size_t max_response_bytes = 16u << 20;
   size_t max_log_bytes_per_request = 1u << 20;   // stdout/stderr beyond this is dropped, once noted
   uint32_t max_host_calls = 100'000;             // per request
+  uint32_t max_concurrency = 0;                  // requests of this service at once; MCM.MAX_CONCURRENCY (0: one per core)
 };
 
 // A directory of the host granted to the guest (EDGE_PREOPEN_DIRS env key: "HOST::GUEST[,HOST::GUEST]", docs/node.md).
@@ -117,6 +118,10 @@ class LoadedModule {
   virtual Outcome handle(const ServiceContext& service, const HttpRequest& request) = 0;
   // Runs _start with stdio passed through; returns the exit code.
   virtual Result<int> run_command(const CommandInvocation& invocation) = 0;
+  // Makes one instance under the service's env and limits and runs its initialisation
+  // (_initialize, or _start up to its return), as every request will: what fails here would fail
+  // every request. A deploy runs it before the new version replaces the old one.
+  virtual std::optional<ExecFailure> check_start(const ServiceContext& service) = 0;
 };
 
 // Ends every outbound fetch in flight (httpclient.fetch; their guests get an error) and refuses

@@ -21,8 +21,15 @@ class RequestDriver {
   explicit RequestDriver(InstanceFactory factory) : factory_(std::move(factory)) {}
   Outcome handle(const ServiceContext& service, const HttpRequest& request) const;
   Result<int> run_command(const CommandInvocation& invocation) const;
+  std::optional<ExecFailure> check_start(const ServiceContext& service) const;  // LoadedModule::check_start
 
  private:
+  // A new instance with its initialisation run, or why there is none.
+  struct Started {
+    std::unique_ptr<GuestInstance> instance;
+    std::optional<ExecFailure> failure;
+  };
+  Started start_instance(HostContext& ctx, const Limits& limits) const;
   Outcome handle_request(const ServiceContext& service, const HttpRequest& request) const;
   Result<int> run(const CommandInvocation& invocation) const;
   InstanceFactory factory_;
