@@ -2,6 +2,8 @@
 // refusing every kind of hostile tar. The hostile tars come from tests/support/hostile_tar.hpp.
 #include <archive.h>
 #include <archive_entry.h>
+#include <chrono>
+
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -158,6 +160,18 @@ TEST_CASE("hostile images are refused with a clear error") {
   SUBCASE("empty layer") { check_refused(make_image(ustar({})), "no index.wasm"); }
   SUBCASE("several index files in the layer") {
     check_refused(make_image(ustar({{"index.wasm", str(kModule)}, {"index.js", "x"}})), "several index files");
+  }
+  SUBCASE("manifest.json nested deeper than the limit (a parser bomb)") {
+    edge::test::ImageLayout layout;
+    layout.manifest = std::string(100000, '[') + std::string(100000, ']');
+    const auto t0 = std::chrono::steady_clock::now();
+    check_refused(make_image(good_layer(), {}, layout), "nests arrays or objects deeper than 32 levels");
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
+  }
+  SUBCASE("manifest.json over the metadata size limit") {
+    edge::test::ImageLayout layout;
+    layout.manifest = "[\"" + std::string(2u << 20, 'm') + "\"]";
+    check_refused(make_image(good_layer(), {}, layout), "manifest.json is larger than the limit");
   }
   SUBCASE("too many entries (tar bomb)") {
     std::vector<TarEntry> many;

@@ -1,5 +1,12 @@
 #include "http_fetch.hpp"
 
+// Boost 1.74's Asio recognises C++20 coroutines on GCC only; clang has them too (the fuzz
+// build uses clang). Only this file uses them.
+#if defined(__clang__) && !defined(BOOST_ASIO_HAS_CO_AWAIT)
+#define BOOST_ASIO_HAS_CO_AWAIT 1
+#define BOOST_ASIO_HAS_STD_COROUTINE 1
+#endif
+
 #include <algorithm>
 #include <cctype>
 #include <mutex>
