@@ -190,6 +190,9 @@ class Session : public std::enable_shared_from_this<Session> {
       res.body().clear();
       res.content_length(length);
     } else {
+      // HTTP forbids a body on 1xx, 204 and 304 (and Beast throws on one): a guest's is dropped.
+      const unsigned status = res.result_int();
+      if (status / 100 == 1 || status == 204 || status == 304) res.body().clear();
       res.prepare_payload();
     }
     response_ = std::make_shared<web::Response>(std::move(res));
