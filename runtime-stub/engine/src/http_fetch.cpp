@@ -105,6 +105,11 @@ std::optional<Url> parse_url(const std::string& url, std::string* why) {
   return out;
 }
 
+// The host as it goes into a Host header or a URL: an IPv6 address in brackets.
+std::string host_for_url(const Url& url) {
+  return url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+}
+
 // The CA store is read once: loading it costs milliseconds, and the context is thread-safe to use.
 net::ssl::context& tls_context() {
   static net::ssl::context ctx = [] {
@@ -158,9 +163,7 @@ http::request<http::string_body> make_request(const FetchRequest& request, const
   req.target(url.target);
   req.version(11);
   const bool default_port = url.port == (url.tls ? "443" : "80");
-  const bool v6 = url.host.find(':') != std::string::npos;
-  const std::string host = v6 ? "[" + url.host + "]" : url.host;
-  req.set(http::field::host, default_port ? host : host + ":" + url.port);
+  req.set(http::field::host, default_port ? host_for_url(url) : host_for_url(url) + ":" + url.port);
   req.set(http::field::user_agent, "edge-node");
   for (const auto& [k, v] : request.headers) req.set(k, v);
   req.body() = request.body;
@@ -173,8 +176,7 @@ http::request<http::string_body> make_request(const FetchRequest& request, const
 // Where a redirect leads: an absolute URL, or a path on the same origin.
 std::string resolve_location(const Url& from, std::string_view location) {
   if (location.find("://") != std::string_view::npos) return std::string(location);
-  std::string origin = std::string(from.tls ? "https://" : "http://") +
-                       (from.host.find(':') != std::string::npos ? "[" + from.host + "]" : from.host) + ":" + from.port;
+  const std::string origin = std::string(from.tls ? "https://" : "http://") + host_for_url(from) + ":" + from.port;
   if (location.starts_with("//")) return std::string(from.tls ? "https:" : "http:") + std::string(location);
   if (location.starts_with("/")) return origin + std::string(location);
   auto slash = from.target.rfind('/', from.target.find('?'));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <limits>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -28,30 +29,6 @@ namespace {
 
 constexpr auto kLingerTime = std::chrono::seconds(5);
 constexpr size_t kLingerBytes = 128u << 20;  // what a refused upload may still send us
-
-// A plain error answer the HTTP layer writes itself (malformed requests, limits): the same JSON
-// shape as every other error of the node.
-web::Response plain_error(unsigned status, const std::string& message, const std::string& hint) {
-  web::Response res{static_cast<http::status>(status), 11};
-  std::string body = R"({"error":{"code":)" + std::to_string(status) + R"(,"message":")" + message + "\"";
-  if (!hint.empty()) body += R"(,"hint":")" + hint + "\"";
-  body += "}}\n";
-  res.set(http::field::content_type, "application/json");
-  res.body() = std::move(body);
-  res.keep_alive(false);
-  res.prepare_payload();
-  return res;
-}
-
-// Pre-serialised: written by the acceptor itself when the node holds max_connections already.
-const std::string& busy_response() {
-  static const std::string text = [] {
-    std::string body = R"({"error":{"code":503,"message":"the node has too many open connections","hint":"retry shortly; close idle keep-alive connections"}})" "\n";
-    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\n"
-           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  }();
-  return text;
-}
 
 }  // namespace
 
@@ -106,29 +83,31 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
         ec == net::error::connection_reset || ec == net::error::eof)
       return close();
+    auto line_too_long = [this] {
+      return app_.error(414, "the request line is longer than " + std::to_string(limits().max_request_line) + " bytes",
+                        "send a shorter URL; put data in the body");
+    };
     if (ec == http::error::header_limit) {
       // No end of line in what was read: the request line itself is the long part.
-      const auto data = beast::buffers_to_string(buffer_.data());
-      const bool line = data.find("\r\n") == std::string::npos;
-      return refuse(line ? plain_error(414, "the request line is longer than " + std::to_string(limits().max_request_line) + " bytes",
-                                       "send a shorter URL; put data in the body")
-                         : plain_error(431, "the request headers are larger than " + std::to_string(limits().max_header_bytes) + " bytes",
-                                       "send fewer or smaller headers"));
+      const bool line = beast::buffers_to_string(buffer_.data()).find("\r\n") == std::string::npos;
+      return refuse(line ? line_too_long()
+                         : app_.error(431, "the request headers are larger than " +
+                                               std::to_string(limits().max_header_bytes) + " bytes",
+                                      "send fewer or smaller headers"));
     }
-    if (ec) return refuse(plain_error(400, "malformed HTTP request: " + ec.message(), "send HTTP/1.1"));
+    if (ec) return refuse(app_.error(400, "malformed HTTP request: " + ec.message(), "send HTTP/1.1"));
 
     auto& head = head_parser_->get();
-    if (head.target().size() > limits().max_request_line)
-      return refuse(plain_error(414, "the request line is longer than " + std::to_string(limits().max_request_line) + " bytes",
-                                "send a shorter URL; put data in the body"));
+    if (head.target().size() > limits().max_request_line) return refuse(line_too_long());
     keep_alive_ = head.keep_alive();
     const auto announced = head_parser_->content_length();
     Admission admission =
         app_.admit(head, announced ? std::optional<uint64_t>(*announced) : std::nullopt);
     if (admission.refusal) {
-      app_.log(head, admission.refusal->result_int(), elapsed());
+      app_.log(head, nullptr, admission.refusal->result_int(), elapsed());
       return refuse(std::move(*admission.refusal));
     }
+    route_ = std::move(admission.route);
     body_parser_.emplace(std::move(*head_parser_));
     head_parser_.reset();
     body_parser_->body_limit(admission.body_limit);
@@ -138,7 +117,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // The client waits for our word before sending its body.
     const auto& h = body_parser_->get();
     if (beast::iequals(h[http::field::expect], "100-continue")) {
-      continue_ = std::make_shared<http::response<http::empty_body>>(http::status::continue_, h.version());
+      continue_.emplace(http::status::continue_, h.version());
       stream_.expires_after(limits().write_timeout);
       return http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, size_t) {
         if (ec) return self->close();
@@ -153,13 +132,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_body() {
     stream_.expires_after(limits().body_idle_timeout);
     http::async_read_some(stream_, buffer_, *body_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec == http::error::body_limit)
-        return self->refuse(self->app_.too_large(self->body_parser_->get().base(), self->body_limit_));
+      if (ec == http::error::body_limit) return self->refuse(self->app_.too_large(*self->route_, self->body_limit_));
       if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == net::error::eof ||
           ec == net::error::connection_reset)
         return self->close();
-      if (ec) return self->refuse(plain_error(400, "malformed HTTP request body: " + ec.message(),
-                                              "send the body as Content-Length bytes or valid chunks"));
+      if (ec) return self->refuse(self->app_.error(400, "malformed HTTP request body: " + ec.message(),
+                                                   "send the body as Content-Length bytes or valid chunks"));
       if (self->body_parser_->is_done()) return self->dispatch_request();
       self->read_body();
     });
@@ -168,12 +146,16 @@ class Session : public std::enable_shared_from_this<Session> {
   void dispatch_request() {
     web::Request request = body_parser_->release();
     body_parser_.reset();
-    head_ = request.base();
+    // What the answer and the log line need of the request, not its fields.
+    head_ = {};
+    head_.method_string(request.method_string());
+    head_.target(request.target());
+    head_.version(request.version());
     // No read is pending while the application works: nothing times out under a long request.
     stream_.expires_never();
-    app_.handle(std::move(request), [self = shared_from_this()](Reply reply) {
+    app_.handle(std::move(request), route_, [self = shared_from_this()](Reply reply) {
       net::post(self->stream_.get_executor(),
-                [self, reply = std::make_shared<Reply>(std::move(reply))]() mutable { self->respond(std::move(*reply)); });
+                [self, reply = std::move(reply)]() mutable { self->respond(std::move(reply)); });
     });
   }
 
@@ -182,7 +164,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res.version(head_.version());
     if (!keep_alive_) res.keep_alive(false);
     keep_alive_ = res.keep_alive();
-    app_.log(head_, res.result_int(), elapsed());
+    app_.log(head_, route_.get(), res.result_int(), elapsed());
+    route_.reset();
     if (reply.stream) return start_stream(std::move(reply));
     if (head_.method() == http::verb::head) {
       // The same headers as GET, Content-Length included, and no body.
@@ -195,7 +178,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (status / 100 == 1 || status == 204 || status == 304) res.body().clear();
       res.prepare_payload();
     }
-    response_ = std::make_shared<web::Response>(std::move(res));
+    response_.emplace(std::move(res));
     stream_.expires_after(limits().write_timeout);
     http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
       self->response_.reset();
@@ -209,7 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void refuse(web::Response res) {
     res.keep_alive(false);
     res.prepare_payload();
-    response_ = std::make_shared<web::Response>(std::move(res));
+    response_.emplace(std::move(res));
     head_parser_.reset();
     body_parser_.reset();
     stream_.expires_after(limits().write_timeout);
@@ -238,11 +221,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // ---- streamed bodies (log follow) ----
   void start_stream(Reply reply) {
     stream_source_ = std::move(reply.stream);
-    stream_head_ = std::make_shared<http::response<http::empty_body>>(reply.response.result(), head_.version());
+    stream_head_.emplace(reply.response.result(), head_.version());
     for (const auto& field : reply.response) stream_head_->set(field.name_string(), field.value());
     stream_head_->chunked(true);
     stream_head_->keep_alive(false);
-    stream_serializer_ = std::make_shared<http::response_serializer<http::empty_body>>(*stream_head_);
+    stream_serializer_.emplace(*stream_head_);
     stream_.expires_after(limits().write_timeout);
     http::async_write_header(stream_, *stream_serializer_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->close();
@@ -266,7 +249,6 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_never();
     std::optional<std::string> bytes = stream_source_->poll();
     if (!bytes) {
-      chunk_ = std::make_shared<std::string>();
       return net::async_write(stream_, http::make_chunk_last(),
                               [self = shared_from_this()](beast::error_code, size_t) { self->close(); });
     }
@@ -277,9 +259,9 @@ class Session : public std::enable_shared_from_this<Session> {
         self->stream_next();
       });
     }
-    chunk_ = std::make_shared<std::string>(std::move(*bytes));
+    chunk_ = std::move(*bytes);
     stream_.expires_after(limits().write_timeout);
-    net::async_write(stream_, http::make_chunk(net::buffer(*chunk_)), [self = shared_from_this()](beast::error_code ec, size_t) {
+    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)), [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->close();
       self->stream_next();
     });
@@ -310,12 +292,13 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point started_ = Clock::now();
   Clock::time_point linger_until_;
   size_t drained_ = 0;
-  std::shared_ptr<web::Response> response_;
-  std::shared_ptr<http::response<http::empty_body>> continue_;
+  RoutePtr route_;                                      // of the request being answered
+  std::optional<web::Response> response_;               // being written
+  std::optional<http::response<http::empty_body>> continue_;
   std::shared_ptr<BodyStream> stream_source_;
-  std::shared_ptr<http::response<http::empty_body>> stream_head_;
-  std::shared_ptr<http::response_serializer<http::empty_body>> stream_serializer_;
-  std::shared_ptr<std::string> chunk_;
+  std::optional<http::response<http::empty_body>> stream_head_;
+  std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
+  std::string chunk_;                                   // being written
 };
 
 // Accepts connections on one endpoint for one application, and hands each to the next event
@@ -324,7 +307,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
  public:
   using Loops = std::vector<std::unique_ptr<net::io_context>>;
   Listener(Loops& loops, HttpApplication& app, std::shared_ptr<Shared> shared)
-      : loops_(loops), acceptor_(*loops.front()), app_(app), shared_(std::move(shared)) {}
+      : loops_(loops), acceptor_(*loops.front()), app_(app), shared_(std::move(shared)), busy_(busy_text(app)) {}
 
   Result<int> open(const std::string& host, int port) {
     beast::error_code ec;
@@ -367,6 +350,18 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
  private:
+  // Written by the acceptor itself when the node holds max_connections already: serialised once.
+  static std::string busy_text(HttpApplication& app) {
+    web::Response res = app.error(503, "the node has too many open connections",
+                                  "retry shortly; close idle keep-alive connections");
+    res.set(http::field::retry_after, "1");
+    res.keep_alive(false);
+    res.prepare_payload();
+    std::ostringstream text;
+    text << res;
+    return text.str();
+  }
+
   void on_accept(tcp::socket socket) {
     beast::error_code ignored;
     ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
@@ -374,7 +369,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     socket.set_option(tcp::no_delay(true), ignored);
     if (shared_->connections.load() >= shared_->limits.max_connections) {
       auto s = std::make_shared<tcp::socket>(std::move(socket));
-      return net::async_write(*s, net::buffer(busy_response()), [s](beast::error_code, size_t) {
+      return net::async_write(*s, net::buffer(busy_), [s](beast::error_code, size_t) {
         beast::error_code ignored;
         s->shutdown(tcp::socket::shutdown_both, ignored);
         s->close(ignored);
@@ -389,6 +384,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   tcp::acceptor acceptor_;
   HttpApplication& app_;
   std::shared_ptr<Shared> shared_;
+  const std::string busy_;
 };
 
 // One event loop per I/O thread, each with the connections it was handed: a connection's

@@ -28,10 +28,17 @@ using Response = http::response<http::string_body>;
 using RequestHead = http::request_header<>;
 }  // namespace web
 
+// What an application made of a request's headers (for the node: the decoded path, the service
+// it goes to). Defined by the application; the server only keeps it with the request and hands
+// it back, so nothing is worked out twice.
+struct Route;
+using RoutePtr = std::shared_ptr<const Route>;
+
 // What an application decides from a request's headers alone, before any of its body is read.
 struct Admission {
   std::optional<web::Response> refusal;  // answer this now; the body is never read
   uint64_t body_limit = 0;               // bytes; a longer body (even chunked) gets too_large()
+  RoutePtr route;                        // set for every admitted request; handed back to too_large(), handle(), log()
 };
 
 // A response whose body is produced over time (`edge logs -f`): sent chunked, polled every 200 ms.
@@ -56,12 +63,15 @@ class HttpApplication {
   // the announced body size (validated by the parser), none for a chunked body or none at all.
   virtual Admission admit(const web::RequestHead& head, std::optional<uint64_t> content_length) = 0;
   // The answer when a body turns out longer than admit()'s limit (a chunked body, say).
-  virtual web::Response too_large(const web::RequestHead& head, uint64_t limit) = 0;
+  virtual web::Response too_large(const Route& route, uint64_t limit) = 0;
   // A complete request. `done` must be called once, from any thread; if it is never called (the
   // node is stopping) the connection is closed.
-  virtual void handle(web::Request request, ReplyCallback done) = 0;
-  // After each response: one access-log line.
-  virtual void log(const web::RequestHead& head, int status, std::chrono::microseconds elapsed) = 0;
+  virtual void handle(web::Request request, RoutePtr route, ReplyCallback done) = 0;
+  // After each response: one access-log line. `route` is null for a request admit() refused.
+  virtual void log(const web::RequestHead& head, const Route* route, int status, std::chrono::microseconds elapsed) = 0;
+  // An error the HTTP layer answers itself (malformed requests, limits, too many connections),
+  // in the application's shape.
+  virtual web::Response error(unsigned status, const std::string& message, const std::string& hint) = 0;
 };
 
 struct HttpLimits {

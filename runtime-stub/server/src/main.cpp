@@ -14,7 +14,6 @@
 
 #include "edge/core/image.hpp"
 #include "engines.hpp"
-#include "edge/node/host.hpp"
 #include "execution_pool.hpp"
 #include "http_server.hpp"
 #include "node.hpp"

@@ -255,15 +255,6 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
   ctx.limits = *limits;
   ctx.storage = service->storage.get();
   ctx.log = service->log.get();
-
-  // Start before swap: one real instance, initialised under this env and these limits, or the
-  // version does not go live (what fails here would fail every request).
-  if (auto failure = service->module->check_start(ctx)) {
-    for (size_t i = 0; i < failure->backtrace.size(); ++i) service->log->node("  " + describe(failure->backtrace[i], i));
-    return make_error("its module does not start: " + failure->message,
-                      "fix the module's initialisation (static constructors, _initialize or main) or its limits; "
-                      "the service log has the backtrace");
-  }
   return service;
 }
 
@@ -312,13 +303,24 @@ ApiReply Node::start_container(const json& request) {
   record.env = std::move(env);
   record.created = unix_now();
 
-  // Load first; only a module that loaded replaces what serves now (if anything).
+  // Load first, then start one real instance under this env and these limits (start before
+  // swap): only a version that does both replaces what serves now (if anything). What fails here
+  // would fail every request. (Not at node start: a stored container passed this at its deploy.)
   auto service = prepare(record);
+  std::vector<TraceFrame> backtrace;
+  if (service)
+    if (auto failure = (*service)->module->check_start((*service)->context)) {
+      backtrace = std::move(failure->backtrace);
+      service = make_error("its module does not start: " + failure->message,
+                           "fix the module's initialisation (static constructors, _initialize or main) or its "
+                           "limits; the service log has the backtrace");
+    }
   auto previous = services_.by_name(name);
   if (!service) {
     auto log = log_for(record.id);
     log->node("deploy of image " + image->id + " failed: " + service.error().to_string() +
               (previous ? "; the previous version keeps serving" : ""));
+    log->backtrace(backtrace);
     return error_reply(422, "container " + name + " did not start: " + service.error().message +
                                 (previous ? " (the previous version keeps serving)" : ""),
                        service.error().hint);

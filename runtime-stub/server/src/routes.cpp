@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "dashboard.hpp"
+#include "edge/http_types.hpp"  // the SDK's percent-decoding and query parsing: one way for host and guest
 #include "edge/node/multipart.hpp"
 #include "service_log.hpp"
 #include "web_server.hpp"
@@ -23,43 +24,13 @@ constexpr uint64_t kMaxMcmJsonBytes = 1u << 20;  // a container start, say: a fe
 
 bool is_mcm(std::string_view path) { return path == "/mcm" || path.starts_with("/mcm/"); }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    int hi = 0, lo = 0;
-    if (text[i] == '%' && i + 2 < text.size() && (hi = hex_value(text[i + 1])) >= 0 && (lo = hex_value(text[i + 2])) >= 0) {
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-// The value of `key` in the target's query (decoded), nullopt when absent.
+// The query parameter `key` of a request target, decoded as the SDK decodes it for services.
 std::optional<std::string> query_value(std::string_view target, std::string_view key) {
   auto q = target.find('?');
   if (q == std::string_view::npos) return std::nullopt;
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    auto eq = pair.find('=');
-    if (percent_decode(pair.substr(0, eq)) == key)
-      return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
+  const Query query = Query::parse(target.substr(q + 1));
+  const std::string* value = query.find(key);
+  return value ? std::optional<std::string>(*value) : std::nullopt;
 }
 
 std::optional<int64_t> query_int(std::string_view target, std::string_view key) {
@@ -87,14 +58,6 @@ bool authorised(const web::RequestHead& head, const std::string& token) {
 Reply reply_of(const ApiReply& api) { return Reply{json_response(api), nullptr}; }
 
 Reply not_found(const std::string& message, const std::string& hint) { return reply_of(error_reply(404, message, hint)); }
-
-web::Response too_large_for_service(const std::string& name, uint64_t length, uint64_t limit) {
-  return json_response(error_reply(
-      413,
-      length ? fmt::format("request body of {} bytes is over this service's limit of {} bytes", length, limit)
-             : fmt::format("request body is over this service's limit of {} bytes", limit),
-      name.empty() ? "send less" : "send less, or raise the limit with the container env EDGE_MAX_BODY_BYTES"));
-}
 
 // The upload's tar: the multipart file field `image` (what mimik's tools and `edge deploy`
 // send), or a raw tar body as a convenience for curl --data-binary.
@@ -153,7 +116,15 @@ std::vector<std::string> segments(std::string_view path) {
 
 }  // namespace
 
-std::string decoded_path(std::string_view target) { return percent_decode(target.substr(0, target.find('?'))); }
+std::string decoded_path(std::string_view target) { return url_decode(target.substr(0, target.find('?'))); }
+
+// What admit() made of a request's headers, for handle(), too_large() and log().
+struct Route {
+  std::string path;                                // decoded
+  bool mcm = false;
+  std::shared_ptr<const RunningService> service;   // the service it goes to, if any
+  std::string rest;                                // what follows the service's base path
+};
 
 NodeRoutes::NodeRoutes(Node& node, ExecutionPool& pool, AccessLog& access_log, RouteOptions options)
     : node_(node), pool_(pool), access_log_(access_log), options_(std::move(options)) {}
@@ -164,46 +135,52 @@ void NodeRoutes::set_ports(int node_port, int dashboard_port) {
 }
 
 Admission NodeRoutes::admit(const web::RequestHead& head, std::optional<uint64_t> content_length) {
-  const std::string path = decoded_path(head.target());
+  auto route = std::make_shared<Route>();
+  route->path = decoded_path(head.target());
+  route->mcm = is_mcm(route->path);
   Admission admission;
   auto refuse = [&](web::Response res) {
     admission.refusal = std::move(res);
     return admission;
   };
-  if (is_mcm(path)) {
+  if (route->mcm) {
     if (options_.door == Door::Dashboard && head.method() != http::verb::get)
-      return refuse(json_response(error_reply(405, "the dashboard port only reads the mCM API",
-                                              fmt::format("deploy and remove on the node port {}", options_.node_port))));
+      return refuse(error(405, "the dashboard port only reads the mCM API",
+                          fmt::format("deploy and remove on the node port {}", options_.node_port)));
     if (options_.token && !authorised(head, *options_.token)) {
-      auto res = json_response(error_reply(401, "missing or wrong bearer token for the mCM API",
-                                           "send Authorization: Bearer <token>; the token is in the node's data dir (token file)"));
+      auto res = error(401, "missing or wrong bearer token for the mCM API",
+                       "send Authorization: Bearer <token>; the token is in the node's data dir (token file)");
       res.set(http::field::www_authenticate, "Bearer");
       return refuse(std::move(res));
     }
-    const bool upload = head.method() == http::verb::post && path == "/mcm/v1/images";
+    const bool upload = head.method() == http::verb::post && route->path == "/mcm/v1/images";
     admission.body_limit = upload ? kMaxUploadBytes : kMaxMcmJsonBytes;
-    if (content_length && *content_length > admission.body_limit) return refuse(too_large(head, admission.body_limit));
-    return admission;
-  }
-  if (options_.door == Door::Dashboard) return admission;  // static files: no body
-
-  // Services are public: their bodies are judged by the announced length before any is read.
-  std::string rest;
-  auto service = node_.services().match(path, &rest);
-  admission.body_limit = service ? service->context.limits.max_request_body_bytes : Limits{}.max_request_body_bytes;
+  } else if (options_.door == Door::Node) {
+    // Services are public: their bodies are judged by the announced length before any is read.
+    route->service = node_.services().match(route->path, &route->rest);
+    admission.body_limit =
+        route->service ? route->service->context.limits.max_request_body_bytes : Limits{}.max_request_body_bytes;
+  }  // (the dashboard's static files take no body)
   if (content_length && *content_length > admission.body_limit)
-    return refuse(too_large_for_service(service ? service->record.name : "", *content_length, admission.body_limit));
+    return refuse(too_large_for(*route, *content_length, admission.body_limit));
+  admission.route = std::move(route);
   return admission;
 }
 
-web::Response NodeRoutes::too_large(const web::RequestHead& head, uint64_t limit) {
-  const std::string path = decoded_path(head.target());
-  if (is_mcm(path))
-    return json_response(error_reply(413, fmt::format("request body is over the mCM API's limit of {} bytes", limit),
-                                     "images are at most 64 MiB; container requests a few KiB"));
-  std::string rest;
-  auto service = node_.services().match(path, &rest);
-  return too_large_for_service(service ? service->record.name : "", 0, limit);
+web::Response NodeRoutes::too_large(const Route& route, uint64_t limit) { return too_large_for(route, 0, limit); }
+
+// `length` 0: not announced (a chunked body).
+web::Response NodeRoutes::too_large_for(const Route& route, uint64_t length, uint64_t limit) {
+  const std::string size = length ? fmt::format("request body of {} bytes", length) : "request body";
+  if (route.mcm)
+    return error(413, fmt::format("{} is over the mCM API's limit of {} bytes", size, limit),
+                 "images are at most 64 MiB; container requests a few KiB");
+  return error(413, fmt::format("{} is over this service's limit of {} bytes", size, limit),
+               route.service ? "send less, or raise the limit with the container env EDGE_MAX_BODY_BYTES" : "send less");
+}
+
+web::Response NodeRoutes::error(unsigned status, const std::string& message, const std::string& hint) {
+  return json_response(error_reply(static_cast<int>(status), message, hint));
 }
 
 void NodeRoutes::run_on_pool(ReplyCallback done, std::function<Reply()> work, const std::string& owner, size_t cap) {
@@ -217,8 +194,8 @@ void NodeRoutes::run_on_pool(ReplyCallback done, std::function<Reply()> work, co
   }
 }
 
-void NodeRoutes::handle(web::Request request, ReplyCallback done) {
-  std::string path = decoded_path(request.target());
+void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done) {
+  const std::string& path = route->path;
   const bool read = request.method() == http::verb::get || request.method() == http::verb::head;
   if (path == "/healthz" && read) {
     web::Response res{http::status::ok, 11};
@@ -226,9 +203,9 @@ void NodeRoutes::handle(web::Request request, ReplyCallback done) {
     res.body() = "ok\n";
     return done(Reply{std::move(res), nullptr});
   }
-  if (is_mcm(path)) {
+  if (route->mcm) {
     auto req = std::make_shared<web::Request>(std::move(request));
-    return run_on_pool(std::move(done), [this, req, path = std::move(path)] { return mcm(*req, path); });
+    return run_on_pool(std::move(done), [this, req, route] { return mcm(*req, route->path); });
   }
   if (options_.door == Door::Dashboard) {
     if (read && path == "/") return done(Reply{serve_dashboard(""), nullptr});
@@ -250,21 +227,18 @@ void NodeRoutes::handle(web::Request request, ReplyCallback done) {
     return done(Reply{std::move(res), nullptr});
   }
 
-  std::string rest;
-  auto service = node_.services().match(path, &rest);
-  if (!service)
+  if (!route->service)
     return done(not_found("nothing here: " + printable(std::string(request.method_string())) + " " + printable(path),
                           "services answer under /" + node_.client_id() + "<MCM.BASE_API_PATH>/"));
   auto req = std::make_shared<web::Request>(std::move(request));
-  const std::string owner = service->record.name;
-  const size_t cap = service->context.limits.max_concurrency;
+  const RunningService& service = *route->service;
   run_on_pool(
       std::move(done),
-      [this, req, service = std::move(service), rest = std::move(rest)] {
-        auto stats = node_.services().stats(service->record.name);
-        return Reply{serve_service_request(*service, *stats, *req, rest), nullptr};
+      [this, req, route] {
+        auto stats = node_.services().stats(route->service->record.name);
+        return Reply{serve_service_request(*route->service, *stats, *req, route->rest), nullptr};
       },
-      owner, cap);
+      service.record.name, service.context.limits.max_concurrency);
 }
 
 Reply NodeRoutes::mcm(const web::Request& req, const std::string& path) {
@@ -336,10 +310,10 @@ Reply NodeRoutes::container_logs(const web::Request& req, const std::string& id)
   return Reply{std::move(res), std::make_shared<LogFollower>(*file, std::move(initial))};
 }
 
-void NodeRoutes::log(const web::RequestHead& head, int status, std::chrono::microseconds elapsed) {
+void NodeRoutes::log(const web::RequestHead& head, const Route* route, int status, std::chrono::microseconds elapsed) {
   // The path as logged: printable, and never with the token in it (a client that put the token
   // into a URL must not find it in the node's log).
-  std::string path = printable(decoded_path(head.target()));
+  std::string path = printable(route ? route->path : decoded_path(head.target()));
   if (options_.token && !options_.token->empty())
     for (size_t at = path.find(*options_.token); at != std::string::npos; at = path.find(*options_.token, at + 7))
       path.replace(at, options_.token->size(), "<token>");  // (past the "<token>": it may contain the token)

@@ -37,12 +37,14 @@ class NodeRoutes final : public HttpApplication {
   void set_ports(int node_port, int dashboard_port);  // once both are bound, before serving
 
   Admission admit(const web::RequestHead& head, std::optional<uint64_t> content_length) override;
-  web::Response too_large(const web::RequestHead& head, uint64_t limit) override;
-  void handle(web::Request request, ReplyCallback done) override;
-  void log(const web::RequestHead& head, int status, std::chrono::microseconds elapsed) override;
+  web::Response too_large(const Route& route, uint64_t limit) override;
+  void handle(web::Request request, RoutePtr route, ReplyCallback done) override;
+  void log(const web::RequestHead& head, const Route* route, int status, std::chrono::microseconds elapsed) override;
+  web::Response error(unsigned status, const std::string& message, const std::string& hint) override;
 
  private:
   Reply mcm(const web::Request& request, const std::string& path);
+  web::Response too_large_for(const Route& route, uint64_t length, uint64_t limit);
   Reply container_logs(const web::Request& request, const std::string& id);
   // `owner`: the service whose guest runs (empty for the node's own work), `cap` its concurrency.
   void run_on_pool(ReplyCallback done, std::function<Reply()> work, const std::string& owner = {}, size_t cap = 0);

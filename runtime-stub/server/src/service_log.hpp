@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "edge/node/engine.hpp"
 
@@ -20,6 +21,10 @@ class FileServiceLog final : public ServiceLog {
   explicit FileServiceLog(std::filesystem::path file) : file_(std::move(file)) {}
   void write(Stream stream, std::string_view text) override;
   void node(std::string_view text) { write(Stream::Node, text); }
+  // A trap's guest frames, innermost first, a line each (replies stay short; the log has them).
+  void backtrace(const std::vector<TraceFrame>& frames) {
+    for (size_t i = 0; i < frames.size(); ++i) node("  " + describe(frames[i], i));
+  }
   const std::filesystem::path& path() const { return file_; }
 
  private:

@@ -86,8 +86,7 @@ web::Response serve_service_request(const RunningService& service, ServiceStats&
     ExecFailure failure = outcome.failure.value_or(ExecFailure{ExecFailure::Kind::Internal, "the engine gave no outcome"});
     service.log->node(fmt::format("{} {} failed: {}", printable(request.method_string()),
                                   printable(request.target()), failure.message));
-    for (size_t i = 0; i < failure.backtrace.size(); ++i)  // the reply stays short; the log has the trace
-      service.log->node("  " + describe(failure.backtrace[i], i));
+    service.log->backtrace(failure.backtrace);
     res = json_response(error_reply(failure.http_status(), service.record.name + ": " + failure.message,
                                     "see the service log: edge logs " + service.record.name));
   }
