@@ -1,5 +1,7 @@
 // Governance (issue 13) against a real edge-node: a version that cannot run never replaces one
 // that does, and one service cannot take every worker from the others.
+#include <sys/stat.h>
+
 #include <atomic>
 #include <thread>
 
@@ -96,4 +98,119 @@ TEST_CASE("one service looping on every worker it may have does not make another
   CHECK(worst_ms < 200);
   for (auto& t : loopers) t.join();
   CHECK(timed_out == kLoops);  // every loop ended at its limit, none was dropped
+}
+
+namespace {
+
+// The guest sees WASI's errno numbers (wasi-libc uses them as errno), not Linux's.
+constexpr int kWasiEmfile = 33, kWasiEnfile = 41, kWasiEnxio = 60;
+
+// How many descriptors the edge-node process holds now.
+size_t open_descriptors(int pid) {
+  size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+    ++n;
+  return n;
+}
+
+// GETs `path` on the hello service 10 times while something else runs: the slowest answer (ms);
+// REQUIREs every one to be "hello v1".
+double hello_meanwhile(ServingNode& n) {
+  httplib::Client c("127.0.0.1", n.node.port());
+  double worst_ms = 0;
+  for (int i = 0; i < 10; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto res = c.Get(n.hello_path());
+    worst_ms = std::max(worst_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    REQUIRE(res);
+    CHECK(res->body == "hello v1");
+    std::this_thread::sleep_for(20ms);
+  }
+  return worst_ms;
+}
+
+}  // namespace
+
+TEST_CASE("a FIFO in a preopen is refused at once (ENXIO) instead of blocking the guest past its deadline") {
+  ServingNode n;
+  const auto root = n.tmp / "shared";
+  std::filesystem::create_directories(root);
+  REQUIRE(::mkfifo((root / "fifo").c_str(), 0600) == 0);
+  deploy(*n.cli, "probe-v1", "engine_probe", "probe-v1",
+         {{"MCM.MAX_EXECUTION_TIME_SEC", "2"}, {"EDGE_PREOPEN_DIRS", root.string() + "::/data"}});
+  // More opens at once than the node has workers: before, each held its worker until the deadline.
+  constexpr int kOpens = 17;
+  std::vector<std::thread> openers;
+  std::atomic<int> refused{0};
+  std::atomic<double> slowest_ms{0};
+  for (int i = 0; i < kOpens; ++i)
+    openers.emplace_back([&] {
+      httplib::Client c("127.0.0.1", n.node.port());
+      const auto t0 = std::chrono::steady_clock::now();
+      auto res = c.Get(service_path(n.node, "/probe/v1") + "/read?path=/data/fifo");
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      for (double seen = slowest_ms; ms > seen && !slowest_ms.compare_exchange_weak(seen, ms);) {
+      }
+      if (res && res->status == 403 && json_of(res)["errno"] == kWasiEnxio) ++refused;
+    });
+  const double hello_ms = hello_meanwhile(n);
+  for (auto& t : openers) t.join();
+  MESSAGE(kOpens << " FIFO opens: " << refused.load() << " refused with ENXIO, slowest " << slowest_ms.load()
+                 << " ms; hello's slowest answer meanwhile " << hello_ms << " ms");
+  CHECK(refused == kOpens);
+  CHECK(slowest_ms < 1000);  // not the 2 s deadline: the open does not block at all
+  CHECK(hello_ms < 200);
+  CHECK(service_log(*n.cli, "probe-v1").find("not a regular file or directory") != std::string::npos);
+}
+
+TEST_CASE("a descriptor flood is capped per request and per service while another service answers") {
+  ServingNode n;
+  const auto root = n.tmp / "shared";
+  std::filesystem::create_directories(root);
+  write_file(root / "inside.txt", "inside");
+  deploy(*n.cli, "probe-v1", "engine_probe", "probe-v1",
+         {{"EDGE_PREOPEN_DIRS", root.string() + "::/data"}, {"EDGE_MAX_OPEN_FILES", "50"},
+          {"EDGE_MAX_SERVICE_OPEN_FILES", "70"}});
+  const size_t before = open_descriptors(n.node.pid());
+
+  // One request alone: cut at its own cap, EMFILE.
+  auto one = json_of(n.cli->Get(service_path(n.node, "/probe/v1") + "/openmany?path=/data/inside.txt"));
+  CHECK(one["opened"] == 50);
+  CHECK(one["errno"] == kWasiEmfile);
+
+  // Eight at once, each holding its files 300 ms: the service may hold 70 in all, so a request that
+  // runs beside another gets ENFILE past that (the node runs at least two at once: one per core).
+  constexpr int kFloods = 8;
+  std::vector<std::thread> floods;
+  std::atomic<int> answered{0}, over_request{0}, service_full{0};
+  for (int i = 0; i < kFloods; ++i)
+    floods.emplace_back([&] {
+      httplib::Client c("127.0.0.1", n.node.port());
+      auto res = c.Get(service_path(n.node, "/probe/v1") + "/openmany?path=/data/inside.txt&hold_ms=300");
+      if (!res || res->status != 200) {
+        MESSAGE((res ? res->body : std::string("no answer")));
+        return;
+      }
+      ++answered;
+      auto j = json_of(res);
+      if (j["opened"].get<int>() > 50) ++over_request;
+      if (j["errno"] == kWasiEnfile) ++service_full;
+    });
+  const double hello_ms = hello_meanwhile(n);
+  for (auto& t : floods) t.join();
+  const size_t after = open_descriptors(n.node.pid());
+  MESSAGE(kFloods << " descriptor floods: " << answered.load() << " answered, " << service_full.load()
+                  << " cut by the service's cap; node descriptors " << before << " before, " << after
+                  << " after; hello's slowest answer meanwhile " << hello_ms << " ms");
+  CHECK(answered == kFloods);
+  CHECK(over_request == 0);
+  CHECK(service_full > 0);
+  CHECK(hello_ms < 200);
+  CHECK(after <= before + 8);  // every file a request opened was closed with its instance
+  // Nothing leaked from the count: a request that starts now gets its whole 50 again.
+  auto again = json_of(n.cli->Get(service_path(n.node, "/probe/v1") + "/openmany?path=/data/inside.txt"));
+  CHECK(again["opened"] == 50);
+  CHECK(service_log(*n.cli, "probe-v1").find("EDGE_MAX_OPEN_FILES") != std::string::npos);
 }

@@ -15,8 +15,10 @@ HostContext::HostContext(Mode m, Limits l) : mode(m), limits(l) {
 }
 
 HostContext::~HostContext() {
-  for (auto& [n, e] : fds)
+  for (auto& [n, e] : fds) {
     if (e.host_fd >= 0) ::close(e.host_fd);
+    if (e.guest_opened) release_file_slot();
+  }
 }
 
 void HostContext::add_preopens(const std::vector<Preopen>& preopens) {
@@ -84,6 +86,31 @@ int32_t HostContext::add_fd(FdEntry entry) {
   while (fds.count(n)) ++n;
   fds[n] = std::move(entry);
   return n;
+}
+
+void HostContext::close_fd(int32_t n) {
+  auto it = fds.find(n);
+  if (it == fds.end()) return;
+  if (it->second.host_fd >= 0) ::close(it->second.host_fd);
+  if (it->second.guest_opened) release_file_slot();
+  fds.erase(it);
+}
+
+HostContext::FileSlot HostContext::take_file_slot() {
+  if (open_files_ >= limits.max_open_files) return FileSlot::RequestFull;
+  if (service_open_files) {
+    uint32_t held = service_open_files->load(std::memory_order_relaxed);
+    do {
+      if (held >= limits.max_service_open_files) return FileSlot::ServiceFull;
+    } while (!service_open_files->compare_exchange_weak(held, held + 1, std::memory_order_relaxed));
+  }
+  ++open_files_;
+  return FileSlot::Taken;
+}
+
+void HostContext::release_file_slot() {
+  --open_files_;
+  if (service_open_files) service_open_files->fetch_sub(1, std::memory_order_relaxed);
 }
 
 FdEntry* HostContext::fd(int32_t n) {

@@ -51,6 +51,7 @@ void configure(HostContext& ctx, const ServiceContext& service) {
   ctx.args = {service.name.empty() ? std::string("service") : service.name};
   ctx.storage = service.storage;
   ctx.log = service.log;
+  ctx.service_open_files = service.open_files;
   ctx.add_preopens(service.preopens);
 }
 

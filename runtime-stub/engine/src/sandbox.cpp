@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -54,10 +55,8 @@ int open_by_walk(int dirfd, std::string_view path, int flags, unsigned mode) {
   return fd;
 }
 
-}  // namespace
-
-int open_beneath(int dirfd, std::string_view path, int flags, unsigned mode, bool follow_final) {
-  std::string p(path.empty() ? std::string_view(".") : path);
+// openat2 when the kernel has it, else the walk; any file type.
+int open_any_type_beneath(int dirfd, const std::string& p, int flags, unsigned mode, bool follow_final) {
 #ifdef EDGE_HAVE_OPENAT2
   // EDGE_SANDBOX_NO_OPENAT2=1 forces the fallback walk (tests exercise it on new kernels too).
   const bool forced_walk = std::getenv("EDGE_SANDBOX_NO_OPENAT2") != nullptr;
@@ -75,6 +74,22 @@ int open_beneath(int dirfd, std::string_view path, int flags, unsigned mode, boo
 #endif
   (void)follow_final;  // the walk never follows symlinks
   return open_by_walk(dirfd, p, flags, mode);
+}
+
+}  // namespace
+
+int open_beneath(int dirfd, std::string_view path, int flags, unsigned mode, bool follow_final) {
+  std::string p(path.empty() ? std::string_view(".") : path);
+  if (flags & O_PATH) return open_any_type_beneath(dirfd, p, flags, mode, follow_final);
+  int fd = open_any_type_beneath(dirfd, p, flags | O_NONBLOCK, mode, follow_final);
+  if (fd < 0) return fd == -ENXIO || fd == -ENODEV ? -ENXIO : fd;  // a FIFO without a reader, a device
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+    ::close(fd);
+    return -ENXIO;
+  }
+  if (!(flags & O_NONBLOCK)) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
 }
 
 }  // namespace edge::node

@@ -7,6 +7,9 @@ namespace edge::node {
 // openat() confined to `dirfd`: openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) on Linux 5.6+,
 // otherwise a component walk with O_NOFOLLOW that refuses `..` above the root and every symlink.
 // `follow_final` says whether a symlink as the last component may be followed (still beneath).
+// Only regular files and directories open (O_PATH aside): anything else is -ENXIO, because a
+// FIFO's open or read would block the guest's thread past its deadline and a device could be
+// anything. Opens are non-blocking for that reason; the flag is cleared on what is kept.
 // Returns an fd or -errno (-EXDEV / -EPERM for escapes).
 int open_beneath(int dirfd, std::string_view path, int flags, unsigned mode, bool follow_final);
 

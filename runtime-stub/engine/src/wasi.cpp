@@ -29,12 +29,14 @@ constexpr int32_t kIsdir = 31;
 constexpr int32_t kLoop = 32;
 constexpr int32_t kMfile = 33;
 constexpr int32_t kNametoolong = 37;
+constexpr int32_t kNfile = 41;
 constexpr int32_t kNoent = 44;
 constexpr int32_t kNospc = 51;
 constexpr int32_t kNosys = 52;
 constexpr int32_t kNotdir = 54;
 constexpr int32_t kNotempty = 55;
 constexpr int32_t kNotsup = 58;
+constexpr int32_t kNxio = 60;
 constexpr int32_t kPerm = 63;
 constexpr int32_t kSpipe = 70;
 constexpr int32_t kNotcapable = 76;
@@ -56,6 +58,7 @@ int32_t wasi_errno(int e) {
     case ENOSPC: return kNospc;
     case ENOTDIR: return kNotdir;
     case ENOTEMPTY: return kNotempty;
+    case ENXIO: return kNxio;
     case EOPNOTSUPP: return kNotsup;
     case EPERM: return kPerm;
     case ESPIPE: return kSpipe;
@@ -145,6 +148,14 @@ std::vector<Iov> iovecs(HostContext& ctx, int32_t iovs, int32_t count) {
     v.push_back({ctx.span(ptr, len, "iovec"), len});
   }
   return v;
+}
+
+// Tells the service's log why an open was refused, once per request: a guest retrying in a loop
+// would otherwise fill the log.
+void note_refused_open(HostContext& ctx, const std::string& why) {
+  if (ctx.file_refusal_logged) return;
+  ctx.file_refusal_logged = true;
+  ctx.log_line(ServiceLog::Stream::Node, why);
 }
 
 // A file or directory fd opened by the guest (not stdio, not a preopen unless allowed).
@@ -322,8 +333,7 @@ int32_t fd_close(HostContext& ctx, int32_t fd) {
     FdEntry* e = ctx.fd(fd);
     if (!e) return kBadf;
     if (!e->preopen_name.empty()) return kNotsup;  // preopens stay for the instance's life
-    if (e->host_fd >= 0) ::close(e->host_fd);
-    ctx.fds.erase(fd);
+    ctx.close_fd(fd);
     return kSuccess;
   });
 }
@@ -445,17 +455,35 @@ int32_t path_open(HostContext& ctx, int32_t fd, int32_t dirflags, int32_t path, 
     if (oflags & 4) flags |= O_EXCL;
     if (oflags & 8) flags |= O_TRUNC;
     if (fdflags & 1) flags |= O_APPEND;
+    switch (ctx.take_file_slot()) {
+      case HostContext::FileSlot::Taken: break;
+      case HostContext::FileSlot::RequestFull:
+        note_refused_open(ctx, "this request holds " + std::to_string(ctx.limits.max_open_files) +
+                               " open files (EDGE_MAX_OPEN_FILES); path_open answers EMFILE: close files it is done with");
+        return kMfile;
+      case HostContext::FileSlot::ServiceFull:
+        note_refused_open(ctx, "the service's requests hold " + std::to_string(ctx.limits.max_service_open_files) +
+                               " open files together (EDGE_MAX_SERVICE_OPEN_FILES); path_open answers ENFILE");
+        return kNfile;
+    }
     int host = open_beneath(dir->host_fd, p, flags, 0644, (dirflags & 1) != 0);
     if (host == -EISDIR && !(oflags & 2)) {  // a directory opened with write rights: open it read-only
       host = open_beneath(dir->host_fd, p, O_RDONLY | O_DIRECTORY, 0, (dirflags & 1) != 0);
     }
-    if (host < 0) return wasi_errno(-host);
+    if (host == -ENXIO)
+      note_refused_open(ctx, "path_open " + p + ": not a regular file or directory (a FIFO, socket or device "
+                                 "could block the request past its deadline); answered ENXIO");
+    if (host < 0) {
+      ctx.release_file_slot();
+      return wasi_errno(-host);
+    }
     struct stat st {};
     ::fstat(host, &st);
     FdEntry e;
     e.kind = S_ISDIR(st.st_mode) ? FdEntry::Kind::Directory : FdEntry::Kind::File;
     e.host_fd = host;
     e.append = (fdflags & 1) != 0;
+    e.guest_opened = true;
     int32_t n = ctx.add_fd(std::move(e));
     ctx.store_u32(uint32_t(fd_out), uint32_t(n));
     return kSuccess;

@@ -77,6 +77,12 @@ Result<Limits> limits_from_env(const std::map<std::string, std::string>& env) {
   auto concurrency = read("MCM.MAX_CONCURRENCY", 1, 256);
   if (!concurrency) return concurrency.error();
   if (*concurrency) limits.max_concurrency = static_cast<uint32_t>(**concurrency);
+  auto files = read("EDGE_MAX_OPEN_FILES", 1, 4096);
+  if (!files) return files.error();
+  if (*files) limits.max_open_files = static_cast<uint32_t>(**files);
+  auto service_files = read("EDGE_MAX_SERVICE_OPEN_FILES", 1, 65536);
+  if (!service_files) return service_files.error();
+  if (*service_files) limits.max_service_open_files = static_cast<uint32_t>(**service_files);
   return limits;
 }
 
@@ -255,6 +261,7 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
   ctx.limits = *limits;
   ctx.storage = service->storage.get();
   ctx.log = service->log.get();
+  ctx.open_files = &service->open_files;
   return service;
 }
 

@@ -23,7 +23,8 @@ struct RunningService {
   std::shared_ptr<LoadedModule> module;
   std::shared_ptr<KeyValueStore> storage;     // shared by every version of the same name
   std::shared_ptr<FileServiceLog> log;
-  ServiceContext context;                     // points into storage and log above
+  ServiceContext context;                     // points into storage, log and open_files
+  std::atomic<uint32_t> open_files{0};        // files its requests hold open (the per-service cap)
 };
 
 // Request counts and latency of one service (in memory; the dashboard reads them).

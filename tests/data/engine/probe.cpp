@@ -157,6 +157,29 @@ GUEST_EXPORT(mk_module_on_event) void on_event(int64_t ref, int32_t len) {
     exit(3);
   } else if (path == "/read") {
     read_file(query(url, "path"));
+  } else if (path == "/openmany") {
+    // Opens the file until an open fails, closing none: how many it got, and the errno that ended it.
+    std::string target = query(url, "path");
+    int opened = 0;
+    int err = 0;
+    for (int i = 0; i < 100000; ++i) {
+      FILE* f = fopen(target.c_str(), "r");
+      if (!f) {
+        err = errno;
+        break;
+      }
+      ++opened;
+    }
+    // hold_ms: keep them that long (a busy wait: the node's WASI has no sleep yet), so that
+    // requests running at once hold their files at once.
+    long hold_ms = atol(query(url, "hold_ms").c_str());
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+      for (int spin = 0; spin < 100000; ++spin) g_sink = g_sink + 1;  // few clock calls: they count as host calls
+      clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 < hold_ms);
+    guest::send(json{{"opened", opened}, {"errno", err}, {"error", err ? strerror(err) : ""}}.dump());
   } else if (path == "/openat") {
     // Relative to the first preopen (fd 3) with the raw WASI call, bypassing libc's path handling.
     std::string rel = query(url, "path");

@@ -2,6 +2,7 @@
 // The execution engine interface of the reference node. The server knows only this file;
 // engines (wabt interpreter, wasm2c AOT) plug in behind it. The ABI 2.0.0 host side and WASI
 // live once in engine/, engine-agnostic; an engine only adapts calls and memory.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -28,6 +29,8 @@ struct Limits {
   size_t max_log_bytes_per_request = 1u << 20;   // stdout/stderr beyond this is dropped, once noted
   uint32_t max_host_calls = 100'000;             // per request
   uint32_t max_concurrency = 0;                  // requests of this service at once; MCM.MAX_CONCURRENCY (0: one per core)
+  uint32_t max_open_files = 64;                  // files a request holds open at once; EDGE_MAX_OPEN_FILES
+  uint32_t max_service_open_files = 512;         // ... all requests of the service together; EDGE_MAX_SERVICE_OPEN_FILES
 };
 
 // A directory of the host granted to the guest (EDGE_PREOPEN_DIRS env key: "HOST::GUEST[,HOST::GUEST]", docs/node.md).
@@ -68,6 +71,9 @@ struct ServiceContext {
   Limits limits;
   KeyValueStore* storage = nullptr;              // not owned; may be null (storage calls then fail)
   ServiceLog* log = nullptr;                     // not owned; may be null
+  // Files the service's requests hold open now, against limits.max_service_open_files. Not owned;
+  // null: no per-service count (edge-node run, tests).
+  std::atomic<uint32_t>* open_files = nullptr;
 };
 
 struct HttpRequest {

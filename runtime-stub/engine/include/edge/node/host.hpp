@@ -55,6 +55,7 @@ struct FdEntry {
   int host_fd = -1;              // owned, closed with the entry (not for stdio)
   std::string preopen_name;      // set for preopened directories: the guest path, e.g. "/data"
   bool append = false;
+  bool guest_opened = false;     // by path_open: counts against the open-file caps until closed
 };
 
 // A reply waiting for delivery through mk_module_on_api_response.
@@ -112,6 +113,15 @@ class HostContext {
   std::map<int32_t, FdEntry> fds;
   int32_t add_fd(FdEntry entry);
   FdEntry* fd(int32_t n);
+  void close_fd(int32_t n);
+  // A guest's file opens are capped per request (limits.max_open_files) and per service
+  // (service_open_files against limits.max_service_open_files), so no service can take the node's
+  // descriptors from the others. Taken: the caller opens, then adds the fd with guest_opened set,
+  // or gives the slot back (release_file_slot) when the open fails.
+  enum class FileSlot { Taken, RequestFull, ServiceFull };
+  FileSlot take_file_slot();
+  void release_file_slot();
+  std::atomic<uint32_t>* service_open_files = nullptr;
 
   // --- time ---
   Deadline deadline;                                   // none: no limit (edge-node run)
@@ -121,6 +131,7 @@ class HostContext {
   uint32_t host_calls = 0;
   size_t log_bytes = 0;
   bool log_truncated = false;
+  bool file_refusal_logged = false;                   // a refused path_open was explained in the log
   std::optional<int32_t> exit_code;                   // proc_exit was called
   std::optional<ExecFailure::Kind> abort_kind;        // why the host trapped the guest
   std::string abort_message;
@@ -132,6 +143,7 @@ class HostContext {
 
  private:
   int64_t next_buffer_ = 1;
+  uint32_t open_files_ = 0;
 };
 
 // Handles one guest -> host message (called by host_env::mk_module_api_request).
