@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "compile_worker.hpp"
 #include "compiler.hpp"
 #include "edge/core/dwarf_lines.hpp"
 #include "edge/core/wasm_func_names.hpp"
@@ -191,9 +192,13 @@ class AotModule final : public LoadedModule {
 
 class AotEngine final : public Engine {
  public:
-  AotEngine(AotOptions options, std::string cc)
-      : options_(std::move(options)), compiler_(options_.cache_dir, std::move(cc), options_.cflags) {}
+  AotEngine(AotOptions options, std::string cc, fs::path worker)
+      : options_(std::move(options)),
+        compiler_(options_.cache_dir, std::move(cc), options_.cflags, std::move(worker),
+                  CompileBudget{options_.compile_cpu, options_.compile_memory_mb, options_.max_module_bytes,
+                                options_.max_cache_bytes}) {}
   std::string_view name() const override { return "aot"; }
+  void stop() override { compiler_.abandon(); }
 
   Result<std::shared_ptr<LoadedModule>> load(std::span<const uint8_t> wasm, const std::string& digest) override {
     auto art = compiler_.compile(wasm);
@@ -243,6 +248,15 @@ bool is_executable(const fs::path& p) { return access(p.c_str(), X_OK) == 0 && !
 
 }  // namespace
 
+fs::path find_compile_worker(const fs::path& preferred) {
+  if (!preferred.empty()) return is_executable(preferred) ? preferred : fs::path();
+  std::error_code ec;
+  const fs::path beside = fs::read_symlink("/proc/self/exe", ec).parent_path() / worker::kExecutable;
+  if (!ec && is_executable(beside)) return beside;
+  const fs::path built = EDGE_AOT_COMPILE_WORKER_IN_BUILD_TREE;  // tests and benchmarks run from the build tree
+  return is_executable(built) ? built : fs::path();
+}
+
 std::string find_c_compiler(const std::string& preferred) {
   std::vector<std::string> candidates;
   if (!preferred.empty()) candidates.push_back(preferred);
@@ -276,7 +290,12 @@ Result<std::unique_ptr<Engine>> make_aot_engine_checked(const AotOptions& option
                                          : "the C compiler " + options.cc + " was not found",
                       "install gcc (apt-get install gcc) to get the compiled tier; the interpreter keeps serving");
   if (options.cache_dir.empty()) return make_error("the AOT engine needs a cache directory");
-  return std::unique_ptr<Engine>(std::make_unique<AotEngine>(options, cc));
+  fs::path worker = find_compile_worker(options.compile_worker);
+  if (worker.empty())
+    return make_error(fmt::format("the compile worker {} was not found next to this program",
+                                  options.compile_worker.empty() ? "edge-aot-compile" : options.compile_worker.string()),
+                      "reinstall edge-node (edge-aot-compile is installed beside it); the interpreter keeps serving");
+  return std::unique_ptr<Engine>(std::make_unique<AotEngine>(options, cc, std::move(worker)));
 }
 
 std::unique_ptr<Engine> make_aot_engine(const AotOptions& options) {

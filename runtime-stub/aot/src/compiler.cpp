@@ -1,13 +1,14 @@
 #include "compiler.hpp"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <spawn.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <algorithm>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <vector>
@@ -15,14 +16,8 @@
 #include <fmt/format.h>
 
 #include "aot_abi.h"
-#include "edge_aot_abi_text.hpp"
-#include "func_table.hpp"
-#include "glue.hpp"
-#include "host_imports.hpp"
-#include "memory_image.hpp"
-#include "translate.hpp"
-
-extern char** environ;
+#include "compile_worker.hpp"
+#include "spawn.hpp"
 
 namespace edge::node::aot {
 namespace fs = std::filesystem;
@@ -38,36 +33,6 @@ std::string read_all(const fs::path& p) {
   return ss.str();
 }
 
-Status write_all(const fs::path& p, std::string_view text) {
-  std::ofstream out(p, std::ios::binary);
-  out.write(text.data(), std::streamsize(text.size()));
-  if (!out) return make_error("cannot write " + p.string());
-  return ok();
-}
-
-// Runs argv with stdout+stderr into `log`; returns the exit status (or -1).
-int run(const std::vector<std::string>& argv, const fs::path& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  // Nothing else of the node's: an inherited listening socket would outlive a killed node and
-  // keep its port busy for as long as the compiler runs.
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 std::vector<std::string> split_flags(const std::string& flags) {
   std::vector<std::string> out;
   std::stringstream ss(flags);
@@ -76,8 +41,34 @@ std::vector<std::string> split_flags(const std::string& flags) {
   return out;
 }
 
-double ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+// ".build-<key>-<pid>-<random>": the pid of the node that made it.
+pid_t builder_pid(const std::string& name) {
+  auto end = name.rfind('-');
+  auto start = end == std::string::npos ? std::string::npos : name.rfind('-', end - 1);
+  if (start == std::string::npos) return 0;
+  return pid_t(std::strtol(name.substr(start + 1, end - start - 1).c_str(), nullptr, 10));
+}
+
+// What the worker's exit says, as the error the module's log and the container list show.
+Error worker_failure(int status, const fs::path& log, const CompileBudget& budget) {
+  const std::string cpu = fmt::format("{} s of CPU (edge-node --compile-cpu-seconds)", budget.cpu.count());
+  const std::string memory = fmt::format("{} MiB of memory (edge-node --compile-memory-mb)", budget.memory_mb);
+  const std::string stays = "the module stays on the interpreter";
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    if (sig == SIGXCPU || sig == SIGKILL) return make_error("the compile ran out of its budget of " + cpu, stays);
+    return make_error(fmt::format("the compile worker was killed by signal {}", sig), stays);
+  }
+  std::string out = read_all(log);
+  if (out.size() > 2000) out = out.substr(0, 2000) + "...";
+  switch (WEXITSTATUS(status)) {
+    case worker::kOutOfCpu: return make_error("the compile ran out of its budget of " + cpu, stays);
+    case worker::kOutOfMemory: return make_error("the compile ran out of its budget of " + memory, stays);
+    case worker::kBadModule: return make_error("wasm2c cannot translate the module: " + out, stays);
+    default:
+      return make_error(fmt::format("the C compiler failed on the translated module: {}", out),
+                        stays + "; report this with the module");
+  }
 }
 
 }  // namespace
@@ -91,32 +82,82 @@ std::string sha256_hex(std::span<const uint8_t> bytes) {
   return hex;
 }
 
-Compiler::Compiler(fs::path cache_dir, std::string cc, std::string cflags)
-    : cache_dir_(std::move(cache_dir)), cc_(std::move(cc)), cflags_(std::move(cflags)) {
+Compiler::Compiler(fs::path cache_dir, std::string cc, std::string cflags, fs::path worker, CompileBudget budget)
+    : cache_dir_(std::move(cache_dir)),
+      worker_(std::move(worker)),
+      cc_(std::move(cc)),
+      cflags_(std::move(cflags)),
+      budget_(budget) {
   // The compiler's identity: its version line (a compiler upgrade recompiles everything).
   std::error_code ec;
   fs::create_directories(cache_dir_, ec);
+  fs::permissions(cache_dir_, fs::perms::owner_all, ec);  // others must not plant a .so the node would load
   fs::path log = cache_dir_ / fmt::format(".cc-version-{}", getpid());
   std::string version;
-  if (run({cc_, "--version"}, log) == 0) {
+  if (run_logged({cc_, "--version"}, log) == 0) {
     version = read_all(log);
     version = version.substr(0, version.find('\n'));
   }
   fs::remove(log, ec);
-  // Leftovers of a node that died while compiling (an hour old: surely not in progress).
-  for (auto it = fs::directory_iterator(cache_dir_, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    if (!name.starts_with(".build-") && name.find(".so.tmp-") == std::string::npos) continue;
-    std::error_code age_ec;
-    auto age = fs::file_time_type::clock::now() - fs::last_write_time(it->path(), age_ec);
-    if (!age_ec && age > std::chrono::hours(1)) fs::remove_all(it->path(), age_ec);
-  }
-  ec.clear();
+  remove_leftovers();
+  prune_cache({});
   fingerprint_ = fmt::format("cc={} | {} | flags={} | abi={} | glue={} | wabt=1.0.32", cc_, version, cflags_,
                              EDGE_AOT_ABI, kGlueVersion);
 }
 
-Result<Compiler::Artifact> Compiler::compile(std::span<const uint8_t> wasm) const {
+// Build folders and half-published files of a node that died while compiling (its pid is gone).
+void Compiler::remove_leftovers() {
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(cache_dir_, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const bool build = name.starts_with(".build-");
+    const auto tmp = name.find(".so.tmp-");
+    if (!build && tmp == std::string::npos) continue;
+    const pid_t pid = build ? builder_pid(name) : pid_t(std::strtol(name.c_str() + tmp + 8, nullptr, 10));
+    if (pid > 0 && pid != getpid() && ::kill(pid, 0) == 0) continue;  // another node, compiling now
+    std::error_code rm_ec;
+    fs::remove_all(it->path(), rm_ec);
+  }
+}
+
+// Least recently used first (a load touches its entry), down to the size cap; `keep` stays.
+void Compiler::prune_cache(const fs::path& keep) {
+  struct Entry {
+    fs::path path;
+    fs::file_time_type used;
+    uintmax_t size;
+  };
+  std::vector<Entry> entries;
+  uintmax_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(cache_dir_, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (it->path().extension() != ".so" || it->path().filename().string().starts_with(".")) continue;
+    std::error_code e;
+    Entry entry{it->path(), fs::last_write_time(it->path(), e), fs::file_size(it->path(), e)};
+    if (e) continue;
+    total += entry.size;
+    entries.push_back(std::move(entry));
+  }
+  if (total <= budget_.max_cache_bytes) return;
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
+  for (const auto& entry : entries) {
+    if (total <= budget_.max_cache_bytes) break;
+    if (entry.path == keep) continue;
+    std::error_code e;
+    // A node that has it loaded keeps its mapping: removing the name costs it nothing.
+    if (fs::remove(entry.path, e)) total -= entry.size;
+  }
+}
+
+void Compiler::abandon() {
+  {
+    std::lock_guard lock(mu_);
+    abandoned_ = true;
+  }
+  abandoned_cv_.notify_all();
+}
+
+Result<Compiler::Artifact> Compiler::compile(std::span<const uint8_t> wasm) {
   std::string module_digest = sha256_hex(wasm);
   std::string key_text = module_digest + "\n" + fingerprint_;
   std::string key = sha256_hex({reinterpret_cast<const uint8_t*>(key_text.data()), key_text.size()}).substr(0, 32);
@@ -125,19 +166,20 @@ Result<Compiler::Artifact> Compiler::compile(std::span<const uint8_t> wasm) cons
   std::error_code ec;
   if (fs::exists(art.shared_object, ec)) {
     art.from_cache = true;
+    fs::last_write_time(art.shared_object, fs::file_time_type::clock::now(), ec);  // recently used
     return art;
+  }
+  if (wasm.size() > budget_.max_module_bytes)
+    return make_error(fmt::format("the module is {:.1f} MiB, over the compiled tier's {} MiB "
+                                  "(edge-node --compile-max-module-mb)",
+                                  double(wasm.size()) / (1 << 20), budget_.max_module_bytes >> 20),
+                      "the module stays on the interpreter");
+  {
+    std::lock_guard lock(mu_);
+    if (abandoned_) return make_error("not compiled: the node is stopping");
   }
   fs::create_directories(cache_dir_, ec);
   if (ec) return make_error(fmt::format("cannot create the AOT cache {}: {}", cache_dir_.string(), ec.message()));
-
-  auto t0 = std::chrono::steady_clock::now();
-  auto c = translate_to_c(wasm);
-  if (!c) return c.error();
-  bool memory_image = rewrite_init_memories(c->c_source);
-  add_function_table(c->c_source, c->imported_funcs, c->defined_funcs);
-  auto glue = make_glue(c->header, host_import_slots(), memory_image);
-  if (!glue) return glue.error();
-  art.translate_ms = ms_since(t0);
 
   std::random_device rd;
   fs::path work = cache_dir_ / fmt::format(".build-{}-{}-{:08x}", key, getpid(), rd());
@@ -150,46 +192,52 @@ Result<Compiler::Artifact> Compiler::compile(std::span<const uint8_t> wasm) cons
       fs::remove_all(p, e);
     }
   } cleanup{work};
-  for (auto [name, text] : {std::pair{kHeaderName, std::string_view(c->header)},
-                            std::pair{"module.c", std::string_view(c->c_source)},
-                            std::pair{"glue.c", std::string_view(*glue)},
-                            std::pair{"edge_aot_abi.h", kAotAbiHeaderText}}) {
-    if (auto s = write_all(work / name, text); !s) return s.error();
+  {
+    std::ofstream out(work / worker::kModule, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(wasm.data()), std::streamsize(wasm.size()));
+    if (!out) return make_error("cannot write " + (work / worker::kModule).string());
   }
 
-  t0 = std::chrono::steady_clock::now();
-  fs::path tmp_so = work / "module.so";
-  std::vector<std::string> argv = {cc_};
+  std::vector<std::string> argv = {worker_.string(), work.string(), std::to_string(budget_.cpu.count()),
+                                   std::to_string(budget_.memory_mb), cc_};
   for (auto& f : split_flags(cflags_)) argv.push_back(f);
-  // -fstack-clash-protection: deep recursion always hits the stack guard (see runtime.hpp).
-  // -fno-optimize-sibling-calls: gcc would turn unbounded recursion (f(n) = f(n+1) + 1) into an
-  // endless loop; Wasm semantics (and the interpreter) give a stack-exhaustion trap.
-  // -fvisibility=hidden: only the entry point is exported; calls inside the module are direct.
-  // -fno-reorder-blocks-and-partition: a function's cold part (its trap paths!) would leave
-  // the edge_wasm_text section that tells trap backtraces which function a PC is in (func_table.hpp).
-  for (const char* f : {"-fPIC", "-shared", "-fvisibility=hidden", "-fstack-clash-protection",
-                        "-fno-optimize-sibling-calls", "-fno-strict-aliasing", "-fno-reorder-blocks-and-partition",
-                        "-w", "-I", EDGE_WASM_RT_INCLUDE_DIR})
-    argv.emplace_back(f);
-  argv.push_back("-I" + work.string());
-  argv.push_back("-o");
-  argv.push_back(tmp_so.string());
-  argv.push_back((work / "module.c").string());
-  argv.push_back((work / "glue.c").string());
-  fs::path log = work / "cc.log";
-  int rc = run(argv, log);
-  art.compile_ms = ms_since(t0);
-  if (rc != 0) {
-    std::string out = read_all(log);
-    if (out.size() > 2000) out = out.substr(0, 2000) + "...";
-    return make_error(fmt::format("the C compiler failed on the translated module (exit {}): {}", rc, out),
-                      "the module stays on the interpreter; report this with the module");
+  const fs::path log = work / "worker.log";
+  const pid_t pid = spawn_logged(argv, log, true);
+  if (pid < 0) return make_error("cannot start the compile worker " + worker_.string(), "reinstall edge-node");
+
+  // Wait for it, its wall-clock budget, or abandon(): whichever comes first. Killing its process
+  // group ends the C compiler with it.
+  // A compile at low priority on a busy machine gets less than a core: twice its CPU time.
+  const auto wall = budget_.cpu * 2 + std::chrono::seconds(10);
+  const auto deadline = std::chrono::steady_clock::now() + wall;
+  int status = 0;
+  std::optional<Error> stopped;
+  for (;;) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) break;
+    std::unique_lock lock(mu_);
+    abandoned_cv_.wait_for(lock, std::chrono::milliseconds(10));
+    if (abandoned_ || std::chrono::steady_clock::now() > deadline) {
+      stopped = abandoned_ ? make_error("not compiled: the node is stopping")
+                           : make_error(fmt::format("the compile took longer than {} s (twice its CPU budget, "
+                                                    "edge-node --compile-cpu-seconds, and 10 s)",
+                                                    wall.count()),
+                                        "the module stays on the interpreter");
+      lock.unlock();
+      ::kill(-pid, SIGKILL);
+      wait_for(pid);
+      break;
+    }
   }
+  if (stopped) return *stopped;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != worker::kDone) return worker_failure(status, log, budget_);
+  std::istringstream(read_all(work / worker::kTimings)) >> art.translate_ms >> art.compile_ms;
+
   // Atomic publication: rename within the same directory.
   fs::path tmp_final = cache_dir_ / fmt::format(".{}.so.tmp-{}", key, getpid());
-  fs::rename(tmp_so, tmp_final, ec);
+  fs::rename(work / worker::kSharedObject, tmp_final, ec);
   if (!ec) fs::rename(tmp_final, art.shared_object, ec);
   if (ec) return make_error("cannot store the compiled module in " + cache_dir_.string() + ": " + ec.message());
+  prune_cache(art.shared_object);
   return art;
 }
 

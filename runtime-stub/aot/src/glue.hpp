@@ -16,6 +16,10 @@ struct HostImportSlot {
   std::string result;  // "" or one letter
 };
 
+// The imports every compiled module is linked against, "env" then WASI, from abi.def (through
+// edge::abi): the thunk table of host_imports.hpp is in the same order.
+const std::vector<HostImportSlot>& host_import_slots();
+
 // `header` is wasm2c's module.h for the module: its import/export comments and prototypes say
 // exactly which symbols the generated code defines and needs. `memory_image`: the module's C was
 // rewritten by rewrite_init_memories() (memory_image.hpp), so the glue carries the image code.

@@ -9,12 +9,6 @@
 namespace edge::node::aot {
 namespace {
 
-template <class T>
-constexpr char letter() {
-  static_assert(std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>, "abi.def uses int32_t/int64_t only");
-  return std::is_same_v<T, int64_t> ? 'I' : 'i';
-}
-
 // Called from compiled code: marks the thread as in host code, runs the host function, turns a
 // HostTrap (or any exception) into a trap without letting C++ unwinding cross generated frames.
 template <auto F>
@@ -41,16 +35,13 @@ struct Thunk<F> {
     rt::leave_host(prev);
     if constexpr (!std::is_void_v<R>) return result;
   }
-  static HostImportSlot slot(const char* module, const char* name) {
-    HostImportSlot s{module, name, {}, {}};
-    (s.params.push_back(letter<A>()), ...);
-    if constexpr (!std::is_void_v<R>) s.result = std::string(1, letter<R>());
-    return s;
-  }
 };
 
+// abi.def's imports, "env" first then WASI: the order of abi::env_imports() + abi::wasi_imports(),
+// which the generated glue follows (import_slots.cpp).
 const void* const kThunks[] = {
 #define EDGE_ABI_IMPORT(name, result, params) reinterpret_cast<const void*>(&Thunk<&host_env::name>::call),
+#include "edge/abi.def"
 #define EDGE_WASI_IMPORT(name, result, params) reinterpret_cast<const void*>(&Thunk<&host_wasi::name>::call),
 #include "edge/abi.def"
 };
@@ -58,14 +49,5 @@ const void* const kThunks[] = {
 }  // namespace
 
 std::span<const void* const> host_import_thunks() { return kThunks; }
-
-const std::vector<HostImportSlot>& host_import_slots() {
-  static const std::vector<HostImportSlot> slots = {
-#define EDGE_ABI_IMPORT(name, result, params) Thunk<&host_env::name>::slot("env", #name),
-#define EDGE_WASI_IMPORT(name, result, params) Thunk<&host_wasi::name>::slot("wasi_snapshot_preview1", #name),
-#include "edge/abi.def"
-  };
-  return slots;
-}
 
 }  // namespace edge::node::aot

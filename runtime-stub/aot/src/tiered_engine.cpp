@@ -2,12 +2,16 @@
 // background compilation is done. The swap is one atomic shared_ptr store: a request in flight
 // keeps the module it started on (it holds a reference), later requests get the compiled one, so
 // no request fails or waits. Compilations run one at a time on one worker (a 2-core machine
-// keeps a core for requests).
+// keeps a core for requests), smallest module first: a huge module does not hold back the
+// small ones queued behind it. Each runs in a child process under a budget (compiler.hpp); one
+// that fails or runs out of it leaves its module on the interpreter, which its service's log
+// and engine_note() (GET /mcm/v1/containers) say.
 //
 // Debug builds (marked by `edge build --debug`, see build_marker.hpp) stay on the interpreter:
 // its traps map to source file:line, which is what a debug build is for, and `edge dev`
 // redeploys them on every save, where a background C compile of a multi-megabyte module would
 // only compete with the next build for the CPU. `--engine aot` compiles them anyway.
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -35,10 +39,41 @@ class TieredModule final : public LoadedModule {
   std::optional<ExecFailure> check_start(const ServiceContext& service) override {
     return std::atomic_load(&current_)->check_start(service);
   }
-  void take_over(std::shared_ptr<LoadedModule> compiled) { std::atomic_store(&current_, std::move(compiled)); }
+  std::string engine_note() const override {
+    std::lock_guard lock(mu_);
+    return note_;
+  }
+  void report_to(std::function<void(const std::string&)> report) override {
+    std::lock_guard lock(mu_);
+    report_ = std::move(report);
+    for (const auto& line : unreported_) report_(line);
+    unreported_.clear();
+  }
+
+  void take_over(std::shared_ptr<LoadedModule> compiled, const std::string& line) {
+    std::atomic_store(&current_, std::move(compiled));
+    tell(line);
+  }
+  void stay(const std::string& why) {
+    {
+      std::lock_guard lock(mu_);
+      note_ = why;
+    }
+    tell("stays on the interpreter: " + why);
+  }
 
  private:
+  void tell(const std::string& line) {
+    std::lock_guard lock(mu_);
+    if (report_) report_(line);
+    else unreported_.push_back(line);
+  }
+
   std::shared_ptr<LoadedModule> current_;
+  mutable std::mutex mu_;
+  std::string note_;
+  std::function<void(const std::string&)> report_;
+  std::vector<std::string> unreported_;  // told before report_to()
 };
 
 class TieredEngine final : public Engine {
@@ -54,14 +89,18 @@ class TieredEngine final : public Engine {
     }
   }
   ~TieredEngine() override {
+    stop();
+    if (worker_.joinable()) worker_.join();
+  }
+  std::string_view name() const override { return "auto"; }
+  void stop() override {
     {
       std::lock_guard lock(mu_);
       stop_ = true;
     }
     cv_.notify_all();
-    if (worker_.joinable()) worker_.join();
+    if (aot_) aot_->stop();
   }
-  std::string_view name() const override { return "auto"; }
 
   Result<std::shared_ptr<LoadedModule>> load(std::span<const uint8_t> wasm, const std::string& digest) override {
     auto first = interpreter_->load(wasm, digest);
@@ -96,18 +135,22 @@ class TieredEngine final : public Engine {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
         if (stop_) return;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
+        auto smallest = std::min_element(jobs_.begin(), jobs_.end(), [](const Job& a, const Job& b) {
+          return a.wasm.size() < b.wasm.size();
+        });
+        job = std::move(*smallest);
+        jobs_.erase(smallest);
       }
       if (job.module.expired()) continue;  // undeployed meanwhile
       auto compiled = aot_->load(job.wasm, job.digest);
       std::string id = job.digest.substr(0, 12);
       if (!compiled) {
         say(fmt::format("engine auto: {} stays on the interpreter: {}", id, compiled.error().to_string()));
+        if (auto module = job.module.lock()) module->stay(compiled.error().message);
         continue;
       }
       if (auto module = job.module.lock()) {
-        module->take_over(std::move(*compiled));
+        module->take_over(std::move(*compiled), "now runs compiled (aot)");
         say(fmt::format("engine auto: {} now runs compiled (aot)", id));
       }
     }

@@ -1,17 +1,12 @@
 #include "engines.hpp"
 
-#include "edge/node/aot_engine.hpp"
 #include "edge/node/interp_engine.hpp"
 #include "edge/node/sqlite_store.hpp"
 
 namespace edge::node {
 namespace fs = std::filesystem;
 
-Result<std::unique_ptr<Engine>> make_engine(const std::string& choice, const fs::path& data_dir,
-                                            std::function<void(const std::string&)> log) {
-  AotOptions aot;
-  aot.cache_dir = data_dir / "aot-cache";
-  aot.log = std::move(log);
+Result<std::unique_ptr<Engine>> make_engine(const std::string& choice, const AotOptions& aot) {
   if (choice == "interp") return std::unique_ptr<Engine>(make_interp_engine());
   if (choice == "auto") return make_tiered_engine(make_interp_engine(), aot);
   if (choice == "aot") {

@@ -6,14 +6,15 @@
 #include <memory>
 #include <string>
 
+#include "edge/node/aot_engine.hpp"
 #include "edge/node/engine.hpp"
 
 namespace edge::node {
 
 // "interp": wabt's interpreter. "aot": wasm2c compiled code (needs a C compiler).
 // "auto": the interpreter at once, the compiled code when ready (or interp if AOT is absent).
-Result<std::unique_ptr<Engine>> make_engine(const std::string& choice, const std::filesystem::path& data_dir,
-                                            std::function<void(const std::string&)> log);
+// `aot`: the compiled tier's cache, budget and log.
+Result<std::unique_ptr<Engine>> make_engine(const std::string& choice, const AotOptions& aot);
 
 // The SQLite store of one service (one file per service name in <data-dir>/storage/).
 Result<std::shared_ptr<KeyValueStore>> open_service_storage(const std::filesystem::path& file);

@@ -1,6 +1,6 @@
 // edge-node: the reference edgeEngine node (docs/node.md).
 //   edge-node [serve] [--port 8083] [--data-dir DIR] [--client-id ID] [--token T | --no-auth]
-//             [--engine interp|aot|auto] [--host 127.0.0.1] [--dashboard-port 0]
+//             [--engine interp|aot|auto] [--host 127.0.0.1] [--dashboard-port 0] [--compile-* budget]
 //   edge-node run FILE.wasm [--dir HOST[::GUEST]]... [--env K=V]... [-- ARGS...]
 #include <signal.h>
 #include <sys/resource.h>
@@ -57,6 +57,10 @@ struct ServeArgs {
   std::string token;
   bool no_auth = false;
   std::string engine = "auto";
+  AotOptions compile;  // the compiled tier's budget (--compile-*)
+  uint64_t compile_max_module_mb = compile.max_module_bytes >> 20;
+  uint64_t compile_cache_mb = compile.max_cache_bytes >> 20;
+  unsigned compile_cpu_seconds = unsigned(compile.compile_cpu.count());
 };
 
 int serve(const ServeArgs& args) {
@@ -72,7 +76,13 @@ int serve(const ServeArgs& args) {
   auto identity = load_identity(data_dir, args.client_id, args.token, args.no_auth);
   if (!identity) return print_error(identity.error()), 1;
 
-  auto engine = make_engine(args.engine, data_dir, [](const std::string& line) { fmt::print("edge-node: {}\n", line); });
+  AotOptions aot = args.compile;
+  aot.cache_dir = data_dir / "aot-cache";
+  aot.compile_cpu = std::chrono::seconds(args.compile_cpu_seconds);
+  aot.max_module_bytes = args.compile_max_module_mb << 20;
+  aot.max_cache_bytes = args.compile_cache_mb << 20;
+  aot.log = [](const std::string& line) { fmt::print("edge-node: {}\n", line); };
+  auto engine = make_engine(args.engine, aot);
   if (!engine) return print_error(engine.error()), 1;
 
   Node node({data_dir, *identity, args.port}, std::move(*engine));
@@ -116,6 +126,7 @@ int serve(const ServeArgs& args) {
   // requests running get a moment to finish and be written. A guest still running after that
   // (a loop, under its own wall-time limit) does not hold the node: the process ends without it.
   http.stop_accepting();
+  node.stop_background_work();
   stop_outbound_fetches();
   pool.stop();
   const bool finished = pool.wait_idle(kStopGrace);
@@ -162,7 +173,9 @@ int run_module(const RunArgs& args) {
     inv.preopens.push_back(std::move(p));
   }
 
-  auto engine = make_engine(args.engine, default_data_dir(), {});
+  AotOptions aot;
+  aot.cache_dir = default_data_dir() / "aot-cache";
+  auto engine = make_engine(args.engine, aot);
   if (!engine) return print_error(engine.error()), kRunnerFailure;
   auto module = (*engine)->load(wasm, sha256_hex(wasm));
   if (!module) return print_error(module.error()), kRunnerFailure;
@@ -190,6 +203,23 @@ int main(int argc, char** argv) {
     cmd.add_flag("--no-auth", serve_args.no_auth, "no token: anyone who reaches the port may deploy")->excludes(token);
     cmd.add_option("--engine", serve_args.engine, "execution engine")
         ->check(CLI::IsMember({"interp", "aot", "auto"}))
+        ->capture_default_str();
+    // The compiled tier's budget: a module that needs more stays on the interpreter.
+    cmd.add_option("--compile-cpu-seconds", serve_args.compile_cpu_seconds,
+                   "CPU time a module's compile may take (per process; wall clock: twice that and 10 s)")
+        ->check(CLI::Range(1u, 3600u))
+        ->capture_default_str();
+    cmd.add_option("--compile-memory-mb", serve_args.compile.compile_memory_mb,
+                   "address space a module's compile may take (per process)")
+        ->check(CLI::Range(uint64_t(64), uint64_t(1) << 20))
+        ->capture_default_str();
+    cmd.add_option("--compile-max-module-mb", serve_args.compile_max_module_mb,
+                   "larger modules are not compiled (they run on the interpreter)")
+        ->check(CLI::Range(uint64_t(1), uint64_t(4096)))
+        ->capture_default_str();
+    cmd.add_option("--compile-cache-mb", serve_args.compile_cache_mb,
+                   "size of DATA_DIR/aot-cache, pruned least recently used first")
+        ->check(CLI::Range(uint64_t(1), uint64_t(1) << 20))
         ->capture_default_str();
   };
   add_serve_options(app);

@@ -233,6 +233,9 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
   if (!module) return make_error("the module did not load: " + module.error().message, module.error().hint);
 
   auto service = std::make_shared<RunningService>();
+  (*module)->report_to([log = std::weak_ptr(log_for(record.id))](const std::string& line) {
+    if (auto l = log.lock()) l->node(line);
+  });
   service->record = record;
   service->base_path = record.env.at("MCM.BASE_API_PATH");
   service->module = *module;
@@ -343,16 +346,30 @@ ApiReply Node::start_container(const json& request) {
   return {200, record.to_api_json(client_id(), "started")};
 }
 
+json Node::container_json(const ContainerRecord& record) const {
+  json body = record.to_api_json(client_id(), state_of(record));
+  // Which engine runs it now, and why not the compiled one when that gave up (beyond mCM's fields).
+  if (auto service = services_.by_name(record.name); service && service->record.id == record.id) {
+    body["engine"] = std::string(service->module->engine_name());
+    if (auto note = service->module->engine_note(); !note.empty()) body["engineNote"] = note;
+  }
+  return body;
+}
+
 ApiReply Node::list_containers() const {
   json data = json::array();
-  for (const auto& r : containers_.list()) data.push_back(r.to_api_json(client_id(), state_of(r)));
+  for (const auto& r : containers_.list()) data.push_back(container_json(r));
   return {200, {{"data", data}}};
+}
+
+void Node::stop_background_work() {
+  if (engine_) engine_->stop();
 }
 
 ApiReply Node::get_container(const std::string& id) const {
   auto r = containers_.find(id);
   if (!r) return error_reply(404, "no container " + id, "list containers with GET /mcm/v1/containers");
-  auto body = r->to_api_json(client_id(), state_of(*r));
+  auto body = container_json(*r);
   std::lock_guard lock(aux_mu_);
   if (auto it = failed_.find(r->id); it != failed_.end()) body["error"] = it->second;
   return {200, body};

@@ -53,6 +53,8 @@ class Node {
   // The log file of a container (existing or not), nullopt for an unknown container.
   std::optional<std::filesystem::path> container_log(const std::string& id) const;
   nlohmann::json stats_json() const;
+  // Abandons compiles in progress and starts none: the node is stopping.
+  void stop_background_work();
 
   ServiceTable& services() { return services_; }
   const std::string& client_id() const { return options_.identity.client_id; }
@@ -62,6 +64,7 @@ class Node {
   // Loads the container's image and module into a service ready to publish; no side effects.
   Result<std::shared_ptr<RunningService>> prepare(const ContainerRecord& record);
   std::string state_of(const ContainerRecord& record) const;
+  nlohmann::json container_json(const ContainerRecord& record) const;
   std::shared_ptr<FileServiceLog> log_for(const std::string& container_id);
 
   NodeOptions options_;

@@ -4,6 +4,8 @@
 // the compiled code on a fresh instance each (memory from a per-module pool, guard pages).
 // The tiered engine serves from the interpreter at once and switches to the compiled code when
 // the background compilation is done. See docs/benchmarks.md for the design and the figures.
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -17,6 +19,14 @@ struct AotOptions {
   std::filesystem::path cache_dir;   // <data-dir>/aot-cache; created when missing
   std::string cc;                    // C compiler; empty: $CC, else `cc` from PATH
   std::string cflags = "-O2";        // optimisation flags (always with -fPIC -shared)
+  // The compile worker (edge-aot-compile); empty: next to this executable, else the build tree's.
+  std::filesystem::path compile_worker;
+  // Each compile runs in that worker under these limits (defaults for a machine with 2 GB or more;
+  // edge-node's --compile-* options). Past them the module stays on the interpreter.
+  std::chrono::seconds compile_cpu{120};         // per process; the wall-clock limit is 2 x this + 10 s
+  uint64_t compile_memory_mb = 2048;             // address space per process
+  uint64_t max_module_bytes = 32u << 20;         // larger modules are not compiled
+  uint64_t max_cache_bytes = 1u << 30;           // the compile cache, pruned least recently used first
   // Where the engine reports compilations, cache hits and fallbacks; may be empty.
   std::function<void(const std::string&)> log;
 };
@@ -28,8 +38,12 @@ std::unique_ptr<Engine> make_aot_engine(const AotOptions& options);
 
 // "auto": load() returns at once with `interpreter`'s module and compiles in the background with
 // the AOT engine; the compiled module takes over atomically (requests in flight finish on the one
-// they started on). Without a C compiler it logs that it stays on the interpreter.
+// they started on). Without a C compiler it logs that it stays on the interpreter. Compiles run
+// one at a time, smallest module first, so one huge module does not hold back the others.
 std::unique_ptr<Engine> make_tiered_engine(std::unique_ptr<Engine> interpreter, const AotOptions& options);
+
+// The compile worker the engine would use, or empty when there is none.
+std::filesystem::path find_compile_worker(const std::filesystem::path& preferred);
 
 // The C compiler the engine would use, or empty when there is none.
 std::string find_c_compiler(const std::string& preferred);

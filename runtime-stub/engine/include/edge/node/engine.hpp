@@ -128,6 +128,12 @@ class LoadedModule {
   // (_initialize, or _start up to its return), as every request will: what fails here would fail
   // every request. A deploy runs it before the new version replaces the old one.
   virtual std::optional<ExecFailure> check_start(const ServiceContext& service) = 0;
+  // Why the module runs on engine_name() and not compiled, when the compiled tier gave up on it
+  // (a compile that failed or ran out of its budget); empty otherwise.
+  virtual std::string engine_note() const { return {}; }
+  // Where the module tells what happens to it after load (compiled in the background, or why it
+  // stays on the interpreter): the service's log. Called at most once, before it serves.
+  virtual void report_to(std::function<void(const std::string&)> report) { (void)report; }
 };
 
 // Ends every outbound fetch in flight (httpclient.fetch; their guests get an error) and refuses
@@ -151,6 +157,8 @@ class Engine {
   virtual std::string_view name() const = 0;
   // `digest` identifies the module bytes (sha256 hex), for caches.
   virtual Result<std::shared_ptr<LoadedModule>> load(std::span<const uint8_t> wasm, const std::string& digest) = 0;
+  // Abandons background work (compiles) at once and takes on none: the node is stopping.
+  virtual void stop() {}
 };
 
 }  // namespace edge::node

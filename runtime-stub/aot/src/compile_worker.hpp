@@ -1,0 +1,25 @@
+#pragma once
+// What the compile worker (edge-aot-compile, compile_worker_main.cpp) and the node that runs it
+// (compiler.cpp) agree on: its command line, its files and its exit codes.
+//
+//   edge-aot-compile WORK_DIR CPU_SECONDS MEMORY_MB CC [CFLAG...]
+//
+// It reads WORK_DIR/module.wasm and writes WORK_DIR/module.so and WORK_DIR/timings
+// ("TRANSLATE_MS COMPILE_MS"); what it and the C compiler print goes to the log the node gives it.
+namespace edge::node::aot::worker {
+
+inline constexpr const char* kExecutable = "edge-aot-compile";
+inline constexpr const char* kModule = "module.wasm";
+inline constexpr const char* kSharedObject = "module.so";
+inline constexpr const char* kTimings = "timings";
+
+enum Exit : int {
+  kDone = 0,
+  kBadModule = 1,       // wasm2c's writer refused the module
+  kCompilerFailed = 2,  // the C compiler failed (its output is in the log)
+  kOutOfCpu = 3,        // the C compiler ran out of its CPU time
+  kOutOfMemory = 4,     // the worker or the C compiler ran out of its memory
+  kUsage = 64,
+};
+
+}  // namespace edge::node::aot::worker

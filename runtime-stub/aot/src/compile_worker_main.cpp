@@ -1,0 +1,148 @@
+// edge-aot-compile: one module through the compiled tier's pipeline (wasm2c's C writer, then the
+// machine's C compiler), run by the node as a child process under a budget (compiler.hpp). A
+// module that makes the C writer or the C compiler take minutes or gigabytes costs this process,
+// which the node can kill, never the node. The command line and exit codes: compile_worker.hpp.
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <new>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "compile_worker.hpp"
+#include "edge_aot_abi_text.hpp"
+#include "func_table.hpp"
+#include "glue.hpp"
+#include "memory_image.hpp"
+#include "spawn.hpp"
+#include "translate.hpp"
+
+namespace fs = std::filesystem;
+using namespace edge::node::aot;
+
+namespace {
+
+// CPU seconds and address space for this process and, inherited, for the C compiler it starts.
+// Lower priority too: the node's requests come first.
+void limit_self(unsigned long cpu_seconds, unsigned long memory_mb) {
+  rlimit cpu{cpu_seconds, cpu_seconds + 2};  // SIGXCPU at the soft limit, SIGKILL at the hard one
+  setrlimit(RLIMIT_CPU, &cpu);
+  rlimit as{memory_mb << 20, memory_mb << 20};
+  setrlimit(RLIMIT_AS, &as);
+  rlimit core{0, 0};
+  setrlimit(RLIMIT_CORE, &core);
+  setpriority(PRIO_PROCESS, 0, 10);
+}
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool write_all(const fs::path& p, std::string_view text) {
+  std::ofstream out(p, std::ios::binary);
+  out.write(text.data(), std::streamsize(text.size()));
+  return bool(out);
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Why the C compiler failed, from what its driver printed: out of budget, or a real failure.
+worker::Exit compiler_failure(const std::string& output) {
+  if (output.find("CPU time limit exceeded") != std::string::npos) return worker::kOutOfCpu;
+  for (const char* oom : {"out of memory", "memory exhausted", "Cannot allocate memory"})
+    if (output.find(oom) != std::string::npos) return worker::kOutOfMemory;
+  return worker::kCompilerFailed;
+}
+
+// wasm -> module.h, module.c, glue.c and the ABI header in `work`. The C text can be hundreds of
+// MB: it is not held while the C compiler runs.
+int write_c_sources(const fs::path& work) {
+  const std::string wasm_text = read_all(work / worker::kModule);
+  std::span<const uint8_t> wasm(reinterpret_cast<const uint8_t*>(wasm_text.data()), wasm_text.size());
+  auto c = translate_to_c(wasm);
+  if (!c) {
+    std::fprintf(stderr, "%s\n", c.error().to_string().c_str());
+    return worker::kBadModule;
+  }
+  bool memory_image = rewrite_init_memories(c->c_source);
+  add_function_table(c->c_source, c->imported_funcs, c->defined_funcs);
+  auto glue = make_glue(c->header, host_import_slots(), memory_image);
+  if (!glue) {
+    std::fprintf(stderr, "%s\n", glue.error().to_string().c_str());
+    return worker::kBadModule;
+  }
+  for (auto [name, text] : {std::pair{kHeaderName, std::string_view(c->header)},
+                            std::pair{"module.c", std::string_view(c->c_source)},
+                            std::pair{"glue.c", std::string_view(*glue)},
+                            std::pair{"edge_aot_abi.h", kAotAbiHeaderText}}) {
+    if (!write_all(work / name, text)) {
+      std::fprintf(stderr, "cannot write %s\n", (work / name).c_str());
+      return worker::kCompilerFailed;
+    }
+  }
+  return worker::kDone;
+}
+
+int compile(const fs::path& work, const std::string& cc, const std::vector<std::string>& cflags) {
+  auto t0 = std::chrono::steady_clock::now();
+  if (int rc = write_c_sources(work); rc != worker::kDone) return rc;
+  const double translate_ms = ms_since(t0);
+
+  t0 = std::chrono::steady_clock::now();
+  std::vector<std::string> argv = {cc};
+  argv.insert(argv.end(), cflags.begin(), cflags.end());
+  // -fstack-clash-protection: deep recursion always hits the stack guard (see runtime.hpp).
+  // -fno-optimize-sibling-calls: gcc would turn unbounded recursion (f(n) = f(n+1) + 1) into an
+  // endless loop; Wasm semantics (and the interpreter) give a stack-exhaustion trap.
+  // -fvisibility=hidden: only the entry point is exported; calls inside the module are direct.
+  // -fno-reorder-blocks-and-partition: a function's cold part (its trap paths!) would leave
+  // the edge_wasm_text section that tells trap backtraces which function a PC is in (func_table.hpp).
+  for (const char* f : {"-fPIC", "-shared", "-fvisibility=hidden", "-fstack-clash-protection",
+                        "-fno-optimize-sibling-calls", "-fno-strict-aliasing", "-fno-reorder-blocks-and-partition",
+                        "-w", "-I", EDGE_WASM_RT_INCLUDE_DIR})
+    argv.emplace_back(f);
+  argv.push_back("-I" + work.string());
+  argv.push_back("-o");
+  argv.push_back((work / worker::kSharedObject).string());
+  argv.push_back((work / "module.c").string());
+  argv.push_back((work / "glue.c").string());
+  const fs::path cc_log = work / "cc.log";
+  const int rc = run_logged(argv, cc_log);
+  const double compile_ms = ms_since(t0);
+  if (rc != 0) {
+    std::string out = read_all(cc_log);
+    std::fprintf(stderr, "the C compiler failed (exit %d): %s\n", rc, out.substr(0, 2000).c_str());
+    return compiler_failure(out);
+  }
+  if (!write_all(work / worker::kTimings, std::to_string(translate_ms) + " " + std::to_string(compile_ms)))
+    return worker::kCompilerFailed;
+  return worker::kDone;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 5) {
+    std::fprintf(stderr, "usage: %s WORK_DIR CPU_SECONDS MEMORY_MB CC [CFLAG...]\n(run by edge-node, not by hand)\n",
+                 argv[0]);
+    return worker::kUsage;
+  }
+  limit_self(std::strtoul(argv[2], nullptr, 10), std::strtoul(argv[3], nullptr, 10));
+  try {
+    return compile(argv[1], argv[4], std::vector<std::string>(argv + 5, argv + argc));
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "out of memory (the compile budget's address space)\n");
+    return worker::kOutOfMemory;
+  }
+}
