@@ -214,3 +214,116 @@ TEST_CASE("a descriptor flood is capped per request and per service while anothe
   CHECK(again["opened"] == 50);
   CHECK(service_log(*n.cli, "probe-v1").find("EDGE_MAX_OPEN_FILES") != std::string::npos);
 }
+
+namespace {
+
+// Processes whose command line mentions both `a` and `b` (the compile worker of one test node).
+int processes_with(const std::string& a, const std::string& b) {
+  int n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc", ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    std::string cmdline = read_file(it->path() / "cmdline");
+    if (cmdline.find(a) != std::string::npos && cmdline.find(b) != std::string::npos) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a module of 100,000 functions: others are served throughout, its compile is bounded, SIGTERM is at once") {
+  TempDir tmp;
+  // hello v1 with 100,000 small functions more: wasm2c's C writer alone would take minutes on it.
+  std::string wat = read_file(std::filesystem::path(EDGE_TEST_DATA_DIR) / "node" / "node_hello_v1.wat");
+  std::string funcs;
+  for (int i = 0; i < 100000; ++i) funcs += "  (func (result i32) (i32.const " + std::to_string(i) + "))\n";
+  wat.insert(wat.rfind(')'), funcs);
+  write_file(tmp / "many.wat", wat);
+  REQUIRE(std::system((std::string(EDGE_TEST_WAT2WASM) + " " + (tmp / "many.wat").string() + " -o " +
+                       (tmp / "many.wasm").string())
+                          .c_str()) == 0);
+  const std::string wasm = read_file(tmp / "many.wasm");
+  const auto data_dir = tmp / "data";
+
+  {
+    NodeProcess node(node_options(data_dir));
+    REQUIRE(node.start());
+    auto cli = client(node);
+    deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
+    std::atomic<bool> stop{false};
+    std::atomic<int> answered{0}, failed{0};
+    std::atomic<double> slowest_ms{0};
+    std::thread hello_client([&] {
+      httplib::Client c("127.0.0.1", node.port());
+      while (!stop) {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto res = c.Get(service_path(node, "/hello/v1") + "/");
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        if (res && res->status == 200) ++answered;
+        else ++failed;
+        for (double seen = slowest_ms; ms > seen && !slowest_ms.compare_exchange_weak(seen, ms);) {
+        }
+        std::this_thread::sleep_for(5ms);
+      }
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    auto up = upload(*cli, image_tar("many-v1", "1.0.0", wasm));
+    REQUIRE(up);
+    REQUIRE_MESSAGE(up->status == 200, up->body);
+    auto started = start_container(*cli, "many-v1", {{"MCM.BASE_API_PATH", "/many/v1"}});
+    REQUIRE(started);
+    REQUIRE_MESSAGE(started->status == 200, started->body);
+    const double deploy_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    auto many = cli->Get(service_path(node, "/many/v1") + "/");
+    REQUIRE(many);
+    CHECK(many->body == "hello v1");  // served by the interpreter meanwhile
+    std::this_thread::sleep_for(2s);
+    auto container = json_of(cli->Get("/mcm/v1/containers/test-client-many-v1"));
+    CHECK(container["engine"] == "interp");
+    const int workers = processes_with("edge-aot-compile", data_dir.string());
+    CHECK(workers >= 1);  // the compile runs in its own process
+    stop = true;
+    hello_client.join();
+
+    const auto stop_t0 = std::chrono::steady_clock::now();
+    const int code = node.stop();
+    const double stop_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stop_t0).count();
+    MESSAGE("100k functions (" << wasm.size() / 1024 << " KiB): uploaded and started in " << deploy_ms
+                               << " ms; hello meanwhile " << answered.load() << " answered, " << failed.load()
+                               << " failed, slowest " << slowest_ms.load() << " ms; SIGTERM during the compile: exit "
+                               << code << " in " << stop_ms << " ms");
+    CHECK(code == 0);
+    CHECK(stop_ms < 5000);
+    CHECK(failed == 0);
+    CHECK(slowest_ms < 200);
+    CHECK(processes_with("edge-aot-compile", data_dir.string()) == 0);  // killed with the node's SIGTERM
+    bool build_left = false;
+    for (const auto& e : std::filesystem::directory_iterator(data_dir / "aot-cache"))
+      build_left |= e.path().filename().string().starts_with(".build-");
+    CHECK_FALSE(build_left);
+  }
+
+  // The same node again with a budget of 1 s of CPU per compile: the compile gives up, the module
+  // keeps serving on the interpreter, and the container list and the service log say why.
+  auto options = node_options(data_dir);
+  options.extra_args = {"--compile-cpu-seconds", "1"};
+  NodeProcess node(options);
+  REQUIRE(node.start());
+  auto cli = client(node);
+  nlohmann::json container;
+  const auto t0 = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - t0 < 30s) {
+    container = json_of(cli->Get("/mcm/v1/containers/test-client-many-v1"));
+    if (container.contains("engineNote")) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  const double gave_up_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  MESSAGE("with --compile-cpu-seconds 1 the compile gave up after " << gave_up_ms << " ms: " << container.dump());
+  REQUIRE(container.contains("engineNote"));
+  CHECK(container["engine"] == "interp");
+  CHECK(container["engineNote"].get<std::string>().find("budget") != std::string::npos);
+  auto many = cli->Get(service_path(node, "/many/v1") + "/");
+  REQUIRE(many);
+  CHECK(many->body == "hello v1");
+  CHECK(service_log(*cli, "many-v1").find("stays on the interpreter") != std::string::npos);
+}
