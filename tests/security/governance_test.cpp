@@ -327,3 +327,58 @@ TEST_CASE("a module of 100,000 functions: others are served throughout, its comp
   CHECK(many->body == "hello v1");
   CHECK(service_log(*cli, "many-v1").find("stays on the interpreter") != std::string::npos);
 }
+
+TEST_CASE("state on disk: private whatever the umask, an open data dir tightened, damaged records quarantined") {
+  TempDir tmp;
+  const auto data_dir = tmp / "data";
+  std::filesystem::create_directories(data_dir);
+  ::chmod(data_dir.c_str(), 0755);  // as an earlier version, or a user, left it
+  const mode_t old_umask = ::umask(0);  // the node inherits it
+  {
+    NodeProcess node(node_options(data_dir));
+    const bool started = node.start();
+    ::umask(old_umask);
+    REQUIRE(started);
+    CHECK(node.log().find("was mode 0755, now 0700") != std::string::npos);
+    auto cli = client(node);
+    deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
+    REQUIRE(cli->Get(service_path(node, "/hello/v1") + "/")->status == 200);
+  }
+  int dirs = 0, files = 0, open_to_others = 0;
+  CHECK((std::filesystem::status(data_dir).permissions() & std::filesystem::perms::mask) ==
+        std::filesystem::perms::owner_all);
+  for (const auto& e : std::filesystem::recursive_directory_iterator(data_dir)) {
+    const auto perms = e.symlink_status().permissions();
+    (e.is_directory() ? dirs : files) += 1;
+    if ((perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) !=
+        std::filesystem::perms::none) {
+      ++open_to_others;
+      MESSAGE("open to others: " << e.path().string());
+    }
+  }
+  MESSAGE("under umask 0: " << dirs << " folders and " << files << " files, " << open_to_others << " open to others");
+  CHECK(dirs >= 4);
+  CHECK(files >= 4);
+  CHECK(open_to_others == 0);
+
+  // One wrongly typed field in an image record, a container record that is not JSON.
+  const auto image_record = data_dir / "images" / "test-client-hello-v1.json";
+  auto record = nlohmann::json::parse(read_file(image_record));
+  const std::string tar = record["tarFile"];
+  record["size"] = "not a number";
+  write_file(image_record, record.dump());
+  write_file(data_dir / "containers" / "test-client-hello-v1.json", "{ damaged");
+  NodeProcess node(node_options(data_dir));
+  REQUIRE(node.start());
+  auto cli = client(node);
+  CHECK(json_of(cli->Get("/mcm/v1/images"))["data"].empty());
+  const auto quarantine = data_dir / "quarantine";
+  CHECK(std::filesystem::exists(quarantine / "images" / "test-client-hello-v1.json"));
+  CHECK(std::filesystem::exists(quarantine / "images" / tar));  // the image itself is kept
+  CHECK(std::filesystem::exists(quarantine / "containers" / "test-client-hello-v1.json"));
+  CHECK(node.log().find("unreadable image record") != std::string::npos);
+  CHECK(node.log().find("unreadable container record") != std::string::npos);
+  // The node goes on: the same image uploaded again serves.
+  deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
+  CHECK(cli->Get(service_path(node, "/hello/v1") + "/")->body == "hello v1");
+}

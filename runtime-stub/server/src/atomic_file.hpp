@@ -12,8 +12,8 @@ namespace edge::node {
 
 // Writes `data` to a temp file next to `path` (prefix ".tmp-"), fsyncs it, renames it over
 // `path` and fsyncs the directory so the rename itself is durable.
-Status write_file_atomic(const std::filesystem::path& path, std::span<const uint8_t> data, int mode = 0644);
-Status write_file_atomic(const std::filesystem::path& path, std::string_view data, int mode = 0644);
+Status write_file_atomic(const std::filesystem::path& path, std::span<const uint8_t> data, int mode = 0600);
+Status write_file_atomic(const std::filesystem::path& path, std::string_view data, int mode = 0600);
 
 // Removes `path` (if present) and fsyncs its directory.
 Status remove_file_durable(const std::filesystem::path& path);

@@ -4,6 +4,7 @@
 //   edge-node run FILE.wasm [--dir HOST[::GUEST]]... [--env K=V]... [-- ARGS...]
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <iterator>
@@ -72,9 +73,16 @@ int serve(const ServeArgs& args) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // Everything the node creates is its own alone (0700 folders, 0600 files), whatever the umask it
+  // was started with: the data dir holds the token, compiled code it loads, services' data and logs.
+  // Files services create in their preopened folders follow it too.
+  ::umask(077);
   fs::path data_dir = args.data_dir.empty() ? default_data_dir() : fs::path(args.data_dir);
   auto identity = load_identity(data_dir, args.client_id, args.token, args.no_auth);
   if (!identity) return print_error(identity.error()), 1;
+  if (identity->tightened_from)
+    fmt::print("edge-node: the data dir {} was mode {:04o}, now 0700: others could read its token, storage and logs\n",
+               data_dir.string(), *identity->tightened_from);
 
   AotOptions aot = args.compile;
   aot.cache_dir = data_dir / "aot-cache";

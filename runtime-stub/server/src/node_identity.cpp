@@ -4,8 +4,12 @@
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "atomic_file.hpp"
 
@@ -69,6 +73,18 @@ Result<NodeIdentity> load_identity(const fs::path& data_dir, const std::string& 
   if (!fs::exists(data_dir, ec) && fs::create_directories(data_dir, ec)) ::chmod(data_dir.c_str(), 0700);
   if (ec) return make_error("cannot create data dir " + data_dir.string() + ": " + ec.message(),
                             "choose another --data-dir");
+  // An existing one is made private too: others could read the token, services' storage and
+  // logs, or plant compiled code in aot-cache/ that the node would load.
+  struct stat st {};
+  if (::stat(data_dir.c_str(), &st) == 0 && (st.st_mode & 077)) {
+    if (::chmod(data_dir.c_str(), 0700) == 0) {
+      id.tightened_from = unsigned(st.st_mode & 0777);
+    } else if (st.st_mode & 022) {
+      return make_error(fmt::format("the data dir {} is writable by others (mode {:04o}) and cannot be made private: {}",
+                                    data_dir.string(), st.st_mode & 0777, std::strerror(errno)),
+                        "run the node as the data dir's owner, or choose another --data-dir");
+    }
+  }
 
   const fs::path id_file = data_dir / "client-id";
   if (!given_client_id.empty()) {

@@ -14,6 +14,7 @@ struct NodeIdentity {
   std::optional<std::string> token;   // none: --no-auth
   std::filesystem::path token_file;   // where the token lives (printed at start, never the token)
   bool token_created = false;         // this start created it
+  std::optional<unsigned> tightened_from;  // the data dir's mode before this start made it 0700
 };
 
 // $EDGE_NODE_DATA_DIR, else ~/.edge-node (./.edge-node without $HOME).

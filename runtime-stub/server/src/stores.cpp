@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <set>
 
 #include "atomic_file.hpp"
@@ -80,6 +81,19 @@ Status ensure_dir(const fs::path& dir) {
   return ok();
 }
 
+// Moves a record the node cannot read, and the files that belong with it, to
+// <data-dir>/quarantine/<store>/ for an operator to look at: nothing stored is deleted because
+// one field was damaged.
+void quarantine(const fs::path& record, const std::vector<fs::path>& with, const std::string& why) {
+  const fs::path dir = record.parent_path().parent_path() / "quarantine" / record.parent_path().filename();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  for (const auto& file : with) fs::rename(file, dir / file.filename(), ec);
+  fs::rename(record, dir / record.filename(), ec);
+  fmt::print(stderr, "edge-node: {} {}: moved to {}{}\n", why, record.string(), dir.string(),
+             ec ? " failed (" + ec.message() + "); left in place" : std::string());
+}
+
 std::optional<json> read_json_file(const fs::path& p) {
   auto text = read_whole_file(p);
   if (!text) return std::nullopt;
@@ -96,19 +110,27 @@ Status ImageStore::open() {
   if (auto st = ensure_dir(dir_); !st) return st;
   std::lock_guard lock(mu_);
   std::error_code ec;
+  std::vector<fs::path> records, tars;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    const fs::path p = entry.path();
+    if (entry.path().extension() == ".json") records.push_back(entry.path());
+    if (entry.path().extension() == ".tar") tars.push_back(entry.path());
+  }
+  for (const fs::path& p : records) {
     const std::string id = p.stem().string();
-    if (p.extension() == ".json") {
-      auto j = read_json_file(p);
-      auto rec = j ? ImageRecord::from_store_json(*j) : std::nullopt;
-      if (!rec || rec->id != id || !fs::exists(dir_ / rec->tar_file)) {
-        fmt::print(stderr, "edge-node: dropping incomplete image record {}\n", p.string());
-        (void)remove_file_durable(p);
-        continue;
+    auto j = read_json_file(p);
+    auto rec = j ? ImageRecord::from_store_json(*j) : std::nullopt;
+    if (!rec || rec->id != id || !fs::exists(dir_ / rec->tar_file)) {
+      // Its tars are "<id>.<sha>.<size>.tar": they go with it.
+      std::vector<fs::path> own;
+      for (const auto& tar : tars) {
+        const std::string name = tar.filename().string();
+        if (name.starts_with(id + ".") && std::count(name.begin() + long(id.size()) + 1, name.end(), '.') == 2)
+          own.push_back(tar);
       }
-      images_[id] = *rec;
+      quarantine(p, own, rec && rec->id == id ? "image record naming a missing tar" : "unreadable image record");
+      continue;
     }
+    images_[id] = *rec;
   }
   // A tar no metadata names is an upload a crash interrupted (it never existed) or the previous
   // version of a replaced image whose removal was interrupted.
@@ -144,8 +166,8 @@ Status ImageStore::put(const ImageRecord& record, std::span<const uint8_t> tar) 
   stored.tar_file = record.id + "." + record.module_sha256.substr(0, 16) + "." + std::to_string(record.size) + ".tar";
   auto previous = images_.find(record.id);
   std::string previous_tar = previous == images_.end() ? "" : previous->second.tar_file;
-  if (auto st = write_file_atomic(dir_ / stored.tar_file, tar, 0644); !st) return st;
-  if (auto st = write_file_atomic(meta_path(record.id), stored.to_store_json().dump(2), 0644); !st) {
+  if (auto st = write_file_atomic(dir_ / stored.tar_file, tar); !st) return st;
+  if (auto st = write_file_atomic(meta_path(record.id), stored.to_store_json().dump(2)); !st) {
     if (previous_tar != stored.tar_file) (void)remove_file_durable(dir_ / stored.tar_file);
     return st;
   }
@@ -184,7 +206,7 @@ Status ContainerStore::open() {
     auto j = read_json_file(p);
     auto rec = j ? ContainerRecord::from_store_json(*j) : std::nullopt;
     if (!rec || rec->id != p.stem().string()) {
-      fmt::print(stderr, "edge-node: ignoring unreadable container record {}\n", p.string());
+      quarantine(p, {}, "unreadable container record");
       continue;
     }
     containers_[rec->id] = *rec;
@@ -209,7 +231,7 @@ std::optional<ContainerRecord> ContainerStore::find(const std::string& id_or_nam
 
 Status ContainerStore::put(const ContainerRecord& record) {
   std::lock_guard lock(mu_);
-  if (auto st = write_file_atomic(path(record.id), record.to_store_json().dump(2), 0644); !st) return st;
+  if (auto st = write_file_atomic(path(record.id), record.to_store_json().dump(2)); !st) return st;
   containers_[record.id] = record;
   return ok();
 }
