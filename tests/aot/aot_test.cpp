@@ -111,6 +111,40 @@ TEST_CASE("the compiled module is cached by content: a second engine only loads 
   for (auto& entry : fs::directory_iterator(dir / "cache")) CHECK(entry.path().extension() == ".so");
 }
 
+TEST_CASE("the compile cache is pruned least recently used first, and dead nodes' build folders go at start") {
+  TempDir dir;
+  Log log;
+  AotOptions o;
+  o.cache_dir = dir / "cache";
+  o.log = log.sink();
+  o.max_cache_bytes = 1;  // room for the newest entry only
+  fs::create_directories(o.cache_dir);
+  // A build folder of a node that died while compiling (pid 999999 does not exist), and one of
+  // a process alive now (pid 1), which may be another node compiling into the same cache.
+  fs::create_directories(o.cache_dir / ".build-0123-999999-deadbeef");
+  const auto alive = o.cache_dir / ".build-0123-1-cafecafe";
+  fs::create_directories(alive);
+  auto e = make_aot_engine(o);
+  CHECK_FALSE(fs::exists(o.cache_dir / ".build-0123-999999-deadbeef"));
+  CHECK(fs::exists(alive));
+  fs::remove_all(alive);
+
+  auto so_files = [&] {
+    std::vector<fs::path> out;
+    for (auto& entry : fs::directory_iterator(o.cache_dir))
+      if (entry.path().extension() == ".so") out.push_back(entry.path());
+    return out;
+  };
+  auto first = load(*e, wat_module("exit"));
+  REQUIRE(so_files().size() == 1);
+  const auto first_so = so_files().front();
+  auto second = load(*e, wat_module("loop"));
+  auto left = so_files();
+  REQUIRE(left.size() == 1);  // over the cap: the older entry went
+  CHECK(left.front() != first_so);
+  CHECK(command_outcome(*first) == "exit 7");  // a loaded module keeps running: its mapping stays
+}
+
 TEST_CASE("without a C compiler the AOT engine says so and the tiered engine stays on the interpreter") {
   TempDir dir;
   Log log;

@@ -197,7 +197,7 @@ TEST_CASE("bodies over the service's limit get 413") {
 }
 
 TEST_CASE("edge-node run passes a command module's stdout and exit code through") {
-  auto r = run({node_bin().string(), "run", std::string(EDGE_TEST_WASM_DIR) + "/node_command.wasm", "--", "a", "b"});
+  auto r = run({node_bin().string(), "run", std::string(EDGE_TEST_WASM_DIR) + "/node_command.wasm", "a", "b"});
   CHECK(r.exit_code == 3);
   CHECK(r.out == "hi from wasm\n");
   auto missing = run({node_bin().string(), "run", "/nonexistent.wasm"});

@@ -5,13 +5,17 @@
 #include <cstring>
 
 #include "edge/node/host.hpp"
+#include "wasi_internal.hpp"
 
 namespace edge::node {
 
 HostContext::HostContext(Mode m, Limits l) : mode(m), limits(l) {
-  fds[0] = FdEntry{FdEntry::Kind::Stdin, -1, {}, false};
-  fds[1] = FdEntry{FdEntry::Kind::Stdout, -1, {}, false};
-  fds[2] = FdEntry{FdEntry::Kind::Stderr, -1, {}, false};
+  for (auto [n, kind] : {std::pair{0, FdEntry::Kind::Stdin}, {1, FdEntry::Kind::Stdout}, {2, FdEntry::Kind::Stderr}}) {
+    FdEntry e;
+    e.kind = kind;
+    e.rights_base = wasi::right::kStdio;
+    fds[n] = e;
+  }
 }
 
 HostContext::~HostContext() {
@@ -33,6 +37,8 @@ void HostContext::add_preopens(const std::vector<Preopen>& preopens) {
     e.kind = FdEntry::Kind::Directory;
     e.host_fd = fd;
     e.preopen_name = p.guest.empty() ? std::string("/") : p.guest;
+    e.rights_base = wasi::right::kDirectory;
+    e.rights_inheriting = wasi::right::kDirectory | wasi::right::kFile;
     add_fd(std::move(e));
   }
 }

@@ -92,4 +92,16 @@ int open_beneath(int dirfd, std::string_view path, int flags, unsigned mode, boo
   return fd;
 }
 
+int open_parent_beneath(int dirfd, std::string_view path, std::string& leaf) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (path.empty()) return -ENOENT;
+  const size_t slash = path.rfind('/');
+  leaf = std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+  if (leaf.empty() || leaf == "." || leaf == "..") return -EINVAL;
+  std::string_view parent = slash == std::string_view::npos ? std::string_view(".")
+                            : slash == 0                    ? std::string_view("/")
+                                                            : path.substr(0, slash);
+  return open_any_type_beneath(dirfd, std::string(parent), O_PATH | O_DIRECTORY, 0, true);
+}
+
 }  // namespace edge::node

@@ -17,6 +17,8 @@ Result<std::unique_ptr<Engine>> make_engine(const std::string& choice, const Aot
   return make_error("unknown engine '" + choice + "'", "use --engine interp, aot or auto");
 }
 
+std::unique_ptr<Engine> make_check_engine() { return make_interp_engine(); }
+
 Result<std::shared_ptr<KeyValueStore>> open_service_storage(const fs::path& file) {
   auto store = open_sqlite_store(file);
   if (!store) return store.error();

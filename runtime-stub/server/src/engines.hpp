@@ -16,6 +16,10 @@ namespace edge::node {
 // `aot`: the compiled tier's cache, budget and log.
 Result<std::unique_ptr<Engine>> make_engine(const std::string& choice, const AotOptions& aot);
 
+// What the node checks an uploaded module with (instantiation only, no compile): the interpreter,
+// whatever engine serves. A check must leave nothing behind, such as a compile-cache entry.
+std::unique_ptr<Engine> make_check_engine();
+
 // The SQLite store of one service (one file per service name in <data-dir>/storage/).
 Result<std::shared_ptr<KeyValueStore>> open_service_storage(const std::filesystem::path& file);
 

@@ -27,6 +27,7 @@ using namespace edge::node;
 namespace {
 
 constexpr int kRunnerFailure = 125;  // `run`: the node could not run the module (as docker/podman)
+constexpr int kTrapExitCode = 134;   // `run`: the module trapped; wasmtime's code (128 + SIGABRT, as abort())
 constexpr size_t kMaxQueuedRequests = 1024;              // waiting for a worker; more: 503
 constexpr size_t kMaxWorkers = 64;                       // with stand-ins for guests waiting on fetches
 constexpr std::chrono::milliseconds kStopGrace{3000};    // SIGTERM: what running requests get
@@ -58,10 +59,11 @@ struct ServeArgs {
   std::string token;
   bool no_auth = false;
   std::string engine = "auto";
-  AotOptions compile;  // the compiled tier's budget (--compile-*)
-  uint64_t compile_max_module_mb = compile.max_module_bytes >> 20;
-  uint64_t compile_cache_mb = compile.max_cache_bytes >> 20;
-  unsigned compile_cpu_seconds = unsigned(compile.compile_cpu.count());
+  // The compiled tier's budget (--compile-*); the defaults are AotOptions'.
+  unsigned compile_cpu_seconds = unsigned(AotOptions{}.compile_cpu.count());
+  uint64_t compile_memory_mb = AotOptions{}.compile_memory_mb;
+  uint64_t compile_max_module_mb = AotOptions{}.max_module_bytes >> 20;
+  uint64_t compile_cache_mb = AotOptions{}.max_cache_bytes >> 20;
 };
 
 int serve(const ServeArgs& args) {
@@ -84,9 +86,10 @@ int serve(const ServeArgs& args) {
     fmt::print("edge-node: the data dir {} was mode {:04o}, now 0700: others could read its token, storage and logs\n",
                data_dir.string(), *identity->tightened_from);
 
-  AotOptions aot = args.compile;
+  AotOptions aot;
   aot.cache_dir = data_dir / "aot-cache";
   aot.compile_cpu = std::chrono::seconds(args.compile_cpu_seconds);
+  aot.compile_memory_mb = args.compile_memory_mb;
   aot.max_module_bytes = args.compile_max_module_mb << 20;
   aot.max_cache_bytes = args.compile_cache_mb << 20;
   aot.log = [](const std::string& line) { fmt::print("edge-node: {}\n", line); };
@@ -188,8 +191,14 @@ int run_module(const RunArgs& args) {
   auto module = (*engine)->load(wasm, sha256_hex(wasm));
   if (!module) return print_error(module.error()), kRunnerFailure;
   auto code = (*module)->run_command(inv);
-  if (!code) return print_error(code.error()), kRunnerFailure;
-  return *code;
+  if (code) return *code;
+  // A trap or the time limit is the program's failure, not the runner's.
+  const std::string& why = code.error().message;
+  if (why.starts_with("trap: ") || why.starts_with("timeout: ")) {
+    fmt::print(stderr, "edge-node: {}\n", why);
+    return kTrapExitCode;
+  }
+  return print_error(code.error()), kRunnerFailure;
 }
 
 }  // namespace
@@ -217,7 +226,7 @@ int main(int argc, char** argv) {
                    "CPU time a module's compile may take (per process; wall clock: twice that and 10 s)")
         ->check(CLI::Range(1u, 3600u))
         ->capture_default_str();
-    cmd.add_option("--compile-memory-mb", serve_args.compile.compile_memory_mb,
+    cmd.add_option("--compile-memory-mb", serve_args.compile_memory_mb,
                    "address space a module's compile may take (per process)")
         ->check(CLI::Range(uint64_t(64), uint64_t(1) << 20))
         ->capture_default_str();
@@ -235,14 +244,24 @@ int main(int argc, char** argv) {
   serve_cmd->fallthrough();
 
   RunArgs run_args;
-  auto* run_cmd = app.add_subcommand("run", "run a WASI command module directly, like `wasmtime run`");
-  run_cmd->add_option("file", run_args.file, "the .wasm module")->required();
-  run_cmd->add_option("--dir", run_args.dirs, "preopen HOST[::GUEST] (repeatable)");
-  run_cmd->add_option("--env", run_args.envs, "environment K=V (repeatable)");
+  auto* run_cmd = app.add_subcommand(
+      "run", "run a WASI command module directly, like `wasmtime run`: edge-node run [OPTIONS] FILE [ARGS...]");
+  // Options come before FILE; from FILE on, every word is the module's (also "-b" or "--c").
+  run_cmd->prefix_command();
+  run_cmd->add_option("--dir", run_args.dirs, "preopen HOST[::GUEST] (repeatable)")->allow_extra_args(false);
+  run_cmd->add_option("--env", run_args.envs, "environment K=V (repeatable)")->allow_extra_args(false);
   run_cmd->add_option("--engine", run_args.engine, "execution engine")->check(CLI::IsMember({"interp", "aot", "auto"}));
-  run_cmd->add_option("args", run_args.args, "arguments for the module (after --)");
-
   CLI11_PARSE(app, argc, argv);
-  if (run_cmd->parsed()) return run_module(run_args);
+  if (run_cmd->parsed()) {
+    auto rest = run_cmd->remaining();
+    if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+    if (rest.empty()) {
+      fmt::print(stderr, "edge-node run: the module is missing\nusage: edge-node run [OPTIONS] FILE [ARGS...]\n");
+      return 2;
+    }
+    run_args.file = rest.front();
+    run_args.args.assign(rest.begin() + 1, rest.end());
+    return run_module(run_args);
+  }
   return serve(serve_args);
 }

@@ -115,6 +115,7 @@ Result<std::vector<Preopen>> preopens_from_env(const std::map<std::string, std::
 Node::Node(NodeOptions options, std::unique_ptr<Engine> engine)
     : options_(std::move(options)),
       engine_(std::move(engine)),
+      check_engine_(make_check_engine()),
       engine_name_(engine_ ? std::string(engine_->name()) : "none"),
       images_(options_.data_dir / "images"),
       containers_(options_.data_dir / "containers") {}
@@ -171,9 +172,27 @@ ApiReply Node::upload_image(std::span<const uint8_t> tar) {
   record.module_sha256 = sha256_hex(image->module);
   record.size = tar.size();
   record.created = unix_now();
+  if (auto refused = check_instantiable(image->module, record.module_sha256)) return *refused;
   std::lock_guard lock(deploy_mu_);
   if (auto st = images_.put(record, tar); !st) return error_reply(500, st.error().message, st.error().hint);
   return {200, images_.find(record.id)->to_api_json()};
+}
+
+// What no container env can fix is refused at upload rather than at start: a module that cannot
+// be instantiated (a data segment or element out of bounds, a start function that traps...).
+// The check gives it every page of memory a container could allow and a short time: what its
+// initialisation does with the env, the preopens and the limits is judged at start.
+std::optional<ApiReply> Node::check_instantiable(std::span<const uint8_t> wasm, const std::string& digest) {
+  auto module = check_engine_->load(wasm, digest);
+  if (!module) return error_reply(422, "index.wasm does not load: " + module.error().message, module.error().hint);
+  ServiceContext probe;
+  probe.name = "upload-check";
+  probe.limits.max_memory_pages = 65536;  // EDGE_MAX_MEMORY_MB's maximum, 4 GiB
+  probe.limits.wall_time = std::chrono::seconds(1);
+  auto failure = (*module)->check_start(probe);
+  if (!failure || failure->kind != ExecFailure::Kind::BadModule) return std::nullopt;
+  return error_reply(422, "index.wasm cannot start on any node: " + failure->message,
+                     "fix the module (its data or element segments, its memory or table declarations) and build again");
 }
 
 ApiReply Node::list_images() const {

@@ -64,11 +64,13 @@ class Node {
   // Loads the container's image and module into a service ready to publish; no side effects.
   Result<std::shared_ptr<RunningService>> prepare(const ContainerRecord& record);
   std::string state_of(const ContainerRecord& record) const;
+  std::optional<ApiReply> check_instantiable(std::span<const uint8_t> wasm, const std::string& digest);
   nlohmann::json container_json(const ContainerRecord& record) const;
   std::shared_ptr<FileServiceLog> log_for(const std::string& container_id);
 
   NodeOptions options_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Engine> check_engine_;  // uploads are checked on it (engines.hpp)
   std::string engine_name_;
   ImageStore images_;
   ContainerStore containers_;

@@ -122,7 +122,8 @@ class LoadedModule {
   virtual std::string_view engine_name() const = 0;  // "interp", "aot"
   // Runs one HTTP request on a fresh instance, per the platform's lifecycle. Thread-safe.
   virtual Outcome handle(const ServiceContext& service, const HttpRequest& request) = 0;
-  // Runs _start with stdio passed through; returns the exit code.
+  // Runs _start with stdio passed through; returns the exit code, or an error whose message
+  // begins "trap: " or "timeout: " when the module failed (other errors: it could not run).
   virtual Result<int> run_command(const CommandInvocation& invocation) = 0;
   // Makes one instance under the service's env and limits and runs its initialisation
   // (_initialize, or _start up to its return), as every request will: what fails here would fail

@@ -56,6 +56,8 @@ struct FdEntry {
   std::string preopen_name;      // set for preopened directories: the guest path, e.g. "/data"
   bool append = false;
   bool guest_opened = false;     // by path_open: counts against the open-file caps until closed
+  uint64_t rights_base = 0;      // WASI rights: what this descriptor may do
+  uint64_t rights_inheriting = 0;  // ... and what descriptors opened through it may
 };
 
 // A reply waiting for delivery through mk_module_on_api_response.
