@@ -52,6 +52,9 @@ void add_node_flags(CLI::App* cmd, NodeFlags& f, bool fleet) {
         ->allow_extra_args(false);
   }
   cmd->add_option("--token", f.token, "Access token (default $EDGE_TOKEN, .edgetoken, ~/.edge-node/token)");
+  cmd->add_option("--api-key-file", f.api_key_file,
+                  "mim OE API key file, mimoe-api-key.env: its MCM_API_KEY is the bearer (default $MCM_API_KEY)");
+  cmd->add_option("--client-id", f.client_id, "Client id to act for (x-client-id; mim OE defaults to \"api\")");
   cmd->add_option("--connect-timeout", f.connect_timeout, "Seconds to wait for a connection")
       ->capture_default_str()
       ->check(CLI::Range(1, 600));
@@ -59,8 +62,25 @@ void add_node_flags(CLI::App* cmd, NodeFlags& f, bool fleet) {
   cmd->add_flag("--json", f.json, "Print the result as JSON");
 }
 
-std::string resolve_token(const std::string& flag, const fs::path& project_dir) {
-  if (!flag.empty()) return flag;
+Result<std::string> resolve_token(const NodeFlags& flags, const fs::path& project_dir) {
+  if (!flags.token.empty()) return flags.token;
+  if (!flags.api_key_file.empty()) {
+    std::ifstream in(flags.api_key_file);
+    if (!in) return make_error("cannot read the API key file " + flags.api_key_file, "check the path (mim OE writes mimoe-api-key.env in its work dir)");
+    std::string line;
+    while (std::getline(in, line)) {
+      line = trim(line);
+      if (line.starts_with("export ")) line = line.substr(7);
+      if (line.starts_with("MCM_API_KEY=") && line.size() > 12) {
+        std::string key = line.substr(12);
+        if (key.size() >= 2 && (key.front() == '"' || key.front() == '\'') && key.back() == key.front())
+          key = key.substr(1, key.size() - 2);
+        return key;
+      }
+    }
+    return make_error(flags.api_key_file + " has no MCM_API_KEY=... line", "give the node's mimoe-api-key.env");
+  }
+  if (auto k = env("MCM_API_KEY"); !k.empty()) return trim(k);
   if (auto t = env("EDGE_TOKEN"); !t.empty()) return trim(t);
   if (!project_dir.empty())
     if (auto t = read_token_file(project_dir / ".edgetoken"); !t.empty()) return t;
@@ -69,7 +89,7 @@ std::string resolve_token(const std::string& flag, const fs::path& project_dir) 
   fs::path data_dir = env("EDGE_NODE_DATA_DIR");
   if (data_dir.empty() && !home().empty()) data_dir = home() / ".edge-node";
   if (!data_dir.empty()) return read_token_file(data_dir / "token");
-  return {};
+  return std::string();
 }
 
 Result<Target> resolve_single_target(const NodeFlags& flags, const fs::path& project_dir) {
@@ -82,14 +102,16 @@ Result<Target> resolve_single_target(const NodeFlags& flags, const fs::path& pro
 }
 
 Result<std::vector<Target>> resolve_targets(const NodeFlags& flags, const fs::path& project_dir) {
-  const std::string default_token = resolve_token(flags.token, project_dir);
+  auto resolved = resolve_token(flags, project_dir);
+  if (!resolved) return resolved.error();
+  const std::string default_token = *resolved;
   std::vector<Target> out;
   auto add = [&](const std::string& raw, const std::string& token) -> Status {
     auto url = mcm::normalise_node_url(raw);
     if (!url) return url.error();
     for (const auto& t : out)
       if (t.url == *url) return ok();  // the same node twice: deploy once
-    out.push_back({*url, token.empty() ? default_token : token});
+    out.push_back({*url, token.empty() ? default_token : token, flags.client_id});
     return ok();
   };
   for (const auto& n : flags.nodes)

@@ -18,6 +18,8 @@ struct NodeFlags {
   std::vector<std::string> nodes;  // --node (repeatable for deploy)
   std::string nodes_file;          // --nodes-file: one URL per line, optional token after it, # comments
   std::string token;               // --token
+  std::string api_key_file;        // --api-key-file: mim OE's mimoe-api-key.env (its MCM_API_KEY)
+  std::string client_id;           // --client-id: sent as x-client-id (mim OE scopes by it)
   int connect_timeout = 3;         // --connect-timeout (seconds)
   int timeout = 30;                // --timeout (seconds, per read)
   bool json = false;               // --json
@@ -28,7 +30,8 @@ void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool fleet);
 
 struct Target {
   std::string url;    // normalised "http://host:port"
-  std::string token;  // may be empty: the node then decides (a --no-auth node accepts it)
+  std::string token;  // the bearer: a token or mim OE's API key; may be empty (a --no-auth node accepts it)
+  std::string client_id;  // x-client-id, when given
 };
 
 // The nodes to talk to: --node and --nodes-file, else EDGE_ENGINE_URI, else the local default.
@@ -38,9 +41,11 @@ Result<std::vector<Target>> resolve_targets(const NodeFlags& flags, const std::f
 // For ls, rm and logs: exactly one node.
 Result<Target> resolve_single_target(const NodeFlags& flags, const std::filesystem::path& project_dir);
 
-// The token: --token, EDGE_TOKEN, <project>/.edgetoken, ~/.edgetoken, then the local node's
-// <data dir>/token (EDGE_NODE_DATA_DIR, default ~/.edge-node). Empty when none is found.
-std::string resolve_token(const std::string& flag, const std::filesystem::path& project_dir);
+// The bearer: --token, else mim OE's API key (--api-key-file's MCM_API_KEY, else $MCM_API_KEY),
+// else EDGE_TOKEN, <project>/.edgetoken, ~/.edgetoken, then the local node's <data dir>/token
+// (EDGE_NODE_DATA_DIR, default ~/.edge-node). Empty when none is found; an error when the key
+// file given cannot be read or has no key.
+Result<std::string> resolve_token(const NodeFlags& flags, const std::filesystem::path& project_dir);
 
 mcm::Timeouts timeouts(const NodeFlags& flags);
 

@@ -93,12 +93,13 @@ Error transport_error(const std::string& node_url, int code, const Timeouts& t) 
 }
 
 Error answer_error(const std::string& node_url, const std::string& what, const HttpAnswer& a) {
+  const std::string which =
+      "pass --token (or $EDGE_TOKEN), or a mim OE API key with --api-key-file (or $MCM_API_KEY); a local "
+      "edge-node keeps both in ~/.edge-node (token, mimoe-api-key.env)";
   if ((a.status == 401 || a.status == 403) && a.no_token)
-    return make_error(node_url + " needs a token and none was found (HTTP " + std::to_string(a.status) + ")",
-                      "pass --token or set EDGE_TOKEN (a local edge-node keeps its token in ~/.edge-node/token)");
+    return make_error(node_url + " needs a token and none was found (HTTP " + std::to_string(a.status) + ")", which);
   if (a.status == 401 || a.status == 403)
-    return make_error("token rejected by " + node_url + " (HTTP " + std::to_string(a.status) + ")",
-                      "pass --token or set EDGE_TOKEN (a local edge-node keeps its token in ~/.edge-node/token)");
+    return make_error("token rejected by " + node_url + " (HTTP " + std::to_string(a.status) + ")", which);
   if (!looks_like_json(a.content_type, a.body))
     return make_error(node_url + " did not answer like an edgeEngine node (HTTP " + std::to_string(a.status) +
                           (a.content_type.empty() ? "" : ", " + a.content_type) + ")",
@@ -113,9 +114,10 @@ Error answer_error(const std::string& node_url, const std::string& what, const H
   return make_error(text, "fix what the node reports and run the command again");
 }
 
-Client::Client(std::string node_url, std::string token, Timeouts timeouts)
+Client::Client(std::string node_url, std::string token, Timeouts timeouts, std::string client_id)
     : url_(std::move(node_url)), token_(std::move(token)), timeouts_(timeouts),
       http_(std::make_unique<httplib::Client>(url_)) {
+  if (!client_id.empty()) http_->set_default_headers({{"x-client-id", client_id}});
   http_->set_connection_timeout(timeouts_.connect_seconds, 0);
   http_->set_read_timeout(timeouts_.read_seconds, 0);
   http_->set_write_timeout(timeouts_.read_seconds, 0);

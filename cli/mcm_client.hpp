@@ -42,7 +42,8 @@ struct HttpAnswer {
 
 class Client {
  public:
-  Client(std::string node_url, std::string token, Timeouts timeouts);
+  // `client_id`: sent as x-client-id when not empty (mim OE scopes every mCM call by it).
+  Client(std::string node_url, std::string token, Timeouts timeouts, std::string client_id = {});
   ~Client();
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;

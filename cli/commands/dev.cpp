@@ -76,7 +76,7 @@ int run_dev(const DevArgs& args) {
       return kExitFailure;
     }
     local = std::move(*started);
-    target = {local->url(), local->token()};
+    target = {local->url(), local->token(), {}};
     ui::step(fmt::format("started edge-node on {} (pid {}, log {})", local->url(), local->pid(),
                          shown_path(local->log_file(), root)));
   } else {
@@ -85,7 +85,14 @@ int run_dev(const DevArgs& args) {
       ui::error(url.error());
       return kExitUsage;
     }
-    target = {*url, deploy::resolve_token(args.token, root)};
+    deploy::NodeFlags flags;
+    flags.token = args.token;
+    auto token = deploy::resolve_token(flags, root);
+    if (!token) {
+      ui::error(token.error());
+      return kExitUsage;
+    }
+    target = {*url, *token, {}};
   }
 
   dev::DevCycle cycle(root, args.release ? build::Profile::Release : build::Profile::Debug, target);

@@ -22,7 +22,7 @@ struct FuzzNode {
     char tmpl[] = "/tmp/edge-fuzz-mcm-XXXXXX";
     if (!mkdtemp(tmpl)) std::abort();
     dir = tmpl;
-    edge::node::NodeOptions options{dir, {"fuzz-client", std::nullopt, {}, false, std::nullopt}, 0};
+    edge::node::NodeOptions options{dir, {"fuzz-client", std::nullopt, {}, false, std::nullopt, std::nullopt, {}, false}, 0};
     node = std::make_unique<edge::node::Node>(options, edge::node::make_interp_engine());
     if (!node->open().ok()) std::abort();
   }
@@ -44,10 +44,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::span<const uint8_t> body(data + 1, size - 1);
   edge::node::ApiReply reply;
   if (data[0] % 2 == 0) {
-    reply = node().upload_image(body);
+    reply = node().upload_image("fuzz-client", body);
   } else {
     auto json = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
-    reply = node().start_container(json);
+    reply = node().start_container("fuzz-client", json);
   }
   if (reply.status < 200 || reply.status > 599) std::abort();
   (void)reply.body.dump();

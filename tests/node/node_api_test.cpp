@@ -33,7 +33,7 @@ std::string fmt_list(const std::vector<std::string>& v) {
 
 }  // namespace
 
-TEST_CASE("mCM calls without or with a wrong token get 401 and change nothing") {
+TEST_CASE("mCM calls without a token get 401, with a wrong one 403 (as mim OE), and change nothing") {
   TempDir tmp;
   NodeProcess node(node_options(tmp / "data"));
   REQUIRE(node.start());
@@ -41,18 +41,19 @@ TEST_CASE("mCM calls without or with a wrong token get 401 and change nothing") 
 
   for (std::string token : {"", "wrong-token", "test-token-but-longer", "test-toke"}) {
     CAPTURE(token);
+    const int refused = token.empty() ? 401 : 403;
     auto cli = client(node, token);
     auto list = cli->Get("/mcm/v1/images");
     REQUIRE(list);
-    CHECK(list->status == 401);
-    CHECK(json_of(list)["error"]["code"] == 401);
+    CHECK(list->status == refused);
+    CHECK(json_of(list)["error"]["code"] == refused);
     auto up = upload(*cli, tar);
     REQUIRE(up);
-    CHECK(up->status == 401);
+    CHECK(up->status == refused);
     auto started = start_container(*cli, "hello-v1");
     REQUIRE(started);
-    CHECK(started->status == 401);
-    CHECK(cli->Delete("/mcm/v1/images/test-client-hello-v1")->status == 401);
+    CHECK(started->status == refused);
+    CHECK(cli->Delete("/mcm/v1/images/test-client-hello-v1")->status == refused);
   }
   auto cli = client(node);
   auto list = cli->Get("/mcm/v1/images");
@@ -200,7 +201,8 @@ TEST_CASE("bad uploads get a 4xx JSON error and leave the store unchanged") {
   CHECK(files_in(tmp / "data" / "images") == before);
   const auto top = files_in(tmp / "data");
   // (no client-id file: the test gives --client-id)
-  const std::vector<std::string> expected_top = {"aot-cache", "containers", "images", "logs", "storage", "token"};
+  const std::vector<std::string> expected_top = {"aot-cache", "containers",        "images", "logs",
+                                                 "mimoe-api-key.env", "storage", "token"};
   CHECK_MESSAGE(top == expected_top, fmt_list(top));
   CHECK(json_of(cli->Get("/mcm/v1/images")) == listed);
 

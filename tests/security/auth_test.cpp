@@ -24,7 +24,7 @@ namespace {
 const std::string kToken = "Zq8-secret-token-4f1c9b7e2d";
 }
 
-TEST_CASE("every mCM route refuses a missing or wrong token with 401 and changes nothing") {
+TEST_CASE("every mCM route refuses a missing (401) or wrong (403) token and changes nothing") {
   TempDir tmp;
   auto opts = node_options(tmp / "data");
   opts.token = kToken;
@@ -59,15 +59,17 @@ TEST_CASE("every mCM route refuses a missing or wrong token with 401 and changes
                              "application/json"));
     results.push_back(c.Put("/mcm/v1/containers/test-client-hello-v1", h, "{}", "application/json"));
     results.push_back(c.Head("/mcm/v1/images", h));
+    // No bearer credential at all: 401 (with WWW-Authenticate); a bearer that is wrong: 403.
+    const bool has_bearer = header.size() > 7 && (header.starts_with("Bearer ") || header.starts_with("bearer "));
     for (auto& r : results) {
       ++tried;
       REQUIRE(r);
-      CHECK(r->status == 401);
+      CHECK(r->status == (has_bearer ? 403 : 401));
       CHECK(r->body.find("hello-v1") == std::string::npos);
-      refused += r->status == 401;
+      refused += r->status == 401 || r->status == 403;
     }
   }
-  MESSAGE("mCM calls with a missing or wrong token: " << tried << ", refused with 401: " << refused);
+  MESSAGE("mCM calls with a missing or wrong token: " << tried << ", refused with 401 or 403: " << refused);
   CHECK(json_of(cli->Get("/mcm/v1/images")) == images);
   CHECK(json_of(cli->Get("/mcm/v1/containers")) == containers);
   CHECK(cli->Get(hello)->body == "hello v1");
@@ -78,7 +80,7 @@ TEST_CASE("every mCM route refuses a missing or wrong token with 401 and changes
   CHECK(lower.Get("/mcm/v1/images", {{"Authorization", "bearer " + kToken}})->status == 200);
   std::string upper = kToken;
   for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  CHECK(lower.Get("/mcm/v1/images", {{"Authorization", "Bearer " + upper}})->status == 401);
+  CHECK(lower.Get("/mcm/v1/images", {{"Authorization", "Bearer " + upper}})->status == 403);
 }
 
 TEST_CASE("path spellings do not slip past the token check") {
@@ -152,7 +154,7 @@ TEST_CASE("a token created under umask 0 is still 0600, and the token never reac
   CHECK(anon.Get(hello, {{"Authorization", "Bearer " + token}})->status == 200);
   CHECK(anon.Get(hello + "?token=" + token)->status == 200);
   CHECK(anon.Get("/mcm/v1/images?access_token=" + token)->status == 401);
-  CHECK(anon.Get("/mcm/v1/images", {{"Authorization", "Bearer " + token + token}})->status == 401);
+  CHECK(anon.Get("/mcm/v1/images", {{"Authorization", "Bearer " + token + token}})->status == 403);
   CHECK(anon.Get("/mcm/v1/" + token)->status == 401);
   CHECK(cli.Get("/mcm/v1/nothing-" + token)->status == 404);
 
@@ -167,4 +169,62 @@ TEST_CASE("a token created under umask 0 is still 0600, and the token never reac
   CHECK(service_log.find(token) == std::string::npos);
   for (const auto& e : fs::recursive_directory_iterator(data / "logs"))
     if (e.is_regular_file()) CHECK_MESSAGE(read_file(e.path()).find(token) == std::string::npos, e.path());
+}
+
+TEST_CASE("mim OE's API key: MCM_API_KEY is a bearer too, each call scoped by x-client-id (default api); edge uses it") {
+  TempDir tmp;
+  auto opts = node_options(tmp / "data");
+  opts.token = kToken;
+  NodeProcess node(opts);
+  REQUIRE(node.start());
+  const auto key_file = tmp / "data" / "mimoe-api-key.env";
+  struct stat st {};
+  REQUIRE(::stat(key_file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  const std::string text = read_file(key_file);
+  CHECK(text.find("ACCOUNT_API_KEY=") != std::string::npos);
+  const auto at = text.find("MCM_API_KEY=");
+  REQUIRE(at != std::string::npos);
+  const std::string key = text.substr(at + 12, text.find('\n', at) - at - 12);
+  CHECK(key.size() == 64);
+  CHECK(node.log().find(key) == std::string::npos);  // the path is printed, never the key
+
+  // With the key and no x-client-id, everything is client "api"'s.
+  auto as_api = client(node, key);
+  deploy(*as_api, "hello-v1", "node_hello_v1", "hello-v1");
+  auto container = json_of(as_api->Get("/mcm/v1/containers/hello-v1"));
+  CHECK(container["id"] == "api-hello-v1");
+  CHECK(container["clientId"] == "api");
+  CHECK(container["env"]["MCM.BASE_API_PATH"] == "/api/hello/v1");
+  CHECK(as_api->Get("/api/hello/v1/")->body == "hello v1");
+  // x-client-id chooses another client: its own images, containers and URLs.
+  httplib::Client as_team("127.0.0.1", node.port());
+  as_team.set_bearer_token_auth(key);
+  as_team.set_default_headers({{"x-client-id", "team"}});
+  CHECK(json_of(as_team.Get("/mcm/v1/containers"))["data"].empty());  // not api's
+  deploy(as_team, "hello-v1", "node_hello_v1", "hello-v1");
+  CHECK(json_of(as_team.Get("/mcm/v1/containers"))["data"][0]["id"] == "team-hello-v1");
+  CHECK(as_team.Get("/team/hello/v1/")->body == "hello v1");
+  CHECK(as_team.Delete("/mcm/v1/containers/api-hello-v1")->status == 404);  // another client's
+  // The node's token acts for the node's own client id, which has deployed nothing.
+  auto as_node = client(node);
+  CHECK(json_of(as_node->Get("/mcm/v1/containers"))["data"].empty());
+  CHECK(client(node, key + "x")->Get("/mcm/v1/containers")->status == 403);
+  CHECK(as_team.Get("/mcm/v1/containers", {{"x-client-id", "../evil"}})->status == 400);
+
+  // The CLI: --api-key-file (or $MCM_API_KEY), --client-id; a wrong key says what to check.
+  auto ls = run({edge_bin().string(), "ls", "--node", node.url(), "--api-key-file", key_file.string(), "--json"});
+  INFO(ls.err);
+  CHECK(ls.exit_code == 0);
+  CHECK(ls.out.find("api-hello-v1") != std::string::npos);
+  CHECK(ls.out.find("team-hello-v1") == std::string::npos);
+  auto team = run({edge_bin().string(), "ls", "--node", node.url(), "--client-id", "team", "--json"}, {},
+                  {{"MCM_API_KEY", key}, {"EDGE_NODE_DATA_DIR", (tmp / "none").string()}});
+  CHECK(team.exit_code == 0);
+  CHECK(team.out.find("team-hello-v1") != std::string::npos);
+  write_file(tmp / "wrong.env", "MCM_API_KEY=not-the-key\n");
+  auto wrong = run({edge_bin().string(), "ls", "--node", node.url(), "--api-key-file", (tmp / "wrong.env").string()});
+  CHECK(wrong.exit_code != 0);
+  CHECK(wrong.err.find("HTTP 403") != std::string::npos);
+  CHECK(wrong.err.find("--api-key-file") != std::string::npos);
 }

@@ -59,6 +59,7 @@ struct ServeArgs {
   std::string token;
   bool no_auth = false;
   std::string engine = "auto";
+  std::string api_key_file;  // mim OE's mimoe-api-key.env (default: in the data dir)
   // The compiled tier's budget (--compile-*); the defaults are AotOptions'.
   unsigned compile_cpu_seconds = unsigned(AotOptions{}.compile_cpu.count());
   uint64_t compile_memory_mb = AotOptions{}.compile_memory_mb;
@@ -80,7 +81,7 @@ int serve(const ServeArgs& args) {
   // Files services create in their preopened folders follow it too.
   ::umask(077);
   fs::path data_dir = args.data_dir.empty() ? default_data_dir() : fs::path(args.data_dir);
-  auto identity = load_identity(data_dir, args.client_id, args.token, args.no_auth);
+  auto identity = load_identity(data_dir, args.client_id, args.token, args.no_auth, args.api_key_file);
   if (!identity) return print_error(identity.error()), 1;
   if (identity->tightened_from)
     fmt::print("edge-node: the data dir {} was mode {:04o}, now 0700: others could read its token, storage and logs\n",
@@ -107,8 +108,8 @@ int serve(const ServeArgs& args) {
   limits.max_connections = connection_cap();
   HttpServer http(limits);
   AccessLog access_log;
-  NodeRoutes node_routes(node, pool, access_log, {Door::Node, identity->token});
-  NodeRoutes dashboard_routes(node, pool, access_log, {Door::Dashboard, identity->token});
+  NodeRoutes node_routes(node, pool, access_log, {Door::Node, identity->token, identity->mcm_api_key});
+  NodeRoutes dashboard_routes(node, pool, access_log, {Door::Dashboard, identity->token, identity->mcm_api_key});
   auto bound = http.listen(args.host, args.port, node_routes);
   if (!bound) return print_error(bound.error()), 1;
   auto dashboard = http.listen(args.host, args.dashboard_port, dashboard_routes);
@@ -121,7 +122,10 @@ int serve(const ServeArgs& args) {
              identity->client_id, node.engine_name(), data_dir.string());
   if (identity->token)
     fmt::print("edge-node: mCM API token {} {}\n", identity->token_created ? "created in" : "in", identity->token_file.string());
-  else
+  if (identity->mcm_api_key)
+    fmt::print("edge-node: mim OE API key (MCM_API_KEY, client id from x-client-id or \"api\") {} {}\n",
+               identity->api_key_created ? "created in" : "in", identity->api_key_file.string());
+  if (!identity->token)
     fmt::print("edge-node: --no-auth: the mCM API accepts anyone who can reach this port\n");
   fmt::print("edge-node: services answer at http://{}:{}/{}/<name>/v1/...\n", args.host, *bound, identity->client_id);
   fmt::print("edge-node: dashboard at http://{}:{}/ (its own origin, out of reach of services' pages)\n", args.host,
@@ -217,7 +221,9 @@ int main(int argc, char** argv) {
     cmd.add_option("--data-dir", serve_args.data_dir, "where images, containers, storage, logs, token live (default $EDGE_NODE_DATA_DIR or ~/.edge-node)");
     cmd.add_option("--client-id", serve_args.client_id, "client id (default: generated once, kept in DATA_DIR/client-id)");
     auto token = cmd.add_option("--token", serve_args.token, "bearer token of the mCM API (default: DATA_DIR/token, created at first start)");
-    cmd.add_flag("--no-auth", serve_args.no_auth, "no token: anyone who reaches the port may deploy")->excludes(token);
+    auto key_file = cmd.add_option("--api-key-file", serve_args.api_key_file,
+                                   "mim OE's API key file (MCM_API_KEY=...), created when missing (default: DATA_DIR/mimoe-api-key.env)");
+    cmd.add_flag("--no-auth", serve_args.no_auth, "no token: anyone who reaches the port may deploy")->excludes(token)->excludes(key_file);
     cmd.add_option("--engine", serve_args.engine, "execution engine")
         ->check(CLI::IsMember({"interp", "aot", "auto"}))
         ->capture_default_str();

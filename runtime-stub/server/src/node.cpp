@@ -143,7 +143,7 @@ Status Node::open() {
 
 // ---- images ----------------------------------------------------------------------------------
 
-ApiReply Node::upload_image(std::span<const uint8_t> tar) {
+ApiReply Node::upload_image(const std::string& client, std::span<const uint8_t> tar) {
   auto image = read_image(tar);
   if (!image) return error_reply(400, "not a valid image: " + image.error().message, image.error().hint);
   // The name becomes part of file names and URLs: nothing but a plain name gets through.
@@ -165,7 +165,8 @@ ApiReply Node::upload_image(std::span<const uint8_t> tar) {
   }
   ImageRecord record;
   record.name = image->name;
-  record.id = client_id() + "-" + image->name;
+  record.id = client + "-" + image->name;
+  record.client_id = client;
   record.version = image->version;
   record.repo_tags = image->repo_tags;
   record.digest = image->digest;
@@ -195,21 +196,45 @@ std::optional<ApiReply> Node::check_instantiable(std::span<const uint8_t> wasm, 
                      "fix the module (its data or element segments, its memory or table declarations) and build again");
 }
 
-ApiReply Node::list_images() const {
+std::string Node::owner_of(const std::string& record_client) const {
+  return record_client.empty() ? client_id() : record_client;
+}
+
+// A client's record by its id, by "<client>-<ref>" or by its name; never another client's.
+template <class Store>
+static auto find_for(const Store& store, const std::string& client, const std::string& ref,
+                     const std::function<std::string(const std::string&)>& owner) {
+  if (auto r = store.find(client + "-" + ref); r && owner(r->client_id) == client) return r;
+  if (auto r = store.find(ref); r && r->id == ref && owner(r->client_id) == client) return r;
+  for (const auto& r : store.list())
+    if (r.name == ref && owner(r.client_id) == client) return decltype(store.find(ref))(r);
+  return decltype(store.find(ref))();
+}
+
+std::optional<ImageRecord> Node::find_image(const std::string& client, const std::string& ref) const {
+  return find_for(images_, client, ref, [this](const std::string& c) { return owner_of(c); });
+}
+
+std::optional<ContainerRecord> Node::find_container(const std::string& client, const std::string& ref) const {
+  return find_for(containers_, client, ref, [this](const std::string& c) { return owner_of(c); });
+}
+
+ApiReply Node::list_images(const std::string& client) const {
   json data = json::array();
-  for (const auto& r : images_.list()) data.push_back(r.to_api_json());
+  for (const auto& r : images_.list())
+    if (owner_of(r.client_id) == client) data.push_back(r.to_api_json());
   return {200, {{"data", data}}};
 }
 
-ApiReply Node::get_image(const std::string& id) const {
-  auto r = images_.find(id);
+ApiReply Node::get_image(const std::string& client, const std::string& id) const {
+  auto r = find_image(client, id);
   if (!r) return error_reply(404, "no image " + id, "list images with GET /mcm/v1/images");
   return {200, r->to_api_json()};
 }
 
-ApiReply Node::delete_image(const std::string& id) {
+ApiReply Node::delete_image(const std::string& client, const std::string& id) {
   std::lock_guard lock(deploy_mu_);
-  auto r = images_.find(id);
+  auto r = find_image(client, id);
   if (!r) return error_reply(404, "no image " + id, "list images with GET /mcm/v1/images");
   for (const auto& c : containers_.list())
     if (c.image_id == r->id)
@@ -219,8 +244,8 @@ ApiReply Node::delete_image(const std::string& id) {
   return {200, r->to_api_json()};
 }
 
-std::optional<std::string> Node::image_tarball(const std::string& id) const {
-  auto r = images_.find(id);
+std::optional<std::string> Node::image_tarball(const std::string& client, const std::string& id) const {
+  auto r = find_image(client, id);
   if (!r) return std::nullopt;
   auto bytes = images_.tar_bytes(r->id);
   if (!bytes) return std::nullopt;
@@ -262,10 +287,13 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
   {
     // One store per service name, shared by every version: a redeploy keeps the data.
     std::lock_guard lock(aux_mu_);
-    auto& weak = storages_[record.name];
+    // The node's own client keeps <name>.sqlite (as before clients); others get <client>-<name>.
+    const std::string owner = owner_of(record.client_id);
+    const std::string file = owner == client_id() ? record.name : owner + "-" + record.name;
+    auto& weak = storages_[file];
     service->storage = weak.lock();
     if (!service->storage) {
-      auto store = open_service_storage(options_.data_dir / "storage" / (record.name + ".sqlite"));
+      auto store = open_service_storage(options_.data_dir / "storage" / (file + ".sqlite"));
       if (!store) return store.error();
       service->storage = *store;
       weak = service->storage;
@@ -288,10 +316,10 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
 }
 
 std::string Node::state_of(const ContainerRecord& record) const {
-  return services_.by_name(record.name) ? "started" : "exited";
+  return services_.by_id(record.id) ? "started" : "exited";
 }
 
-ApiReply Node::start_container(const json& request) {
+ApiReply Node::start_container(const std::string& client, const json& request) {
   if (!request.is_object()) return error_reply(400, "the body is not a JSON object", R"(send {"name": ..., "image": ..., "env": {...}})");
   const auto name = request.value("name", json()).is_string() ? request["name"].get<std::string>() : "";
   if (!valid_name(name))
@@ -313,19 +341,20 @@ ApiReply Node::start_container(const json& request) {
   if (base == env.end() || !valid_base_path(base->second))
     return error_reply(400, "env MCM.BASE_API_PATH is missing or not a path like /hello/v1",
                        "set env MCM.BASE_API_PATH to /<name>/v<apiVersion>");
-  base->second = "/" + client_id() + base->second;
+  base->second = "/" + client + base->second;
   env["MCM.RUNTIME"] = "wasm";
 
   std::lock_guard lock(deploy_mu_);
-  auto image = images_.find(image_ref);
+  auto image = find_image(client, image_ref);
   if (!image) return error_reply(400, "unknown image '" + image_ref + "'", "upload it first: POST /mcm/v1/images");
   for (const auto& other : services_.all())
-    if (other->record.name != name && other->base_path == base->second)
+    if (other->record.id != client + "-" + name && other->base_path == base->second)
       return error_reply(409, "base path " + base->second + " is already served by " + other->record.name,
                          "choose another MCM.BASE_API_PATH or delete " + other->record.id);
 
   ContainerRecord record;
-  record.id = client_id() + "-" + name;
+  record.id = client + "-" + name;
+  record.client_id = client;
   record.name = name;
   record.image = image_ref;
   record.image_id = image->id;
@@ -344,7 +373,7 @@ ApiReply Node::start_container(const json& request) {
                            "fix the module's initialisation (static constructors, _initialize or main) or its "
                            "limits; the service log has the backtrace");
     }
-  auto previous = services_.by_name(name);
+  auto previous = services_.by_id(record.id);
   if (!service) {
     auto log = log_for(record.id);
     log->node("deploy of image " + image->id + " failed: " + service.error().to_string() +
@@ -362,22 +391,23 @@ ApiReply Node::start_container(const json& request) {
   }
   (*service)->log->node(fmt::format("{} {} version {} ({} engine) at {}", previous ? "redeployed" : "started", name,
                                     image->version, engine_name_, (*service)->base_path));
-  return {200, record.to_api_json(client_id(), "started")};
+  return {200, record.to_api_json(client, "started")};
 }
 
 json Node::container_json(const ContainerRecord& record) const {
-  json body = record.to_api_json(client_id(), state_of(record));
+  json body = record.to_api_json(owner_of(record.client_id), state_of(record));
   // Which engine runs it now, and why not the compiled one when that gave up (beyond mCM's fields).
-  if (auto service = services_.by_name(record.name); service && service->record.id == record.id) {
+  if (auto service = services_.by_id(record.id)) {
     body["engine"] = std::string(service->module->engine_name());
     if (auto note = service->module->engine_note(); !note.empty()) body["engineNote"] = note;
   }
   return body;
 }
 
-ApiReply Node::list_containers() const {
+ApiReply Node::list_containers(const std::string& client) const {
   json data = json::array();
-  for (const auto& r : containers_.list()) data.push_back(container_json(r));
+  for (const auto& r : containers_.list())
+    if (owner_of(r.client_id) == client) data.push_back(container_json(r));
   return {200, {{"data", data}}};
 }
 
@@ -385,8 +415,8 @@ void Node::stop_background_work() {
   if (engine_) engine_->stop();
 }
 
-ApiReply Node::get_container(const std::string& id) const {
-  auto r = containers_.find(id);
+ApiReply Node::get_container(const std::string& client, const std::string& id) const {
+  auto r = find_container(client, id);
   if (!r) return error_reply(404, "no container " + id, "list containers with GET /mcm/v1/containers");
   auto body = container_json(*r);
   std::lock_guard lock(aux_mu_);
@@ -394,26 +424,28 @@ ApiReply Node::get_container(const std::string& id) const {
   return {200, body};
 }
 
-ApiReply Node::delete_container(const std::string& id) {
+ApiReply Node::delete_container(const std::string& client, const std::string& id) {
   std::lock_guard lock(deploy_mu_);
-  auto r = containers_.find(id);
+  auto r = find_container(client, id);
   if (!r) return error_reply(404, "no container " + id, "list containers with GET /mcm/v1/containers");
   if (auto st = containers_.remove(r->id); !st) return error_reply(500, st.error().message, st.error().hint);
-  services_.remove(r->name);
+  services_.remove(r->id);
   log_for(r->id)->node("stopped " + r->name);
-  return {200, r->to_api_json(client_id(), "exited")};
+  return {200, r->to_api_json(client, "exited")};
 }
 
-std::optional<fs::path> Node::container_log(const std::string& id) const {
-  auto r = containers_.find(id);
+std::optional<fs::path> Node::container_log(const std::string& client, const std::string& id) const {
+  auto r = find_container(client, id);
   if (!r) return std::nullopt;
   return options_.data_dir / "logs" / (r->id + ".log");
 }
 
 json Node::stats_json() const {
   json out = json::object();
-  for (const auto& [name, s] : const_cast<ServiceTable&>(services_).all_stats())
-    out[name] = {{"requests", s.requests}, {"failures", s.failures}, {"p50Ms", s.p50_ms},
+  // By name for the node's own client (what the dashboard shows), by container id for others.
+  const std::string own_prefix = client_id() + "-";
+  for (const auto& [id, s] : const_cast<ServiceTable&>(services_).all_stats())
+    out[id.starts_with(own_prefix) ? id.substr(own_prefix.size()) : id] = {{"requests", s.requests}, {"failures", s.failures}, {"p50Ms", s.p50_ms},
                  {"p95Ms", s.p95_ms},      {"p99Ms", s.p99_ms},     {"maxMs", s.max_ms}};
   return {{"engine", engine_name_}, {"services", out}};
 }

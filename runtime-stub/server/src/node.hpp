@@ -4,6 +4,7 @@
 // answers with an ApiReply (status + JSON) the HTTP layer sends as is.
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,19 +40,22 @@ class Node {
   // Opens the stores (cleaning up after a crash) and starts every stored container again.
   Status open();
 
-  ApiReply upload_image(std::span<const uint8_t> tar);
-  ApiReply list_images() const;
-  ApiReply get_image(const std::string& id) const;
-  ApiReply delete_image(const std::string& id);
+  // Every mCM operation acts for one client id (the node's own with its token; with mim OE's API
+  // key the x-client-id header's, or "api"): it sees and changes that client's images and
+  // containers only, and its services answer under /<client>/...
+  ApiReply upload_image(const std::string& client, std::span<const uint8_t> tar);
+  ApiReply list_images(const std::string& client) const;
+  ApiReply get_image(const std::string& client, const std::string& id) const;
+  ApiReply delete_image(const std::string& client, const std::string& id);
   // The stored tar, or nullopt when there is no such image.
-  std::optional<std::string> image_tarball(const std::string& id) const;
+  std::optional<std::string> image_tarball(const std::string& client, const std::string& id) const;
 
-  ApiReply start_container(const nlohmann::json& request);
-  ApiReply list_containers() const;
-  ApiReply get_container(const std::string& id) const;
-  ApiReply delete_container(const std::string& id);
+  ApiReply start_container(const std::string& client, const nlohmann::json& request);
+  ApiReply list_containers(const std::string& client) const;
+  ApiReply get_container(const std::string& client, const std::string& id) const;
+  ApiReply delete_container(const std::string& client, const std::string& id);
   // The log file of a container (existing or not), nullopt for an unknown container.
-  std::optional<std::filesystem::path> container_log(const std::string& id) const;
+  std::optional<std::filesystem::path> container_log(const std::string& client, const std::string& id) const;
   nlohmann::json stats_json() const;
   // Abandons compiles in progress and starts none: the node is stopping.
   void stop_background_work();
@@ -66,6 +70,9 @@ class Node {
   std::string state_of(const ContainerRecord& record) const;
   std::optional<ApiReply> check_instantiable(std::span<const uint8_t> wasm, const std::string& digest);
   nlohmann::json container_json(const ContainerRecord& record) const;
+  std::string owner_of(const std::string& record_client) const;  // empty (older records): the node's own
+  std::optional<ImageRecord> find_image(const std::string& client, const std::string& ref) const;
+  std::optional<ContainerRecord> find_container(const std::string& client, const std::string& ref) const;
   std::shared_ptr<FileServiceLog> log_for(const std::string& container_id);
 
   NodeOptions options_;

@@ -65,8 +65,24 @@ std::string new_client_id() {
 
 }  // namespace
 
+std::optional<std::string> mcm_api_key_of(std::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    std::string line = trim(std::string(text.substr(pos, end == std::string_view::npos ? text.npos : end - pos)));
+    pos = end == std::string_view::npos ? text.size() : end + 1;
+    if (line.starts_with("export ")) line = line.substr(7);
+    if (!line.starts_with("MCM_API_KEY=")) continue;
+    std::string value = line.substr(12);
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
+      value = value.substr(1, value.size() - 2);
+    if (!value.empty()) return value;
+  }
+  return std::nullopt;
+}
+
 Result<NodeIdentity> load_identity(const fs::path& data_dir, const std::string& given_client_id,
-                                   const std::string& given_token, bool no_auth) {
+                                   const std::string& given_token, bool no_auth, const fs::path& api_key_file) {
   NodeIdentity id;
   std::error_code ec;
   // A new data dir is private: it holds the token and every service's storage and logs.
@@ -101,6 +117,24 @@ Result<NodeIdentity> load_identity(const fs::path& data_dir, const std::string& 
 
   id.token_file = data_dir / "token";
   if (no_auth) return id;
+
+  id.api_key_file = api_key_file.empty() ? data_dir / "mimoe-api-key.env" : api_key_file;
+  if (auto stored = read_whole_file(id.api_key_file); stored.ok()) {
+    id.mcm_api_key = mcm_api_key_of(*stored);
+    if (!id.mcm_api_key)
+      return make_error(id.api_key_file.string() + " has no MCM_API_KEY=... line",
+                        "add one, or remove the file and the node writes new keys at start");
+  } else if (!fs::exists(id.api_key_file, ec)) {
+    id.mcm_api_key = random_hex(32);
+    id.api_key_created = true;
+    if (auto st = write_file_atomic(id.api_key_file,
+                                    "ACCOUNT_API_KEY=" + random_hex(32) + "\nMCM_API_KEY=" + *id.mcm_api_key + "\n", 0600);
+        !st)
+      return st.error();
+  } else {
+    return make_error("cannot read " + id.api_key_file.string(), "check its permissions");
+  }
+
   if (!given_token.empty()) {
     id.token = given_token;
     auto stored = read_whole_file(id.token_file);

@@ -47,12 +47,21 @@ bool query_flag(std::string_view target, std::string_view key) {
   return v && (v->empty() || *v == "1" || *v == "true" || *v == "yes");
 }
 
-bool authorised(const web::RequestHead& head, const std::string& token) {
+// The bearer credential of a request; nullopt when it sends none.
+std::optional<std::string_view> bearer_of(const web::RequestHead& head) {
   std::string_view value = head[http::field::authorization];
   static constexpr std::string_view scheme = "bearer ";
-  if (value.size() <= scheme.size()) return false;
-  if (!boost::beast::iequals(value.substr(0, scheme.size()), scheme)) return false;
-  return constant_time_equal(value.substr(scheme.size()), token);
+  if (value.size() <= scheme.size() || !boost::beast::iequals(value.substr(0, scheme.size()), scheme))
+    return std::nullopt;
+  return value.substr(scheme.size());
+}
+
+// A client id as mim OE takes it from x-client-id: a plain name (it becomes part of URLs and ids).
+bool valid_client_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
 }
 
 Reply reply_of(const ApiReply& api) { return Reply{json_response(api), nullptr}; }
@@ -124,6 +133,7 @@ struct Route {
   bool mcm = false;
   std::shared_ptr<const RunningService> service;   // the service it goes to, if any
   std::string rest;                                // what follows the service's base path
+  std::string client;                              // mCM: the client id the request acts for
 };
 
 NodeRoutes::NodeRoutes(Node& node, ExecutionPool& pool, AccessLog& access_log, RouteOptions options)
@@ -147,11 +157,28 @@ Admission NodeRoutes::admit(const web::RequestHead& head, std::optional<uint64_t
     if (options_.door == Door::Dashboard && head.method() != http::verb::get)
       return refuse(error(405, "the dashboard port only reads the mCM API",
                           fmt::format("deploy and remove on the node port {}", options_.node_port)));
-    if (options_.token && !authorised(head, *options_.token)) {
-      auto res = error(401, "missing or wrong bearer token for the mCM API",
-                       "send Authorization: Bearer <token>; the token is in the node's data dir (token file)");
+    // Who asks: the node's token acts for the node's client id, mim OE's API key for the
+    // x-client-id header's (default "api"); with neither configured (--no-auth) anyone may.
+    const std::string_view asked_client = head["x-client-id"];
+    if (!asked_client.empty() && !valid_client_id(asked_client))
+      return refuse(error(400, "x-client-id '" + printable(asked_client) + "' is not a plain name",
+                          "use letters, digits, '-', '_' or '.'"));
+    const auto bearer = bearer_of(head);
+    if (options_.token && !bearer) {
+      auto res = error(401, "the mCM API needs a bearer token",
+                       "send Authorization: Bearer <token or MCM_API_KEY>; both are in the node's data dir "
+                       "(token, mimoe-api-key.env)");
       res.set(http::field::www_authenticate, "Bearer");
       return refuse(std::move(res));
+    }
+    if (!options_.token || constant_time_equal(*bearer, *options_.token)) {
+      route->client = asked_client.empty() ? node_.client_id() : std::string(asked_client);
+    } else if (options_.mcm_api_key && constant_time_equal(*bearer, *options_.mcm_api_key)) {
+      route->client = asked_client.empty() ? std::string("api") : std::string(asked_client);
+    } else {
+      return refuse(error(403, "the bearer is neither this node's token nor its MCM_API_KEY",
+                          "check the token (the node's data dir, file token) or the API key (MCM_API_KEY in "
+                          "mimoe-api-key.env, or the node's --api-key-file)"));
     }
     const bool upload = head.method() == http::verb::post && route->path == "/mcm/v1/images";
     admission.body_limit = upload ? kMaxUploadBytes : kMaxMcmJsonBytes;
@@ -205,7 +232,7 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
   }
   if (route->mcm) {
     auto req = std::make_shared<web::Request>(std::move(request));
-    return run_on_pool(std::move(done), [this, req, route] { return mcm(*req, route->path); });
+    return run_on_pool(std::move(done), [this, req, route] { return mcm(*req, route->path, route->client); });
   }
   if (options_.door == Door::Dashboard) {
     if (read && path == "/") return done(Reply{serve_dashboard(""), nullptr});
@@ -235,13 +262,13 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
   run_on_pool(
       std::move(done),
       [this, req, route] {
-        auto stats = node_.services().stats(route->service->record.name);
+        auto stats = node_.services().stats(route->service->record.id);
         return Reply{serve_service_request(*route->service, *stats, *req, route->rest), nullptr};
       },
       service.record.name, service.context.limits.max_concurrency);
 }
 
-Reply NodeRoutes::mcm(const web::Request& req, const std::string& path) {
+Reply NodeRoutes::mcm(const web::Request& req, const std::string& path, const std::string& client) {
   const auto method = req.method();
   const bool get = method == http::verb::get || method == http::verb::head;
   const auto parts = segments(std::string_view(path).substr(std::min<size_t>(path.size(), 8)));  // after "/mcm/v1/"
@@ -258,16 +285,16 @@ Reply NodeRoutes::mcm(const web::Request& req, const std::string& path) {
   }
 
   if (parts[0] == "images") {
-    if (parts.size() == 1 && get) return reply_of(node_.list_images());
+    if (parts.size() == 1 && get) return reply_of(node_.list_images(client));
     if (parts.size() == 1 && method == http::verb::post) {
       auto tar = uploaded_tar(req);
       if (!tar)
         return reply_of(error_reply(400, "no image received: expected multipart/form-data with a file field named 'image'",
                                     "upload the .tar as: curl -F image=@NAME.tar ..."));
-      return reply_of(node_.upload_image(std::span(reinterpret_cast<const uint8_t*>(tar->data()), tar->size())));
+      return reply_of(node_.upload_image(client, std::span(reinterpret_cast<const uint8_t*>(tar->data()), tar->size())));
     }
     if (parts.size() == 3 && parts[2] == "tarball" && get) {
-      auto tar = node_.image_tarball(parts[1]);
+      auto tar = node_.image_tarball(client, parts[1]);
       if (!tar) return not_found("no image " + printable(parts[1]), "list images with GET /mcm/v1/images");
       web::Response res{http::status::ok, 11};
       res.set(http::field::content_type, "application/x-tar");
@@ -275,29 +302,29 @@ Reply NodeRoutes::mcm(const web::Request& req, const std::string& path) {
       res.body() = std::move(*tar);
       return Reply{std::move(res), nullptr};
     }
-    if (parts.size() == 2 && get) return reply_of(node_.get_image(parts[1]));
-    if (parts.size() == 2 && method == http::verb::delete_) return reply_of(node_.delete_image(parts[1]));
+    if (parts.size() == 2 && get) return reply_of(node_.get_image(client, parts[1]));
+    if (parts.size() == 2 && method == http::verb::delete_) return reply_of(node_.delete_image(client, parts[1]));
     return nothing();
   }
 
   if (parts[0] == "containers" || parts[0] == "mims") {  // "mims": newer nodes' name for containers
-    if (parts.size() == 1 && get) return reply_of(node_.list_containers());
+    if (parts.size() == 1 && get) return reply_of(node_.list_containers(client));
     if (parts.size() == 1 && method == http::verb::post) {
       auto body = json::parse(req.body(), nullptr, false);
       if (body.is_discarded())
         return reply_of(error_reply(400, "the body is not JSON",
                                     R"(send {"name": "hello-v1", "image": "hello-v1", "env": {"MCM.BASE_API_PATH": "/hello/v1"}})"));
-      return reply_of(node_.start_container(body));
+      return reply_of(node_.start_container(client, body));
     }
-    if (parts.size() == 3 && parts[2] == "logs" && get) return container_logs(req, parts[1]);
-    if (parts.size() == 2 && get) return reply_of(node_.get_container(parts[1]));
-    if (parts.size() == 2 && method == http::verb::delete_) return reply_of(node_.delete_container(parts[1]));
+    if (parts.size() == 3 && parts[2] == "logs" && get) return container_logs(req, client, parts[1]);
+    if (parts.size() == 2 && get) return reply_of(node_.get_container(client, parts[1]));
+    if (parts.size() == 2 && method == http::verb::delete_) return reply_of(node_.delete_container(client, parts[1]));
   }
   return nothing();
 }
 
-Reply NodeRoutes::container_logs(const web::Request& req, const std::string& id) {
-  auto file = node_.container_log(id);
+Reply NodeRoutes::container_logs(const web::Request& req, const std::string& client, const std::string& id) {
+  auto file = node_.container_log(client, id);
   if (!file) return not_found("no container " + printable(id), "list containers with GET /mcm/v1/containers");
   std::string initial = read_service_log(*file, query_int(req.target(), "since"));
   web::Response res{http::status::ok, 11};

@@ -27,6 +27,9 @@ enum class Door { Node, Dashboard };
 struct RouteOptions {
   Door door = Door::Node;
   std::optional<std::string> token;  // none: the mCM API needs no token (--no-auth)
+  // mim OE's MCM_API_KEY, accepted as the bearer too: the request then acts for the client id of
+  // its x-client-id header, or "api" (docs/deploy.md).
+  std::optional<std::string> mcm_api_key;
   int node_port = 0;                 // where services answer (the dashboard links to them)
   int dashboard_port = 0;            // where `/` of the node port sends a browser; 0: nowhere
 };
@@ -43,9 +46,9 @@ class NodeRoutes final : public HttpApplication {
   web::Response error(unsigned status, const std::string& message, const std::string& hint) override;
 
  private:
-  Reply mcm(const web::Request& request, const std::string& path);
+  Reply mcm(const web::Request& request, const std::string& path, const std::string& client);
   web::Response too_large_for(const Route& route, uint64_t length, uint64_t limit);
-  Reply container_logs(const web::Request& request, const std::string& id);
+  Reply container_logs(const web::Request& request, const std::string& client, const std::string& id);
   // `owner`: the service whose guest runs (empty for the node's own work), `cap` its concurrency.
   void run_on_pool(ReplyCallback done, std::function<Reply()> work, const std::string& owner = {}, size_t cap = 0);
 

@@ -30,17 +30,17 @@ ServiceStats::Snapshot ServiceStats::snapshot() const {
 
 void ServiceTable::publish(std::shared_ptr<const RunningService> service) {
   std::lock_guard lock(mu_);
-  services_[service->record.name] = std::move(service);
+  services_[service->record.id] = std::move(service);
 }
 
-void ServiceTable::remove(const std::string& name) {
+void ServiceTable::remove(const std::string& id) {
   std::lock_guard lock(mu_);
-  services_.erase(name);
+  services_.erase(id);
 }
 
-std::shared_ptr<const RunningService> ServiceTable::by_name(const std::string& name) const {
+std::shared_ptr<const RunningService> ServiceTable::by_id(const std::string& id) const {
   std::lock_guard lock(mu_);
-  auto it = services_.find(name);
+  auto it = services_.find(id);
   return it == services_.end() ? nullptr : it->second;
 }
 
@@ -66,9 +66,9 @@ std::vector<std::shared_ptr<const RunningService>> ServiceTable::all() const {
   return out;
 }
 
-std::shared_ptr<ServiceStats> ServiceTable::stats(const std::string& name) {
+std::shared_ptr<ServiceStats> ServiceTable::stats(const std::string& id) {
   std::lock_guard lock(mu_);
-  auto& slot = stats_[name];
+  auto& slot = stats_[id];
   if (!slot) slot = std::make_shared<ServiceStats>();
   return slot;
 }

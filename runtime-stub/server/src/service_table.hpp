@@ -47,19 +47,20 @@ class ServiceStats {
 class ServiceTable {
  public:
   void publish(std::shared_ptr<const RunningService> service);
-  void remove(const std::string& name);
-  std::shared_ptr<const RunningService> by_name(const std::string& name) const;
+  void remove(const std::string& container_id);
+  std::shared_ptr<const RunningService> by_id(const std::string& container_id) const;
   // The service whose base path is the longest prefix of `path` (at a '/' boundary); `rest`
   // receives what follows the base path ("/" at least).
   std::shared_ptr<const RunningService> match(const std::string& path, std::string* rest) const;
   std::vector<std::shared_ptr<const RunningService>> all() const;
-  std::shared_ptr<ServiceStats> stats(const std::string& name);
+  std::shared_ptr<ServiceStats> stats(const std::string& container_id);
   std::map<std::string, ServiceStats::Snapshot> all_stats() const;
 
  private:
   mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const RunningService>> services_;  // by container name
-  std::map<std::string, std::shared_ptr<ServiceStats>> stats_;             // by container name
+  // By container id ("<clientId>-<name>"): clients of the node may use the same names.
+  std::map<std::string, std::shared_ptr<const RunningService>> services_;
+  std::map<std::string, std::shared_ptr<ServiceStats>> stats_;
 };
 
 }  // namespace edge::node

@@ -22,7 +22,8 @@ json ImageRecord::to_api_json() const {
 
 json ImageRecord::to_store_json() const {
   return {{"id", id},         {"name", name}, {"version", version}, {"repoTags", repo_tags},
-          {"digest", digest}, {"moduleSha256", module_sha256}, {"size", size}, {"created", created}, {"tarFile", tar_file}};
+          {"digest", digest}, {"moduleSha256", module_sha256}, {"size", size}, {"created", created}, {"tarFile", tar_file},
+          {"clientId", client_id}};
 }
 
 std::optional<ImageRecord> ImageRecord::from_store_json(const json& j) {
@@ -37,6 +38,7 @@ std::optional<ImageRecord> ImageRecord::from_store_json(const json& j) {
     r.size = j.value("size", size_t{0});
     r.created = j.value("created", int64_t{0});
     r.tar_file = j.at("tarFile");
+    r.client_id = j.value("clientId", "");
     if (r.tar_file.find('/') != std::string::npos) return std::nullopt;
     return r;
   } catch (const json::exception&) {
@@ -51,7 +53,8 @@ json ContainerRecord::to_api_json(const std::string& client_id, const std::strin
 }
 
 json ContainerRecord::to_store_json() const {
-  return {{"id", id}, {"name", name}, {"image", image}, {"imageId", image_id}, {"env", env}, {"created", created}};
+  return {{"id", id},   {"name", name},       {"image", image},       {"imageId", image_id},
+          {"env", env}, {"created", created}, {"clientId", client_id}};
 }
 
 std::optional<ContainerRecord> ContainerRecord::from_store_json(const json& j) {
@@ -63,6 +66,7 @@ std::optional<ContainerRecord> ContainerRecord::from_store_json(const json& j) {
     r.image_id = j.at("imageId");
     r.env = j.value("env", std::map<std::string, std::string>{});
     r.created = j.value("created", int64_t{0});
+    r.client_id = j.value("clientId", "");
     return r;
   } catch (const json::exception&) {
     return std::nullopt;

@@ -30,6 +30,7 @@ struct ImageRecord {
   size_t size = 0;                      // tar bytes
   int64_t created = 0;                  // unix seconds
   std::string tar_file;                 // file name in images/
+  std::string client_id;                // whose it is; empty in records of older nodes: the node's own
 
   nlohmann::json to_api_json() const;   // the mCM shape (adds "runtime:wasm" and status)
   nlohmann::json to_store_json() const;
@@ -43,6 +44,7 @@ struct ContainerRecord {
   std::string image_id;                 // "<clientId>-hello-v1"
   std::map<std::string, std::string> env;  // with MCM.BASE_API_PATH already rewritten
   int64_t created = 0;
+  std::string client_id;                // whose it is; empty in records of older nodes: the node's own
 
   nlohmann::json to_api_json(const std::string& client_id, const std::string& state) const;
   nlohmann::json to_store_json() const;
