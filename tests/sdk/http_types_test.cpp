@@ -3,7 +3,7 @@
 #include <edge/http_types.hpp>
 #include <edge/time.hpp>
 
-TEST_CASE("headers are case-insensitive; set replaces, add appends") {
+TEST_CASE("headers are case-insensitive, set replaces, add appends") {
   edge::Headers h;
   h.add("Content-Type", "a");
   CHECK(h.get("content-type") == "a");

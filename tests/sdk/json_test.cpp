@@ -51,7 +51,7 @@ TEST_CASE("json: numbers") {
     CHECK(std::fabs(nlohmann::json::parse(Json(d).dump()).get<double>() - d) <= std::fabs(d) * 1e-15);
 }
 
-TEST_CASE("json: unicode escapes become UTF-8; control characters are escaped on output") {
+TEST_CASE("json: unicode escapes become UTF-8, control characters are escaped on output") {
   auto j = Json::parse(R"("\u00e9\u20ac\ud83d\ude00")");
   REQUIRE(j.ok());
   CHECK(j->as_string() == "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");

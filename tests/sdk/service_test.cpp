@@ -11,7 +11,7 @@
 using edge::Value;
 using edge::test::FakeHost;
 
-TEST_CASE("service: the event becomes a Request; the response carries status, headers and body") {
+TEST_CASE("service: the event becomes a Request, the response carries status, headers and body") {
   FakeHost host;
   edge::Request seen;
   edge::service().get("/items/:id", [&](edge::Request& req, edge::Response& res) {

@@ -68,7 +68,7 @@ json body_json(const httplib::Result& r) {
 
 }  // namespace
 
-TEST_CASE("e2e hello: GET / greets with the time; 404; 405 with Allow") {
+TEST_CASE("e2e hello: GET / greets with the time, 404, 405 with Allow") {
   Deployed d;
   REQUIRE(d.deploy("hello", "hi"));
   auto c = d.client();
@@ -157,4 +157,33 @@ TEST_CASE("e2e proxy: fetches through the host's HTTP client") {
   r = c.Get(d.base + "/fetch?url=file%3A%2F%2F%2Fetc%2Fpasswd");
   REQUIRE(r);
   CHECK(r->status == 403);
+}
+
+TEST_CASE("e2e request_bep: the SDK asks the node's /jsonrpc/v1 for a code, then edge.request_bep, as mimik's SDK") {
+  TempDir dir, node_dir;
+  NodeProcess node(node_options(node_dir.path() / "data"));
+  REQUIRE(node.start());
+  REQUIRE(run({edge_bin().string(), "new", "bep", "--dir", (dir / "bep").string()}).exit_code == 0);
+  write_file(dir / "bep" / "src" / "main.cpp", R"(#include <edge/bep.hpp>
+#include <edge/edge.hpp>
+
+EDGE_SERVICE(app) {
+  app.get("/", [](edge::Request& req, edge::Response& res) {
+    edge::edge_api::request_bep(req, "an-access-token", [&res](edge::Result<std::string> bep) {
+      if (bep) res.send(*bep);
+      else res.status(502).send(bep.error());
+    });
+  });
+}
+)");
+  auto built = run({edge_bin().string(), "build"}, dir / "bep");
+  REQUIRE_MESSAGE(built.exit_code == 0, built.out << built.err);
+  auto deployed = run({edge_bin().string(), "deploy", "--node", node.url(), "--token", node.token()}, dir / "bep");
+  REQUIRE_MESSAGE(deployed.exit_code == 0, deployed.out << deployed.err);
+  httplib::Client c("127.0.0.1", node.port());
+  auto r = c.Get("/" + node.client_id() + "/bep/v1/");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(r->body == "http://localhost:" + std::to_string(node.port()));
 }

@@ -171,7 +171,7 @@ TEST_CASE("a token created under umask 0 is still 0600, and the token never reac
     if (e.is_regular_file()) CHECK_MESSAGE(read_file(e.path()).find(token) == std::string::npos, e.path());
 }
 
-TEST_CASE("mim OE's API key: MCM_API_KEY is a bearer too, each call scoped by x-client-id (default api); edge uses it") {
+TEST_CASE("mim OE's API key: MCM_API_KEY is a bearer too, each call scoped by x-client-id (default api), edge uses it") {
   TempDir tmp;
   auto opts = node_options(tmp / "data");
   opts.token = kToken;

@@ -89,7 +89,7 @@ TEST_CASE("a POST, PUT or PATCH without a body is answered at once") {
   CHECK(body_of(response).find("not JSON") != std::string::npos);
 }
 
-TEST_CASE("pipelined requests are answered in order on one connection; HEAD and 100-continue") {
+TEST_CASE("pipelined requests are answered in order on one connection, HEAD and 100-continue") {
   ServingNode n;
   RawConnection c(n.node.port());
   REQUIRE(c.connected());
@@ -132,7 +132,7 @@ TEST_CASE("a second node on a port in use exits 1 with one clear line") {
   CHECK(n.cli->Get(n.hello_path())->body == "hello v1");  // the first one is undisturbed
 }
 
-TEST_CASE("a 64 MiB request line and 100k headers are refused while read; the node's memory stays flat") {
+TEST_CASE("a 64 MiB request line and 100k headers are refused while read, the node's memory stays flat") {
   ServingNode n;
   const int port = n.node.port();
   const long rss_before = node_rss_kib(n.tmp / "data");

@@ -286,7 +286,17 @@ void handle_api_request(HostContext& ctx, int32_t session, const std::vector<uin
       reply_if_wanted(ctx, session, success_reply(session, r.response->status, r.response->headers, r.response->body));
     else
       reply_if_wanted(ctx, session, error_reply(session, r.error));
-  } else if (method == "edge.decrypt" || method == "edge.request_bep") {
+  } else if (method == "edge.request_bep") {
+    // The BEP (the address a service is reached at from outside) of a node without mimik's
+    // cloud relay is the node's own; the code must be one getEdgeHmacCode gave out.
+    const std::string code = params.is_object() && params.contains("code") && params["code"].is_string()
+                                 ? params["code"].get<std::string>() : "";
+    if (!edge_hmac_code_valid(code))
+      reply_if_wanted(ctx, session, error_reply(session, "edge.request_bep: the code is not one this node's "
+                                                         "getEdgeHmacCode (POST /jsonrpc/v1) gave out, or it expired"));
+    else
+      reply_if_wanted(ctx, session, success_reply(session, 200, {}, ctx.node_url));
+  } else if (method == "edge.decrypt") {
     reply_if_wanted(ctx, session, error_reply(session, method + " is not supported on this node"));
   } else if (method == "request.handle_form_upload") {
     form_upload(ctx, session);

@@ -52,6 +52,8 @@ void configure(HostContext& ctx, const ServiceContext& service) {
   ctx.storage = service.storage;
   ctx.log = service.log;
   ctx.service_open_files = service.open_files;
+  if (auto port = service.info.find("httpPort"); port != service.info.end() && !port->second.empty())
+    ctx.node_url = "http://localhost:" + port->second;
   ctx.add_preopens(service.preopens);
 }
 

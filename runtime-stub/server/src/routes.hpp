@@ -18,6 +18,7 @@
 #include "access_log.hpp"
 #include "execution_pool.hpp"
 #include "http_server.hpp"
+#include "json_rpc.hpp"
 #include "node.hpp"
 
 namespace edge::node {
@@ -56,6 +57,7 @@ class NodeRoutes final : public HttpApplication {
   ExecutionPool& pool_;
   AccessLog& access_log_;
   RouteOptions options_;
+  NodeJsonRpc json_rpc_;  // POST /jsonrpc/v1 on the node port
 };
 
 // The path of a request target: before '?', percent-decoded (as services and routes match it).

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <algorithm>
 #include <fcntl.h>
@@ -211,6 +212,34 @@ GUEST_EXPORT(mk_module_on_event) void on_event(int64_t ref, int32_t len) {
       guest::send(r.dump());
       return 0;
     });
+  } else if (path == "/bep") {
+    // edge.request_bep as mimik's C++ SDK v2.0.x does it: a getEdgeHmacCode from the node's
+    // /jsonrpc/v1 first, then request_bep with that code.
+    std::string port = g_event["params"]["context"]["info"]["httpPort"].get<std::string>();
+    json rpc = {{"id", 1}, {"jsonrpc", "2.0"}, {"method", "getEdgeHmacCode"},
+                {"params", json::array({"an-access-token", std::to_string(time(nullptr) + 600), "node", "jsapi://requestBep"})}};
+    std::string code_override = query(url, "code");
+    guest::request("httpclient.fetch",
+                   {{"url", "http://localhost:" + port + "/jsonrpc/v1"}, {"method", "POST"},
+                    {"headers", {{"content-type", "application/json"}}}, {"data", rpc.dump()}, {"mode", ""}},
+                   [code_override](const json& r) {
+                     json fetched = guest::data_of(r);
+                     if (fetched.is_null()) {
+                       guest::send("fetch failed: " + r.dump(), 502);
+                       return 0;
+                     }
+                     json answer = json::parse(fetched["data"].get<std::string>(), nullptr, false);
+                     if (answer.is_discarded() || !answer.contains("result")) {
+                       guest::send("no result: " + r.dump(), 502);
+                       return 0;
+                     }
+                     std::string code = code_override.empty() ? answer["result"]["edgeHmacCode"].get<std::string>() : code_override;
+                     guest::request("edge.request_bep", {{"code", code}}, [](const json& bep) {
+                       guest::send(bep.dump());
+                       return 0;
+                     });
+                     return 0;
+                   });
   } else if (path == "/fetch") {
     guest::request("httpclient.fetch",
                    {{"url", query(url, "url")}, {"method", "GET"}, {"headers", json::object()}, {"data", ""}, {"mode", ""}},

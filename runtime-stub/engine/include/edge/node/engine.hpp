@@ -137,6 +137,12 @@ class LoadedModule {
   virtual void report_to(std::function<void(const std::string&)> report) { (void)report; }
 };
 
+// The HMAC codes the node's POST /jsonrpc/v1 getEdgeHmacCode hands out, which edge.request_bep
+// takes (mimik's SDK asks for a code, then calls request_bep with it). Process-wide; a code is
+// good until its expiry. Expired codes are forgotten as new ones come.
+void issue_edge_hmac_code(const std::string& code, std::chrono::system_clock::time_point expiry);
+bool edge_hmac_code_valid(const std::string& code);
+
 // Ends every outbound fetch in flight (httpclient.fetch; their guests get an error) and refuses
 // new ones: the node is stopping.
 void stop_outbound_fetches();
