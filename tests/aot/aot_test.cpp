@@ -176,7 +176,8 @@ TEST_CASE("probe service: same answers from both engines, traps included") {
   auto in = load(*e.interp, wasm);
   auto out = load(*e.aot, wasm);
   for (const char* url : {"/hello", "/event?x=1", "/env", "/nosys", "/noresponse", "/exit", "/trap/unreachable",
-                          "/trap/div0", "/trap/oob", "/trap/badptr", "/recurse", "/storage", "/decrypt"}) {
+                          "/trap/div0", "/trap/oob", "/trap/badptr", "/recurse", "/storage", "/each", "/decrypt",
+                          "/nested-trap"}) {
     CAPTURE(url);
     std::string a = outcome(*in, url), b = outcome(*out, url);
     CHECK(a == b);
@@ -185,6 +186,10 @@ TEST_CASE("probe service: same answers from both engines, traps included") {
   ServiceContext s = service(std::chrono::milliseconds(300));
   CHECK(outcome(*out, "/loop", s) == outcome(*in, "/loop", s));
   CHECK(outcome(*out, "/loop", s) == "failure " + std::to_string(int(ExecFailure::Kind::Timeout)));
+  // The same inside a reply delivered during a host call (nested guest call).
+  CHECK(outcome(*out, "/nested-loop", s) == outcome(*in, "/nested-loop", s));
+  CHECK(outcome(*out, "/nested-loop", s) == "failure " + std::to_string(int(ExecFailure::Kind::Timeout)));
+  CHECK(outcome(*out, "/nested-trap") == "failure " + std::to_string(int(ExecFailure::Kind::Trap)));
   s.limits.max_memory_pages = 64;
   CHECK(outcome(*out, "/oom", s) == outcome(*in, "/oom", s));
   CHECK(outcome(*out, "/hello") == outcome(*in, "/hello"));

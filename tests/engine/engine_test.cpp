@@ -430,6 +430,9 @@ TEST_CASE("a module built like mimik's C++ SDK v2.0.0 runs (command model, stric
   CHECK(e["info"]["serviceType"] == "wasm");
 
   CHECK(response(m->handle(f.svc, get("/storage"))).body == "hi from mimik's wire format");
+  // Walk the items, then respond: the node delivers storage replies before mk_module_api_request
+  // returns, as mimik's SDK expects (no end-of-walk callback there).
+  CHECK(response(m->handle(f.svc, get("/walk"))).body == R"(["a=value-a","b=value-b","c=value-c"])");
   auto dec = m->handle(f.svc, get("/decrypt"));
   CHECK(response(dec).status == 501);
   CHECK(response(dec).body == "edge.decrypt is not supported on this node");

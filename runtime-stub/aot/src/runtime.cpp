@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -46,6 +47,7 @@ struct ThreadState {
   void* trace[kMaxTraceFrames];      // native return addresses at the trap, innermost first
   int trace_count;
   void* signal_pc;                   // the PC a fault or the watchdog interrupted (not a return address)
+  int depth;                         // guarded calls in progress (a host call may deliver a reply: nested)
 };
 thread_local ThreadState ts;
 thread_local std::string host_trap_message;
@@ -413,13 +415,31 @@ GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory
                            std::optional<std::chrono::steady_clock::time_point> deadline,
                            uint32_t max_memory_pages) {
   prepare_thread();
-  // Saved across the longjmp: a nested guarded call (none today) would need its own buffer.
+  // A host call may run guest code again (a reply delivered while the guest waits in
+  // mk_module_api_request): the outer call's jump buffer and state are kept aside and put back,
+  // and the watchdog stays armed for the outermost call's deadline.
+  struct Outer {
+    sigjmp_buf jmp;
+    uintptr_t mem_lo;
+    uint32_t max_memory_pages;
+    sig_atomic_t in_guest;
+  };
+  std::optional<Outer> outer;
+  if (ts.depth > 0) {
+    outer.emplace();
+    std::memcpy(outer->jmp, ts.jmp, sizeof(sigjmp_buf));
+    outer->mem_lo = ts.mem_lo;
+    outer->max_memory_pages = ts.max_memory_pages;
+    outer->in_guest = ts.in_guest;
+  }
+  ++ts.depth;
   ts.mem_lo = memory && memory->data ? reinterpret_cast<uintptr_t>(memory->data) : 0;
   ts.max_memory_pages = max_memory_pages;
   ts.trap_code = 0;
   ts.trace_count = 0;
   ts.signal_pc = nullptr;
-  if (deadline) Watchdog::get().arm(&ts, *deadline);
+  const bool arm = deadline && !outer;
+  if (arm) Watchdog::get().arm(&ts, *deadline);
   int code = sigsetjmp(ts.jmp, 0);
   if (code == 0) {
     ts.in_guest = 1;
@@ -428,7 +448,14 @@ GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory
     ts.in_guest = 0;
   }
   ts.trap_code = code;
-  if (deadline) Watchdog::get().disarm(&ts);
+  if (arm) Watchdog::get().disarm(&ts);
+  --ts.depth;
+  if (outer) {
+    std::memcpy(ts.jmp, outer->jmp, sizeof(sigjmp_buf));
+    ts.mem_lo = outer->mem_lo;
+    ts.max_memory_pages = outer->max_memory_pages;
+    ts.in_guest = outer->in_guest;
+  }
   GuardedResult r;
   if (ts.trap_code == 0) return r;
   if (ts.trap_code == rt::kTimeout) {

@@ -10,7 +10,9 @@ void mk_module_api_request(HostContext& ctx, int32_t session_id, int32_t ptr, in
   if (len < 0) throw HostTrap("mk_module_api_request: negative length");
   uint8_t* p = ctx.span(uint32_t(ptr), uint32_t(len), "mk_module_api_request");
   std::vector<uint8_t> message(p, p + len);
+  const size_t queued = ctx.replies.size();
   handle_api_request(ctx, session_id, message);
+  deliver_replies_at_once(ctx, queued);
 }
 
 void mk_module_get_buffer(HostContext& ctx, int32_t dst_ptr, int64_t host_buf_ref, int32_t len) {

@@ -166,14 +166,14 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
 
   void next(HostContext& ctx) {
     if (index >= parts.size()) {
-      ctx.reply(session, success_reply(session, 200, {}, ""));
+      ctx.reply_later(session, success_reply(session, 200, {}, ""));
       return;
     }
     const FormPart& part = parts[index];
     constexpr size_t kPathCapacity = 4096;
     int64_t path_ref = ctx.add_buffer({}, kPathCapacity);
     auto self = shared_from_this();
-    ctx.reply(session,
+    ctx.reply_later(session,
               success_reply(session, 101,
                             {{"key", part.name},
                              {"filename", part.filename},
@@ -190,7 +190,7 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
     auto go_on = [self](HostContext& c, int32_t) { self->next(c); };
     switch (action) {
       case 101:  // get: hand the value to the guest
-        ctx.reply(session, success_reply(session, 102, {{"key", part.name}, {"value", part.data}}, ""), go_on);
+        ctx.reply_later(session, success_reply(session, 102, {{"key", part.name}, {"value", part.data}}, ""), go_on);
         return;
       case 102: {  // store: write the part where the guest said
         std::string path = ctx.buffers[path_ref].bytes;
@@ -200,7 +200,7 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
           ctx.log_line(ServiceLog::Stream::Node, "form upload: cannot store '" + part.name + "' at '" + path +
                                                      "': " + std::strerror(-fd) +
                                                      " (the path must be inside a preopened directory)");
-          ctx.reply(session, error_reply(session, "cannot store upload at '" + path + "': " + std::strerror(-fd)),
+          ctx.reply_later(session, error_reply(session, "cannot store upload at '" + path + "': " + std::strerror(-fd)),
                     go_on);
           return;
         }
@@ -211,12 +211,12 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
           done += size_t(n);
         }
         ::close(fd);
-        ctx.reply(session, success_reply(session, 103, {{"path", path}, {"file_size", std::to_string(done)}}, ""),
+        ctx.reply_later(session, success_reply(session, 103, {{"path", path}, {"file_size", std::to_string(done)}}, ""),
                   go_on);
         return;
       }
       case 200:  // abort
-        ctx.reply(session, success_reply(session, 200, {}, ""));
+        ctx.reply_later(session, success_reply(session, 200, {}, ""));
         return;
       default:  // 100 skip and anything else
         next(ctx);
@@ -232,12 +232,12 @@ void form_upload(HostContext& ctx, int64_t session) {
       content_type = it->second;
   auto boundary = multipart_boundary(content_type);
   if (!boundary) {
-    ctx.reply(session, error_reply(session, "the request is not multipart/form-data"));
+    ctx.reply_later(session, error_reply(session, "the request is not multipart/form-data"));
     return;
   }
   auto parts = parse_multipart(ctx.request->body, *boundary);
   if (!parts) {
-    ctx.reply(session, error_reply(session, "malformed multipart/form-data body"));
+    ctx.reply_later(session, error_reply(session, "malformed multipart/form-data body"));
     return;
   }
   auto state = std::make_shared<FormUpload>();
@@ -282,10 +282,10 @@ void handle_api_request(HostContext& ctx, int32_t session, const std::vector<uin
     const auto deadline = ctx.deadline.value_or(std::chrono::steady_clock::now() + ctx.time_left());
     FetchOutcome r = http_fetch(req, deadline, ctx.limits.max_response_bytes);
     if (r.deadline_passed) ctx.abort(ExecFailure::Kind::Timeout, r.error);  // the request ends 504 now
-    if (r.response)
-      reply_if_wanted(ctx, session, success_reply(session, r.response->status, r.response->headers, r.response->body));
-    else
-      reply_if_wanted(ctx, session, error_reply(session, r.error));
+    // Delivered after the handler returns, as on a real node, where a fetch is asynchronous.
+    if (session != 0)
+      ctx.reply_later(session, r.response ? success_reply(session, r.response->status, r.response->headers, r.response->body)
+                                          : error_reply(session, r.error));
   } else if (method == "edge.request_bep") {
     // The BEP (the address a service is reached at from outside) of a node without mimik's
     // cloud relay is the node's own; the code must be one getEdgeHmacCode gave out.

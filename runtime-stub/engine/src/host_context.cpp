@@ -84,7 +84,12 @@ int64_t HostContext::add_buffer(std::string bytes, size_t capacity) {
 
 void HostContext::reply(int64_t session, std::vector<uint8_t> message,
                         std::function<void(HostContext&, int32_t)> then) {
-  replies.push_back(PendingReply{session, std::move(message), std::move(then)});
+  replies.push_back(PendingReply{session, std::move(message), std::move(then), true});
+}
+
+void HostContext::reply_later(int64_t session, std::vector<uint8_t> message,
+                              std::function<void(HostContext&, int32_t)> then) {
+  replies.push_back(PendingReply{session, std::move(message), std::move(then), false});
 }
 
 int32_t HostContext::add_fd(FdEntry entry) {

@@ -59,6 +59,50 @@ void configure(HostContext& ctx, const ServiceContext& service) {
 
 }  // namespace
 
+int32_t deliver_reply(HostContext& ctx, const PendingReply& reply) {
+  const int32_t len = int32_t(reply.message.size());
+  const int64_t buf = ctx.add_buffer(std::string(reply.message.begin(), reply.message.end()));
+  CallResult r = ctx.instance->call_export("mk_module_on_api_response", {reply.session, buf, len}, ctx.deadline);
+  ctx.buffers.erase(buf);
+  if (!r.ok()) {
+    ExecFailure f = classify(ctx, r, "mk_module_on_api_response");
+    ctx.abort(f.kind, f.message);
+  }
+  return int32_t(r.value.value_or(0));
+}
+
+void deliver_replies_at_once(HostContext& ctx, size_t from) {
+  // Each level is a guest call inside a host call inside a guest call: bounded, so a guest that
+  // answers every reply with another call cannot use up the native stack.
+  constexpr int kMaxDepth = 32;
+  if (!ctx.instance || ctx.reply_depth >= kMaxDepth) return;
+  std::deque<PendingReply> now;
+  auto take = [&](size_t first) {
+    for (auto it = ctx.replies.begin() + std::ptrdiff_t(std::min(first, ctx.replies.size())); it != ctx.replies.end();) {
+      if (!it->at_once) {
+        ++it;
+        continue;
+      }
+      now.push_back(std::move(*it));
+      it = ctx.replies.erase(it);
+    }
+  };
+  take(from);
+  ++ctx.reply_depth;
+  struct Depth {
+    HostContext& c;
+    ~Depth() { --c.reply_depth; }
+  } depth{ctx};
+  while (!now.empty()) {
+    PendingReply reply = std::move(now.front());
+    now.pop_front();
+    const int32_t control = deliver_reply(ctx, reply);
+    const size_t mark = ctx.replies.size();
+    if (reply.then) reply.then(ctx, control);
+    take(mark);  // what the continuation queued: an each_item walk's next item, its end
+  }
+}
+
 std::vector<uint8_t> build_event(const ServiceContext& service, const HttpRequest& request) {
   std::map<std::string, std::string> info = service.info;
   auto env_or = [&](const char* key, const char* fallback) {

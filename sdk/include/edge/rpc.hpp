@@ -2,8 +2,8 @@
 // JSON-RPC 2.0 over MessagePack, and the bookkeeping of guest -> host calls.
 //
 // Each call that wants a reply gets a session id. The reply may arrive while the call is
-// still inside mk_module_api_request (a host that answers synchronously) or later through
-// mk_module_on_api_response (our node queues replies): the session is registered before
+// still inside mk_module_api_request (a host that answers at once: our node for storage and
+// edge.*) or later through mk_module_on_api_response (fetches): the session is registered before
 // the import is called, so both orders work.
 #include <cstdint>
 #include <functional>

@@ -154,6 +154,25 @@ static void handler(const model::http_event& evt) {
         send(data);
       });
     });
+  } else if (url == "/walk") {
+    // storage.each_item as mimik's SDK uses it: one callback for every item ({key: value} in
+    // data.headers; 0 goes on), no end-of-walk callback, and the response right after the call
+    // returns, which needs the host to deliver the items before mk_module_api_request returns.
+    static std::vector<std::string> seen;
+    seen.clear();
+    for (const char* k : {"a", "b", "c"})
+      storage("storage.set_item_with_tag", {k, std::string("value-") + k, "walk"},
+              [](const std::string*, const std::string&) {});
+    rpc_count++;
+    const int64_t id = rpc_count;
+    rpc_callbacks[id] = [](const std::string& bytes) {
+      auto rpc = cppjson::from_msgpack(bytes).get<model::jsonrpc_function>();
+      model::callback_result item = rpc.params.at("data");
+      for (const auto& [k, v] : item.headers) seen.push_back(k + "=" + v);
+      return 0;
+    };
+    rpc_call(int32_t(id), stringify(int32_t(id), "storage.each_item", {{"tag", "walk"}}));
+    send(cppjson(seen).dump());
   } else if (url == "/decrypt") {
     int64_t id = register_result_callback([](const std::string* error, const model::callback_result&) {
       send(error ? *error : std::string("no error"), error ? 501 : 200);

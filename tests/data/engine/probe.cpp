@@ -139,6 +139,17 @@ GUEST_EXPORT(mk_module_on_event) void on_event(int64_t ref, int32_t len) {
     g_recurse = recurse;
     g_sink = recurse(g_zero);
     guest::send("not reached");
+  } else if (path == "/nested-trap" || path == "/nested-loop") {
+    // The node delivers a storage reply inside mk_module_api_request: a trap or an endless loop
+    // in that callback must end the request like one in the handler itself.
+    const bool loop = path == "/nested-loop";
+    guest::request("storage.get_item", {{"key", "k"}, {"value", ""}, {"tag", ""}}, [loop](const json&) {
+      if (loop)
+        for (;;) g_sink = g_sink + 1;
+      __builtin_trap();
+      return 0;
+    });
+    guest::send("not reached");
   } else if (path == "/loop") {
     for (;;) g_sink = g_sink + 1;
   } else if (path == "/oom") {

@@ -65,6 +65,10 @@ struct PendingReply {
   int64_t session = 0;
   std::vector<uint8_t> message;                     // MessagePack JSON-RPC
   std::function<void(HostContext&, int32_t)> then;  // gets the guest's control code; may queue more
+  // Delivered before mk_module_api_request returns (what the node answers from what it has:
+  // storage, edge.*, errors), as mimik's SDK expects; false for what waits on the network
+  // (httpclient.fetch) or on the request's body (form upload): delivered after the handler returns.
+  bool at_once = true;
 };
 
 class HostContext {
@@ -111,6 +115,9 @@ class HostContext {
   std::optional<HttpResponse> response;
   void reply(int64_t session, std::vector<uint8_t> message,
              std::function<void(HostContext&, int32_t)> then = {});
+  void reply_later(int64_t session, std::vector<uint8_t> message,
+                   std::function<void(HostContext&, int32_t)> then = {});
+  int reply_depth = 0;  // replies being delivered inside mk_module_api_request, nested
 
   // --- WASI ---
   std::map<int32_t, FdEntry> fds;
@@ -151,6 +158,14 @@ class HostContext {
 
 // Handles one guest -> host message (called by host_env::mk_module_api_request).
 void handle_api_request(HostContext& ctx, int32_t session, const std::vector<uint8_t>& message);
+
+// Delivers one reply to the guest (mk_module_on_api_response) and returns its control code. A
+// guest that traps or times out there ends the request: HostTrap, with ctx.abort_kind set.
+int32_t deliver_reply(HostContext& ctx, const PendingReply& reply);
+// Delivers, before mk_module_api_request returns, the at-once replies queued since index `from`
+// of ctx.replies, and what their continuations queue (an each_item walk to its end). Nested at
+// most a few dozen deep; deeper replies wait for the handler to return.
+void deliver_replies_at_once(HostContext& ctx, size_t from);
 
 // JSON-RPC replies in the shapes mimik's SDK decodes.
 std::vector<uint8_t> success_reply(int64_t id, int status, const std::map<std::string, std::string>& headers,
