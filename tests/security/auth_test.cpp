@@ -222,6 +222,14 @@ TEST_CASE("mim OE's API key: MCM_API_KEY is a bearer too, each call scoped by x-
                   {{"MCM_API_KEY", key}, {"EDGE_NODE_DATA_DIR", (tmp / "none").string()}});
   CHECK(team.exit_code == 0);
   CHECK(team.out.find("team-hello-v1") != std::string::npos);
+  // edge deploy with the key file: the image lands as client "api"'s, its URL under /api/.
+  write_file(tmp / "v2.tar", image_tar("hello-v2", "2.0.0", test_module("node_hello_v2")));
+  auto deployed = run({edge_bin().string(), "deploy", (tmp / "v2.tar").string(), "--node", node.url(), "--api-key-file",
+                       key_file.string()});
+  INFO(deployed.out << deployed.err);
+  CHECK(deployed.exit_code == 0);
+  CHECK(deployed.out.find("/api/hello/v2/") != std::string::npos);
+  CHECK(json_of(as_api->Get("/mcm/v1/containers/hello-v2"))["id"] == "api-hello-v2");
   write_file(tmp / "wrong.env", "MCM_API_KEY=not-the-key\n");
   auto wrong = run({edge_bin().string(), "ls", "--node", node.url(), "--api-key-file", (tmp / "wrong.env").string()});
   CHECK(wrong.exit_code != 0);
