@@ -39,7 +39,7 @@ fs::path home() { return env("HOME"); }
 
 }  // namespace
 
-void add_node_flags(CLI::App* cmd, NodeFlags& f, bool fleet) {
+void add_node_flags(CLI::App* cmd, NodeFlags& f, bool fleet, bool json) {
   // allow_extra_args(false): each --node takes one URL, so `--node URL IMAGE.tar` leaves the
   // image to the positional argument.
   if (fleet) {
@@ -48,8 +48,11 @@ void add_node_flags(CLI::App* cmd, NodeFlags& f, bool fleet) {
         ->allow_extra_args(false);
     cmd->add_option("--nodes-file", f.nodes_file, "File listing node URLs, one per line (# comments)");
   } else {
+    // One node: given twice is an error, and the help does not show it as repeatable.
     cmd->add_option("--node", f.nodes, "Node URL (default $EDGE_ENGINE_URI or " + std::string(kDefaultNode) + ")")
-        ->allow_extra_args(false);
+        ->allow_extra_args(false)
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
   }
   cmd->add_option("--token", f.token, "Access token (default $EDGE_TOKEN, .edgetoken, ~/.edge-node/token)");
   cmd->add_option("--api-key-file", f.api_key_file,
@@ -59,7 +62,7 @@ void add_node_flags(CLI::App* cmd, NodeFlags& f, bool fleet) {
       ->capture_default_str()
       ->check(CLI::Range(1, 600));
   cmd->add_option("--timeout", f.timeout, "Seconds to wait for each answer")->capture_default_str()->check(CLI::Range(1, 3600));
-  cmd->add_flag("--json", f.json, "Print the result as JSON");
+  if (json) cmd->add_flag("--json", f.json, "Print the result as JSON");
 }
 
 Result<std::string> resolve_token(const NodeFlags& flags, const fs::path& project_dir) {
@@ -105,13 +108,22 @@ Result<std::vector<Target>> resolve_targets(const NodeFlags& flags, const fs::pa
   auto resolved = resolve_token(flags, project_dir);
   if (!resolved) return resolved.error();
   const std::string default_token = *resolved;
+  // The node `edge dev` runs for this project keeps its token in its data dir and its address
+  // beside it: it is used for that address unless a token or key was given.
+  const bool given = !flags.token.empty() || !flags.api_key_file.empty() || !env("MCM_API_KEY").empty() ||
+                     !env("EDGE_TOKEN").empty();
+  const fs::path dev_state = project_dir.empty() ? fs::path() : project_dir / "build" / ".edge-dev";
+  const std::string dev_url = given || dev_state.empty() ? std::string() : read_token_file(dev_state / "node.url");
   std::vector<Target> out;
   auto add = [&](const std::string& raw, const std::string& token) -> Status {
     auto url = mcm::normalise_node_url(raw);
     if (!url) return url.error();
     for (const auto& t : out)
       if (t.url == *url) return ok();  // the same node twice: deploy once
-    out.push_back({*url, token.empty() ? default_token : token, flags.client_id});
+    std::string chosen = token.empty() ? default_token : token;
+    if (token.empty() && !dev_url.empty() && *url == dev_url)
+      if (auto t = read_token_file(dev_state / "node" / "token"); !t.empty()) chosen = t;
+    out.push_back({*url, chosen, flags.client_id});
     return ok();
   };
   for (const auto& n : flags.nodes)

@@ -25,8 +25,9 @@ struct NodeFlags {
   bool json = false;               // --json
 };
 
-// Adds --node, --token, --connect-timeout, --timeout, --json (and --nodes-file when `fleet`).
-void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool fleet);
+// Adds --node (repeatable when `fleet`, with --nodes-file), --token, --api-key-file, --client-id,
+// --connect-timeout, --timeout, and --json when the command can print JSON.
+void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool fleet, bool json = true);
 
 struct Target {
   std::string url;    // normalised "http://host:port"

@@ -2,9 +2,12 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "command.hpp"
+#include "edge/core/suggest.hpp"
 #include "ui.hpp"
 
 namespace edge {
@@ -26,10 +29,31 @@ void add_registered_commands(CLI::App& app, CommandContext& ctx) {
   for (auto& [order, registrar] : r) registrar(app, ctx);
 }
 
+namespace {
+
+// The first word that is not one of edge's own flags: the command the user meant, if any.
+std::optional<size_t> command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "-q" || a == "--quiet" || a == "-v" || a == "--verbose") continue;
+    if (a.starts_with("-")) return std::nullopt;  // --help, --version, or an error CLI11 explains
+    return size_t(i);
+  }
+  return std::nullopt;
+}
+
+// The command named `name`, or nullptr.
+CLI::App* command_named(CLI::App& app, const std::string& name) {
+  for (CLI::App* sub : app.get_subcommands({}))
+    if (sub->check_name(name)) return sub;
+  return nullptr;
+}
+
+}  // namespace
 }  // namespace edge
 
 int main(int argc, char** argv) {
-  CLI::App app{"edge: build C++ WebAssembly microservices for mimik edgeEngine"};
+  CLI::App app{"edge: build C++ WebAssembly microservices for mimik edgeEngine", "edge"};
   app.set_version_flag("--version", std::string("edge ") + EDGE_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
@@ -40,6 +64,34 @@ int main(int argc, char** argv) {
 
   edge::CommandContext ctx;
   edge::add_registered_commands(app, ctx);
+
+  // What a slip deserves, before CLI11's terse errors: `edge` alone shows the commands, `edge help
+  // [COMMAND]` the help, and a command that does not exist the nearest one.
+  const auto word = edge::command_word(argc, argv);
+  if (!word && std::none_of(argv + 1, argv + argc, [](const char* a) { return std::string_view(a).starts_with("-"); })) {
+    fmt::print("{}", app.help());
+    return 0;
+  }
+  if (word) {
+    const std::string name = argv[*word];
+    if (name == "help") {
+      CLI::App* sub = *word + 1 < size_t(argc) ? edge::command_named(app, argv[*word + 1]) : nullptr;
+      if (*word + 1 < size_t(argc) && !sub) {
+        fmt::print(stderr, "error: no command '{}' — `edge help` lists them\n", argv[*word + 1]);
+        return edge::kExitUsage;
+      }
+      fmt::print("{}", sub ? sub->help() : app.help());
+      return 0;
+    }
+    if (!edge::command_named(app, name)) {
+      std::vector<std::string_view> commands;
+      for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
+      const std::string nearest = edge::nearest_word(name, commands);
+      fmt::print(stderr, "error: no command '{}'{} — `edge help` lists them\n", name,
+                 nearest.empty() ? "" : fmt::format("; did you mean `edge {}`?", nearest));
+      return edge::kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -6,6 +6,7 @@
 #include <regex>
 #include <thread>
 
+#include "build/incremental.hpp"
 #include "command.hpp"
 #include "deploy_node.hpp"
 #include "deploy_pack.hpp"
@@ -77,6 +78,16 @@ Result<Payload> prepare(const DeployArgs& args) {
 
   // The project's settings apply when the image is the project's own.
   const bool own = manifest && manifest->image_name() == image->name;
+  // An image of this project older than its sources or edge.yaml deploys code you have changed since.
+  if (own && !args.image.empty()) {
+    auto sources = build::expand_sources(p.project_root, manifest->build.sources);
+    std::vector<fs::path> inputs = sources ? *sources : std::vector<fs::path>{};
+    inputs.push_back(p.project_root / "edge.yaml");
+    if (build::out_of_date(args.image, inputs))
+      ui::warn(fmt::format("{} is older than the project's sources: it deploys the code as it was when packed "
+                           "(run `edge deploy` without a file, or `edge pack` first)",
+                           p.request.filename));
+  }
   p.request.base_path = own ? manifest->base_path : default_base_path(image->name);
   if (own) p.request.env = manifest->env;
   if (!args.base_path.empty()) {
@@ -146,6 +157,13 @@ void print_table(const std::vector<deploy::NodeOutcome>& results) {
 }
 
 int run_deploy(const DeployArgs& args) {
+  // Outside a project with nothing to deploy is a usage error, as for `edge pack` and `build`.
+  if (args.image.empty() && !find_project_root(args.dir)) {
+    deploy::print_failure(make_error("no edge.yaml here, and no image given",
+                                     "run `edge deploy` inside a project, or pass an image: "
+                                     "`edge deploy deploy/hello-v1-1.0.0.tar`"));
+    return kExitUsage;
+  }
   auto payload = prepare(args);
   if (!payload) {
     deploy::print_failure(payload.error());

@@ -50,6 +50,10 @@ int run_inspect(const std::string& file, bool as_json) {
   std::vector<uint8_t> module;
   if (is_wasm(bytes)) {
     module = bytes;
+  } else if (fs::path(file).extension() == ".wasm") {
+    ui::error(file + " is not a WebAssembly module: it does not begin with \\0asm",
+              "rebuild it with `edge build`; a truncated or renamed file cannot be read");
+    return kExitFailure;
   } else {
     auto read = read_image(bytes);
     if (!read) {

@@ -47,7 +47,7 @@ void add_logs_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("logs", "Print a service's log (edge-node); -f keeps following it");
   cmd->add_option("name", args->name, "The service: `hello`, `hello-v1` or the container id")->required();
   cmd->add_flag("-f,--follow", args->follow, "Keep printing new lines until Ctrl-C");
-  deploy::add_node_flags(cmd, args->nodes, /*fleet=*/false);
+  deploy::add_node_flags(cmd, args->nodes, /*fleet=*/false, /*json=*/false);  // a log is text
   cmd->callback([args, &ctx] { ctx.exit_code = run_logs(*args); });
 }
 

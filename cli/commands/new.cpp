@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -165,7 +166,15 @@ int run_new(const NewArgs& args) {
   auto shown = dest.lexically_relative(fs::current_path(ec));
   if (shown.empty() || shown.string().starts_with("..")) shown = dest;
   ui::success(fmt::format("created {} from template `{}`", shown.string(), args.template_name));
-  if (!ui::quiet()) fmt::print(stderr, "  next: cd {} && edge build\n", shown.string());
+  // Quoted when the shell would split or expand it ("My Service"), so the line can be pasted.
+  const std::string dir = shown.string();
+  const bool plain = std::all_of(dir.begin(), dir.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '/' || c == '.' || c == '-' || c == '_';
+  });
+  std::string quoted = "'";
+  for (char c : dir) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  quoted += "'";
+  if (!ui::quiet()) fmt::print(stderr, "  next: cd {} && edge build\n", plain ? dir : quoted);
   return kExitOk;
 }
 

@@ -1,4 +1,6 @@
 // edge rm NAME [--image]: stop and remove a service from a node (and its image with --image).
+#include <fmt/core.h>
+
 #include <memory>
 #include <variant>
 
@@ -35,13 +37,15 @@ int run_rm(const RmArgs& args) {
     deploy::print_failure(deploy::no_such_service(args.name, target.url));
     return kExitFailure;
   }
+  nlohmann::json removed = {{"node", target.url}, {"container", nullptr}, {"image", nullptr}};
   if (container) {
     std::string id = container->value("id", std::string());
     if (auto st = client.delete_container(id); !st) {
       deploy::print_failure(st.error());
       return kExitFailure;
     }
-    ui::success("removed service " + container->value("name", id) + " from " + target.url);
+    removed["container"] = id;
+    if (!args.nodes.json) ui::success("removed service " + container->value("name", id) + " from " + target.url);
   }
   if (image) {
     std::string id = image->value("id", std::string());
@@ -49,8 +53,10 @@ int run_rm(const RmArgs& args) {
       deploy::print_failure(st.error());
       return kExitFailure;
     }
-    ui::success("removed image " + image->value("name", id) + " from " + target.url);
+    removed["image"] = id;
+    if (!args.nodes.json) ui::success("removed image " + image->value("name", id) + " from " + target.url);
   }
+  if (args.nodes.json) fmt::print("{}\n", removed.dump());
   return kExitOk;
 }
 

@@ -1,6 +1,7 @@
 #include "dev/local_node.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -60,8 +61,23 @@ Result<std::unique_ptr<LocalNode>> LocalNode::start(const fs::path& data_dir, co
   node->token_ = random_token();
   node->url_ = "http://127.0.0.1:" + std::to_string(port);
   node->log_file_ = log_file;
+  // The token goes in the data dir's token file (0600), where the node reads it and where `edge
+  // ls/logs/rm` inside the project find it; never on the command line, which other local users
+  // can read in the process list.
+  {
+    const fs::path token_file = data_dir / "token";
+    const int fd = ::open(token_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return make_error("cannot write " + token_file.string(), "check the project's permissions");
+    const std::string line = node->token_ + "\n";
+    const bool written = ::write(fd, line.data(), line.size()) == ssize_t(line.size());
+    ::fchmod(fd, 0600);
+    ::close(fd);
+    if (!written) return make_error("cannot write " + token_file.string(), "check the free disk space");
+    // Where the node answers, beside its data dir: `edge ls/logs/rm --node URL` pick its token for it.
+    std::ofstream(data_dir.parent_path() / "node.url") << node->url_ << "\n";
+  }
   const std::vector<std::string> argv = {binary->string(), "--host", "127.0.0.1", "--port", std::to_string(port),
-                                         "--data-dir", data_dir.string(), "--token", node->token_};
+                                         "--data-dir", data_dir.string()};
   std::vector<char*> args;  // made before fork: the child only calls async-signal-safe functions
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

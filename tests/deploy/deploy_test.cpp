@@ -241,8 +241,21 @@ TEST_CASE("new user path: edge new, build, pack, deploy, then the service answer
   auto log = edge_cli({"logs", "hello", "--node", node.url(), "--token", node.token()});
   CHECK_MESSAGE(log.exit_code == 0, dump(log));
 
-  auto removed = edge_cli({"rm", "hello", "--image", "--node", node.url(), "--token", node.token()});
+  // An image of the project older than its sources is deployed, with a word that it is stale.
+  fs::path tar;
+  for (const auto& e : fs::directory_iterator(project / "deploy"))
+    if (e.path().extension() == ".tar") tar = e.path();
+  REQUIRE_FALSE(tar.empty());
+  fs::last_write_time(tar, fs::file_time_type::clock::now() - std::chrono::hours(1));
+  auto stale = edge_cli({"deploy", tar.string(), "--node", node.url(), "--token", node.token()}, project);
+  CHECK_MESSAGE(stale.exit_code == 0, dump(stale));
+  CHECK(stale.err.find("older than the project's sources") != std::string::npos);
+
+  auto removed = edge_cli({"rm", "hello", "--image", "--node", node.url(), "--token", node.token(), "--json"});
   CHECK_MESSAGE(removed.exit_code == 0, dump(removed));
+  auto what = json::parse(removed.out);
+  CHECK(what["container"] == node.client_id() + "-hello-v1");
+  CHECK(what["image"] == node.client_id() + "-hello-v1");
   auto after = json::parse(edge_cli({"ls", "--node", node.url(), "--token", node.token(), "--json"}).out);
   CHECK(after["containers"].empty());
   CHECK(after["images"].empty());

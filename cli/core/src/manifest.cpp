@@ -1,6 +1,12 @@
 #include "edge/core/manifest.hpp"
 
+#include "edge/core/suggest.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
+
+#include <algorithm>
 
 #include <fstream>
 #include <regex>
@@ -56,8 +62,23 @@ Result<std::vector<std::string>> string_list(const YAML::Node& node, const std::
   return out;
 }
 
+// A key the manifest does not know is refused, not ignored: `envv:` would otherwise drop the
+// env without a word. The nearest known key is named.
+Status known_keys(const YAML::Node& map, std::initializer_list<std::string_view> known, std::string_view where) {
+  for (const auto& kv : map) {
+    const std::string key = kv.first.IsScalar() ? kv.first.as<std::string>() : std::string("?");
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    const std::string nearest = nearest_word(key, std::span(known.begin(), known.size()));
+    return make_error(fmt::format("unknown key `{}{}` in the manifest", where, key),
+                      nearest.empty() ? fmt::format("the keys there are: {}", fmt::join(known, ", "))
+                                      : fmt::format("did you mean `{}{}`?", where, nearest));
+  }
+  return ok();
+}
+
 Result<Manifest> parse_node(const YAML::Node& root) {
   if (!root.IsMap()) return make_error("the manifest is not a YAML mapping", "start from the edge.yaml that `edge new` writes");
+  if (auto st = known_keys(root, {"name", "version", "apiVersion", "basePath", "env", "build"}, ""); !st) return st.error();
   Manifest m;
   auto scalar = [&](const char* key, std::string& dst, bool required) -> Status {
     const auto& n = root[key];
@@ -88,6 +109,8 @@ Result<Manifest> parse_node(const YAML::Node& root) {
 
   if (const auto& b = root["build"]) {
     if (!b.IsMap()) return make_error("`build` must be a mapping");
+    if (auto st = known_keys(b, {"sources", "includeDirs", "defines", "cxxflags", "ldflags", "model"}, "build."); !st)
+      return st.error();
     auto assign = [&](const char* key, std::vector<std::string>& dst) -> Status {
       if (!b[key]) return ok();
       auto list = string_list(b[key], std::string("build.") + key);

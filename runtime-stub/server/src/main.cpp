@@ -208,8 +208,8 @@ int run_module(const RunArgs& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"edge-node: the reference edgeEngine node (mCM API, image store, Universal Web Server)"};
-  app.set_version_flag("--version", std::string(EDGE_NODE_VERSION));
+  CLI::App app{"edge-node: the reference edgeEngine node (mCM API, image store, Universal Web Server)", "edge-node"};
+  app.set_version_flag("--version", std::string("edge-node ") + EDGE_NODE_VERSION);
   ServeArgs serve_args;
   auto add_serve_options = [&](CLI::App& cmd) {
     cmd.add_option("--port", serve_args.port, "TCP port of the mCM API and the services")->capture_default_str();

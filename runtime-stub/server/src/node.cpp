@@ -175,6 +175,11 @@ ApiReply Node::upload_image(const std::string& client, std::span<const uint8_t> 
   record.created = unix_now();
   if (auto refused = check_instantiable(image->module, record.module_sha256)) return *refused;
   std::lock_guard lock(deploy_mu_);
+  // Ids are "<client>-<name>", as on real nodes: client "a" with "b-c" and client "a-b" with "c"
+  // would share one. The first keeps it.
+  if (auto existing = images_.find(record.id); existing && existing->id == record.id && owner_of(existing->client_id) != client)
+    return error_reply(409, "image id " + record.id + " belongs to another client of this node",
+                       "choose another image name");
   if (auto st = images_.put(record, tar); !st) return error_reply(500, st.error().message, st.error().hint);
   return {200, images_.find(record.id)->to_api_json()};
 }
@@ -352,6 +357,10 @@ ApiReply Node::start_container(const std::string& client, const json& request) {
       return error_reply(409, "base path " + base->second + " is already served by " + other->record.name,
                          "choose another MCM.BASE_API_PATH or delete " + other->record.id);
 
+  if (auto existing = containers_.find(client + "-" + name);
+      existing && existing->id == client + "-" + name && owner_of(existing->client_id) != client)
+    return error_reply(409, "container id " + existing->id + " belongs to another client of this node",
+                       "choose another container name");
   ContainerRecord record;
   record.id = client + "-" + name;
   record.client_id = client;

@@ -160,9 +160,6 @@ Admission NodeRoutes::admit(const web::RequestHead& head, std::optional<uint64_t
     // Who asks: the node's token acts for the node's client id, mim OE's API key for the
     // x-client-id header's (default "api"); with neither configured (--no-auth) anyone may.
     const std::string_view asked_client = head["x-client-id"];
-    if (!asked_client.empty() && !valid_client_id(asked_client))
-      return refuse(error(400, "x-client-id '" + printable(asked_client) + "' is not a plain name",
-                          "use letters, digits, '-', '_' or '.'"));
     const auto bearer = bearer_of(head);
     if (options_.token && !bearer) {
       auto res = error(401, "the mCM API needs a bearer token",
@@ -180,6 +177,9 @@ Admission NodeRoutes::admit(const web::RequestHead& head, std::optional<uint64_t
                           "check the token (the node's data dir, file token) or the API key (MCM_API_KEY in "
                           "mimoe-api-key.env, or the node's --api-key-file)"));
     }
+    if (!valid_client_id(route->client))
+      return refuse(error(400, "x-client-id '" + printable(asked_client) + "' is not a plain name",
+                          "use letters, digits, '-', '_' or '.'"));
     const bool upload = head.method() == http::verb::post && route->path == "/mcm/v1/images";
     admission.body_limit = upload ? kMaxUploadBytes : kMaxMcmJsonBytes;
   } else if (options_.door == Door::Node) {
@@ -267,7 +267,7 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
         auto stats = node_.services().stats(route->service->record.id);
         return Reply{serve_service_request(*route->service, *stats, *req, route->rest), nullptr};
       },
-      service.record.name, service.context.limits.max_concurrency);
+      service.record.id, service.context.limits.max_concurrency);
 }
 
 Reply NodeRoutes::mcm(const web::Request& req, const std::string& path, const std::string& client) {
