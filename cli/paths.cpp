@@ -18,5 +18,6 @@ fs::path share_dir() {
 
 fs::path templates_dir() { return share_dir() / "templates"; }
 fs::path sdk_include_dir() { return share_dir() / "sdk" / "include"; }
+fs::path docs_dir() { return (share_dir() / ".." / "doc" / "edge").lexically_normal(); }
 
 }  // namespace edge::paths

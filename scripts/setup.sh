@@ -4,8 +4,8 @@
 set -euo pipefail
 
 packages=(
-  # host build
-  cmake g++ make pkg-config
+  # host build; dpkg-dev: the .deb's dependencies are read from the binaries (scripts/package.sh)
+  cmake g++ make pkg-config dpkg-dev
   # the WASI SDK as Debian ships it
   clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
   # Wasm tooling: validator, interpreter, wasm2c (libwabt.a) and wasm-opt

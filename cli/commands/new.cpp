@@ -80,7 +80,8 @@ Status copy_template(const fs::path& from, const fs::path& to, const std::string
     std::string text((std::istreambuf_iterator<char>(in)), {});
     if (!in && !in.eof()) return make_error("cannot read template file " + it->path().string());
     std::ofstream out(dst, std::ios::binary | std::ios::trunc);
-    out << replace_all(std::move(text), "{{name}}", name);
+    // {{docs}}: where this edge's documentation is (installed: <prefix>/share/doc/edge).
+    out << replace_all(replace_all(std::move(text), "{{name}}", name), "{{docs}}", paths::docs_dir().string());
     if (!out) return make_error("cannot write " + dst.string(), "check the folder's permissions and free space");
     out.close();
     fs::permissions(dst, fs::status(it->path(), ec).permissions(), ec);  // keeps scripts executable

@@ -6,7 +6,7 @@
 #include <edge/edge.hpp>
 #include <edge/json.hpp>
 
-#include "fake_host.hpp"
+#include <edge/testing/fake_host.hpp>
 
 using edge::Value;
 using edge::test::FakeHost;

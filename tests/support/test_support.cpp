@@ -97,7 +97,7 @@ NodeProcess::NodeProcess(Options opts) : opts_(std::move(opts)) {
 NodeProcess::~NodeProcess() { stop(); }
 
 bool NodeProcess::start() {
-  std::vector<std::string> argv = {node_bin().string(), "--port", std::to_string(opts_.port),
+  std::vector<std::string> argv = {(opts_.binary.empty() ? node_bin() : opts_.binary).string(), "--port", std::to_string(opts_.port),
                                    "--data-dir", opts_.data_dir.string(), "--client-id", opts_.client_id};
   if (opts_.token.empty()) argv.push_back("--no-auth");
   else argv.insert(argv.end(), {"--token", opts_.token});

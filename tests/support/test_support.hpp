@@ -54,6 +54,7 @@ class NodeProcess {
     std::string client_id = "test-client";
     std::vector<std::string> extra_args;       // e.g. {"--engine", "interp"}
     int port = 0;                              // 0: pick a free one
+    std::filesystem::path binary;              // empty: the build tree's edge-node (node_bin())
   };
   explicit NodeProcess(Options opts);
   ~NodeProcess();

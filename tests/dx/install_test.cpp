@@ -1,0 +1,80 @@
+// Installed like a real tool (issue 16): `cmake --install` into a fresh prefix, then the
+// installed `edge` scaffolds, builds and deploys to the installed `edge-node`, which compiles
+// the module with the installed worker; and the .deb holds the same files and names the WASI
+// toolchain among its dependencies.
+#include <doctest/doctest.h>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "test_support.hpp"
+
+using namespace edge::test;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+TEST_CASE("cmake --install gives a working edge and edge-node: new, build, deploy, compiled, docs found") {
+  TempDir prefix, work;
+  auto installed = run({EDGE_CMAKE_COMMAND, "--install", EDGE_BUILD_DIR, "--prefix", prefix.path().string()});
+  REQUIRE_MESSAGE(installed.exit_code == 0, installed.out << installed.err);
+  const fs::path edge = prefix / "bin" / "edge", node_exe = prefix / "bin" / "edge-node";
+  REQUIRE(fs::exists(prefix / "bin" / "edge-aot-compile"));
+
+  // No EDGE_SHARE_DIR: the installed binary finds its templates, SDK and docs by itself.
+  auto made = run({edge.string(), "new", "hello"}, work.path());
+  REQUIRE_MESSAGE(made.exit_code == 0, made.err);
+  const std::string readme = read_file(work / "hello" / "README.md");
+  const fs::path sdk_doc = prefix / "share" / "doc" / "edge" / "sdk.md";
+  CHECK(readme.find(sdk_doc.string()) != std::string::npos);
+  CHECK(fs::exists(sdk_doc));
+  CHECK(fs::exists(prefix / "share" / "edge" / "sdk" / "include" / "edge" / "testing" / "fake_host.hpp"));
+  auto built = run({edge.string(), "build"}, work / "hello");
+  REQUIRE_MESSAGE(built.exit_code == 0, built.out << built.err);
+
+  NodeProcess::Options o;
+  o.data_dir = work / "node";
+  o.extra_args = {"--engine", "auto"};
+  o.binary = node_exe;  // the installed node, not the build tree's
+  NodeProcess node(o);
+  REQUIRE_MESSAGE(node.start(), node.log());
+  auto deployed = run({edge.string(), "deploy", "--node", node.url(), "--token", node.token()}, work / "hello");
+  REQUIRE_MESSAGE(deployed.exit_code == 0, deployed.out << deployed.err);
+  httplib::Client c("127.0.0.1", node.port());
+  c.set_bearer_token_auth(node.token());
+  std::string engine;
+  for (int i = 0; i < 300 && engine != "aot"; ++i) {  // the compile worker beside the installed node
+    auto res = c.Get("/mcm/v1/containers/hello-v1");
+    if (res && res->status == 200) engine = nlohmann::json::parse(res->body).value("engine", "");
+    if (engine != "aot") std::this_thread::sleep_for(100ms);
+  }
+  CHECK_MESSAGE(engine == "aot", node.log());
+  auto answer = c.Get("/" + node.client_id() + "/hello/v1/");
+  REQUIRE(answer);
+  CHECK(answer->status == 200);
+}
+
+TEST_CASE("the .deb holds the binaries, templates, SDK and docs, and depends on the WASI toolchain") {
+  TempDir out;
+  auto packed = run({EDGE_CPACK_COMMAND, "-G", "DEB", "-B", out.path().string(), "--config",
+                     std::string(EDGE_BUILD_DIR) + "/CPackConfig.cmake"});
+  REQUIRE_MESSAGE(packed.exit_code == 0, packed.out << packed.err);
+  fs::path deb;
+  for (const auto& e : fs::directory_iterator(out.path()))
+    if (e.path().extension() == ".deb") deb = e.path();
+  REQUIRE_FALSE(deb.empty());
+  const std::string files = run({"dpkg-deb", "-c", deb.string()}).out;
+  for (const char* f : {"./usr/bin/edge", "./usr/bin/edge-node", "./usr/bin/edge-aot-compile",
+                        "./usr/share/edge/templates/hello/edge.yaml", "./usr/share/edge/sdk/include/edge/edge.hpp",
+                        "./usr/share/edge/sdk/include/edge/testing/fake_host.hpp", "./usr/share/edge/dashboard/",
+                        "./usr/share/doc/edge/sdk.md"}) {
+    CAPTURE(f);
+    CHECK(files.find(f) != std::string::npos);
+  }
+  const std::string depends = run({"dpkg-deb", "-f", deb.string(), "Depends"}).out;
+  for (const char* d : {"clang-19", "lld-19", "wasi-libc", "libc++-19-dev-wasm32", "binaryen", "wabt", "libfmt"}) {
+    CAPTURE(d);
+    CHECK(depends.find(d) != std::string::npos);
+  }
+  MESSAGE(deb.filename().string() << ": " << fs::file_size(deb) / 1024 << " KiB; Depends: " << depends);
+}
