@@ -110,6 +110,11 @@ TEST_CASE("template proxy: fetches through the host") {
   std::thread t([&] { upstream.listen_after_bind(); });
   while (!upstream.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   Service s("proxy");
+  // Without PROXY_ALLOW the proxy calls nothing, and says what to set.
+  auto closed = s.call("GET", "/fetch?url=http://127.0.0.1:" + std::to_string(port) + "/up");
+  CHECK(closed.status == 403);
+  CHECK(closed.body.find("PROXY_ALLOW is empty") != std::string::npos);
+  s.svc.env["PROXY_ALLOW"] = "http://127.0.0.1:";
   auto r = s.call("GET", "/fetch?url=http://127.0.0.1:" + std::to_string(port) + "/up");
   CHECK(r.status == 203);
   CHECK(r.body == "upstream says hi");

@@ -1,6 +1,7 @@
 // Headers, query strings and URL decoding.
 #include <doctest/doctest.h>
 #include <edge/http_types.hpp>
+#include <edge/id.hpp>
 #include <edge/time.hpp>
 
 TEST_CASE("headers are case-insensitive, set replaces, add appends") {
@@ -32,4 +33,11 @@ TEST_CASE("iso8601 formats UTC times") {
   CHECK(edge::time::iso8601(0) == "1970-01-01T00:00:00.000Z");
   CHECK(edge::time::iso8601(951782400123) == "2000-02-29T00:00:00.123Z");
   CHECK(edge::time::iso8601(1795478523456) == "2026-11-24T00:02:03.456Z");
+}
+
+TEST_CASE("random_id: 32 hex digits, a new one each time") {
+  const std::string a = edge::random_id(), b = edge::random_id();
+  CHECK(a.size() == 32);
+  CHECK(a.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(a != b);
 }

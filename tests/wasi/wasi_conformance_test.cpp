@@ -78,7 +78,8 @@ TEST_CASE("WASI preview1: the same programs under Node.js's node:wasi, for refer
   std::string report;
   for (const auto& p : kPrograms) {
     TempDir sandbox;
-    std::vector<std::string> argv = {"node", "--no-warnings", std::string(EDGE_SOURCE_DIR) + "/tests/wasi/node_wasi.mjs",
+    std::vector<std::string> argv = {"node", "--experimental-wasi-unstable-preview1", "--no-warnings",
+                                     std::string(EDGE_SOURCE_DIR) + "/tests/wasi/node_wasi.mjs",
                                      wasm_of(p), sandbox.path().string()};
     argv.insert(argv.end(), kArgs.begin(), kArgs.end());
     auto r = run(argv);

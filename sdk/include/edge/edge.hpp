@@ -3,6 +3,7 @@
 #include "edge/abi.hpp"
 #include "edge/host.hpp"
 #include "edge/http.hpp"
+#include "edge/id.hpp"
 #include "edge/log.hpp"
 #include "edge/msgpack.hpp"
 #include "edge/result.hpp"

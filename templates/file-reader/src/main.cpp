@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -61,13 +63,10 @@ void get_lines(edge::Request& req, edge::Response& res) {
   if (!valid_name(file)) return res.error(400, "give ?file=NAME, a file name inside " + std::string(kDir));
   long n = 100;
   if (req.query().has("tail")) {
-    std::string t = req.query("tail");
-    n = 0;
-    for (char c : t) {
-      if (c < '0' || c > '9' || n > kMaxTail) return res.error(400, "tail must be a number from 0 to 10000");
-      n = n * 10 + (c - '0');
-    }
-    if (t.empty() || n > kMaxTail) return res.error(400, "tail must be a number from 0 to 10000");
+    const std::string t = req.query("tail");
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+    if (t.empty() || ec != std::errc() || end != t.data() + t.size() || n < 0 || n > kMaxTail)
+      return res.error(400, "tail must be a number from 0 to 10000");
   }
   std::string path = std::string(kDir) + "/" + file;
   int fd = open(path.c_str(), O_RDONLY);
@@ -95,8 +94,7 @@ void list_files(edge::Request&, edge::Response& res) {
   while (dirent* e = readdir(dir))
     if (e->d_name[0] != '.' && e->d_type != DT_DIR) names.emplace_back(e->d_name);
   closedir(dir);
-  for (size_t i = 1; i < names.size(); ++i)  // sorted, for stable output
-    for (size_t j = i; j > 0 && names[j] < names[j - 1]; --j) std::swap(names[j], names[j - 1]);
+  std::sort(names.begin(), names.end());  // stable output, whatever order the host lists
   edge::Json::Array arr(names.begin(), names.end());
   res.json(edge::Json::object({{"files", edge::Json(std::move(arr))}}));
 }

@@ -74,18 +74,23 @@ await test('file-reader: lists and tails files in the /logs preopen, refuses esc
 });
 await test('proxy: relays through httpclient.fetch, maps failures to 502, refuses non-http', async () => {
   const seen = [];
+  const any = { PROXY_ALLOW: '*' };
   const fetcher = (p, ok, err) => {
     seen.push(p);
     return p.url.includes('down') ? err('connection refused') : ok('upstream body', { 'content-type': 'text/plain' }, 201);
   };
-  let r = await call(wasm('proxy'), { url: '/fetch?url=http%3A%2F%2F127.0.0.1%3A9%2Fx', fetcher });
+  let r = await call(wasm('proxy'), { url: '/fetch?url=http%3A%2F%2F127.0.0.1%3A9%2Fx', env: any, fetcher });
   assert.equal(r.response.statusCode, 201);
   assert.equal(r.response.body, 'upstream body');
   assert.equal(r.response.headers['content-type'], 'text/plain');
   assert.deepEqual(seen[0], { url: 'http://127.0.0.1:9/x', method: 'GET', headers: {}, data: '', mode: '' });
-  r = await call(wasm('proxy'), { url: '/fetch?url=http://127.0.0.1:9/down', fetcher });
+  r = await call(wasm('proxy'), { url: '/fetch?url=http://127.0.0.1:9/down', env: any, fetcher });
   assert.equal(r.response.statusCode, 502);
-  assert.equal((await call(wasm('proxy'), { url: '/fetch?url=file:///etc/passwd', fetcher })).response.statusCode, 403);
+  assert.equal((await call(wasm('proxy'), { url: '/fetch?url=file:///etc/passwd', env: any, fetcher })).response.statusCode, 403);
+  // Empty PROXY_ALLOW: no open proxy, and the answer says what to set.
+  r = await call(wasm('proxy'), { url: '/fetch?url=http://127.0.0.1:9/x', fetcher });
+  assert.equal(r.response.statusCode, 403);
+  assert.ok(r.response.body.includes('PROXY_ALLOW is empty'));
   const allowOnly = { PROXY_ALLOW: 'http://127.0.0.1:9/ok' };
   assert.equal((await call(wasm('proxy'), { url: '/fetch?url=http://127.0.0.1:9/x', env: allowOnly, fetcher })).response.statusCode, 403);
 });
