@@ -3,6 +3,7 @@
 // does it (the real engine and ABI, not a mock), then every request is sent and its answer
 // checked. The format is in docs/cli.md ("edge test").
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -25,6 +26,7 @@ struct TestArgs {
   std::string dir = ".";
   bool release = false;
   std::string filter;
+  bool json = false;
 };
 
 struct Case {
@@ -174,6 +176,7 @@ int run_test(const TestArgs& args) {
   httplib::Client http((*node)->url());
   http.set_read_timeout(60, 0);
   size_t failed = 0;
+  nlohmann::json report = nlohmann::json::array();
   for (const auto& c : *cases) {
     httplib::Headers headers(c.headers.begin(), c.headers.end());
     const auto t0 = std::chrono::steady_clock::now();
@@ -187,6 +190,11 @@ int run_test(const TestArgs& args) {
     }());
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     const std::string why = check(c, res);
+    report.push_back({{"name", c.name}, {"file", c.file}, {"ok", why.empty()}, {"ms", ms}});
+    if (!why.empty()) {
+      report.back()["error"] = why;
+      report.back()["answer"] = res ? res->body.substr(0, 300) : "";
+    }
     if (why.empty()) {
       ui::success(fmt::format("{} ({:.0f} ms)", c.name, ms));
       continue;
@@ -204,7 +212,12 @@ int run_test(const TestArgs& args) {
       return true;
     });
   }
-  fmt::print("{} tests, {} failed\n", cases->size(), failed);
+  if (args.json)
+    fmt::print("{}\n", nlohmann::json{{"service", deployed.image_name}, {"url", deployed.service_url}, {"tests", report},
+                                      {"passed", cases->size() - failed}, {"failed", failed}}
+                           .dump());
+  else
+    fmt::print("{} tests, {} failed\n", cases->size(), failed);
   return failed ? kExitFailure : kExitOk;
 }
 
@@ -214,6 +227,7 @@ void add_test_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("-C,--dir", args->dir, "Project folder (default: the current one)");
   cmd->add_flag("--release", args->release, "Test the release build (default: debug, whose traps name source lines)");
   cmd->add_option("--filter", args->filter, "Only the tests whose name contains this text");
+  cmd->add_flag("--json", args->json, "Print the results as JSON on stdout (for CI)");
   cmd->callback([args, &ctx] { ctx.exit_code = run_test(*args); });
 }
 

@@ -14,10 +14,13 @@ using namespace edge::test;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-TEST_CASE("cmake --install gives a working edge and edge-node: new, build, deploy, compiled, docs found") {
-  TempDir prefix, work;
-  auto installed = run({EDGE_CMAKE_COMMAND, "--install", EDGE_BUILD_DIR, "--prefix", prefix.path().string()});
+TEST_CASE("cmake --install gives a working edge and edge-node, also moved: new, build, test, deploy, compiled") {
+  TempDir root, work;
+  auto installed = run({EDGE_CMAKE_COMMAND, "--install", EDGE_BUILD_DIR, "--prefix", (root / "first").string()});
   REQUIRE_MESSAGE(installed.exit_code == 0, installed.out << installed.err);
+  // A relocated prefix works: the binaries find their data beside themselves.
+  fs::rename(root / "first", root / "moved");
+  const fs::path prefix = root / "moved";
   const fs::path edge = prefix / "bin" / "edge", node_exe = prefix / "bin" / "edge-node";
   REQUIRE(fs::exists(prefix / "bin" / "edge-aot-compile"));
 
@@ -31,6 +34,8 @@ TEST_CASE("cmake --install gives a working edge and edge-node: new, build, deplo
   CHECK(fs::exists(prefix / "share" / "edge" / "sdk" / "include" / "edge" / "testing" / "fake_host.hpp"));
   auto built = run({edge.string(), "build"}, work / "hello");
   REQUIRE_MESSAGE(built.exit_code == 0, built.out << built.err);
+  auto tested = run({edge.string(), "test"}, work / "hello");  // the installed edge-node, beside edge
+  CHECK_MESSAGE(tested.exit_code == 0, tested.out << tested.err);
 
   NodeProcess::Options o;
   o.data_dir = work / "node";

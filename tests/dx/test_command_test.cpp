@@ -1,6 +1,8 @@
 // `edge test` (issue 16): a project's HTTP tests run against its module on a local edge-node.
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "test_support.hpp"
 
 using namespace edge::test;
@@ -34,6 +36,19 @@ TEST_CASE("edge test runs a template's tests on a local node, reports a failure 
   auto only = run({edge_bin().string(), "test", "--filter", "greets by"}, project);
   CHECK(only.exit_code == 0);
   CHECK(only.out.find("1 tests, 0 failed") != std::string::npos);
+  auto as_json = run({edge_bin().string(), "test", "--json"}, project);
+  CHECK(as_json.exit_code == 1);
+  auto j = nlohmann::json::parse(as_json.out, nullptr, false);
+  REQUIRE_FALSE(j.is_discarded());
+  CHECK(j["passed"] == 2);
+  CHECK(j["failed"] == 2);
+  // Files in name order: more.yaml's tests come first.
+  REQUIRE(j["tests"].size() == 4);
+  CHECK(j["tests"][0]["name"] == "greets Bob");
+  CHECK(j["tests"][0]["ok"] == false);
+  CHECK(j["tests"][0]["error"].get<std::string>().find("Hello, Bob!") != std::string::npos);
+  CHECK(j["tests"][2]["name"] == "greets by name");
+  CHECK(j["tests"][2]["ok"] == true);
 
   write_file(project / "tests" / "more.yaml", "- name: typo\n  requets: GET /\n");
   auto typo = run({edge_bin().string(), "test"}, project);
