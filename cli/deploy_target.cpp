@@ -1,7 +1,10 @@
 #include "deploy_target.hpp"
 
+#include "edge/core/api_key.hpp"
+
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "edge/core/manifest.hpp"
@@ -70,17 +73,8 @@ Result<std::string> resolve_token(const NodeFlags& flags, const fs::path& projec
   if (!flags.api_key_file.empty()) {
     std::ifstream in(flags.api_key_file);
     if (!in) return make_error("cannot read the API key file " + flags.api_key_file, "check the path (mim OE writes mimoe-api-key.env in its work dir)");
-    std::string line;
-    while (std::getline(in, line)) {
-      line = trim(line);
-      if (line.starts_with("export ")) line = line.substr(7);
-      if (line.starts_with("MCM_API_KEY=") && line.size() > 12) {
-        std::string key = line.substr(12);
-        if (key.size() >= 2 && (key.front() == '"' || key.front() == '\'') && key.back() == key.front())
-          key = key.substr(1, key.size() - 2);
-        return key;
-      }
-    }
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (auto key = mcm_api_key_of(text)) return *key;
     return make_error(flags.api_key_file + " has no MCM_API_KEY=... line", "give the node's mimoe-api-key.env");
   }
   if (auto k = env("MCM_API_KEY"); !k.empty()) return trim(k);

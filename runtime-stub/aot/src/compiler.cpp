@@ -1,6 +1,5 @@
 #include "compiler.hpp"
 
-#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "aot_abi.h"
+#include "edge/core/image.hpp"
 #include "compile_worker.hpp"
 #include "spawn.hpp"
 
@@ -72,15 +72,6 @@ Error worker_failure(int status, const fs::path& log, const CompileBudget& budge
 }
 
 }  // namespace
-
-std::string sha256_hex(std::span<const uint8_t> bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
-  return hex;
-}
 
 Compiler::Compiler(fs::path cache_dir, std::string cc, std::string cflags, fs::path worker, CompileBudget budget)
     : cache_dir_(std::move(cache_dir)),
@@ -160,7 +151,7 @@ void Compiler::abandon() {
 Result<Compiler::Artifact> Compiler::compile(std::span<const uint8_t> wasm) {
   std::string module_digest = sha256_hex(wasm);
   std::string key_text = module_digest + "\n" + fingerprint_;
-  std::string key = sha256_hex({reinterpret_cast<const uint8_t*>(key_text.data()), key_text.size()}).substr(0, 32);
+  std::string key = sha256_hex(key_text).substr(0, 32);
   Artifact art;
   art.shared_object = cache_dir_ / (key + ".so");
   std::error_code ec;

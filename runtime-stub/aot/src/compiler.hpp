@@ -58,6 +58,4 @@ class Compiler {
   bool abandoned_ = false;
 };
 
-std::string sha256_hex(std::span<const uint8_t> bytes);
-
 }  // namespace edge::node::aot

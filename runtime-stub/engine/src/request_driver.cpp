@@ -52,18 +52,23 @@ void configure(HostContext& ctx, const ServiceContext& service) {
   ctx.storage = service.storage;
   ctx.log = service.log;
   ctx.service_open_files = service.open_files;
-  if (auto port = service.info.find("httpPort"); port != service.info.end() && !port->second.empty())
-    ctx.node_url = "http://localhost:" + port->second;
+  ctx.node_url = service.node_url;
   ctx.add_preopens(service.preopens);
 }
 
 }  // namespace
 
-int32_t deliver_reply(HostContext& ctx, const PendingReply& reply) {
+// The guest's mk_module_on_api_response with `reply` in a host buffer for the call's length.
+static CallResult call_on_api_response(HostContext& ctx, const PendingReply& reply) {
   const int32_t len = int32_t(reply.message.size());
   const int64_t buf = ctx.add_buffer(std::string(reply.message.begin(), reply.message.end()));
   CallResult r = ctx.instance->call_export("mk_module_on_api_response", {reply.session, buf, len}, ctx.deadline);
   ctx.buffers.erase(buf);
+  return r;
+}
+
+int32_t deliver_reply(HostContext& ctx, const PendingReply& reply) {
+  CallResult r = call_on_api_response(ctx, reply);
   if (!r.ok()) {
     ExecFailure f = classify(ctx, r, "mk_module_on_api_response");
     ctx.abort(f.kind, f.message);
@@ -75,7 +80,8 @@ void deliver_replies_at_once(HostContext& ctx, size_t from) {
   // Each level is a guest call inside a host call inside a guest call: bounded, so a guest that
   // answers every reply with another call cannot use up the native stack.
   constexpr int kMaxDepth = 32;
-  if (!ctx.instance || ctx.reply_depth >= kMaxDepth) return;
+  // Most calls queue nothing (response.send): nothing to take, and no deque to make.
+  if (!ctx.instance || ctx.reply_depth >= kMaxDepth || ctx.replies.size() <= from) return;
   std::deque<PendingReply> now;
   auto take = [&](size_t first) {
     for (auto it = ctx.replies.begin() + std::ptrdiff_t(std::min(first, ctx.replies.size())); it != ctx.replies.end();) {
@@ -223,17 +229,15 @@ Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpR
   while (ok && !ctx.replies.empty()) {
     PendingReply reply = std::move(ctx.replies.front());
     ctx.replies.pop_front();
-    int32_t len = int32_t(reply.message.size());
-    int64_t buf = ctx.add_buffer(std::string(reply.message.begin(), reply.message.end()));
-    auto r = call("mk_module_on_api_response", {reply.session, buf, len});
-    ctx.buffers.erase(buf);
-    if (!r) {
+    CallResult r = call_on_api_response(ctx, reply);
+    if (!r.ok()) {  // the backtrace is kept here (deliver_reply, inside a host call, cannot)
+      fail(classify(ctx, r, "mk_module_on_api_response"));
       ok = false;
       break;
     }
     if (reply.then) {
       try {
-        reply.then(ctx, int32_t(r->value.value_or(0)));
+        reply.then(ctx, int32_t(r.value.value_or(0)));
       } catch (const HostTrap& e) {  // e.g. a response over the size limit
         fail(failure(ctx.abort_kind.value_or(ExecFailure::Kind::Internal), e.what()));
         ok = false;

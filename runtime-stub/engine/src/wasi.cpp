@@ -57,12 +57,6 @@ FdEntry* fd_with(HostContext& ctx, int32_t fd, uint64_t needed, int32_t& err) {
   return e;
 }
 
-FdEntry* host_fd(HostContext& ctx, int32_t fd) {
-  FdEntry* e = ctx.fd(fd);
-  if (!e || e->host_fd < 0) return nullptr;
-  return e;
-}
-
 uint8_t filetype_of(mode_t m) {
   if (S_ISDIR(m)) return 3;
   if (S_ISREG(m)) return 4;

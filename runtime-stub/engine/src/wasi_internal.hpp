@@ -88,8 +88,6 @@ int32_t guarded(HostContext& ctx, const char* name, F&& body) {
 // The descriptor `fd` if it is open and has every right in `needed`; else the errno to answer
 // (EBADF, ENOTCAPABLE) in `err`.
 FdEntry* fd_with(HostContext& ctx, int32_t fd, uint64_t needed, int32_t& err);
-// A descriptor with a host fd (a file or a directory, preopened or not), or nullptr.
-FdEntry* host_fd(HostContext& ctx, int32_t fd);
 
 uint8_t filetype_of(mode_t m);
 uint64_t ns(const struct timespec& t);

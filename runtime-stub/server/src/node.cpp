@@ -312,6 +312,7 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
               {"httpPort", std::to_string(options_.port)},
               {"nodeId", client_id()},
               {"accountId", ""}};
+  ctx.node_url = "http://localhost:" + std::to_string(options_.port);
   ctx.preopens = std::move(*preopens);
   ctx.limits = *limits;
   ctx.storage = service->storage.get();

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "atomic_file.hpp"
+#include "edge/core/api_key.hpp"
 
 namespace edge::node {
 namespace fs = std::filesystem;
@@ -64,22 +65,6 @@ std::string new_client_id() {
 }
 
 }  // namespace
-
-std::optional<std::string> mcm_api_key_of(std::string_view text) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    std::string line = trim(std::string(text.substr(pos, end == std::string_view::npos ? text.npos : end - pos)));
-    pos = end == std::string_view::npos ? text.size() : end + 1;
-    if (line.starts_with("export ")) line = line.substr(7);
-    if (!line.starts_with("MCM_API_KEY=")) continue;
-    std::string value = line.substr(12);
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
-      value = value.substr(1, value.size() - 2);
-    if (!value.empty()) return value;
-  }
-  return std::nullopt;
-}
 
 Result<NodeIdentity> load_identity(const fs::path& data_dir, const std::string& given_client_id,
                                    const std::string& given_token, bool no_auth, const fs::path& api_key_file) {

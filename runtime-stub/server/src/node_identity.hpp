@@ -34,8 +34,6 @@ Result<NodeIdentity> load_identity(const std::filesystem::path& data_dir, const 
                                    const std::string& given_token, bool no_auth,
                                    const std::filesystem::path& api_key_file = {});
 
-// MCM_API_KEY of a mimoe-api-key.env text (KEY=VALUE lines, # comments), or nullopt.
-std::optional<std::string> mcm_api_key_of(std::string_view env_file_text);
 
 // Equal strings, compared in time that depends only on the length of `expected`.
 bool constant_time_equal(std::string_view given, std::string_view expected);

@@ -67,6 +67,7 @@ struct ServiceContext {
   std::string name;                              // container name, e.g. "hello-v1"
   std::map<std::string, std::string> env;        // container env (context.env)
   std::map<std::string, std::string> info;       // context.info: serviceType, apiRoot, httpPort, nodeId, ...
+  std::string node_url;                          // "http://localhost:<httpPort>": the node as its services reach it
   std::vector<Preopen> preopens;
   Limits limits;
   KeyValueStore* storage = nullptr;              // not owned; may be null (storage calls then fail)

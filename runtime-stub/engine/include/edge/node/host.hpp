@@ -88,7 +88,7 @@ class HostContext {
   KeyValueStore* storage = nullptr;
   ServiceLog* log = nullptr;
   const HttpRequest* request = nullptr;
-  std::string node_url;  // "http://localhost:<httpPort>": the node as its own services reach it
+  std::string_view node_url;  // the service's (ServiceContext::node_url), for edge.request_bep
   void add_preopens(const std::vector<Preopen>& preopens);  // opens them (failures go to the log)
 
   // --- guest memory, bounds-checked (throws HostTrap on a bad range) ---
