@@ -32,6 +32,7 @@ TEST_CASE("cmake --install gives a working edge and edge-node, also moved: new, 
   CHECK(readme.find(sdk_doc.string()) != std::string::npos);
   CHECK(fs::exists(sdk_doc));
   CHECK(fs::exists(prefix / "share" / "edge" / "sdk" / "include" / "edge" / "testing" / "fake_host.hpp"));
+  CHECK(fs::exists(prefix / "share" / "edge" / "sdk" / "include" / "edge" / "testing" / "service_host.hpp"));
   auto built = run({edge.string(), "build"}, work / "hello");
   REQUIRE_MESSAGE(built.exit_code == 0, built.out << built.err);
   auto tested = run({edge.string(), "test"}, work / "hello");  // the installed edge-node, beside edge
@@ -77,7 +78,7 @@ TEST_CASE("the .deb holds the binaries, templates, SDK and docs, and depends on 
     CHECK(files.find(f) != std::string::npos);
   }
   const std::string depends = run({"dpkg-deb", "-f", deb.string(), "Depends"}).out;
-  for (const char* d : {"clang-19", "lld-19", "wasi-libc", "libc++-19-dev-wasm32", "binaryen", "wabt", "libfmt"}) {
+  for (const char* d : {"clang-19", "lld-19", "wasi-libc", "libc++-19-dev-wasm32", "binaryen", "wabt", "doctest-dev", "libfmt"}) {
     CAPTURE(d);
     CHECK(depends.find(d) != std::string::npos);
   }

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <edge/http_types.hpp>
 #include <edge/id.hpp>
+#include <edge/parse.hpp>
 #include <edge/time.hpp>
 
 TEST_CASE("headers are case-insensitive, set replaces, add appends") {
@@ -40,4 +41,17 @@ TEST_CASE("random_id: 32 hex digits, a new one each time") {
   CHECK(a.size() == 32);
   CHECK(a.find_first_not_of("0123456789abcdef") == std::string::npos);
   CHECK(a != b);
+}
+
+TEST_CASE("parse<int>: the whole text as a number, or an error that says what was wrong") {
+  CHECK(*edge::parse<int>("42") == 42);
+  CHECK(*edge::parse<int>("-7") == -7);
+  CHECK(*edge::parse<long long>("9000000000") == 9000000000LL);
+  CHECK(edge::parse<int>("").error() == "expected a number, got nothing");
+  CHECK(edge::parse<int>("12abc").error() == "`12abc` is not a whole number");
+  CHECK(edge::parse<int>(" 1").error() == "` 1` is not a whole number");
+  CHECK(edge::parse<int>("1.5").error() == "`1.5` is not a whole number");
+  CHECK(edge::parse<int>("99999999999").error() == "`99999999999` is out of range");
+  CHECK(edge::parse<unsigned>("-1").error() == "`-1` is not a whole number");
+  CHECK(edge::parse<int>("x").value_or(10) == 10);
 }

@@ -1,6 +1,11 @@
 // Request/response mapping through the real exports: an encoded event goes in, we capture
 // what the SDK sends with mk_module_api_request. Host calls are answered both later (our
 // node) and synchronously inside mk_module_api_request.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+
 #include <doctest/doctest.h>
 
 #include <edge/edge.hpp>
@@ -16,7 +21,7 @@ TEST_CASE("service: the event becomes a Request, the response carries status, he
   edge::Request seen;
   edge::service().get("/items/:id", [&](edge::Request& req, edge::Response& res) {
     seen = req;
-    res.status(201).header("X-Trace", "abc").json(R"({"ok":true})");
+    res.status(201).header("X-Trace", "abc").json_text(R"({"ok":true})");
   });
   host.event(FakeHost::request("get", "/items/a%2Fb?tail=5&q=a+b&q=c%20d", "",
                                Value::map({{"Content-Type", "text/plain"}, {"x-custom", "1"}}),
@@ -123,7 +128,7 @@ void install_get_route() {
   edge::service().get("/items/:id", [](edge::Request& req, edge::Response& res) {
     edge::storage::get("item:" + req.param("id"), [&res](edge::Result<std::string> r) {
       if (!r) return res.error(404, r.error());
-      res.json(*r);
+      res.json_text(*r);
     });
   });
 }
@@ -253,12 +258,14 @@ TEST_CASE("storage.each_item: one reply per item, 0 continues, 1 stops, empty he
   CHECK(host.responses().size() == 2);
 }
 
-TEST_CASE("httpclient.fetch: request shape, success and error with data") {
+TEST_CASE("httpclient.fetch: request shape; an HTTP error status is a response, no answer a failure") {
   FakeHost host;
   host.responder = [](const edge::test::Sent& s) {
     if (s.params()["url"].as_string() == "http://127.0.0.1:1/ok")
       return FakeHost::success("pong", 200, Value::map({{"content-type", "text/plain"}}));
-    return FakeHost::error_with_data("upstream said 503", "busy", 503);
+    if (s.params()["url"].as_string() == "http://127.0.0.1:1/busy")
+      return FakeHost::error_with_data("upstream said 503", "busy", 503);  // how mimik's node reports it
+    return FakeHost::error("connection refused");
   };
   edge::service().get("/fetch", [](edge::Request& req, edge::Response& res) {
     edge::http::FetchRequest f;
@@ -267,25 +274,62 @@ TEST_CASE("httpclient.fetch: request shape, success and error with data") {
     f.headers.add("x-a", "1");
     f.body = "ping";
     edge::http::fetch(f, [&res](edge::Result<edge::http::FetchResponse> r) {
-      if (!r) return res.status(502).text(r.error() + "|" + std::to_string(r->status) + "|" + r->body);
-      res.header("content-type", r->headers.get("content-type")).send(r->body);
+      if (!r) return res.status(502).text("failed: " + r.error());
+      res.status(r->status).header("content-type", r->headers.get("content-type")).send(r->body + "|" + r->host_error);
     });
   });
   host.event(FakeHost::request("GET", "/fetch?url=http%3A%2F%2F127.0.0.1%3A1%2Fok"));
+  host.event(FakeHost::request("GET", "/fetch?url=http://127.0.0.1:1/busy"));
   host.event(FakeHost::request("GET", "/fetch?url=http://127.0.0.1:1/down"));
   auto calls = host.calls("httpclient.fetch");
-  REQUIRE(calls.size() == 2);
+  REQUIRE(calls.size() == 3);
   CHECK(calls[0].params() == Value::map({{"url", "http://127.0.0.1:1/ok"},
                                          {"method", "POST"},
                                          {"headers", Value::map({{"x-a", "1"}})},
                                          {"data", "ping"},
                                          {"mode", ""}}));
   auto r = host.responses();
-  REQUIRE(r.size() == 2);
-  CHECK(r[0].body == "pong");
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].body == "pong|");
   CHECK(r[0].headers["content-type"].as_string() == "text/plain");
-  CHECK(r[1].status == 502);
-  CHECK(r[1].body == "upstream said 503|503|busy");
+  CHECK(r[1].status == 503);
+  CHECK(r[1].body == "busy|upstream said 503");
+  CHECK(r[2].status == 502);
+  CHECK(r[2].body == "failed: connection refused");
+}
+
+TEST_CASE("Result: a value or an error, never both; reading the value of a failure stops with the error") {
+  edge::Result<std::string> good("v");
+  CHECK(good);
+  CHECK(*good == "v");
+  CHECK(good.error().empty());
+  auto bad = edge::Result<std::string>::failure("no such key");
+  CHECK_FALSE(bad);
+  CHECK(bad.error() == "no such key");
+  CHECK(bad.value_or("fallback") == "fallback");
+  CHECK(edge::Status());  // a default Status is a success
+  CHECK(edge::Result<int>::failure("").error() == "failed");
+
+  // As std::expected::value() would throw, reading it aborts, naming the error (a trap on wasm).
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::dup2(pipe_fds[1], 2);
+    (void)bad->size();
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  std::string said;
+  char buf[256];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) said.append(buf, size_t(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGABRT);
+  CHECK(said.find("the value of a failed Result was read (check `if (!r)` first): no such key") != std::string::npos);
 }
 
 TEST_CASE("edge.decrypt, edge.request_bep, websocket publish: message shapes") {

@@ -45,6 +45,10 @@ struct Transport {
   std::function<void(int32_t session, const void* data, size_t len)> api_request;
   std::function<void(void* dst, int64_t host_ref, size_t len)> get_buffer;
   std::function<void(int64_t host_ref, const void* src, size_t len)> set_buffer;
+  // WASI, not the ABI, but a test wants them under its control too: when set, edge::time and
+  // edge::random_id read these instead of the host's clock and entropy.
+  std::function<int64_t()> clock_ms;
+  std::function<void(void* dst, size_t len)> random_bytes;
 };
 
 inline Transport& host_transport() {

@@ -6,6 +6,7 @@
 #include "edge/id.hpp"
 #include "edge/log.hpp"
 #include "edge/msgpack.hpp"
+#include "edge/parse.hpp"
 #include "edge/result.hpp"
 #include "edge/router.hpp"
 #include "edge/service.hpp"

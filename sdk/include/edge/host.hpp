@@ -26,7 +26,8 @@ inline Value item(std::string_view key, std::string_view value, std::string_view
 template <class F>
 void string_call(std::string_view method, Value params, F&& done) {
   rpc::call_once(method, std::move(params), [cb = std::forward<F>(done)](Result<HostReply> r) mutable {
-    if (!r) cb(Result<std::string>::failure(r.error(), std::move(r->data)));
+    if (!r) cb(Result<std::string>::failure(r.error()));
+    else if (!r->error.empty()) cb(Result<std::string>::failure(std::move(r->error)));
     else cb(Result<std::string>(std::move(r->data)));
   });
 }
@@ -38,7 +39,8 @@ using Callback = std::function<void(Result<std::string>)>;
 // status 404, other hosts with an error; some may send an empty value, so check both.
 inline void get(std::string_view key, Callback done) {
   rpc::call_once("storage.get_item", detail::item(key, {}, {}), [cb = std::move(done)](Result<HostReply> r) {
-    if (!r) return cb(Result<std::string>::failure(r.error(), std::move(r->data)));
+    if (!r) return cb(Result<std::string>::failure(r.error()));
+    if (!r->error.empty()) return cb(Result<std::string>::failure(std::move(r->error)));
     if (r->status == 404) return cb(Result<std::string>::failure("no such key"));
     cb(Result<std::string>(std::move(r->data)));
   });
@@ -62,8 +64,8 @@ using ItemCallback = std::function<bool(const std::string& key, const std::strin
 inline void each(std::string_view tag, ItemCallback on_item, std::function<void(Status)> on_done = [](Status) {}) {
   rpc::call("storage.each_item", Value::map({{"tag", tag}}),
             [on_item = std::move(on_item), on_done = std::move(on_done)](Result<HostReply> r) -> rpc::Step {
-              if (!r) {
-                on_done(Status::failure(r.error()));
+              if (!r || !r->error.empty()) {
+                on_done(Status::failure(r ? r->error : r.error()));
                 return {1, true};
               }
               if (r->headers.empty()) {
@@ -96,10 +98,13 @@ struct FetchResponse {
   int status = 0;
   Headers headers;
   std::string body;
+  std::string host_error;  // the host's message when it reported this response as an error
 };
 
-// Outbound HTTP through the host (httpclient.fetch). A failure may still carry the
-// response the host got (status and body), e.g. for an HTTP error status.
+// Outbound HTTP through the host (httpclient.fetch). As with fetch() in a browser, any HTTP
+// status is a response (check `status`); a failure means there was none (no connection, a bad
+// URL, a timeout). Some hosts (mimik's) report an HTTP error status as an error with the
+// response attached: that is a response here too, with their message in `host_error`.
 inline void fetch(const FetchRequest& req, std::function<void(Result<FetchResponse>)> done) {
   Value headers = Value::map();
   for (const auto& [k, v] : req.headers) headers.set(k, v);
@@ -109,8 +114,8 @@ inline void fetch(const FetchRequest& req, std::function<void(Result<FetchRespon
                              {"data", req.body},
                              {"mode", req.mode}});
   rpc::call_once("httpclient.fetch", std::move(params), [done = std::move(done)](Result<HostReply> r) {
-    FetchResponse out{r->status, std::move(r->headers), std::move(r->data)};
-    done(r ? Result<FetchResponse>(std::move(out)) : Result<FetchResponse>::failure(r.error(), std::move(out)));
+    if (!r) return done(Result<FetchResponse>::failure(r.error()));
+    done(FetchResponse{r->status, std::move(r->headers), std::move(r->data), std::move(r->error)});
   });
 }
 inline void fetch(std::string_view url, std::function<void(Result<FetchResponse>)> done) {

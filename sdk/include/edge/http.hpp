@@ -128,18 +128,30 @@ class Response {
     if (!headers_.has("content-type")) header("content-type", "text/plain; charset=utf-8");
     send(code, body);
   }
-  // Sends JSON text as is. With edge/json.hpp, json(edge::Json) serialises a value.
-  void json(std::string_view json_text) { json(status_, json_text); }
-  void json(int code, std::string_view json_text) {
+  // Serialises a value with dump(): edge::Json (<edge/json.hpp>), or nlohmann::json.
+  template <class J>
+    requires requires(const J& j) { { j.dump() } -> std::convertible_to<std::string>; }
+  void json(const J& value) { json_text(status_, value.dump()); }
+  template <class J>
+    requires requires(const J& j) { { j.dump() } -> std::convertible_to<std::string>; }
+  void json(int code, const J& value) { json_text(code, value.dump()); }
+  // Text is not a JSON value: it would be ambiguous (serialise it, or send it as is?).
+  template <class S>
+    requires std::convertible_to<const S&, std::string_view>
+  void json(const S&) {
+    static_assert(sizeof(S) == 0,
+                  "res.json() serialises a value (edge::Json): for text that already is JSON use res.json_text(text), "
+                  "for a JSON string use res.json(edge::Json(text))");
+  }
+  template <class S>
+    requires std::convertible_to<const S&, std::string_view>
+  void json(int, const S& text) { json(text); }
+  // Sends text that already is JSON, as is, with content-type application/json.
+  void json_text(std::string_view json_text) { this->json_text(status_, json_text); }
+  void json_text(int code, std::string_view json_text) {
     if (!headers_.has("content-type")) header("content-type", "application/json");
     send(code, json_text);
   }
-  template <class J>
-    requires requires(const J& j) { { j.dump() } -> std::convertible_to<std::string>; }
-  void json(const J& value) { json(status_, std::string_view(value.dump())); }
-  template <class J>
-    requires requires(const J& j) { { j.dump() } -> std::convertible_to<std::string>; }
-  void json(int code, const J& value) { json(code, std::string_view(value.dump())); }
 
   // {"error": message} with the given status: the SDK's own errors look the same.
   void error(int code, std::string_view message) {
@@ -150,7 +162,7 @@ class Response {
       body.push_back(c);
     }
     body += "\"}";
-    json(code, body);
+    json_text(code, body);
   }
 
   // Asks the host to answer with a file it can read (response.send's filePath/fileMimeType).

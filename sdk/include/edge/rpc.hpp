@@ -27,6 +27,7 @@ struct HostReply {
   int status = 0;
   Headers headers;
   std::string data;
+  std::string error;  // set when the host answered with data and an error (oncallback.error_with_data)
 };
 
 namespace rpc {
@@ -35,8 +36,9 @@ inline Value message(int64_t id, std::string_view method, Value params) {
   return Value::map({{"jsonrpc", "2.0"}, {"id", static_cast<long long>(id)}, {"method", method}, {"params", std::move(params)}});
 }
 
-// Reads a reply message: `oncallback.success` -> ok; `oncallback.error_with_data` -> failure
-// that still carries the data; any other method -> failure with params.error.message.
+// Reads a reply message: `oncallback.success` -> the data; `oncallback.error_with_data` -> the
+// data with `error` set (the data is what a caller needs, e.g. the response of a fetch that got
+// an HTTP error status); any other method -> a failure with params.error.message.
 inline Result<HostReply> parse_reply(const Value& msg) {
   const Value& params = msg["params"];
   const std::string& method = msg["method"].as_string();
@@ -52,7 +54,11 @@ inline Result<HostReply> parse_reply(const Value& msg) {
   if (method == "oncallback.success") return reply;
   std::string why = params["error"]["message"].as_string();
   if (why.empty()) why = method.empty() ? std::string("malformed reply from the host") : "host replied " + method;
-  return Result<HostReply>::failure(std::move(why), method == "oncallback.error_with_data" ? std::move(reply) : HostReply{});
+  if (method == "oncallback.error_with_data") {
+    reply.error = std::move(why);
+    return reply;
+  }
+  return Result<HostReply>::failure(std::move(why));
 }
 
 // Something that waits for host replies (a request in flight); counts them so the SDK knows

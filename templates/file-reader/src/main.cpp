@@ -12,14 +12,15 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <string>
 #include <vector>
 
 namespace {
 
-constexpr const char* kDir = "/logs";
+// Where the granted folder is inside the module. LOGS_DIR moves it: a host-compiled test
+// (tests/files_test.cpp) points it at a folder of its own; on the node only preopens exist anyway.
+std::string logs_dir(edge::Request& req) { return req.env("LOGS_DIR", "/logs"); }
 constexpr long kMaxTail = 10000;
 constexpr size_t kChunk = 16 * 1024;
 
@@ -60,19 +61,20 @@ std::vector<std::string> tail_lines(int fd, long n) {
 
 void get_lines(edge::Request& req, edge::Response& res) {
   std::string file = req.query("file");
-  if (!valid_name(file)) return res.error(400, "give ?file=NAME, a file name inside " + std::string(kDir));
+  const std::string dir = logs_dir(req);
+  if (!valid_name(file)) return res.error(400, "give ?file=NAME, a file name inside " + dir);
   long n = 100;
   if (req.query().has("tail")) {
-    const std::string t = req.query("tail");
-    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-    if (t.empty() || ec != std::errc() || end != t.data() + t.size() || n < 0 || n > kMaxTail)
-      return res.error(400, "tail must be a number from 0 to 10000");
+    auto tail = edge::parse<long>(req.query("tail"));
+    if (!tail || *tail < 0 || *tail > kMaxTail)
+      return res.error(400, "tail must be a number from 0 to 10000" + (tail ? std::string() : ": " + tail.error()));
+    n = *tail;
   }
-  std::string path = std::string(kDir) + "/" + file;
+  std::string path = dir + "/" + file;
   int fd = open(path.c_str(), O_RDONLY);
   if (fd < 0) {
     int err = errno;
-    if (err == ENOENT) return res.error(404, "no file " + file + " in " + kDir);
+    if (err == ENOENT) return res.error(404, "no file " + file + " in " + dir);
     return res.error(500, "cannot open " + path + ": " + std::strerror(err) +
                               " (is a host folder granted as /logs with EDGE_PREOPEN_DIRS?)");
   }
@@ -85,16 +87,17 @@ void get_lines(edge::Request& req, edge::Response& res) {
   res.json(out);
 }
 
-void list_files(edge::Request&, edge::Response& res) {
-  DIR* dir = opendir(kDir);
+void list_files(edge::Request& req, edge::Response& res) {
+  const std::string path = logs_dir(req);
+  DIR* dir = opendir(path.c_str());
   if (!dir)
-    return res.error(500, std::string("cannot list ") + kDir + ": " + std::strerror(errno) +
+    return res.error(500, "cannot list " + path + ": " + std::strerror(errno) +
                               " (is a host folder granted as /logs with EDGE_PREOPEN_DIRS?)");
   std::vector<std::string> names;
   while (dirent* e = readdir(dir))
     if (e->d_name[0] != '.' && e->d_type != DT_DIR) names.emplace_back(e->d_name);
   closedir(dir);
-  std::sort(names.begin(), names.end());  // stable output, whatever order the host lists
+  std::ranges::sort(names);  // stable output, whatever order the host lists
   edge::Json::Array arr(names.begin(), names.end());
   res.json(edge::Json::object({{"files", edge::Json(std::move(arr))}}));
 }

@@ -35,8 +35,8 @@ void fetch(edge::Request& req, edge::Response& res) {
   out.method = req.query("method", "GET");
   edge::log::info("proxy: ", out.method, " ", out.url);
   edge::http::fetch(out, [&res, url = out.url](edge::Result<edge::http::FetchResponse> r) {
-    // An HTTP error status may come back as a failure that still carries the response.
-    if (!r && r->status == 0) return res.error(502, "fetching " + url + " failed: " + r.error());
+    // A failure means no response at all; an HTTP error status is a response, passed on.
+    if (!r) return res.error(502, "fetching " + url + " failed: " + r.error());
     res.status(r->status ? r->status : 502);
     res.header("content-type", r->headers.get("content-type", "application/octet-stream"));
     res.header("x-proxied-url", url);

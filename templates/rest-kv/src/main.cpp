@@ -46,7 +46,7 @@ void get_item(edge::Request& req, edge::Response& res) {
   edge::storage::get(id, [&res, id](edge::Result<std::string> r) {
     // Hosts report a missing key either as an error or as an empty value.
     if (!r || r->empty()) return res.error(404, "no item " + id);
-    res.json(*r);
+    res.json_text(*r);  // stored as JSON text by PUT
   });
 }
 

@@ -1,0 +1,183 @@
+#include "build/host_tests.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <future>
+#include <regex>
+#include <thread>
+
+#include "build/incremental.hpp"
+#include "build/process.hpp"
+#include "build/toolchain.hpp"
+#include "paths.hpp"
+
+namespace edge::build {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kDoctestHeader = "/usr/include/doctest/doctest.h";
+
+// The doctest main, compiled once per project (it is the slowest unit to compile).
+constexpr const char* kDoctestMain =
+    "// Written by `edge test`: doctest's main for the project's C++ tests.\n"
+    "#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN\n"
+    "#include <doctest/doctest.h>\n";
+
+struct Unit {
+  fs::path source, object;
+  std::vector<std::string> argv;
+};
+
+std::vector<std::string> compile_flags(const HostTestOptions& o) {
+  // Debug info and no optimisation: a failing test is for reading in a debugger. The service's
+  // own cxxflags are for wasm32 and are not passed; its include dirs and defines are.
+  std::vector<std::string> flags{"-std=c++20", "-g", "-O0", "-Wall", "-Wextra", "-DEDGE_HOST_TEST=1",
+                                 "-I" + paths::sdk_include_dir().string()};
+  for (const auto& dir : o.manifest.build.include_dirs) flags.push_back("-I" + (o.root / dir).string());
+  for (const auto& d : o.manifest.build.defines) flags.push_back("-D" + d);
+  return flags;
+}
+
+// Compiles the units that are out of date, at most one per core at once; the first failure's
+// output (all failures' output, in order) comes back in `errors`.
+bool compile(const std::vector<Unit>& units, std::string& errors) {
+  std::vector<const Unit*> stale;
+  for (const auto& u : units) {
+    const fs::path depfile = u.object.string() + ".d", stamp = u.object.string() + ".cmd";
+    const std::string command = shell_quote(u.argv);
+    auto inputs = read_depfile(depfile);
+    if (inputs.empty()) inputs.push_back(u.source);
+    if (out_of_date(u.object, inputs) || !stamp_matches(stamp, command)) stale.push_back(&u);
+  }
+  const size_t width = std::max(1u, std::thread::hardware_concurrency());
+  bool ok = true;
+  for (size_t first = 0; first < stale.size(); first += width) {
+    std::vector<std::future<Result<ProcessResult>>> running;
+    for (size_t i = first; i < std::min(stale.size(), first + width); ++i) {
+      std::error_code ec;
+      fs::create_directories(stale[i]->object.parent_path(), ec);
+      running.push_back(std::async(std::launch::async, [u = stale[i]] { return run_process(u->argv); }));
+    }
+    for (size_t i = 0; i < running.size(); ++i) {
+      const Unit& u = *stale[first + i];
+      auto r = running[i].get();
+      if (r && r->exit_code == 0) {
+        write_stamp(u.object.string() + ".cmd", shell_quote(u.argv));
+        continue;
+      }
+      ok = false;
+      errors += r ? r->output : r.error().message + "\n";
+      remove_stamp(u.object.string() + ".cmd");
+    }
+  }
+  return ok;
+}
+
+// "[doctest] test cases: 3 | 2 passed | 1 failed | 0 skipped"
+void read_counts(const std::string& output, HostTestOutcome& out) {
+  static const std::regex summary(R"(\[doctest\] test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed)");
+  std::smatch m;
+  if (std::regex_search(output, m, summary)) {
+    out.passed = std::stoul(m[2]);
+    out.failed = std::stoul(m[3]);
+  }
+}
+
+}  // namespace
+
+std::vector<fs::path> host_test_sources(const fs::path& root) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (!fs::is_directory(root / "tests", ec)) return out;
+  for (auto it = fs::recursive_directory_iterator(root / "tests", ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (it->is_regular_file(ec) && name.ends_with("_test.cpp")) out.push_back(it->path().lexically_relative(root));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<fs::path> host_compiler() {
+  if (const char* cxx = std::getenv("CXX"); cxx && *cxx) {
+    if (auto found = find_program(cxx)) return *found;
+    return make_error(std::string("CXX is set to `") + cxx + "`, which is not a program on PATH",
+                      "set CXX to your C++ compiler, or unset it to use clang++-19");
+  }
+  for (const char* name : {"clang++-19", "c++", "g++"})
+    if (auto found = find_program(name)) return *found;
+  return make_error("no C++ compiler for this machine (the C++ tests run here, not in wasm32)", apt_install("clang-19"));
+}
+
+Result<HostTestOutcome> run_host_tests(const HostTestOptions& o) {
+  auto tests = host_test_sources(o.root);
+  if (tests.empty()) return make_error("no C++ tests (tests/*_test.cpp)");
+  std::error_code ec;
+  if (!fs::exists(kDoctestHeader, ec))
+    return make_error("the C++ tests need doctest, which is not installed", apt_install("doctest-dev"));
+  auto cxx = host_compiler();
+  if (!cxx) return cxx.error();
+  auto service_sources = expand_sources(o.root, o.manifest.build.sources);
+  if (!service_sources) return service_sources.error();
+
+  const fs::path dir = o.root / "build" / "test";
+  fs::create_directories(dir, ec);
+  if (ec) return make_error("cannot create " + dir.string() + ": " + ec.message());
+  if (auto written = write_if_changed(dir / "doctest_main.cpp", kDoctestMain); !written) return written.error();
+
+  const auto flags = compile_flags(o);
+  std::vector<Unit> units;
+  auto add_unit = [&](const fs::path& source, const fs::path& object) {
+    Unit u{source, object, {cxx->string()}};
+    u.argv.insert(u.argv.end(), flags.begin(), flags.end());
+    u.argv.insert(u.argv.end(), {"-MD", "-MF", object.string() + ".d", "-c", source.string(), "-o", object.string()});
+    units.push_back(std::move(u));
+  };
+  add_unit(dir / "doctest_main.cpp", dir / "obj" / "doctest_main.o");
+  for (const auto& src : *service_sources) add_unit(o.root / src, dir / "obj" / (src.string() + ".o"));
+  for (const auto& src : tests) add_unit(o.root / src, dir / "obj" / (src.string() + ".o"));
+
+  HostTestOutcome out;
+  if (!compile(units, out.output)) {
+    out.compiled = false;
+    out.exit_code = 1;
+    return out;
+  }
+  const fs::path program = dir / (o.manifest.name + "-tests");
+  std::vector<std::string> link{cxx->string(), "-o", program.string()};
+  std::vector<fs::path> objects;
+  for (const auto& u : units) {
+    link.push_back(u.object.string());
+    objects.push_back(u.object);
+  }
+  if (out_of_date(program, objects) || !stamp_matches(program.string() + ".cmd", shell_quote(link))) {
+    auto linked = run_process(link);
+    if (!linked) return linked.error();
+    if (linked->exit_code != 0) {
+      out.compiled = false;
+      out.exit_code = 1;
+      out.output = linked->output;
+      return out;
+    }
+    write_stamp(program.string() + ".cmd", shell_quote(link));
+  }
+
+  std::vector<std::string> run{program.string(), "--no-intro=true"};
+  if (!o.filter.empty()) run.push_back("--test-case=*" + o.filter + "*");
+  auto ran = run_process(run);
+  if (!ran) return ran.error();
+  out.exit_code = ran->exit_code;
+  out.output = ran->output;
+  read_counts(out.output, out);
+  if (!o.junit.empty()) {
+    // doctest writes one report per run; JUnit goes to a file while the console report above
+    // is what a person reads. The tests run in-process in milliseconds, so twice costs little.
+    run.insert(run.end(), {"--reporters=junit", "--out=" + o.junit.string()});
+    (void)run_process(run);
+  }
+  return out;
+}
+
+}  // namespace edge::build
