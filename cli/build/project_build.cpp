@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "build/guest_flags.hpp"
 #include "build/incremental.hpp"
 #include "build/process.hpp"
 #include "build/sdk_prelude.hpp"
@@ -35,17 +36,16 @@ struct Unit {
 
 std::string_view profile_name(Profile p) { return p == Profile::Release ? "release" : "debug"; }
 
+// The flags themselves, and why each, are in sdk/cmake/edge-guest-flags.cmake.
 std::vector<std::string> profile_flags(Profile p) {
-  // Release: smallest code (modules travel to devices). LTO measured on the hello template:
-  // 46.4 KB -> 40.6 KB. Debug: DWARF and names, so `edge validate` can say where a call is.
-  if (p == Profile::Release) return {"-Oz", "-flto"};
-  return {"-O0", "-g"};
+  const auto& flags = p == Profile::Release ? guest::kReleaseFlags : guest::kDebugFlags;
+  return {flags.begin(), flags.end()};
 }
 
 std::vector<std::string> compile_base(const Toolchain& tc, const Manifest& m, const fs::path& root, Profile p) {
   std::vector<std::string> argv{tc.cxx.string()};
   for (auto& f : tc.target_flags()) argv.push_back(f);
-  for (auto f : {"-std=c++20", "-fno-exceptions", "-fno-rtti"}) argv.emplace_back(f);
+  argv.insert(argv.end(), guest::kCxxFlags.begin(), guest::kCxxFlags.end());
   for (auto& f : profile_flags(p)) argv.push_back(f);
   argv.push_back("-I" + paths::sdk_include_dir().string());
   for (const auto& dir : m.build.include_dirs) argv.push_back("-I" + (root / dir).lexically_normal().string());
@@ -68,12 +68,10 @@ std::vector<std::string> link_command(const Toolchain& tc, const Manifest& m, co
   for (auto& f : tc.target_flags()) argv.push_back(f);
   for (auto& f : profile_flags(p)) argv.push_back(f);
   argv.push_back(m.build.model == ModuleModel::Reactor ? "-mexec-model=reactor" : "-mexec-model=command");
-  // The shadow stack below the data: an overflow then runs off address 0 and traps cleanly
-  // instead of silently corrupting the module's globals.
-  argv.push_back("-Wl,--stack-first");
+  argv.insert(argv.end(), guest::kLinkFlags.begin(), guest::kLinkFlags.end());
   for (const auto& o : objects) argv.push_back(o.string());
   argv.insert(argv.end(), {"-o", output.string()});
-  if (p == Profile::Release) argv.insert(argv.end(), {"-Wl,--strip-all", "-Wl,--gc-sections"});
+  if (p == Profile::Release) argv.insert(argv.end(), guest::kReleaseLinkFlags.begin(), guest::kReleaseLinkFlags.end());
   argv.insert(argv.end(), m.build.ldflags.begin(), m.build.ldflags.end());
   return argv;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "build/guest_flags.hpp"
 #include "build/process.hpp"
 
 namespace edge::build {
@@ -78,7 +79,7 @@ std::string apt_install(const std::string& packages) {
 }
 
 std::vector<std::string> Toolchain::target_flags() const {
-  std::vector<std::string> flags{"--target=wasm32-wasi"};
+  std::vector<std::string> flags{std::string("--target=") + guest::kTarget};
   if (!sysroot.empty()) flags.push_back("--sysroot=" + sysroot.string());
   return flags;
 }

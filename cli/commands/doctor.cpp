@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "build/guest_flags.hpp"
 #include "build/process.hpp"
 #include "build/toolchain.hpp"
 #include "command.hpp"
@@ -43,8 +44,10 @@ Line test_compile(const build::Toolchain& tc) {
                                   "  std::vector<std::string> v(n, \"x\"); return (int)v.size(); }\n";
   std::vector<std::string> argv{tc.cxx.string()};
   for (auto& f : tc.target_flags()) argv.push_back(f);
-  argv.insert(argv.end(), {"-std=c++20", "-fno-exceptions", "-fno-rtti", "-Oz", "-mexec-model=reactor", "-Wl,--strip-all",
-                           (dir / "t.cpp").string(), "-o", (dir / "t.wasm").string()});
+  for (const auto& flags : {build::guest::kCxxFlags, build::guest::kReleaseFlags, build::guest::kLinkFlags,
+                            build::guest::kReleaseLinkFlags})
+    argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.insert(argv.end(), {"-mexec-model=reactor", (dir / "t.cpp").string(), "-o", (dir / "t.wasm").string()});
   auto r = build::run_process(argv);
   if (!r) {
     l.found = r.error().message;

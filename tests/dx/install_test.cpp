@@ -1,7 +1,8 @@
 // Installed like a real tool (issue 16): `cmake --install` into a fresh prefix, then the
-// installed `edge` scaffolds, builds and deploys to the installed `edge-node`, which compiles
-// the module with the installed worker; and the .deb holds the same files and names the WASI
-// toolchain among its dependencies.
+// installed `edge` scaffolds, builds, tests and deploys to the installed `edge-node`, which
+// compiles the module with the installed worker; a service builds with plain CMake from the
+// installed package; and the .deb holds the same files and names the WASI toolchain among its
+// dependencies.
 #include <doctest/doctest.h>
 
 #include <httplib.h>
@@ -31,12 +32,32 @@ TEST_CASE("cmake --install gives a working edge and edge-node, also moved: new, 
   const fs::path sdk_doc = prefix / "share" / "doc" / "edge" / "sdk.md";
   CHECK(readme.find(sdk_doc.string()) != std::string::npos);
   CHECK(fs::exists(sdk_doc));
-  CHECK(fs::exists(prefix / "share" / "edge" / "sdk" / "include" / "edge" / "testing" / "fake_host.hpp"));
-  CHECK(fs::exists(prefix / "share" / "edge" / "sdk" / "include" / "edge" / "testing" / "service_host.hpp"));
+  CHECK(fs::exists(prefix / "include" / "edge" / "testing" / "fake_host.hpp"));
+  CHECK(fs::exists(prefix / "include" / "edge" / "testing" / "service_host.hpp"));
   auto built = run({edge.string(), "build"}, work / "hello");
   REQUIRE_MESSAGE(built.exit_code == 0, built.out << built.err);
   auto tested = run({edge.string(), "test"}, work / "hello");  // the installed edge-node, beside edge
   CHECK_MESSAGE(tested.exit_code == 0, tested.out << tested.err);
+
+  // The same service with plain CMake: find_package(edge) and the toolchain file, both from the
+  // moved prefix; the module is validated by the installed edge as part of the build.
+  const fs::path plain = work / "plain";
+  fs::create_directories(plain / "src");
+  fs::copy_file(work / "hello" / "src" / "main.cpp", plain / "src" / "main.cpp");
+  write_file(plain / "CMakeLists.txt", "cmake_minimum_required(VERSION 3.20)\nproject(plain CXX)\n"
+                                       "find_package(edge 0.1 REQUIRED)\nedge_add_service(plain SOURCES src/main.cpp)\n");
+  auto configured = run({EDGE_CMAKE_COMMAND, "-S", plain.string(), "-B", (plain / "build").string(),
+                         "-DCMAKE_PREFIX_PATH=" + prefix.string(),
+                         "-DCMAKE_TOOLCHAIN_FILE=" + (prefix / "share" / "edge" / "cmake" / "wasm32-wasi.cmake").string()});
+  REQUIRE_MESSAGE(configured.exit_code == 0, configured.out << configured.err);
+  auto compiled = run({EDGE_CMAKE_COMMAND, "--build", (plain / "build").string()});
+  REQUIRE_MESSAGE(compiled.exit_code == 0, compiled.out << compiled.err);
+  CHECK(compiled.out.find("Validating plain.wasm") != std::string::npos);
+  CHECK(compiled.out.find("valid") != std::string::npos);
+  const fs::path plain_wasm = plain / "build" / "plain.wasm";
+  REQUIRE(fs::exists(plain_wasm));
+  CHECK(fs::file_size(plain_wasm) < 64 * 1024);  // release flags, as edge build: small
+  CHECK(run({edge.string(), "validate", plain_wasm.string()}).exit_code == 0);
 
   NodeProcess::Options o;
   o.data_dir = work / "node";
@@ -71,8 +92,9 @@ TEST_CASE("the .deb holds the binaries, templates, SDK and docs, and depends on 
   REQUIRE_FALSE(deb.empty());
   const std::string files = run({"dpkg-deb", "-c", deb.string()}).out;
   for (const char* f : {"./usr/bin/edge", "./usr/bin/edge-node", "./usr/bin/edge-aot-compile",
-                        "./usr/share/edge/templates/hello/edge.yaml", "./usr/share/edge/sdk/include/edge/edge.hpp",
-                        "./usr/share/edge/sdk/include/edge/testing/fake_host.hpp", "./usr/share/edge/dashboard/",
+                        "./usr/share/edge/templates/hello/edge.yaml", "./usr/include/edge/edge.hpp",
+                        "./usr/include/edge/testing/service_host.hpp", "./usr/share/edge/dashboard/",
+                        "./usr/share/edge/cmake/edgeConfig.cmake", "./usr/share/edge/cmake/wasm32-wasi.cmake",
                         "./usr/share/doc/edge/sdk.md"}) {
     CAPTURE(f);
     CHECK(files.find(f) != std::string::npos);
