@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "command.hpp"
+#include "dev/completion_scripts.hpp"
 #include "container_lookup.hpp"
 #include "ui.hpp"
 
@@ -45,7 +46,9 @@ int run_logs(const LogsArgs& args) {
 void add_logs_command(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<LogsArgs>();
   auto* cmd = app.add_subcommand("logs", "Print a service's log (edge-node); -f keeps following it");
-  cmd->add_option("name", args->name, "The service: `hello`, `hello-v1` or the container id")->required();
+  cmd->add_option("name", args->name, "The service: `hello`, `hello-v1` or the container id")
+      ->required()
+      ->check(dev::completes("services"));
   cmd->add_flag("-f,--follow", args->follow, "Keep printing new lines until Ctrl-C");
   deploy::add_node_flags(cmd, args->nodes, /*fleet=*/false, /*json=*/false);  // a log is text
   cmd->callback([args, &ctx] { ctx.exit_code = run_logs(*args); });

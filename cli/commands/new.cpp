@@ -3,7 +3,6 @@
 // other file is copied with {{name}} replaced (in contents and paths), and _gitignore becomes
 // .gitignore (a real .gitignore would hide files from the template's own repository).
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -12,39 +11,17 @@
 #include <random>
 
 #include "command.hpp"
+#include "dev/completion_scripts.hpp"
 #include "edge/core/manifest.hpp"
 #include "paths.hpp"
+#include "templates.hpp"
 #include "ui.hpp"
 
 namespace edge {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kTemplateMeta = "template.yaml";
 constexpr const char* kDefaultTemplate = "hello";
-
-struct TemplateInfo {
-  std::string name;
-  std::string description;
-};
-
-std::vector<TemplateInfo> list_templates() {
-  std::vector<TemplateInfo> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(paths::templates_dir(), ec)) {
-    if (!entry.is_directory(ec) || !fs::exists(entry.path() / kTemplateMeta, ec)) continue;
-    TemplateInfo t{entry.path().filename().string(), {}};
-    try {
-      auto meta = YAML::LoadFile((entry.path() / kTemplateMeta).string());
-      if (meta["description"]) t.description = meta["description"].as<std::string>();
-    } catch (const YAML::Exception&) {
-      t.description = "(template.yaml is not readable YAML)";
-    }
-    out.push_back(std::move(t));
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  return out;
-}
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {
   for (size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size()) s.replace(p, from.size(), to);
@@ -69,7 +46,7 @@ Status copy_template(const fs::path& from, const fs::path& to, const std::string
   for (auto it = fs::recursive_directory_iterator(from, fs::directory_options::follow_directory_symlink, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     auto rel = it->path().lexically_relative(from);
-    if (rel == kTemplateMeta) continue;
+    if (rel == templates::kMetaFile) continue;
     auto dst = to / target_path(rel, name);
     if (it->is_directory(ec)) {
       fs::create_directories(dst, ec);
@@ -90,14 +67,14 @@ Status copy_template(const fs::path& from, const fs::path& to, const std::string
   return ok();
 }
 
-std::string template_names(const std::vector<TemplateInfo>& ts) {
+std::string template_names(const std::vector<templates::Info>& ts) {
   std::string s;
   for (const auto& t : ts) s += (s.empty() ? "" : ", ") + t.name;
   return s.empty() ? "(none installed)" : s;
 }
 
 int print_template_list() {
-  auto templates = list_templates();
+  auto templates = templates::list();
   if (templates.empty()) {
     ui::error("no templates found in " + paths::templates_dir().string(),
               "reinstall edge, or set EDGE_SHARE_DIR to the folder holding templates/");
@@ -126,9 +103,9 @@ int run_new(const NewArgs& args) {
   }
   auto from = paths::templates_dir() / args.template_name;
   std::error_code ec;
-  if (args.template_name.find('/') != std::string::npos || !fs::is_regular_file(from / kTemplateMeta, ec)) {
+  if (args.template_name.find('/') != std::string::npos || !fs::is_regular_file(from / templates::kMetaFile, ec)) {
     ui::error("no template named `" + args.template_name + "`",
-              "choose one of: " + template_names(list_templates()) + " (`edge new --list` describes them)");
+              "choose one of: " + template_names(templates::list()) + " (`edge new --list` describes them)");
     return kExitUsage;
   }
 
@@ -183,7 +160,9 @@ void add_new_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("new", "Create a service project from a template");
   auto args = std::make_shared<NewArgs>();
   cmd->add_option("name", args->name, "Service name: lower-case letters, digits and dashes (e.g. my-service)");
-  cmd->add_option("-t,--template", args->template_name, "Template to start from")->capture_default_str();
+  cmd->add_option("-t,--template", args->template_name, "Template to start from")
+      ->capture_default_str()
+      ->check(dev::completes("templates"));
   cmd->add_option("-d,--dir", args->dir, "Folder to create (default: ./NAME)");
   cmd->add_flag("-l,--list", args->list, "List the templates and exit");
   cmd->footer("Exit codes: 0 created, 1 the folder exists and is not empty (or cannot be written), 2 usage error.");

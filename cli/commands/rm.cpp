@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "command.hpp"
+#include "dev/completion_scripts.hpp"
 #include "container_lookup.hpp"
 #include "ui.hpp"
 
@@ -63,7 +64,9 @@ int run_rm(const RmArgs& args) {
 void add_rm_command(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<RmArgs>();
   auto* cmd = app.add_subcommand("rm", "Remove a service from a node (and its image with --image)");
-  cmd->add_option("name", args->name, "The service: `hello`, `hello-v1` or the container id")->required();
+  cmd->add_option("name", args->name, "The service: `hello`, `hello-v1` or the container id")
+      ->required()
+      ->check(dev::completes("services"));
   cmd->add_flag("--image", args->image, "Remove the image too");
   deploy::add_node_flags(cmd, args->nodes, /*fleet=*/false);
   cmd->callback([args, &ctx] { ctx.exit_code = run_rm(*args); });

@@ -7,6 +7,8 @@
 namespace edge::dev {
 namespace {
 
+constexpr std::string_view kCompletesPrefix = "completes:";
+
 // "{bash,zsh,fish}" -> {"bash","zsh","fish"}: how CLI11 describes an IsMember check.
 std::vector<std::string> choices_of(CLI::Option* opt) {
   for (int i = 0;; ++i) {
@@ -74,7 +76,13 @@ std::vector<OptionSpec> options_in(const CommandSpec& cmd, const CommandSpec& ro
 
 // ---- bash ------------------------------------------------------------------------------
 
-void bash_command(std::string& out, const CommandSpec& cmd, const CommandSpec& root, const std::string& path) {
+// The values of a dynamic option, asked of edge itself when the user presses Tab.
+std::string bash_dynamic(const std::string& kind, const std::string& program) {
+  return fmt::format("compgen -W \"$({} __complete {} 2>/dev/null)\" -- \"$cur\"", program, kind);
+}
+
+void bash_command(std::string& out, const CommandSpec& cmd, const CommandSpec& root, const std::string& path,
+                  const std::string& program) {
   out += fmt::format("    {})\n", sq(path));
   const auto options = options_in(cmd, root);
   std::string value_cases;
@@ -84,6 +92,7 @@ void bash_command(std::string& out, const CommandSpec& cmd, const CommandSpec& r
     words.insert(words.end(), names.begin(), names.end());
     if (!o.takes_value) continue;
     std::string action = !o.choices.empty() ? fmt::format("compgen -W {} -- \"$cur\"", sq(join(o.choices, " ")))
+                         : !o.dynamic.empty() ? bash_dynamic(o.dynamic, program)
                          : o.wants_directory ? "compgen -d -- \"$cur\""
                          : o.numeric         ? "true"
                                              : "compgen -f -- \"$cur\"";
@@ -92,17 +101,19 @@ void bash_command(std::string& out, const CommandSpec& cmd, const CommandSpec& r
   if (!value_cases.empty()) out += "      case \"$prev\" in\n" + value_cases + "      esac\n";
   out += fmt::format("      if [[ \"$cur\" == -* ]]; then COMPREPLY=($(compgen -W {} -- \"$cur\")); return 0; fi\n",
                      sq(join(words, " ")));
-  std::vector<std::string> nouns;
+  std::vector<std::string> nouns, dynamic;
   bool files = false;
   for (const auto& s : cmd.subcommands) nouns.push_back(s.name);
   for (const auto& p : cmd.positionals) {
     nouns.insert(nouns.end(), p.choices.begin(), p.choices.end());
-    files = files || p.choices.empty();
+    if (!p.dynamic.empty()) dynamic.push_back(p.dynamic);
+    files = files || (p.choices.empty() && p.dynamic.empty());
   }
   if (!nouns.empty()) out += fmt::format("      COMPREPLY=($(compgen -W {} -- \"$cur\"))\n", sq(join(nouns, " ")));
+  for (const auto& kind : dynamic) out += "      COMPREPLY+=($(" + bash_dynamic(kind, program) + "))\n";
   if (files) out += "      COMPREPLY+=($(compgen -f -- \"$cur\"))\n";
   out += "      ;;\n";
-  for (const auto& s : cmd.subcommands) bash_command(out, s, root, path + "/" + s.name);
+  for (const auto& s : cmd.subcommands) bash_command(out, s, root, path + "/" + s.name, program);
 }
 
 void bash_transitions(std::vector<std::string>& pairs, const CommandSpec& cmd, const std::string& path) {
@@ -122,20 +133,29 @@ std::string zsh_desc(std::string s) {
   return s;
 }
 
-std::string zsh_option_specs(const CommandSpec& cmd, const CommandSpec& root) {
+std::string zsh_dynamic(const std::string& kind, const std::string& program) {
+  return "{compadd -- $(" + program + " __complete " + kind + " 2>/dev/null)}";
+}
+
+std::string zsh_option_specs(const CommandSpec& cmd, const CommandSpec& root, const std::string& program) {
   std::string out;
   for (const auto& o : options_in(cmd, root)) {
     auto names = flag_names(o);
     std::string value;
     if (o.takes_value)
-      value = !o.choices.empty() ? ":value:(" + join(o.choices, " ") + ")" : o.wants_directory ? ":dir:_files -/" : o.numeric ? ":number: " : ":file:_files";
+      value = !o.choices.empty()   ? ":value:(" + join(o.choices, " ") + ")"
+              : !o.dynamic.empty() ? ":" + o.dynamic + ":" + zsh_dynamic(o.dynamic, program)
+              : o.wants_directory  ? ":dir:_files -/"
+              : o.numeric          ? ":number: "
+                                   : ":file:_files";
     std::string tail = "[" + zsh_desc(o.description) + "]" + value;
     if (names.size() == 1) out += " \\\n    " + sq(names[0] + tail);
     else out += " \\\n    " + sq("(" + join(names, " ") + ")") + "{" + join(names, ",") + "}" + sq(tail);
   }
   int index = 1;
   for (const auto& p : cmd.positionals) {
-    if (p.choices.empty()) out += " \\\n    " + sq("*:" + p.name + ":_files");
+    if (!p.dynamic.empty()) out += " \\\n    " + sq(std::to_string(index) + ":" + p.name + ":" + zsh_dynamic(p.dynamic, program));
+    else if (p.choices.empty()) out += " \\\n    " + sq("*:" + p.name + ":_files");
     else out += " \\\n    " + sq(std::to_string(index) + ":" + p.name + ":(" + join(p.choices, " ") + ")");
     ++index;
   }
@@ -152,6 +172,7 @@ void fish_options(std::string& out, const std::string& program, const std::strin
     for (const auto& l : o.long_names) line += " -l " + l;
     if (o.takes_value) {
       if (!o.choices.empty()) line += " -x -a " + sq(join(o.choices, " "));
+      else if (!o.dynamic.empty()) line += " -x -a " + sq("(" + program + " __complete " + o.dynamic + " 2>/dev/null)");
       else if (o.wants_directory) line += " -x -a '(__fish_complete_directories)'";
       else if (o.numeric) line += " -x";
       else line += " -r -F";
@@ -162,13 +183,29 @@ void fish_options(std::string& out, const std::string& program, const std::strin
 
 }  // namespace
 
+CLI::Validator completes(const std::string& kind) {
+  return CLI::Validator([](std::string&) { return std::string(); }, "", std::string(kCompletesPrefix) + kind);
+}
+
+std::string completion_kind(CLI::Option* opt) {
+  for (int i = 0;; ++i) {
+    CLI::Validator* v = nullptr;
+    try {
+      v = opt->get_validator(i);
+    } catch (const CLI::OptionNotFound&) {
+      return {};
+    }
+    if (v->get_name().starts_with(kCompletesPrefix)) return v->get_name().substr(kCompletesPrefix.size());
+  }
+}
+
 CommandSpec describe_app(CLI::App& app) {
   CommandSpec spec;
   spec.name = app.get_parent() ? app.get_name() : "";
   spec.description = first_line(app.get_description());
   for (CLI::Option* opt : app.get_options()) {
     if (opt->get_positional() && !opt->nonpositional()) {
-      spec.positionals.push_back({opt->get_name(true), choices_of(opt)});
+      spec.positionals.push_back({opt->get_name(true), choices_of(opt), completion_kind(opt)});
       continue;
     }
     OptionSpec o;
@@ -179,12 +216,13 @@ CommandSpec describe_app(CLI::App& app) {
     o.takes_value = opt->get_type_size_max() > 0 && opt->get_items_expected_max() > 0;
     o.choices = choices_of(opt);
     o.wants_directory = names_a_directory(*opt);
+    o.dynamic = completion_kind(opt);
     const std::string type = opt->get_type_name();
     o.numeric = type == "INT" || type == "UINT" || type == "FLOAT" || type == "NUMBER";
     spec.options.push_back(std::move(o));
   }
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
-    if (!sub->get_name().empty()) spec.subcommands.push_back(describe_app(*sub));
+    if (!sub->get_name().empty() && !sub->get_group().empty()) spec.subcommands.push_back(describe_app(*sub));
   return spec;
 }
 
@@ -209,7 +247,7 @@ std::string bash_completion(const CommandSpec& root, const std::string& program)
       "  done\n"
       "  case \"$path\" in\n",
       program, program, pairs.empty() ? "''" : join(pairs, "|"));
-  bash_command(out, root, root, "");
+  bash_command(out, root, root, "", program);
   out += fmt::format("  esac\n  return 0\n}}\ncomplete -F _{0} {0}\n", program);
   return out;
 }
@@ -227,10 +265,10 @@ std::string zsh_completion(const CommandSpec& root, const std::string& program) 
       program);
   for (const auto& s : root.subcommands) out += "    " + sq(s.name + ":" + first_line(s.description)) + "\n";
   out += "  )\n  _arguments -C";
-  out += zsh_option_specs(root, root);
+  out += zsh_option_specs(root, root, program);
   out += " \\\n    '1: :->command' \\\n    '*:: :->args' && return\n";
   out += "  case $state in\n    command) _describe -t commands 'command' commands ;;\n    args)\n      case $line[1] in\n";
-  for (const auto& s : root.subcommands) out += fmt::format("        {})\n          _arguments{} ;;\n", s.name, zsh_option_specs(s, root));
+  for (const auto& s : root.subcommands) out += fmt::format("        {})\n          _arguments{} ;;\n", s.name, zsh_option_specs(s, root, program));
   out += "      esac ;;\n  esac\n}\n";
   out += fmt::format("if [[ \"${{funcstack[1]}}\" == \"_{0}\" ]]; then _{0} \"$@\"; else compdef _{0} {0}; fi\n", program);
   return out;
@@ -249,7 +287,9 @@ std::string fish_completion(const CommandSpec& root, const std::string& program)
     const std::string cond = " -n " + sq("__fish_seen_subcommand_from " + s.name);
     fish_options(out, program, cond, s.options);
     for (const auto& p : s.positionals) {
-      if (p.choices.empty()) out += "complete -c " + program + cond + " -F\n";
+      if (!p.dynamic.empty())
+        out += "complete -c " + program + cond + " -a " + sq("(" + program + " __complete " + p.dynamic + " 2>/dev/null)") + "\n";
+      else if (p.choices.empty()) out += "complete -c " + program + cond + " -F\n";
       else out += "complete -c " + program + cond + " -a " + sq(join(p.choices, " ")) + "\n";
     }
     for (const auto& sub : s.subcommands)

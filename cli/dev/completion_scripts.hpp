@@ -17,12 +17,21 @@ struct OptionSpec {
   std::vector<std::string> choices;      // from an IsMember check: {bash,zsh,fish}
   bool wants_directory = false;          // the value is a folder (-C/--dir, --data-dir, ...)
   bool numeric = false;                  // a number: no file names offered
+  std::string dynamic;                   // values from `edge __complete KIND` (templates, services)
 };
 
 struct PositionalSpec {
   std::string name;
   std::vector<std::string> choices;
+  std::string dynamic;
 };
+
+// Marks an option or positional whose values only exist at completion time (the templates
+// installed, the services on the node): the scripts ask `edge __complete KIND` for them.
+// Validates nothing.
+CLI::Validator completes(const std::string& kind);
+// The mark on `opt`, or empty.
+std::string completion_kind(CLI::Option* opt);
 
 struct CommandSpec {
   std::string name;  // empty for the root

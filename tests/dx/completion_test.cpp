@@ -1,6 +1,9 @@
 // `edge completion`: the scripts are valid shell and know every subcommand `edge --help` lists.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -30,13 +33,16 @@ std::vector<std::string> subcommands_from_help() {
   return out;
 }
 
-// What bash completes for the words typed so far (the last one being completed).
-std::string bash_complete(const std::filesystem::path& script, const std::string& words) {
+// What bash completes for the words typed so far (the last one being completed). `env` reaches
+// the `edge __complete` the script runs (found on PATH, as a user's would be).
+std::string bash_complete(const std::filesystem::path& script, const std::string& words,
+                          std::map<std::string, std::string> env = {}) {
   const std::string program =
       "source '" + script.string() + "'; COMP_WORDS=(" + words + "); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ));" +
       " [[ \"" + words + "\" == *' ' ]] && COMP_WORDS+=('') && COMP_CWORD=$(( COMP_CWORD + 1 ));" +
       " _edge; printf '%s\\n' \"${COMPREPLY[@]}\"";
-  auto r = run({"bash", "-c", program});
+  env["PATH"] = edge_bin().parent_path().string() + ":" + std::getenv("PATH");
+  auto r = run({"bash", "-c", program}, {}, env);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   return r.out;
 }
@@ -95,4 +101,40 @@ TEST_CASE("an unknown shell is a usage error") {
   auto r = run({edge_bin().string(), "completion", "powershell"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("powershell") != std::string::npos);
+}
+
+TEST_CASE("completion offers the installed templates and the services on the node, not file names") {
+  TempDir tmp, work;
+  for (const char* shell : {"bash", "zsh", "fish"}) {
+    auto script = run({edge_bin().string(), "completion", shell});
+    REQUIRE(script.exit_code == 0);
+    CAPTURE(shell);
+    CHECK(script.out.find("edge __complete templates") != std::string::npos);
+    CHECK(script.out.find("edge __complete services") != std::string::npos);
+    CHECK(script.out.find("__complete)") == std::string::npos);  // the hidden command is not offered
+  }
+  write_file(tmp / "edge.bash", run({edge_bin().string(), "completion", "bash"}).out);
+  const auto templates = bash_complete(tmp / "edge.bash", "edge new --template ");
+  CHECK(templates == "file-reader\nhello\nproxy\nrest-kv\n");
+  CHECK(bash_complete(tmp / "edge.bash", "edge new -t re") == "rest-kv\n");
+
+  // Services: what the node the other commands would use runs (here named by EDGE_ENGINE_URI).
+  NodeProcess::Options o;
+  o.data_dir = work / "node";
+  NodeProcess node(o);
+  REQUIRE_MESSAGE(node.start(), node.log());
+  REQUIRE(run({edge_bin().string(), "new", "hello"}, work.path()).exit_code == 0);
+  auto deployed = run({edge_bin().string(), "deploy", "--node", node.url(), "--token", node.token()}, work / "hello");
+  REQUIRE_MESSAGE(deployed.exit_code == 0, deployed.err);
+  const std::map<std::string, std::string> env{{"EDGE_ENGINE_URI", node.url()}, {"EDGE_TOKEN", node.token()}};
+  CHECK(bash_complete(tmp / "edge.bash", "edge rm ", env) == "hello\nhello-v1\n");
+  CHECK(bash_complete(tmp / "edge.bash", "edge logs hello-", env) == "hello-v1\n");
+
+  // No node there: nothing offered, at once, exit 0 (a Tab must never hang or print errors).
+  const auto t0 = std::chrono::steady_clock::now();
+  auto none = run({edge_bin().string(), "__complete", "services"}, {}, {{"EDGE_ENGINE_URI", "http://127.0.0.1:1"}});
+  CHECK(none.exit_code == 0);
+  CHECK(none.out.empty());
+  CHECK(none.err.empty());
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));
 }
