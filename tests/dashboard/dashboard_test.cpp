@@ -3,6 +3,9 @@
 // DOM after the page's script ran: what a person would see.
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
 #include <cstdlib>
 #include <regex>
 #include <thread>
@@ -46,6 +49,25 @@ std::string rendered_dom(const std::string& url, const fs::path& profile_dir = {
   INFO("chromium stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
   return r.out;
+}
+
+// A screenshot of `url` as a person would see it, kept under the build tree's test-artifacts/
+// (the test prints where): what the page looks like, beside what its DOM says.
+fs::path screenshot(const std::string& url, const std::string& name) {
+  fs::path chromium = find_chromium();
+  REQUIRE(!chromium.empty());
+  fs::create_directories(EDGE_TEST_ARTIFACTS_DIR);
+  const fs::path png = fs::path(EDGE_TEST_ARTIFACTS_DIR) / (name + ".png");
+  fs::remove(png);
+  TempDir profile;
+  auto r = run({chromium.string(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                "--user-data-dir=" + (profile / "profile").string(), "--virtual-time-budget=5000",
+                "--window-size=1280,1100", "--screenshot=" + png.string(), url},
+               {}, {{"HOME", profile.path().string()}}, 120);
+  INFO("chromium stderr: " << r.err);
+  CHECK(r.exit_code == 0);
+  return png;
 }
 
 // The deployed service, called `calls` times.
@@ -94,6 +116,100 @@ TEST_CASE("the dashboard shows a deployed service: URL, request count, latency a
   CHECK(std::regex_search(dom, std::regex(R"(data-testid="p50">[0-9.]+ ms<)")));
   CHECK(dom.find("cannot reach the node") == std::string::npos);
   CHECK(dom.find("token needed") == std::string::npos);
+}
+
+TEST_CASE("the dashboard tells each service's version, image, deploy time, tier and env, flags 5xx, offers actions") {
+  TempDir data;
+  NodeProcess::Options o = node_options(data.path());
+  o.token = "";
+  NodeProcess node(o);
+  REQUIRE_MESSAGE(node.start(), node.log());
+  deploy_and_call(node, 3);
+  // A second service that fails every request (a trap: 500), with a secret in its env.
+  auto cli = client(node);
+  auto up = upload(*cli, image_tar("crasher-v1", "2.3.4", test_module("node_trap")));
+  REQUIRE(up);
+  REQUIRE_MESSAGE(up->status == 200, up->body);
+  const std::string digest = nlohmann::json::parse(up->body).value("digest", "");
+  REQUIRE(digest.starts_with("sha256:"));
+  auto started = start_container(*cli, "crasher-v1",
+                                 {{"MCM.BASE_API_PATH", "/crasher/v1"}, {"GREETING", "hej"}, {"API_TOKEN", "s3cret-value"}});
+  REQUIRE(started);
+  REQUIRE_MESSAGE(started->status == 200, started->body);
+  httplib::Client service("127.0.0.1", node.port());
+  for (int i = 0; i < 2; ++i) {
+    auto res = service.Get(service_path(node, "/crasher/v1/x"));
+    REQUIRE(res);
+    CHECK(res->status == 500);
+  }
+
+  {  // (a scope: the DOM is context for these checks only, not for the screenshot's message)
+  const std::string dom = rendered_dom(node.url() + "/");
+  INFO("DOM: " << dom);
+  // The crasher's card: everything below is inside it (cards are sorted by name: crasher first).
+  const auto card_at = dom.find("data-service=\"crasher-v1\"");
+  REQUIRE(card_at != std::string::npos);
+  const std::string card = dom.substr(card_at, dom.find("data-service=\"" + std::string(kService) + "\"") - card_at);
+  CHECK(dom.find("<section class=\"service has-5xx\" data-service=\"crasher-v1\"") != std::string::npos);
+  CHECK(std::regex_search(card, std::regex(R"(class="stat bad"><span class="label">5xx</span><span class="value" data-testid="failures">2<)")));
+  CHECK(card.find("data-testid=\"version\">2.3.4<") != std::string::npos);
+  CHECK(card.find("data-testid=\"digest\">" + digest.substr(7, 12) + "<") != std::string::npos);
+  CHECK(std::regex_search(card, std::regex(R"(data-testid="deployed">[0-9]+ s ago<)")));
+  CHECK(std::regex_search(card, std::regex(R"(data-testid="tier"[^>]*>(interpreter|compiled)<)")));
+  CHECK(card.find("<th>GREETING</th><td>hej</td>") != std::string::npos);
+  CHECK(card.find("<th>API_TOKEN</th><td>•••• (hidden)</td>") != std::string::npos);
+  CHECK(dom.find("s3cret-value") == std::string::npos);
+  CHECK(card.find("data-testid=\"restart\"") != std::string::npos);
+  CHECK(card.find("data-testid=\"remove\"") != std::string::npos);
+  CHECK(card.find("log (newest at the bottom)") != std::string::npos);
+  // The greeter has no 5xx: not flagged.
+  CHECK(dom.find("<section class=\"service\" data-service=\"" + std::string(kService) + "\"") != std::string::npos);
+  }
+
+  const fs::path png = screenshot(node.url() + "/", "dashboard");
+  REQUIRE(fs::exists(png));
+  CHECK(fs::file_size(png) > 10 * 1024);
+  // Printed, not only a MESSAGE (doctest shows those for failures): ctest keeps it in its log.
+  std::printf("screenshot of the dashboard with a healthy and a failing service: %s\n", png.c_str());
+}
+
+TEST_CASE("restart starts a container again from its record (the dashboard's action): state gone, storage kept") {
+  TempDir data;
+  NodeProcess::Options o = node_options(data.path());
+  NodeProcess node(o);
+  REQUIRE_MESSAGE(node.start(), node.log());
+  deploy_and_call(node, 1);
+  auto cli = client(node);
+  const std::string id = node.client_id() + "-" + kService;
+  auto restarted = cli->Post("/mcm/v1/containers/" + id + "/restart");
+  REQUIRE(restarted);
+  CHECK_MESSAGE(restarted->status == 200, restarted->body);
+  CHECK(nlohmann::json::parse(restarted->body).value("state", "") == "started");
+  httplib::Client service("127.0.0.1", node.port());
+  auto res = service.Get(service_path(node, "/dashboard-greeter/v1/hello"));
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  auto log = cli->Get("/mcm/v1/containers/" + id + "/logs");
+  REQUIRE(log);
+  CHECK(log->body.find("restarted " + std::string(kService)) != std::string::npos);
+  auto missing = cli->Post("/mcm/v1/containers/nothing-here/restart");
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+
+  // On the dashboard's port: its page's restart and remove, and nothing else that changes state,
+  // nor from another site's page.
+  httplib::Client dash("127.0.0.1", node.dashboard_port());
+  dash.set_bearer_token_auth(node.token());
+  const std::string own = "http://127.0.0.1:" + std::to_string(node.dashboard_port());
+  auto from = [](const std::string& origin) { return httplib::Headers{{"Origin", origin}}; };
+  CHECK(dash.Post("/mcm/v1/containers/" + id + "/restart", from("http://evil.test"), "", "text/plain")->status == 405);
+  CHECK(dash.Post("/mcm/v1/containers/" + id + "/restart", "", "text/plain")->status == 405);  // no Origin: not the page
+  CHECK(dash.Post("/mcm/v1/containers/" + id + "/restart", from(own), "", "text/plain")->status == 200);
+  CHECK(dash.Post("/mcm/v1/containers", from(own), "{}", "application/json")->status == 405);
+  CHECK(dash.Delete("/mcm/v1/images/" + id, from(own))->status == 405);
+  CHECK(dash.Delete("/mcm/v1/containers/" + id, from("http://evil.test"))->status == 405);
+  CHECK(dash.Delete("/mcm/v1/containers/" + id, from(own))->status == 200);
+  CHECK(cli->Get("/mcm/v1/containers/" + id)->status == 404);
 }
 
 TEST_CASE("with a token the page is public, asks for the token and takes it from the address") {

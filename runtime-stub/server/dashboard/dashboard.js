@@ -1,6 +1,7 @@
-// The edge-node dashboard: polls the mCM API and shows each service with its URL, request
-// counts, latency percentiles and recent log lines. Plain DOM (textContent only: service names
-// and log lines are data, never markup), no framework, no build step.
+// The edge-node dashboard: polls the mCM API and shows each service with its URL, version, image
+// digest, deploy time, engine tier, env, request and error rates, latency percentiles and the tail
+// of its log (newest at the bottom), with restart and remove actions. Plain DOM (textContent only:
+// service names, env values and log lines are data, never markup), no framework, no build step.
 "use strict";
 
 const REFRESH_MS = 3000;
@@ -25,12 +26,16 @@ function token() { return localStorage.getItem(TOKEN_KEY) || ""; }
 
 class Unauthorised extends Error {}
 
-async function mcm(path, asText = false) {
+async function mcm(path, asText = false, method = "GET") {
   const headers = {};
   if (token()) headers.Authorization = "Bearer " + token();
-  const res = await fetch(path, { headers, cache: "no-store" });
+  const res = await fetch(path, { method, headers, cache: "no-store" });
   if (res.status === 401) throw new Unauthorised();
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  if (!res.ok) {
+    // The node's errors are JSON {"error", "hint"}: show what it said, not just the status.
+    const body = await res.json().catch(() => ({}));
+    throw new Error(body.error ? `${body.error}${body.hint ? " (" + body.hint + ")" : ""}` : `${path}: HTTP ${res.status}`);
+  }
   return asText ? res.text() : res.json();
 }
 
@@ -47,36 +52,106 @@ function el(tag, props = {}, ...children) {
 
 const ms = (v) => (typeof v === "number" ? (v < 10 ? v.toFixed(2) : v.toFixed(1)) + " ms" : "–");
 
-function stat(label, value, testid) {
-  return el("div", { class: "stat" }, el("span", { class: "label" }, label),
+function stat(label, value, testid, bad = false) {
+  return el("div", { class: "stat" + (bad ? " bad" : "") }, el("span", { class: "label" }, label),
             el("span", { class: "value", "data-testid": testid }, String(value)));
+}
+
+// Env values whose key looks secret are not put on the screen.
+const SECRET_KEY = /TOKEN|SECRET|PASSW|API_?KEY|PRIVATE|CREDENTIAL/i;
+
+function ago(unixSeconds) {
+  if (!unixSeconds) return "–";
+  const s = Math.max(0, Math.floor(Date.now() / 1000 - unixSeconds));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
 }
 
 // This page has an origin of its own (the node's dashboard port); services answer on the node's
 // port, which /mcm/v1/stats tells.
 let nodeOrigin = window.location.origin;
+// Request and 5xx counts at the previous refresh, by service: the rates are their change.
+const previous = new Map();
+// What the user opened or scrolled, kept across refreshes (the cards are rebuilt each time).
+const openEnv = new Set();
+const scrolledUp = new Set();
 
-function renderService(container, stats, logText) {
+function rates(name, s, now) {
+  const before = previous.get(name);
+  previous.set(name, { requests: s.requests ?? 0, failures: s.failures ?? 0, at: now });
+  if (!before || now <= before.at) return { rps: "–", errors: "–" };
+  const dt = (now - before.at) / 1000;
+  const dr = Math.max(0, (s.requests ?? 0) - before.requests), df = Math.max(0, (s.failures ?? 0) - before.failures);
+  return { rps: (dr / dt).toFixed(1) + "/s", errors: dr ? ((100 * df) / dr).toFixed(0) + " %" : "–" };
+}
+
+async function act(container, what) {
+  const verb = what === "restart" ? "Restart" : "Remove";
+  if (!window.confirm(`${verb} ${container.name}?`)) return;
+  try {
+    if (what === "restart") await mcm(`/mcm/v1/containers/${encodeURIComponent(container.id)}/restart`, false, "POST");
+    else await mcm(`/mcm/v1/containers/${encodeURIComponent(container.id)}`, false, "DELETE");
+    setStatus(`${container.name}: ${what === "restart" ? "restarted" : "removed"}`, "ok");
+  } catch (e) {
+    setStatus(`${container.name}: ${what} failed: ${e.message}`, "error");
+  }
+  refresh();
+}
+
+function renderService(container, image, stats, logText, now) {
   const base = (container.env && container.env["MCM.BASE_API_PATH"]) || "";
   const url = nodeOrigin + base + "/";
   const s = stats || {};
   const up = container.state === "started";
   const lines = (logText || "").split("\n").filter((l) => l.length > 0).slice(-LOG_LINES);
+  const rate = rates(container.name, s, now);
+  const tier = container.engine === "aot" ? "compiled" : container.engine === "interp" ? "interpreter" : container.engine;
+  const digest = (image && image.digest) || "";
 
-  const card = el("section", { class: "service", "data-service": container.name },
+  const env = Object.entries(container.env || {}).sort(([a], [b]) => a.localeCompare(b));
+  const envTable = el("table", { class: "env" }, ...env.map(([k, v]) =>
+    el("tr", {}, el("th", {}, k), el("td", {}, SECRET_KEY.test(k) ? "•••• (hidden)" : v))));
+  const envBox = el("details", { class: "env-box", "data-testid": "env" },
+    el("summary", {}, `env (${env.length})`), envTable);
+  envBox.open = openEnv.has(container.name);
+  envBox.addEventListener("toggle", () => (envBox.open ? openEnv.add(container.name) : openEnv.delete(container.name)));
+
+  const log = el("pre", { class: "log", "data-testid": "log" }, lines.length ? lines.join("\n") : "(nothing logged in the last hour)");
+  log.addEventListener("scroll", () => {
+    const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+    if (atBottom) scrolledUp.delete(container.name);
+    else scrolledUp.add(container.name);
+  });
+
+  const card = el("section", { class: "service" + ((s.failures ?? 0) > 0 ? " has-5xx" : ""), "data-service": container.name },
     el("div", { class: "head" },
       el("h2", {}, container.name),
       el("span", { class: "state " + (up ? "up" : "down") }, up ? "running" : container.state || "unknown"),
-      el("a", { class: "url", href: url, target: "_blank", rel: "noopener noreferrer" }, url)),
+      tier ? el("span", { class: "tier", "data-testid": "tier", title: container.engineNote || "" }, tier) : "",
+      el("a", { class: "url", href: url, target: "_blank", rel: "noopener noreferrer" }, url),
+      el("span", { class: "actions" },
+        el("button", { type: "button", class: "secondary", "data-testid": "restart", onclick: () => act(container, "restart") }, "Restart"),
+        el("button", { type: "button", class: "danger", "data-testid": "remove", onclick: () => act(container, "remove") }, "Remove"))),
+    el("div", { class: "meta muted" },
+      el("span", {}, "version ", el("b", { "data-testid": "version" }, (image && image.version) || "?")),
+      el("span", { title: digest }, "image ", el("code", { "data-testid": "digest" }, digest ? digest.replace("sha256:", "").slice(0, 12) : "?")),
+      el("span", { title: container.created ? new Date(container.created * 1000).toISOString() : "" },
+        "deployed ", el("b", { "data-testid": "deployed" }, ago(container.created))),
+      container.engineNote ? el("span", { class: "note" }, container.engineNote) : ""),
     el("div", { class: "stats" },
       stat("requests", s.requests ?? 0, "requests"),
-      stat("5xx", s.failures ?? 0, "failures"),
+      stat("req/s now", rate.rps, "rate"),
+      stat("5xx", s.failures ?? 0, "failures", (s.failures ?? 0) > 0),
+      stat("5xx % now", rate.errors, "error-rate", rate.errors !== "–" && rate.errors !== "0 %"),
       stat("p50", ms(s.p50Ms), "p50"),
       stat("p95", ms(s.p95Ms), "p95"),
       stat("p99", ms(s.p99Ms), "p99"),
       stat("max", ms(s.maxMs), "max")),
-    el("div", { class: "log-title muted" }, "recent log lines"),
-    el("pre", { class: "log" }, lines.length ? lines.join("\n") : "(nothing logged in the last hour)"));
+    envBox,
+    el("div", { class: "log-title muted" }, "log (newest at the bottom)"),
+    log);
   return card;
 }
 
@@ -86,15 +161,24 @@ async function refresh() {
   if (refreshing) return;
   refreshing = true;
   try {
-    const [containers, stats] = await Promise.all([mcm("/mcm/v1/containers"), mcm("/mcm/v1/stats")]);
+    const [containers, stats, images] = await Promise.all([mcm("/mcm/v1/containers"), mcm("/mcm/v1/stats"),
+                                                          mcm("/mcm/v1/images")]);
+    const imageByName = new Map((images.data || []).map((i) => [i.name, i]));
     if (stats.nodePort) nodeOrigin = `${window.location.protocol}//${window.location.hostname}:${stats.nodePort}`;
     const list = (containers.data || []).slice().sort((a, b) => a.name.localeCompare(b.name));
     const since = Math.floor(Date.now() / 1000) - LOG_WINDOW_SEC;
     const logs = await Promise.all(list.map((c) =>
       mcm(`/mcm/v1/containers/${encodeURIComponent(c.id)}/logs?since=${since}`, true).catch((e) => `(log unavailable: ${e.message})`)));
 
-    const cards = list.map((c, i) => renderService(c, (stats.services || {})[c.name], logs[i]));
+    const now = Date.now();
+    const cards = list.map((c, i) => renderService(c, imageByName.get(c.image), (stats.services || {})[c.name], logs[i], now));
     $("services").replaceChildren(...cards);
+    // A log tail reads from the bottom: keep it there unless the user scrolled up to read.
+    for (const card of cards)
+      if (!scrolledUp.has(card.dataset.service)) {
+        const log = card.querySelector(".log");
+        log.scrollTop = log.scrollHeight;
+      }
     $("empty").hidden = list.length > 0;
     $("node-info").textContent = `${new URL(nodeOrigin).host} · engine ${stats.engine || "?"}`;
     $("token-form").hidden = true;

@@ -370,7 +370,20 @@ ApiReply Node::start_container(const std::string& client, const json& request) {
   record.image_id = image->id;
   record.env = std::move(env);
   record.created = unix_now();
+  return swap_in(client, record, *image, false);
+}
 
+ApiReply Node::restart_container(const std::string& client, const std::string& id) {
+  std::lock_guard lock(deploy_mu_);
+  auto record = find_container(client, id);
+  if (!record) return error_reply(404, "no container " + id, "list containers with GET /mcm/v1/containers");
+  auto image = images_.find(record->image_id);
+  if (!image) return error_reply(409, "the image of " + record->name + " is gone", "deploy it again");
+  record->created = unix_now();
+  return swap_in(client, *record, *image, true);
+}
+
+ApiReply Node::swap_in(const std::string& client, const ContainerRecord& record, const ImageRecord& image, bool restart) {
   // Load first, then start one real instance under this env and these limits (start before
   // swap): only a version that does both replaces what serves now (if anything). What fails here
   // would fail every request. (Not at node start: a stored container passed this at its deploy.)
@@ -386,10 +399,10 @@ ApiReply Node::start_container(const std::string& client, const json& request) {
   auto previous = services_.by_id(record.id);
   if (!service) {
     auto log = log_for(record.id);
-    log->node("deploy of image " + image->id + " failed: " + service.error().to_string() +
+    log->node((restart ? "restart of " : "deploy of image ") + image.id + " failed: " + service.error().to_string() +
               (previous ? "; the previous version keeps serving" : ""));
     log->backtrace(backtrace);
-    return error_reply(422, "container " + name + " did not start: " + service.error().message +
+    return error_reply(422, "container " + record.name + " did not start: " + service.error().message +
                                 (previous ? " (the previous version keeps serving)" : ""),
                        service.error().hint);
   }
@@ -399,8 +412,9 @@ ApiReply Node::start_container(const std::string& client, const json& request) {
     std::lock_guard aux(aux_mu_);
     failed_.erase(record.id);
   }
-  (*service)->log->node(fmt::format("{} {} version {} ({} engine) at {}", previous ? "redeployed" : "started", name,
-                                    image->version, engine_name_, (*service)->base_path));
+  (*service)->log->node(fmt::format("{} {} version {} ({} engine) at {}",
+                                    restart ? "restarted" : previous ? "redeployed" : "started", record.name,
+                                    image.version, engine_name_, (*service)->base_path));
   return {200, record.to_api_json(client, "started")};
 }
 

@@ -54,6 +54,9 @@ class Node {
   ApiReply list_containers(const std::string& client) const;
   ApiReply get_container(const std::string& client, const std::string& id) const;
   ApiReply delete_container(const std::string& client, const std::string& id);
+  // A fresh start of a container from its stored record (edge-node extension; the dashboard's
+  // restart): its instances' state goes, its storage stays; the old one serves until the new starts.
+  ApiReply restart_container(const std::string& client, const std::string& id);
   // The log file of a container (existing or not), nullopt for an unknown container.
   std::optional<std::filesystem::path> container_log(const std::string& client, const std::string& id) const;
   nlohmann::json stats_json() const;
@@ -67,6 +70,9 @@ class Node {
  private:
   // Loads the container's image and module into a service ready to publish; no side effects.
   Result<std::shared_ptr<RunningService>> prepare(const ContainerRecord& record);
+  // Prepares `record`, starts one instance (start before swap), stores the record and publishes
+  // the service; deploy_mu_ held. 422 when it does not start: what served before keeps serving.
+  ApiReply swap_in(const std::string& client, const ContainerRecord& record, const ImageRecord& image, bool restart);
   std::string state_of(const ContainerRecord& record) const;
   std::optional<ApiReply> check_instantiable(std::span<const uint8_t> wasm, const std::string& digest);
   nlohmann::json container_json(const ContainerRecord& record) const;

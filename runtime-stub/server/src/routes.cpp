@@ -144,6 +144,20 @@ void NodeRoutes::set_ports(int node_port, int dashboard_port) {
   options_.dashboard_port = dashboard_port;
 }
 
+// The dashboard page's two actions: POST .../containers/{id}/restart and DELETE .../containers/{id},
+// from the page itself. A browser names the page's origin in `Origin` on such requests, so one
+// from another site's page (which could POST without a preflight) is told apart; the token
+// still decides who may.
+bool NodeRoutes::dashboard_action(const web::RequestHead& head, const std::string& path) const {
+  const std::string_view origin = head[http::field::origin], host = head[http::field::host];
+  if (origin.empty() || host.empty() || origin != "http://" + std::string(host)) return false;
+  if (!path.starts_with("/mcm/v1/")) return false;
+  const auto parts = segments(std::string_view(path).substr(8));  // containers, {id}[, restart]
+  if (parts.size() < 2 || (parts[0] != "containers" && parts[0] != "mims")) return false;
+  if (head.method() == http::verb::delete_) return parts.size() == 2;
+  return head.method() == http::verb::post && parts.size() == 3 && parts[2] == "restart";
+}
+
 Admission NodeRoutes::admit(const web::RequestHead& head, std::optional<uint64_t> content_length) {
   auto route = std::make_shared<Route>();
   route->path = decoded_path(head.target());
@@ -154,8 +168,8 @@ Admission NodeRoutes::admit(const web::RequestHead& head, std::optional<uint64_t
     return admission;
   };
   if (route->mcm) {
-    if (options_.door == Door::Dashboard && head.method() != http::verb::get)
-      return refuse(error(405, "the dashboard port only reads the mCM API",
+    if (options_.door == Door::Dashboard && head.method() != http::verb::get && !dashboard_action(head, route->path))
+      return refuse(error(405, "the dashboard port only reads the mCM API, besides its page's restart and remove",
                           fmt::format("deploy and remove on the node port {}", options_.node_port)));
     // Who asks: the node's token acts for the node's client id, mim OE's API key for the
     // x-client-id header's (default "api"); with neither configured (--no-auth) anyone may.
@@ -319,6 +333,8 @@ Reply NodeRoutes::mcm(const web::Request& req, const std::string& path, const st
       return reply_of(node_.start_container(client, body));
     }
     if (parts.size() == 3 && parts[2] == "logs" && get) return container_logs(req, client, parts[1]);
+    if (parts.size() == 3 && parts[2] == "restart" && method == http::verb::post)
+      return reply_of(node_.restart_container(client, parts[1]));
     if (parts.size() == 2 && get) return reply_of(node_.get_container(client, parts[1]));
     if (parts.size() == 2 && method == http::verb::delete_) return reply_of(node_.delete_container(client, parts[1]));
   }

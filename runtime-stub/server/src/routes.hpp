@@ -47,6 +47,8 @@ class NodeRoutes final : public HttpApplication {
   web::Response error(unsigned status, const std::string& message, const std::string& hint) override;
 
  private:
+  // The dashboard page's own restart or remove (the only changes its port accepts).
+  bool dashboard_action(const web::RequestHead& head, const std::string& path) const;
   Reply mcm(const web::Request& request, const std::string& path, const std::string& client);
   web::Response too_large_for(const Route& route, uint64_t length, uint64_t limit);
   Reply container_logs(const web::Request& request, const std::string& client, const std::string& id);
