@@ -95,6 +95,8 @@ TEST_CASE("the .deb holds the binaries, templates, SDK and docs, and depends on 
                         "./usr/share/edge/templates/hello/edge.yaml", "./usr/include/edge/edge.hpp",
                         "./usr/include/edge/testing/service_host.hpp", "./usr/share/edge/dashboard/",
                         "./usr/share/edge/cmake/edgeConfig.cmake", "./usr/share/edge/cmake/wasm32-wasi.cmake",
+                        "./usr/share/bash-completion/completions/edge", "./usr/share/zsh/vendor-completions/_edge",
+                        "./usr/share/fish/vendor_completions.d/edge.fish",
                         "./usr/share/doc/edge/sdk.md"}) {
     CAPTURE(f);
     CHECK(files.find(f) != std::string::npos);
@@ -105,4 +107,21 @@ TEST_CASE("the .deb holds the binaries, templates, SDK and docs, and depends on 
     CHECK(depends.find(d) != std::string::npos);
   }
   MESSAGE(deb.filename().string() << ": " << fs::file_size(deb) / 1024 << " KiB; Depends: " << depends);
+
+  // What the package installs works, used from a folder outside the source tree: the payload
+  // unpacked (as dpkg would put it under /, here under a folder: the tools find their data
+  // relative to themselves), then new, build, test and pack.
+  TempDir root, work;
+  auto unpacked = run({"dpkg-deb", "-x", deb.string(), root.path().string()});
+  REQUIRE_MESSAGE(unpacked.exit_code == 0, unpacked.err);
+  const std::string edge = (root / "usr" / "bin" / "edge").string();
+  REQUIRE(run({edge, "new", "x"}, work.path()).exit_code == 0);
+  for (const char* step : {"build", "test", "pack"}) {
+    auto r = run({edge, step}, work / "x");
+    CAPTURE(step);
+    CHECK_MESSAGE(r.exit_code == 0, r.out << r.err);
+  }
+  CHECK(fs::exists(work / "x" / "deploy" / "x-v1-1.0.0.tar"));
+  const std::string completion = read_file(root / "usr" / "share" / "bash-completion" / "completions" / "edge");
+  CHECK(completion.find("complete -F _edge edge") != std::string::npos);
 }
