@@ -59,7 +59,7 @@ TEST_CASE("a data segment out of bounds gets no image: instantiation traps in bo
 
 TEST_CASE("a C++ module built with clang gets an image and keeps answering like the interpreter") {
   if (!fs::exists(AOT_PROBE_WASM)) {
-    MESSAGE("SKIPPED: clang++-19 missing, probe.wasm not built");
+    edge::test::skip_test("clang++-19 is missing, so the probe module was not built");
     return;
   }
   Engines e;

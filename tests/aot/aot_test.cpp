@@ -168,7 +168,7 @@ TEST_CASE("without a C compiler the AOT engine says so and the tiered engine sta
 
 TEST_CASE("probe service: same answers from both engines, traps included") {
   if (!have_probe()) {
-    MESSAGE("SKIPPED: clang++-19 missing, probe.wasm not built");
+    edge::test::skip_test("clang++-19 is missing, so the probe module was not built");
     return;
   }
   Engines e;
@@ -197,7 +197,7 @@ TEST_CASE("probe service: same answers from both engines, traps included") {
 
 TEST_CASE("probe service under concurrent requests: every answer right, traps isolated per thread") {
   if (!have_probe()) {
-    MESSAGE("SKIPPED: clang++-19 missing, probe.wasm not built");
+    edge::test::skip_test("clang++-19 is missing, so the probe module was not built");
     return;
   }
   Engines e;
@@ -247,7 +247,7 @@ struct Tiered {
 
 TEST_CASE("tiered engine: the interpreter answers at once, the compiled module takes over without a failed request") {
   if (!have_probe()) {
-    MESSAGE("SKIPPED: clang++-19 missing, probe.wasm not built");
+    edge::test::skip_test("clang++-19 is missing, so the probe module was not built");
     return;
   }
   Tiered t;
@@ -271,7 +271,7 @@ TEST_CASE("tiered engine: the interpreter answers at once, the compiled module t
 
 TEST_CASE("tiered engine: a debug build (marked by edge build --debug) stays on the interpreter") {
   if (!have_probe()) {
-    MESSAGE("SKIPPED: clang++-19 missing, probe.wasm not built");
+    edge::test::skip_test("clang++-19 is missing, so the probe module was not built");
     return;
   }
   Tiered t;
@@ -287,7 +287,7 @@ TEST_CASE("tiered engine: a debug build (marked by edge build --debug) stays on 
 
 TEST_CASE("every template answers the same from both engines") {
   if (!fs::exists(edge::test::edge_bin())) {
-    MESSAGE("SKIPPED: the edge CLI is not built in this build dir (target edge)");
+    edge::test::skip_test("the edge CLI is not built in this build dir (target edge)");
     return;
   }
   Engines e;

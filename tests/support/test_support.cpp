@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -157,6 +158,11 @@ fs::path build_template(const std::string& template_name, const std::string& ser
     return {};
   }
   return dir / service_name / "build" / (service_name + ".wasm");
+}
+
+void skip_test(const std::string& why) {
+  std::printf("EDGE-TEST-SKIPPED: %s\n", why.c_str());
+  std::fflush(stdout);
 }
 
 }  // namespace edge::test

@@ -2,7 +2,6 @@
 // project's WASI toolchain), each check counted under the preview1 function it exercises, run
 // by `edge-node run` on both engines; the same programs under Node.js's node:wasi as a reference
 // (reported, not required: it is another runtime with its own gaps).
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <map>
