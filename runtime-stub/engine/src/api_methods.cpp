@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "edge/abi_names.hpp"
 #include "edge/node/host.hpp"
 #include "http_fetch.hpp"
 #include "edge/node/multipart.hpp"
@@ -41,7 +43,7 @@ void reply_if_wanted(HostContext& ctx, int64_t session, std::vector<uint8_t> mes
 // ---- response.send ----
 void response_send(HostContext& ctx, const json& params) {
   if (ctx.response) {
-    ctx.guest_output(ServiceLog::Stream::Node, "response.send called again; the first response stands");
+    ctx.guest_output(ServiceLog::Stream::Node, fmt::format("{} called again; the first response stands", abi::method::response_send));
     return;
   }
   HttpResponse r;
@@ -66,7 +68,7 @@ void response_send(HostContext& ctx, const json& params) {
     if (!file_path.empty()) {
       int fd = open_guest_path(ctx, file_path, O_RDONLY, 0);
       if (fd < 0) {
-        ctx.log_line(ServiceLog::Stream::Node, "response.send: filePath " + file_path + " cannot be opened: " +
+        ctx.log_line(ServiceLog::Stream::Node, std::string(abi::method::response_send) + ": filePath " + file_path + " cannot be opened: " +
                                                    std::strerror(-fd) + " (it must be inside a preopened directory)");
         r.status = 404;
         r.body = text_of(json{{"error", "file not found: " + file_path}});
@@ -113,7 +115,7 @@ struct EachItem : std::enable_shared_from_this<EachItem> {
     auto self = shared_from_this();
     ctx.reply(session, success_reply(session, 200, {{item.key, item.value}}, item.value),
               [self](HostContext& c, int32_t code) {
-                if (code == 0)
+                if (code == abi::code::each_continue)
                   self->next(c);
                 else
                   c.reply(self->session, success_reply(self->session, 200, {}, ""));
@@ -128,22 +130,22 @@ void storage_call(HostContext& ctx, int64_t session, std::string_view method, co
   }
   std::string key = str(params, "key"), value = str(params, "value"), tag = str(params, "tag");
   auto fail = [&](const Error& e) { reply_if_wanted(ctx, session, error_reply(session, e.message)); };
-  if (method == "storage.get_item") {
+  if (method == abi::method::storage_get_item) {
     auto r = ctx.storage->get(key);
     if (!r) return fail(r.error());
     if (*r)
       reply_if_wanted(ctx, session, success_reply(session, 200, {}, **r));
     else
       reply_if_wanted(ctx, session, success_reply(session, 404, {}, ""));
-  } else if (method == "storage.set_item" || method == "storage.set_item_with_tag") {
-    auto r = ctx.storage->set(key, value, method == "storage.set_item_with_tag" ? tag : std::string());
+  } else if (method == abi::method::storage_set_item || method == abi::method::storage_set_item_with_tag) {
+    auto r = ctx.storage->set(key, value, method == abi::method::storage_set_item_with_tag ? tag : std::string());
     if (!r) return fail(r.error());
     reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
-  } else if (method == "storage.remove_item") {
+  } else if (method == abi::method::storage_remove_item) {
     auto r = ctx.storage->remove(key);
     if (!r) return fail(r.error());
     reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
-  } else if (method == "storage.remove_items_by_tag") {
+  } else if (method == abi::method::storage_remove_items_by_tag) {
     auto r = ctx.storage->remove_by_tag(tag);
     if (!r) return fail(r.error());
     reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
@@ -174,7 +176,7 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
     int64_t path_ref = ctx.add_buffer({}, kPathCapacity);
     auto self = shared_from_this();
     ctx.reply_later(session,
-              success_reply(session, 101,
+              success_reply(session, abi::code::form_field,
                             {{"key", part.name},
                              {"filename", part.filename},
                              {"path_ref", std::to_string(path_ref)},
@@ -189,10 +191,10 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
     auto self = shared_from_this();
     auto go_on = [self](HostContext& c, int32_t) { self->next(c); };
     switch (action) {
-      case 101:  // get: hand the value to the guest
-        ctx.reply_later(session, success_reply(session, 102, {{"key", part.name}, {"value", part.data}}, ""), go_on);
+      case abi::code::form_get:  // hand the value to the guest
+        ctx.reply_later(session, success_reply(session, abi::code::form_value, {{"key", part.name}, {"value", part.data}}, ""), go_on);
         return;
-      case 102: {  // store: write the part where the guest said
+      case abi::code::form_store: {  // write the part where the guest said
         std::string path = ctx.buffers[path_ref].bytes;
         path = path.substr(0, path.find('\0'));
         int fd = path.empty() ? -ENOENT : open_guest_path(ctx, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -211,14 +213,14 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
           done += size_t(n);
         }
         ::close(fd);
-        ctx.reply_later(session, success_reply(session, 103, {{"path", path}, {"file_size", std::to_string(done)}}, ""),
+        ctx.reply_later(session, success_reply(session, abi::code::form_stored, {{"path", path}, {"file_size", std::to_string(done)}}, ""),
                   go_on);
         return;
       }
-      case 200:  // abort
-        ctx.reply_later(session, success_reply(session, 200, {}, ""));
+      case abi::code::form_abort:
+        ctx.reply_later(session, success_reply(session, abi::code::form_abort, {}, ""));
         return;
-      default:  // 100 skip and anything else
+      default:  // form_skip and anything else
         next(ctx);
     }
   }
@@ -250,12 +252,12 @@ void form_upload(HostContext& ctx, int64_t session) {
 
 std::vector<uint8_t> success_reply(int64_t id, int status, const std::map<std::string, std::string>& headers,
                                    std::string_view data) {
-  return rpc(id, "oncallback.success",
+  return rpc(id, abi::reply::success,
              {{"data", {{"status", status}, {"headers", json(headers)}, {"data", std::string(data)}}}});
 }
 
 std::vector<uint8_t> error_reply(int64_t id, std::string_view message) {
-  return rpc(id, "oncallback.error", {{"error", {{"message", std::string(message)}}}});
+  return rpc(id, abi::reply::error, {{"error", {{"message", std::string(message)}}}});
 }
 
 void handle_api_request(HostContext& ctx, int32_t session, const std::vector<uint8_t>& message) {
@@ -267,14 +269,13 @@ void handle_api_request(HostContext& ctx, int32_t session, const std::vector<uin
   }
   std::string method = str(msg, "method");
   json params = msg.contains("params") ? msg["params"] : json();
-  if (method == "response.send") {
+  if (method == abi::method::response_send) {
     response_send(ctx, params);
-  } else if (method.rfind("storage.", 0) == 0 &&
-             (method == "storage.get_item" || method == "storage.set_item" || method == "storage.set_item_with_tag" ||
-              method == "storage.remove_item" || method == "storage.each_item" ||
-              method == "storage.remove_items_by_tag")) {
+  } else if (method == abi::method::storage_get_item || method == abi::method::storage_set_item ||
+             method == abi::method::storage_set_item_with_tag || method == abi::method::storage_remove_item ||
+             method == abi::method::storage_each_item || method == abi::method::storage_remove_items_by_tag) {
     storage_call(ctx, session, method, params);
-  } else if (method == "httpclient.fetch") {
+  } else if (method == abi::method::httpclient_fetch) {
     FetchRequest req{str(params, "url"), str(params, "method"), {}, str(params, "data")};
     if (params.is_object() && params.contains("headers") && params["headers"].is_object())
       for (auto& [k, v] : params["headers"].items()) req.headers[k] = v.is_string() ? v.get<std::string>() : text_of(v);
@@ -286,27 +287,29 @@ void handle_api_request(HostContext& ctx, int32_t session, const std::vector<uin
     if (session != 0)
       ctx.reply_later(session, r.response ? success_reply(session, r.response->status, r.response->headers, r.response->body)
                                           : error_reply(session, r.error));
-  } else if (method == "edge.request_bep") {
+  } else if (method == abi::method::edge_request_bep) {
     // The BEP (the address a service is reached at from outside) of a node without mimik's
     // cloud relay is the node's own; the code must be one getEdgeHmacCode gave out.
     const std::string code = params.is_object() && params.contains("code") && params["code"].is_string()
                                  ? params["code"].get<std::string>() : "";
     if (!edge_hmac_code_valid(code))
-      reply_if_wanted(ctx, session, error_reply(session, "edge.request_bep: the code is not one this node's "
-                                                         "getEdgeHmacCode (POST /jsonrpc/v1) gave out, or it expired"));
+      reply_if_wanted(ctx, session, error_reply(session, fmt::format("{}: the code is not one this node's {} (POST "
+                                                                     "/jsonrpc/v1) gave out, or it expired",
+                                                                     abi::method::edge_request_bep,
+                                                                     abi::node_rpc::get_edge_hmac_code)));
     else
       reply_if_wanted(ctx, session, success_reply(session, 200, {}, ctx.node_url));
-  } else if (method == "edge.decrypt") {
+  } else if (method == abi::method::edge_decrypt) {
     reply_if_wanted(ctx, session, error_reply(session, method + " is not supported on this node"));
-  } else if (method == "request.handle_form_upload") {
+  } else if (method == abi::method::request_handle_form_upload) {
     form_upload(ctx, session);
-  } else if (method == "websocket_broker.publish") {
+  } else if (method == abi::method::websocket_broker_publish) {
     std::string type = params.is_array() && !params.empty() && params[0].is_string() ? params[0].get<std::string>() : "";
     std::string text = params.is_array() && params.size() > 1
                            ? (params[1].is_string() ? params[1].get<std::string>() : text_of(params[1]))
                            : text_of(params);
     // Guest-sized text: counted against the per-request log budget like stdout.
-    ctx.guest_output(ServiceLog::Stream::Node, "websocket_broker.publish [" + type + "] " + text);
+    ctx.guest_output(ServiceLog::Stream::Node, fmt::format("{} [{}] {}", abi::method::websocket_broker_publish, type, text));
     reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
   } else {
     ctx.guest_output(ServiceLog::Stream::Node, "unknown host method '" + method.substr(0, 200) + "'");

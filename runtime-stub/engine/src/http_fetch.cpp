@@ -22,6 +22,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "edge/abi_names.hpp"
 #include "edge/node/engine.hpp"
 
 namespace edge::node {
@@ -189,7 +190,7 @@ net::awaitable<FetchOutcome> fetch_following(FetchRequest request, size_t max_bo
     std::string why;
     auto url = parse_url(request.url, &why);
     if (!url) {
-      out.error = "httpclient.fetch: " + why;
+      out.error = std::string(abi::method::httpclient_fetch) + ": " + why;
       co_return out;
     }
     auto req = make_request(request, *url);
@@ -197,7 +198,7 @@ net::awaitable<FetchOutcome> fetch_following(FetchRequest request, size_t max_bo
     try {
       res = co_await fetch_once(*url, req, max_body);
     } catch (const beast::system_error& e) {
-      out.error = "httpclient.fetch " + request.url + " failed: " + e.code().message();
+      out.error = std::string(abi::method::httpclient_fetch) + " " + request.url + " failed: " + e.code().message();
       co_return out;
     }
     const unsigned status = res.result_int();
@@ -222,7 +223,7 @@ net::awaitable<FetchOutcome> fetch_following(FetchRequest request, size_t max_bo
     out.response = std::move(got);
     co_return out;
   }
-  out.error = "httpclient.fetch " + request.url + ": more than " + std::to_string(kMaxRedirects) + " redirects";
+  out.error = std::string(abi::method::httpclient_fetch) + " " + request.url + ": more than " + std::to_string(kMaxRedirects) + " redirects";
   co_return out;
 }
 
@@ -256,14 +257,14 @@ FetchOutcome http_fetch(const FetchRequest& request, std::chrono::steady_clock::
                         size_t max_body_bytes) {
   FetchOutcome out;
   if (std::chrono::steady_clock::now() >= deadline) {
-    out.error = "httpclient.fetch " + request.url + ": no time left in this request";
+    out.error = std::string(abi::method::httpclient_fetch) + " " + request.url + ": no time left in this request";
     out.deadline_passed = true;
     return out;
   }
   net::io_context loop(1);
   Registration registration(loop);
   if (!registration.admitted()) {
-    out.error = "httpclient.fetch " + request.url + ": the node is stopping";
+    out.error = std::string(abi::method::httpclient_fetch) + " " + request.url + ": the node is stopping";
     return out;
   }
   std::optional<FetchOutcome> done;
@@ -272,7 +273,7 @@ FetchOutcome http_fetch(const FetchRequest& request, std::chrono::steady_clock::
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
-        r.error = "httpclient.fetch " + request.url + " failed: " + ex.what();
+        r.error = std::string(abi::method::httpclient_fetch) + " " + request.url + " failed: " + ex.what();
       }
     }
     done = std::move(r);
@@ -285,10 +286,10 @@ FetchOutcome http_fetch(const FetchRequest& request, std::chrono::steady_clock::
   }
   if (done) return std::move(*done);
   if (loop.stopped() && std::chrono::steady_clock::now() < deadline) {
-    out.error = "httpclient.fetch " + request.url + ": the node is stopping";
+    out.error = std::string(abi::method::httpclient_fetch) + " " + request.url + ": the node is stopping";
     return out;
   }
-  out.error = "httpclient.fetch " + request.url + ": no answer before the request's deadline";
+  out.error = std::string(abi::method::httpclient_fetch) + " " + request.url + ": no answer before the request's deadline";
   out.deadline_passed = true;
   return out;
 }

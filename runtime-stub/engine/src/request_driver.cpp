@@ -1,8 +1,10 @@
 // The request lifecycle over any engine (see request_driver.hpp).
 #include "edge/node/request_driver.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "edge/abi_names.hpp"
 #include "edge/core/abi.hpp"
 #include "edge/node/host.hpp"
 
@@ -123,7 +125,7 @@ std::vector<uint8_t> build_event(const ServiceContext& service, const HttpReques
   json event = {
       {"jsonrpc", "2.0"},
       {"id", 0},
-      {"method", "http_event"},
+      {"method", std::string(abi::event::http_event)},
       {"params",
        {{"context", {{"info", string_map(info)}, {"env", string_map(service.env)}}},
         {"request",
@@ -260,7 +262,7 @@ Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpR
   }
   if (out.failure) return out;
   return fail(failure(ExecFailure::Kind::NoResponse,
-                      "the service returned without sending a response (call response.send in every path)"));
+                      fmt::format("the service returned without sending a response (call {} in every path)", abi::method::response_send)));
 }
 
 Result<int> RequestDriver::run(const CommandInvocation& inv) const {

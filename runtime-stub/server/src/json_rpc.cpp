@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "edge/abi_names.hpp"
 #include "edge/node/engine.hpp"
 #include "node_identity.hpp"
 
@@ -45,10 +46,10 @@ json NodeJsonRpc::answer(std::string_view body) const {
   const std::string method = request["method"];
   const json params = request.value("params", json::array());
 
-  if (method == "getEdgeHmacCode") {
+  if (method == abi::node_rpc::get_edge_hmac_code) {
     // [accessToken, expiry (unix seconds, a string or a number), nodeId, uri]
     if (!params.is_array() || params.size() < 4)
-      return failure(id, -32602, "getEdgeHmacCode takes [accessToken, expiry, nodeId, uri]");
+      return failure(id, -32602, fmt::format("{} takes [accessToken, expiry, nodeId, uri]", method));
     const auto now = std::chrono::system_clock::now();
     int64_t expiry = 0;
     if (params[1].is_number_integer()) expiry = params[1].get<int64_t>();
@@ -57,15 +58,15 @@ json NodeJsonRpc::answer(std::string_view body) const {
       std::from_chars(s.data(), s.data() + s.size(), expiry);
     }
     const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    if (expiry <= now_s) return failure(id, -32602, "getEdgeHmacCode: the expiry is not in the future (unix seconds)");
+    if (expiry <= now_s) return failure(id, -32602, fmt::format("{}: the expiry is not in the future (unix seconds)", method));
     expiry = std::min(expiry, now_s + 3600);
     const std::string code = hmac_hex(secret_, params.dump());
     issue_edge_hmac_code(code, std::chrono::system_clock::time_point(std::chrono::seconds(expiry)));
     return success(id, {{"edgeHmacCode", code}});
   }
-  if (method == "getMe") return success(id, {{"nodeId", node_id_}, {"account", nullptr}});
-  if (method == "getEdgeIdToken")
-    return failure(id, -32000, "getEdgeIdToken: the reference node has no mimik cloud identity to sign an edge id token with");
+  if (method == abi::node_rpc::get_me) return success(id, {{"nodeId", node_id_}, {"account", nullptr}});
+  if (method == abi::node_rpc::get_edge_id_token)
+    return failure(id, -32000, fmt::format("{}: the reference node has no mimik cloud identity to sign an edge id token with", method));
   return failure(id, -32601, "method not found: " + method.substr(0, 100));
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "edge/abi_names.hpp"
 #include "edge/host.hpp"
 #include "edge/http.hpp"
 #include "edge/json.hpp"
@@ -27,7 +28,7 @@ inline void request_bep(const Request& req, std::string_view access_token,
   rpc.headers.set("content-type", "application/json");
   rpc.body = Json::object({{"id", 1},
                            {"jsonrpc", "2.0"},
-                           {"method", "getEdgeHmacCode"},
+                           {"method", std::string(abi::node_rpc::get_edge_hmac_code)},
                            {"params", Json::array({std::string(access_token),
                                                    std::to_string(time::now_ms() / 1000 + 600), req.info("nodeId"),
                                                    "jsapi://requestBep"})}})
@@ -38,7 +39,8 @@ inline void request_bep(const Request& req, std::string_view access_token,
     const Json* result = body ? body->find("result") : nullptr;
     const Json* code = result ? result->find("edgeHmacCode") : nullptr;
     if (!code || !code->is_string())
-      return done(Result<std::string>::failure("getEdgeHmacCode gave no code: " + answer->body.substr(0, 200)));
+      return done(Result<std::string>::failure(std::string(abi::node_rpc::get_edge_hmac_code) +
+                                               " gave no code: " + answer->body.substr(0, 200)));
     request_bep(code->as_string(), std::move(done));
   });
 }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "edge/abi_names.hpp"
 #include "edge/http_types.hpp"
 #include "edge/result.hpp"
 #include "edge/rpc.hpp"
@@ -38,7 +39,7 @@ using Callback = std::function<void(Result<std::string>)>;
 // The stored value. A missing key is a failure "no such key": our node answers it with
 // status 404, other hosts with an error; some may send an empty value, so check both.
 inline void get(std::string_view key, Callback done) {
-  rpc::call_once("storage.get_item", detail::item(key, {}, {}), [cb = std::move(done)](Result<HostReply> r) {
+  rpc::call_once(abi::method::storage_get_item, detail::item(key, {}, {}), [cb = std::move(done)](Result<HostReply> r) {
     if (!r) return cb(Result<std::string>::failure(r.error()));
     if (!r->error.empty()) return cb(Result<std::string>::failure(std::move(r->error)));
     if (r->status == 404) return cb(Result<std::string>::failure("no such key"));
@@ -46,14 +47,14 @@ inline void get(std::string_view key, Callback done) {
   });
 }
 inline void set(std::string_view key, std::string_view value, Callback done = [](Result<std::string>) {}) {
-  detail::string_call("storage.set_item", detail::item(key, value, {}), std::move(done));
+  detail::string_call(abi::method::storage_set_item, detail::item(key, value, {}), std::move(done));
 }
 inline void set_with_tag(std::string_view key, std::string_view value, std::string_view tag,
                          Callback done = [](Result<std::string>) {}) {
-  detail::string_call("storage.set_item_with_tag", detail::item(key, value, tag), std::move(done));
+  detail::string_call(abi::method::storage_set_item_with_tag, detail::item(key, value, tag), std::move(done));
 }
 inline void remove(std::string_view key, Callback done = [](Result<std::string>) {}) {
-  detail::string_call("storage.remove_item", detail::item(key, {}, {}), std::move(done));
+  detail::string_call(abi::method::storage_remove_item, detail::item(key, {}, {}), std::move(done));
 }
 
 // on_item(key, value) returns true to go on, false to stop. on_done runs once at the end
@@ -62,20 +63,20 @@ inline void remove(std::string_view key, Callback done = [](Result<std::string>)
 // The guest answers each reply with 0 (continue) or 1 (stop).
 using ItemCallback = std::function<bool(const std::string& key, const std::string& value)>;
 inline void each(std::string_view tag, ItemCallback on_item, std::function<void(Status)> on_done = [](Status) {}) {
-  rpc::call("storage.each_item", Value::map({{"tag", tag}}),
+  rpc::call(abi::method::storage_each_item, Value::map({{"tag", tag}}),
             [on_item = std::move(on_item), on_done = std::move(on_done)](Result<HostReply> r) -> rpc::Step {
               if (!r || !r->error.empty()) {
                 on_done(Status::failure(r ? r->error : r.error()));
-                return {1, true};
+                return {abi::code::each_stop, true};
               }
               if (r->headers.empty()) {
                 on_done(Status());
-                return {0, true};
+                return {abi::code::each_continue, true};
               }
               const auto& [key, value] = *r->headers.begin();
-              if (on_item(key, value)) return {0, false};
+              if (on_item(key, value)) return {abi::code::each_continue, false};
               on_done(Status());
-              return {1, true};
+              return {abi::code::each_stop, true};
             });
 }
 inline void each(ItemCallback on_item, std::function<void(Status)> on_done = [](Status) {}) {
@@ -113,7 +114,7 @@ inline void fetch(const FetchRequest& req, std::function<void(Result<FetchRespon
                              {"headers", std::move(headers)},
                              {"data", req.body},
                              {"mode", req.mode}});
-  rpc::call_once("httpclient.fetch", std::move(params), [done = std::move(done)](Result<HostReply> r) {
+  rpc::call_once(abi::method::httpclient_fetch, std::move(params), [done = std::move(done)](Result<HostReply> r) {
     if (!r) return done(Result<FetchResponse>::failure(r.error()));
     done(FetchResponse{r->status, std::move(r->headers), std::move(r->data), std::move(r->error)});
   });
@@ -133,20 +134,25 @@ enum class Cluster { Local, Account, Proximity };
 inline void decrypt(Cluster type, std::string_view data, std::string_view token,
                     std::function<void(Result<std::string>)> done) {
   const char* t = type == Cluster::Local ? "local" : type == Cluster::Account ? "account" : "proximity";
-  storage::detail::string_call("edge.decrypt", Value::map({{"type", t}, {"data", data}, {"token", token}}),
+  storage::detail::string_call(abi::method::edge_decrypt, Value::map({{"type", t}, {"data", data}, {"token", token}}),
                                std::move(done));
 }
 
 // `code` is the edge HMAC code (mimik gets it from the node's /jsonrpc/v1 getEdgeHmacCode).
 inline void request_bep(std::string_view code, std::function<void(Result<std::string>)> done) {
-  storage::detail::string_call("edge.request_bep", Value::map({{"code", code}}), std::move(done));
+  storage::detail::string_call(abi::method::edge_request_bep, Value::map({{"code", code}}), std::move(done));
 }
 
 }  // namespace edge_api
 
 namespace form {
 
-enum class Action : int32_t { Skip = 100, Get = 101, Store = 102, Abort = 200 };
+enum class Action : int32_t {
+  Skip = abi::code::form_skip,
+  Get = abi::code::form_get,
+  Store = abi::code::form_store,
+  Abort = abi::code::form_abort
+};
 
 struct Handlers {
   // A field was found. Return Get to receive its value, Store to have the host write it to
@@ -160,7 +166,7 @@ struct Handlers {
 // request.handle_form_upload: replies with status 101 (field found), 102 (its value),
 // 103 (file stored); any other reply ends the upload.
 inline void handle_upload(Handlers h) {
-  rpc::call("request.handle_form_upload", Value(), [h = std::move(h)](Result<HostReply> r) -> rpc::Step {
+  rpc::call(abi::method::request_handle_form_upload, Value(), [h = std::move(h)](Result<HostReply> r) -> rpc::Step {
     auto header = [&](std::string_view name) { return r->headers.get(name); };
     auto number = [&](std::string_view name) {
       uint64_t n = 0;
@@ -168,7 +174,7 @@ inline void handle_upload(Handlers h) {
         if (c >= '0' && c <= '9') n = n * 10 + static_cast<uint64_t>(c - '0');
       return n;
     };
-    if (r && r->status == 101) {
+    if (r && r->status == abi::code::form_field) {
       std::string path;
       Action a = h.on_field ? h.on_field(header("key"), header("filename"), path) : Action::Skip;
       if (a == Action::Store && !path.empty()) {
@@ -180,11 +186,11 @@ inline void handle_upload(Handlers h) {
       if (a == Action::Abort && h.on_done) h.on_done(Status::failure("upload aborted by the service"));
       return {static_cast<int32_t>(a), a == Action::Abort};
     }
-    if (r && r->status == 102) {
+    if (r && r->status == abi::code::form_value) {
       if (h.on_value) h.on_value(header("key"), header("value"));
       return {0, false};
     }
-    if (r && r->status == 103) {
+    if (r && r->status == abi::code::form_stored) {
       if (h.on_stored) h.on_stored(header("path"), number("file_size"));
       return {0, false};
     }
@@ -199,7 +205,7 @@ namespace websocket {
 
 // websocket_broker.publish: no reply.
 inline void publish(std::string_view type, std::string_view message) {
-  rpc::notify("websocket_broker.publish", Value::array({Value(type), Value(message)}));
+  rpc::notify(abi::method::websocket_broker_publish, Value::array({Value(type), Value(message)}));
 }
 
 }  // namespace websocket

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "edge/abi_names.hpp"
 #include "edge/http_types.hpp"
 #include "edge/log.hpp"
 #include "edge/rpc.hpp"
@@ -119,7 +120,7 @@ class Response {
       }
       options.set("headers", std::move(h));
     }
-    rpc::notify("response.send", Value::array({Value(body), std::move(options)}));
+    rpc::notify(abi::method::response_send, Value::array({Value(body), std::move(options)}));
   }
   void send(int code, std::string_view body) { status(code).send(body); }
 

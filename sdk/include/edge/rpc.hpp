@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "edge/abi_names.hpp"
 #include "edge/abi.hpp"
 #include "edge/http_types.hpp"
 #include "edge/log.hpp"
@@ -51,10 +52,10 @@ inline Result<HostReply> parse_reply(const Value& msg) {
       else if (v.is_int()) reply.headers.add(k, text::dec(v.as_int()));
     reply.data = data["data"].as_string();
   }
-  if (method == "oncallback.success") return reply;
+  if (method == abi::reply::success) return reply;
   std::string why = params["error"]["message"].as_string();
   if (why.empty()) why = method.empty() ? std::string("malformed reply from the host") : "host replied " + method;
-  if (method == "oncallback.error_with_data") {
+  if (method == abi::reply::error_with_data) {
     reply.error = std::move(why);
     return reply;
   }

@@ -172,4 +172,7 @@ extern "C" inline void mk_module_on_event(int64_t buf_ref, int32_t len) { edge::
 extern "C" inline int32_t mk_module_on_api_response(int64_t session_id, int64_t buf_ref, int32_t len) {
   return edge::detail::on_api_response(session_id, buf_ref, len);
 }
-extern "C" inline void mk_module_abi_version_2_0_0() {}
+// The version marker, named in edge/abi.def.
+#define EDGE_ABI_MARKER(name) \
+  extern "C" inline void name() {}
+#include "edge/abi.def"

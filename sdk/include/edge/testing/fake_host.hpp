@@ -3,6 +3,7 @@
 // exports exactly as a node would (buffer refs + mk_module_get_buffer), records every
 // mk_module_api_request, and replies either synchronously (inside the call, like a host
 // that answers at once) or later (queued, like our node).
+#include <edge/abi_names.hpp>
 #include <edge/edge.hpp>
 
 #include <cstring>
@@ -101,7 +102,7 @@ class FakeHost {
   }
   std::vector<SentResponse> responses() const {
     std::vector<SentResponse> out;
-    for (const auto& s : calls("response.send")) {
+    for (const auto& s : calls(abi::method::response_send)) {
       SentResponse r;
       r.body = s.params()[size_t{0}].as_string();
       r.options = s.params()[size_t{1}];
@@ -114,16 +115,16 @@ class FakeHost {
 
   // Reply builders, in the shapes of the compat reference.
   static Value success(std::string data, int status = 200, Value headers = Value::map()) {
-    return rpc::message(0, "oncallback.success",
+    return rpc::message(0, abi::reply::success,
                         Value::map({{"data", Value::map({{"status", status}, {"headers", std::move(headers)}, {"data", std::move(data)}})}}));
   }
   static Value error_with_data(std::string message, std::string data, int status) {
-    return rpc::message(0, "oncallback.error_with_data",
+    return rpc::message(0, abi::reply::error_with_data,
                         Value::map({{"error", Value::map({{"message", std::move(message)}})},
                                     {"data", Value::map({{"status", status}, {"headers", Value::map()}, {"data", std::move(data)}})}}));
   }
   static Value error(std::string message) {
-    return rpc::message(0, "oncallback.error", Value::map({{"error", Value::map({{"message", std::move(message)}})}}));
+    return rpc::message(0, abi::reply::error, Value::map({{"error", Value::map({{"message", std::move(message)}})}}));
   }
 
   // A complete event's params, every field present as the ABI says.

@@ -14,6 +14,7 @@
 //   }
 //
 // Like our node, storage answers at once and a fetch answers after the handler returns.
+#include <edge/abi_names.hpp>
 #include <edge/edge.hpp>
 #include <edge/json.hpp>
 #include <edge/testing/fake_host.hpp>
@@ -159,30 +160,31 @@ class ServiceHost {
       if (session != 0) host_.control_codes.push_back(host_.reply_now(session, reply));
     };
 
-    if (method == "storage.get_item") {
+    if (method == abi::method::storage_get_item) {
       auto it = storage.find(text("key"));
       answer(it == storage.end() ? test::FakeHost::success("", 404) : test::FakeHost::success(it->second.value));
-    } else if (method == "storage.set_item" || method == "storage.set_item_with_tag") {
-      storage[text("key")] = StoredItem{text("value"), method == "storage.set_item_with_tag" ? text("tag") : ""};
+    } else if (method == abi::method::storage_set_item || method == abi::method::storage_set_item_with_tag) {
+      storage[text("key")] = StoredItem{text("value"), method == abi::method::storage_set_item_with_tag ? text("tag") : ""};
       answer(test::FakeHost::success(""));
-    } else if (method == "storage.remove_item") {
+    } else if (method == abi::method::storage_remove_item) {
       storage.erase(text("key"));
       answer(test::FakeHost::success(""));
-    } else if (method == "storage.remove_items_by_tag") {
+    } else if (method == abi::method::storage_remove_items_by_tag) {
       std::erase_if(storage, [&](const auto& kv) { return kv.second.tag == text("tag"); });
       answer(test::FakeHost::success(""));
-    } else if (method == "storage.each_item") {
+    } else if (method == abi::method::storage_each_item) {
       if (session == 0) return;
       // One reply per item while the service answers 0 (go on), then the end (no headers).
       const std::string tag = text("tag");
       const auto snapshot = storage;  // the service may write while it walks
       for (const auto& [key, item] : snapshot) {
         if (!tag.empty() && item.tag != tag) continue;
-        if (host_.reply_now(session, test::FakeHost::success(item.value, 200, Value::map({{key, item.value}}))) != 0)
+        if (host_.reply_now(session, test::FakeHost::success(item.value, 200, Value::map({{key, item.value}}))) !=
+            abi::code::each_continue)
           break;
       }
       answer(test::FakeHost::success(""));
-    } else if (method == "httpclient.fetch") {
+    } else if (method == abi::method::httpclient_fetch) {
       http::FetchRequest req;
       req.url = text("url");
       req.method = text("method");
@@ -202,7 +204,7 @@ class ServiceHost {
       if (session != 0)
         host_.queue.push_back({session, r.error.empty() ? test::FakeHost::success(r.body, r.status, reply_headers(r.headers))
                                                         : test::FakeHost::error(r.error)});
-    } else if (method != "response.send" && session != 0) {
+    } else if (method != abi::method::response_send && session != 0) {
       answer(test::FakeHost::error(method + " is not played by ServiceHost"));
     }
   }

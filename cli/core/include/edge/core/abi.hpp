@@ -8,11 +8,33 @@
 
 namespace edge::abi {
 
-inline constexpr std::string_view kVersion = "2.0.0";
 inline constexpr std::string_view kEnvModule = "env";
 inline constexpr std::string_view kWasiModule = "wasi_snapshot_preview1";
 inline constexpr std::string_view kVersionMarkerPrefix = "mk_module_abi_version_";
-inline constexpr std::string_view kVersionMarker = "mk_module_abi_version_2_0_0";
+
+namespace detail {
+// The version marker is the export of abi.def that starts with the prefix: read from there, so a
+// new ABI version is the one edit in abi.def.
+constexpr std::string_view marker_in_abi_def() {
+#define EDGE_ABI_EXPORT(name, result, params) \
+  if (std::string_view(#name).starts_with(kVersionMarkerPrefix)) return #name;
+#include "edge/abi.def"
+  return {};
+}
+struct VersionText {
+  char text[16] = {};
+  size_t size = 0;
+};
+constexpr VersionText version_of(std::string_view marker) {  // "mk_module_abi_version_2_0_0" -> "2.0.0"
+  VersionText v;
+  for (char c : marker.substr(kVersionMarkerPrefix.size())) v.text[v.size++] = c == '_' ? '.' : c;
+  return v;
+}
+}  // namespace detail
+
+inline constexpr std::string_view kVersionMarker = detail::marker_in_abi_def();
+inline constexpr detail::VersionText kVersionText = detail::version_of(kVersionMarker);
+inline constexpr std::string_view kVersion{kVersionText.text, kVersionText.size};  // "2.0.0"
 inline constexpr std::string_view kMemoryExport = "memory";
 inline constexpr std::string_view kReactorEntry = "_initialize";  // reactor modules
 inline constexpr std::string_view kCommandEntry = "_start";       // command modules (mimik's SDK)
