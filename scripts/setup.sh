@@ -10,7 +10,7 @@ packages=(
   clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
   # Wasm tooling: validator, interpreter, wasm2c (libwabt.a) and wasm-opt
   wabt binaryen
-  # llvm-symbolizer/llvm-dwarfdump: the node maps trap backtraces of debug builds to file:line
+  # llvm-dwarfdump: the tests check the node's own DWARF line reader against it (tests/unit)
   llvm-19
   # libFuzzer and the sanitizers for scripts/fuzz.sh
   libclang-rt-19-dev

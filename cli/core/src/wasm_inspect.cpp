@@ -298,7 +298,7 @@ Result<ModuleInfo> inspect_module(std::span<const uint8_t> bytes) {
     (void)visitor.VisitFunc(module.funcs[i]);
   }
   for (auto& [callee, set] : callers) info.callers[callee].assign(set.begin(), set.end());
-  // Source lines are looked up (one run of llvm-dwarfdump) only for calls of imports the ABI does
+  // Source lines are looked up (the DWARF line table read once) only for calls of imports the ABI does
   // not allow: those are all a report names, and a valid debug build validates without it.
   std::erase_if(sites, [&](const CallSite& site) {
     for (const auto& imp : info.imports) {

@@ -44,7 +44,6 @@ class Compiler {
   // Kills the compile in progress and fails every later one at once: the node is stopping.
   void abandon();
 
-  const std::string& fingerprint() const { return fingerprint_; }
 
  private:
   void remove_leftovers();

@@ -20,6 +20,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include "edge/core/build_marker.hpp"
 #include "edge/node/aot_engine.hpp"
 
@@ -29,15 +31,15 @@ namespace {
 class TieredModule final : public LoadedModule {
  public:
   explicit TieredModule(std::shared_ptr<LoadedModule> first) : current_(std::move(first)) {}
-  std::string_view engine_name() const override { return std::atomic_load(&current_)->engine_name(); }
+  std::string_view engine_name() const override { return current_.load()->engine_name(); }
   Outcome handle(const ServiceContext& service, const HttpRequest& request) override {
-    return std::atomic_load(&current_)->handle(service, request);
+    return current_.load()->handle(service, request);
   }
   Result<int> run_command(const CommandInvocation& invocation) override {
-    return std::atomic_load(&current_)->run_command(invocation);
+    return current_.load()->run_command(invocation);
   }
   std::optional<ExecFailure> check_start(const ServiceContext& service) override {
-    return std::atomic_load(&current_)->check_start(service);
+    return current_.load()->check_start(service);
   }
   std::string engine_note() const override {
     std::lock_guard lock(mu_);
@@ -51,7 +53,7 @@ class TieredModule final : public LoadedModule {
   }
 
   void take_over(std::shared_ptr<LoadedModule> compiled, const std::string& line) {
-    std::atomic_store(&current_, std::move(compiled));
+    current_.store(std::move(compiled));
     tell(line);
   }
   void stay(const std::string& why) {
@@ -69,7 +71,7 @@ class TieredModule final : public LoadedModule {
     else unreported_.push_back(line);
   }
 
-  std::shared_ptr<LoadedModule> current_;
+  std::atomic<std::shared_ptr<LoadedModule>> current_;  // swapped once, when the compiled tier takes over
   mutable std::mutex mu_;
   std::string note_;
   std::function<void(const std::string&)> report_;

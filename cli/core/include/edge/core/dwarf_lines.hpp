@@ -2,9 +2,11 @@
 // Maps Wasm code addresses to source file:line with the module's DWARF line table, so trap
 // backtraces (node) and validation problems (CLI) of debug builds point at source lines.
 //
-// The table is read once per module at load time with `llvm-dwarfdump-19 --debug-line` (Debian's
-// llvm-19; parsing DWARF by hand is not worth it). Without the tool or without DWARF the table
-// is empty and lookups find nothing: backtraces then carry function names only.
+// The table is read once per module at load time, in-process: the line programs of .debug_line
+// (DWARF 2 to 5, as clang writes them for wasm32) run through the standard's state machine. It
+// was llvm-dwarfdump in a shell pipe, which made the node need an LLVM tool at run time; LLVM's
+// own DWARF library would add libLLVM (about 100 MB) to a node meant for small devices. Without
+// DWARF the table is empty and lookups find nothing: backtraces then carry function names only.
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -31,7 +33,7 @@ class DwarfLines {
   // The first source line of a function (its opening line), by function index.
   std::optional<SourceLine> function_line(uint32_t func_index) const;
 
- private:
+ public:  // the reader fills these (dwarf_lines.cpp)
   struct Row {
     uint32_t address;
     int line;
@@ -41,6 +43,7 @@ class DwarfLines {
     uint32_t begin = 0, end = 0;  // [begin, end)
     std::vector<Row> rows;        // ascending address
   };
+ private:
   uint32_t imported_funcs_ = 0;
   std::vector<uint32_t> body_starts_;  // by defined-function index
   std::vector<uint32_t> body_sizes_;
