@@ -1,6 +1,6 @@
 #include "container_lookup.hpp"
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 
 namespace edge::deploy {
 

@@ -6,29 +6,11 @@
 #include <string_view>
 #include <vector>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "edge/core/suggest.hpp"
 #include "ui.hpp"
 
 namespace edge {
-namespace {
-std::vector<std::pair<int, CommandRegistrar>>& registry() {
-  static std::vector<std::pair<int, CommandRegistrar>> r;
-  return r;
-}
-}  // namespace
-
-bool register_command(int order, CommandRegistrar registrar) {
-  registry().emplace_back(order, std::move(registrar));
-  return true;
-}
-
-void add_registered_commands(CLI::App& app, CommandContext& ctx) {
-  auto& r = registry();
-  std::stable_sort(r.begin(), r.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& [order, registrar] : r) registrar(app, ctx);
-}
-
 namespace {
 
 // The first word that is not one of edge's own flags: the command the user meant, if any.
@@ -63,7 +45,7 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&] { edge::ui::configure(quiet, verbose); });
 
   edge::CommandContext ctx;
-  edge::add_registered_commands(app, ctx);
+  edge::add_commands(app, ctx);
 
   // What a slip deserves, before CLI11's terse errors: `edge` alone shows the commands, `edge help
   // [COMMAND]` the help, and a command that does not exist the nearest one.

@@ -42,40 +42,6 @@ std::vector<std::string> profile_flags(Profile p) {
   return {flags.begin(), flags.end()};
 }
 
-std::vector<std::string> compile_base(const Toolchain& tc, const Manifest& m, const fs::path& root, Profile p) {
-  std::vector<std::string> argv{tc.cxx.string()};
-  for (auto& f : tc.target_flags()) argv.push_back(f);
-  argv.insert(argv.end(), guest::kCxxFlags.begin(), guest::kCxxFlags.end());
-  for (auto& f : profile_flags(p)) argv.push_back(f);
-  argv.push_back("-I" + paths::sdk_include_dir().string());
-  for (const auto& dir : m.build.include_dirs) argv.push_back("-I" + (root / dir).lexically_normal().string());
-  for (const auto& d : m.build.defines) argv.push_back("-D" + d);
-  argv.insert(argv.end(), m.build.cxxflags.begin(), m.build.cxxflags.end());
-  return argv;
-}
-
-// What compiles a precompiled prelude into its object: the PCH carries the language flags.
-std::vector<std::string> object_base(const Toolchain& tc, Profile p) {
-  std::vector<std::string> argv{tc.cxx.string()};
-  for (auto& f : tc.target_flags()) argv.push_back(f);
-  for (auto& f : profile_flags(p)) argv.push_back(f);
-  return argv;
-}
-
-std::vector<std::string> link_command(const Toolchain& tc, const Manifest& m, const std::vector<fs::path>& objects,
-                                      const fs::path& output, Profile p) {
-  std::vector<std::string> argv{tc.cxx.string()};
-  for (auto& f : tc.target_flags()) argv.push_back(f);
-  for (auto& f : profile_flags(p)) argv.push_back(f);
-  argv.push_back(m.build.model == ModuleModel::Reactor ? "-mexec-model=reactor" : "-mexec-model=command");
-  argv.insert(argv.end(), guest::kLinkFlags.begin(), guest::kLinkFlags.end());
-  for (const auto& o : objects) argv.push_back(o.string());
-  argv.insert(argv.end(), {"-o", output.string()});
-  if (p == Profile::Release) argv.insert(argv.end(), guest::kReleaseLinkFlags.begin(), guest::kReleaseLinkFlags.end());
-  argv.insert(argv.end(), m.build.ldflags.begin(), m.build.ldflags.end());
-  return argv;
-}
-
 std::string join_lines(const std::vector<std::string>& argv) { return shell_quote(argv) + "\n"; }
 
 // Compiles the stale units on `jobs` threads. Each compiler's output is printed whole, as the
@@ -174,6 +140,40 @@ bool optimize(const fs::path& wasm_opt, const fs::path& input, const fs::path& o
 }
 
 }  // namespace
+
+std::vector<std::string> compile_base(const Toolchain& tc, const Manifest& m, const fs::path& root, Profile p) {
+  std::vector<std::string> argv{tc.cxx.string()};
+  for (auto& f : tc.target_flags()) argv.push_back(f);
+  argv.insert(argv.end(), guest::kCxxFlags.begin(), guest::kCxxFlags.end());
+  for (auto& f : profile_flags(p)) argv.push_back(f);
+  argv.push_back("-I" + paths::sdk_include_dir().string());
+  for (const auto& dir : m.build.include_dirs) argv.push_back("-I" + (root / dir).lexically_normal().string());
+  for (const auto& d : m.build.defines) argv.push_back("-D" + d);
+  argv.insert(argv.end(), m.build.cxxflags.begin(), m.build.cxxflags.end());
+  return argv;
+}
+
+// What compiles a precompiled prelude into its object: the PCH carries the language flags.
+std::vector<std::string> object_base(const Toolchain& tc, Profile p) {
+  std::vector<std::string> argv{tc.cxx.string()};
+  for (auto& f : tc.target_flags()) argv.push_back(f);
+  for (auto& f : profile_flags(p)) argv.push_back(f);
+  return argv;
+}
+
+std::vector<std::string> link_command(const Toolchain& tc, const Manifest& m, const std::vector<fs::path>& objects,
+                                      const fs::path& output, Profile p) {
+  std::vector<std::string> argv{tc.cxx.string()};
+  for (auto& f : tc.target_flags()) argv.push_back(f);
+  for (auto& f : profile_flags(p)) argv.push_back(f);
+  argv.push_back(m.build.model == ModuleModel::Reactor ? "-mexec-model=reactor" : "-mexec-model=command");
+  argv.insert(argv.end(), guest::kLinkFlags.begin(), guest::kLinkFlags.end());
+  for (const auto& o : objects) argv.push_back(o.string());
+  argv.insert(argv.end(), {"-o", output.string()});
+  if (p == Profile::Release) argv.insert(argv.end(), guest::kReleaseLinkFlags.begin(), guest::kReleaseLinkFlags.end());
+  argv.insert(argv.end(), m.build.ldflags.begin(), m.build.ldflags.end());
+  return argv;
+}
 
 Result<BuildOutcome> build_project(const BuildOptions& options) {
   std::error_code canon_ec;

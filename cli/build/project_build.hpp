@@ -2,9 +2,12 @@
 // `edge build` as a function, so other commands (pack) can rebuild a stale module first.
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "edge/core/manifest.hpp"
 #include "edge/core/result.hpp"
+#include "build/toolchain.hpp"
 #include "edge/core/wasm_inspect.hpp"
 
 namespace edge::build {
@@ -30,6 +33,15 @@ struct BuildOutcome {
   bool optimized = false;          // wasm-opt ran and its output was kept
   ValidationReport report;         // the finished module, validated
 };
+
+// The plan of a build, as data (build_project runs it; tests read it): the compiler command
+// every source of `m` starts with (language, profile, SDK and project include dirs, defines,
+// the manifest's cxxflags), and the link command of `objects` into `output`.
+std::vector<std::string> compile_base(const Toolchain& tc, const Manifest& m, const std::filesystem::path& root,
+                                      Profile p);
+std::vector<std::string> link_command(const Toolchain& tc, const Manifest& m,
+                                      const std::vector<std::filesystem::path>& objects,
+                                      const std::filesystem::path& output, Profile p);
 
 // Compiles what changed, links, optimises (release), writes compile_commands.json and
 // validates. Compiler output is printed as the compiler wrote it. An Error when the build

@@ -1,7 +1,7 @@
 // edge build [--release|--debug] [-C DIR]: compiles the project to build/<name>.wasm and validates it.
 #include "build/project_build.hpp"
 #include "build/report_output.hpp"
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "ui.hpp"
 
 namespace edge {
@@ -51,6 +51,8 @@ int run_build(const BuildArgs& args) {
   return kExitOk;
 }
 
+}  // namespace
+
 void add_build_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("build", "Compile the project to build/<name>.wasm (wasm32-wasi) and validate it");
   auto args = std::make_shared<BuildArgs>();
@@ -63,7 +65,4 @@ void add_build_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, args] { ctx.exit_code = run_build(*args); });
 }
 
-EDGE_COMMAND(20, add_build_command);
-
-}  // namespace
 }  // namespace edge

@@ -6,7 +6,7 @@
 #include <memory>
 #include <set>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "deploy_target.hpp"
 #include "mcm_client.hpp"
 #include "templates.hpp"
@@ -36,6 +36,8 @@ void print_services() {
   for (const auto& n : names) fmt::print("{}\n", n);
 }
 
+}  // namespace
+
 void add_complete_command(CLI::App& app, CommandContext& ctx) {
   auto kind = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("__complete", "Values for shell completion");
@@ -50,7 +52,4 @@ void add_complete_command(CLI::App& app, CommandContext& ctx) {
   });
 }
 
-EDGE_COMMAND(99, add_complete_command);
-
-}  // namespace
 }  // namespace edge

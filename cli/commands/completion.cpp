@@ -3,11 +3,13 @@
 
 #include <memory>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "dev/completion_scripts.hpp"
 
 namespace edge {
 namespace {
+
+}  // namespace
 
 void add_completion_command(CLI::App& app, CommandContext& ctx) {
   auto shell = std::make_shared<std::string>();
@@ -29,7 +31,4 @@ void add_completion_command(CLI::App& app, CommandContext& ctx) {
   });
 }
 
-EDGE_COMMAND(95, add_completion_command);
-
-}  // namespace
 }  // namespace edge

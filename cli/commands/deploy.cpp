@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "build/incremental.hpp"
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "deploy_node.hpp"
 #include "deploy_pack.hpp"
 #include "deploy_target.hpp"
@@ -215,6 +215,8 @@ int run_deploy(const DeployArgs& args) {
   return code;
 }
 
+}  // namespace
+
 void add_deploy_command(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<DeployArgs>();
   auto* cmd = app.add_subcommand("deploy", "Upload the image to a node (or a fleet), start it and check it answers");
@@ -231,7 +233,4 @@ void add_deploy_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([args, &ctx] { ctx.exit_code = run_deploy(*args); });
 }
 
-EDGE_COMMAND(40, add_deploy_command);
-
-}  // namespace
 }  // namespace edge

@@ -8,7 +8,7 @@
 #include <memory>
 #include <thread>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "deploy_target.hpp"
 #include "dev/dev_cycle.hpp"
 #include "dev/local_node.hpp"
@@ -169,6 +169,8 @@ int run_dev(const DevArgs& args) {
   return kExitOk;
 }
 
+}  // namespace
+
 void add_dev_command(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<DevArgs>();
   auto* cmd = app.add_subcommand("dev", "Run the service on a local node and redeploy on every save");
@@ -183,7 +185,4 @@ void add_dev_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([args, &ctx] { ctx.exit_code = run_dev(*args); });
 }
 
-EDGE_COMMAND(45, add_dev_command);
-
-}  // namespace
 }  // namespace edge

@@ -7,7 +7,7 @@
 #include "build/guest_flags.hpp"
 #include "build/process.hpp"
 #include "build/toolchain.hpp"
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "edge/core/wasm_inspect.hpp"
 #include "paths.hpp"
 #include "ui.hpp"
@@ -122,6 +122,8 @@ int run_doctor(const std::string& wasi_sdk_flag) {
   return kExitOk;
 }
 
+}  // namespace
+
 void add_doctor_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("doctor", "Check the toolchain (compiler, sysroot, wabt, wasm-opt) and say how to fix it");
   auto wasi_sdk = std::make_shared<std::string>();
@@ -130,7 +132,4 @@ void add_doctor_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, wasi_sdk] { ctx.exit_code = run_doctor(*wasi_sdk); });
 }
 
-EDGE_COMMAND(90, add_doctor_command);
-
-}  // namespace
 }  // namespace edge

@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "build/report_output.hpp"
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "edge/core/image.hpp"
 #include "edge/core/wasm_inspect.hpp"
 #include "ui.hpp"
@@ -125,6 +125,8 @@ int run_inspect(const std::string& file, bool as_json) {
   return kExitFailure;
 }
 
+}  // namespace
+
 void add_inspect_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("inspect", "Show what an image (.tar) or module (.wasm) holds and whether it is valid");
   auto file = std::make_shared<std::string>();
@@ -135,7 +137,4 @@ void add_inspect_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, file, as_json] { ctx.exit_code = run_inspect(*file, *as_json); });
 }
 
-EDGE_COMMAND(35, add_inspect_command);
-
-}  // namespace
 }  // namespace edge

@@ -3,7 +3,7 @@
 #include <memory>
 #include <variant>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "dev/completion_scripts.hpp"
 #include "container_lookup.hpp"
 #include "ui.hpp"
@@ -43,6 +43,8 @@ int run_logs(const LogsArgs& args) {
   return kExitOk;
 }
 
+}  // namespace
+
 void add_logs_command(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<LogsArgs>();
   auto* cmd = app.add_subcommand("logs", "Print a service's log (edge-node); -f keeps following it");
@@ -54,7 +56,4 @@ void add_logs_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([args, &ctx] { ctx.exit_code = run_logs(*args); });
 }
 
-EDGE_COMMAND(70, add_logs_command);
-
-}  // namespace
 }  // namespace edge

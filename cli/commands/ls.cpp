@@ -1,7 +1,7 @@
 // edge ls: the services (containers) a node runs, with their URLs, and the images it holds.
 #include <memory>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "deploy_target.hpp"
 #include "ui.hpp"
 
@@ -60,6 +60,8 @@ int run_ls(const deploy::NodeFlags& flags) {
   return kExitOk;
 }
 
+}  // namespace
+
 void add_ls_command(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<deploy::NodeFlags>();
   auto* cmd = app.add_subcommand("ls", "List the services and images on a node");
@@ -67,7 +69,4 @@ void add_ls_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([flags, &ctx] { ctx.exit_code = run_ls(*flags); });
 }
 
-EDGE_COMMAND(50, add_ls_command);
-
-}  // namespace
 }  // namespace edge

@@ -10,7 +10,7 @@
 #include <iterator>
 #include <random>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "dev/completion_scripts.hpp"
 #include "edge/core/manifest.hpp"
 #include "paths.hpp"
@@ -156,6 +156,8 @@ int run_new(const NewArgs& args) {
   return kExitOk;
 }
 
+}  // namespace
+
 void add_new_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("new", "Create a service project from a template");
   auto args = std::make_shared<NewArgs>();
@@ -169,7 +171,4 @@ void add_new_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, args] { ctx.exit_code = run_new(*args); });
 }
 
-EDGE_COMMAND(10, add_new_command);
-
-}  // namespace
 }  // namespace edge

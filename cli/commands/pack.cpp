@@ -2,7 +2,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "deploy_pack.hpp"
 #include "deploy_target.hpp"
 #include "ui.hpp"
@@ -44,6 +44,8 @@ int run_pack(const PackArgs& args) {
   return kExitOk;
 }
 
+}  // namespace
+
 void add_pack_command(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<PackArgs>();
   auto* cmd = app.add_subcommand("pack", "Build if needed, validate, and write the deployable image (deploy/*.tar)");
@@ -53,7 +55,4 @@ void add_pack_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([args, &ctx] { ctx.exit_code = run_pack(*args); });
 }
 
-EDGE_COMMAND(30, add_pack_command);
-
-}  // namespace
 }  // namespace edge

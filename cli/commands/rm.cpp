@@ -4,7 +4,7 @@
 #include <memory>
 #include <variant>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "dev/completion_scripts.hpp"
 #include "container_lookup.hpp"
 #include "ui.hpp"
@@ -61,6 +61,8 @@ int run_rm(const RmArgs& args) {
   return kExitOk;
 }
 
+}  // namespace
+
 void add_rm_command(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<RmArgs>();
   auto* cmd = app.add_subcommand("rm", "Remove a service from a node (and its image with --image)");
@@ -72,7 +74,4 @@ void add_rm_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([args, &ctx] { ctx.exit_code = run_rm(*args); });
 }
 
-EDGE_COMMAND(60, add_rm_command);
-
-}  // namespace
 }  // namespace edge

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "build/host_tests.hpp"
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "dev/http_tests.hpp"
 #include "ui.hpp"
 
@@ -178,6 +178,8 @@ int run_test(const TestArgs& args) {
   return failed || broken ? kExitFailure : kExitOk;
 }
 
+}  // namespace
+
 void add_test_command(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<TestArgs>();
   auto* cmd = app.add_subcommand("test", "Run the project's tests: C++ (tests/*_test.cpp) in-process, HTTP (tests/*.yaml) on a local edge-node");
@@ -190,7 +192,4 @@ void add_test_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([args, &ctx] { ctx.exit_code = run_test(*args); });
 }
 
-EDGE_COMMAND(47, add_test_command);
-
-}  // namespace
 }  // namespace edge

@@ -3,7 +3,7 @@
 #include <iterator>
 
 #include "build/report_output.hpp"
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "ui.hpp"
 
 namespace edge {
@@ -42,6 +42,8 @@ int run_validate(const std::string& file, bool json) {
   return kExitFailure;
 }
 
+}  // namespace
+
 void add_validate_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("validate", "Check a .wasm module against edgeEngine's serverless ABI 2.0.0");
   auto file = std::make_shared<std::string>();
@@ -52,7 +54,4 @@ void add_validate_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, file, json] { ctx.exit_code = run_validate(*file, *json); });
 }
 
-EDGE_COMMAND(25, add_validate_command);
-
-}  // namespace
 }  // namespace edge
