@@ -8,6 +8,7 @@
 #include <cctype>
 #include <regex>
 
+#include "edge/core/http_status.hpp"
 #include "edge/core/image.hpp"
 
 namespace edge::mcm {
@@ -69,7 +70,8 @@ Result<std::string> normalise_node_url(const std::string& raw) {
   return url;
 }
 
-Error transport_error(const std::string& node_url, int code, const Timeouts& t) {
+namespace {
+Error transport_message(const std::string& node_url, int code, const Timeouts& t) {
   switch (static_cast<httplib::Error>(code)) {
     case httplib::Error::Connection:
       return make_error("no node at " + node_url, "start one with `edge-node` or check --node");
@@ -92,7 +94,28 @@ Error transport_error(const std::string& node_url, int code, const Timeouts& t) 
   }
 }
 
+}  // namespace
+
+namespace {
+Error answer_message(const std::string& node_url, const std::string& what, const HttpAnswer& a);
+}  // namespace
+
+// The kind from the status (the node chose it from its own error's kind), the text per case.
 Error answer_error(const std::string& node_url, const std::string& what, const HttpAnswer& a) {
+  Error e = answer_message(node_url, what, a);
+  e.kind = error_kind_of(a.status);
+  return e;
+}
+
+Error transport_error(const std::string& node_url, int code, const Timeouts& t) {
+  Error e = transport_message(node_url, code, t);
+  e.kind = ErrorKind::Unavailable;
+  return e;
+}
+
+namespace {
+
+Error answer_message(const std::string& node_url, const std::string& what, const HttpAnswer& a) {
   const std::string which =
       "pass --token (or $EDGE_TOKEN), or a mim OE API key with --api-key-file (or $MCM_API_KEY); a local "
       "edge-node keeps both in ~/.edge-node (token, mimoe-api-key.env)";
@@ -113,6 +136,8 @@ Error answer_error(const std::string& node_url, const std::string& what, const H
   if (a.status >= 500) return make_error(text, "see the node's log (`edge logs NAME`, or the edge-node output)");
   return make_error(text, "fix what the node reports and run the command again");
 }
+
+}  // namespace
 
 Client::Client(std::string node_url, std::string token, Timeouts timeouts, std::string client_id)
     : url_(std::move(node_url)), token_(std::move(token)), timeouts_(timeouts),

@@ -34,7 +34,7 @@ int run_logs(const LogsArgs& args) {
     return true;
   });
   if (!st) {
-    if (st.error().message.find("HTTP 404") != std::string::npos)
+    if (st.error().kind == ErrorKind::NotFound)
       deploy::print_failure(make_error(target.url + " does not serve logs", "logs are an edge-node extension; a real edgeEngine node keeps its own"));
     else
       deploy::print_failure(st.error());

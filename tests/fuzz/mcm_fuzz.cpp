@@ -42,14 +42,19 @@ edge::node::Node& node() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::span<const uint8_t> body(data + 1, size - 1);
-  edge::node::ApiReply reply;
+  edge::Result<nlohmann::json> reply = nlohmann::json();
   if (data[0] % 2 == 0) {
     reply = node().upload_image("fuzz-client", body);
   } else {
     auto json = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
     reply = node().start_container("fuzz-client", json);
   }
-  if (reply.status < 200 || reply.status > 599) std::abort();
-  (void)reply.body.dump();
+  // Bad input is the caller's fault, said in words: never an internal error, never a blank one.
+  if (reply) {
+    (void)reply->dump();
+  } else {
+    if (reply.error().kind == edge::ErrorKind::Internal || reply.error().kind == edge::ErrorKind::Failed) std::abort();
+    if (reply.error().message.empty()) std::abort();
+  }
   return 0;
 }

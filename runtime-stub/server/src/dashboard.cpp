@@ -39,13 +39,13 @@ web::Response serve_dashboard(const std::string& file) {
   const std::string name = file.empty() ? "index.html" : file;
   std::smatch m;
   if (!std::regex_match(name, m, allowed))
-    return json_response(error_reply(404, "no dashboard file " + name, "open the dashboard at /"));
+    return error_response(404, "no dashboard file " + name, "open the dashboard at /");
   const fs::path path = dashboard_dir() / name;
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    return json_response(error_reply(404, "no dashboard file " + path.string(),
-                                     "the dashboard is read from share/edge/dashboard next to the binary "
-                                     "(or $EDGE_SHARE_DIR/dashboard): build or install edge-node again"));
+    return error_response(404, "no dashboard file " + path.string(),
+                          "the dashboard is read from share/edge/dashboard next to the binary "
+                          "(or $EDGE_SHARE_DIR/dashboard): build or install edge-node again");
   std::ostringstream body;
   body << in.rdbuf();
   // The page talks to the mCM API only on this origin; keep it from being framed or fed

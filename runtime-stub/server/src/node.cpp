@@ -13,12 +13,6 @@ namespace edge::node {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-ApiReply error_reply(int status, const std::string& message, const std::string& hint) {
-  json err = {{"code", status}, {"message", message}};
-  if (!hint.empty()) err["hint"] = hint;
-  return {status, {{"error", err}}};
-}
-
 namespace {
 
 int64_t unix_now() {
@@ -143,25 +137,23 @@ Status Node::open() {
 
 // ---- images ----------------------------------------------------------------------------------
 
-ApiReply Node::upload_image(const std::string& client, std::span<const uint8_t> tar) {
+Result<json> Node::upload_image(const std::string& client, std::span<const uint8_t> tar) {
   auto image = read_image(tar);
-  if (!image) return error_reply(400, "not a valid image: " + image.error().message, image.error().hint);
+  if (!image) return make_error(ErrorKind::Invalid, "not a valid image: " + image.error().message, image.error().hint);
   // The name becomes part of file names and URLs: nothing but a plain name gets through.
   if (!valid_name(image->name))
-    return error_reply(400, "not a valid image: its name '" + image->name + "' is not a plain name",
+    return make_error(ErrorKind::Invalid, "not a valid image: its name '" + image->name + "' is not a plain name",
                        "name images like hello-v1 (letters, digits, '-', '_', '.'), as edge pack does");
   if (image->index_file != "index.wasm")
-    return error_reply(422, "the image holds " + image->index_file + "; this node runs WebAssembly services only",
+    return make_error(ErrorKind::Refused, "the image holds " + image->index_file + "; this node runs WebAssembly services only",
                        "pack a .wasm module (edge pack) instead of a JavaScript service");
   auto report = validate_module(image->module);
   if (!report.ok()) {
     std::string first = report.problems.empty() ? "not a readable Wasm module" : report.problems.front().to_string();
-    auto reply = error_reply(422, "index.wasm fails validation: " + first,
-                             "run `edge validate` on the module and fix what it reports");
-    json problems = json::array();
-    for (const auto& p : report.problems) problems.push_back(p.to_string());
-    reply.body["error"]["problems"] = problems;
-    return reply;
+    auto error = make_error(ErrorKind::Refused, "index.wasm fails validation: " + first,
+                            "run `edge validate` on the module and fix what it reports");
+    for (const auto& p : report.problems) error.details.push_back(p.to_string());
+    return error;
   }
   ImageRecord record;
   record.name = image->name;
@@ -173,31 +165,31 @@ ApiReply Node::upload_image(const std::string& client, std::span<const uint8_t> 
   record.module_sha256 = sha256_hex(image->module);
   record.size = tar.size();
   record.created = unix_now();
-  if (auto refused = check_instantiable(image->module, record.module_sha256)) return *refused;
+  if (auto st = check_instantiable(image->module, record.module_sha256); !st) return st.error();
   std::lock_guard lock(deploy_mu_);
   // Ids are "<client>-<name>", as on real nodes: client "a" with "b-c" and client "a-b" with "c"
   // would share one. The first keeps it.
   if (auto existing = images_.find(record.id); existing && existing->id == record.id && owner_of(existing->client_id) != client)
-    return error_reply(409, "image id " + record.id + " belongs to another client of this node",
+    return make_error(ErrorKind::Conflict, "image id " + record.id + " belongs to another client of this node",
                        "choose another image name");
-  if (auto st = images_.put(record, tar); !st) return error_reply(500, st.error().message, st.error().hint);
-  return {200, images_.find(record.id)->to_api_json()};
+  if (auto st = images_.put(record, tar); !st) return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
+  return images_.find(record.id)->to_api_json();
 }
 
 // What no container env can fix is refused at upload rather than at start: a module that cannot
 // be instantiated (a data segment or element out of bounds, a start function that traps...).
 // The check gives it every page of memory a container could allow and a short time: what its
 // initialisation does with the env, the preopens and the limits is judged at start.
-std::optional<ApiReply> Node::check_instantiable(std::span<const uint8_t> wasm, const std::string& digest) {
+Status Node::check_instantiable(std::span<const uint8_t> wasm, const std::string& digest) {
   auto module = check_engine_->load(wasm, digest);
-  if (!module) return error_reply(422, "index.wasm does not load: " + module.error().message, module.error().hint);
+  if (!module) return make_error(ErrorKind::Refused, "index.wasm does not load: " + module.error().message, module.error().hint);
   ServiceContext probe;
   probe.name = "upload-check";
   probe.limits.max_memory_pages = 65536;  // EDGE_MAX_MEMORY_MB's maximum, 4 GiB
   probe.limits.wall_time = std::chrono::seconds(1);
   auto failure = (*module)->check_start(probe);
-  if (!failure || failure->kind != ExecFailure::Kind::BadModule) return std::nullopt;
-  return error_reply(422, "index.wasm cannot start on any node: " + failure->message,
+  if (!failure || failure->kind != ExecFailure::Kind::BadModule) return ok();
+  return make_error(ErrorKind::Refused, "index.wasm cannot start on any node: " + failure->message,
                      "fix the module (its data or element segments, its memory or table declarations) and build again");
 }
 
@@ -224,29 +216,29 @@ std::optional<ContainerRecord> Node::find_container(const std::string& client, c
   return find_for(containers_, client, ref, [this](const std::string& c) { return owner_of(c); });
 }
 
-ApiReply Node::list_images(const std::string& client) const {
+Result<json> Node::list_images(const std::string& client) const {
   json data = json::array();
   for (const auto& r : images_.list())
     if (owner_of(r.client_id) == client) data.push_back(r.to_api_json());
-  return {200, {{"data", data}}};
+  return json{{"data", data}};
 }
 
-ApiReply Node::get_image(const std::string& client, const std::string& id) const {
+Result<json> Node::get_image(const std::string& client, const std::string& id) const {
   auto r = find_image(client, id);
-  if (!r) return error_reply(404, "no image " + id, "list images with GET /mcm/v1/images");
-  return {200, r->to_api_json()};
+  if (!r) return make_error(ErrorKind::NotFound, "no image " + id, "list images with GET /mcm/v1/images");
+  return r->to_api_json();
 }
 
-ApiReply Node::delete_image(const std::string& client, const std::string& id) {
+Result<json> Node::delete_image(const std::string& client, const std::string& id) {
   std::lock_guard lock(deploy_mu_);
   auto r = find_image(client, id);
-  if (!r) return error_reply(404, "no image " + id, "list images with GET /mcm/v1/images");
+  if (!r) return make_error(ErrorKind::NotFound, "no image " + id, "list images with GET /mcm/v1/images");
   for (const auto& c : containers_.list())
     if (c.image_id == r->id)
-      return error_reply(409, "image " + r->id + " is used by container " + c.id,
+      return make_error(ErrorKind::Conflict, "image " + r->id + " is used by container " + c.id,
                          "delete the container first (DELETE /mcm/v1/containers/" + c.id + ")");
-  if (auto st = images_.remove(r->id); !st) return error_reply(500, st.error().message, st.error().hint);
-  return {200, r->to_api_json()};
+  if (auto st = images_.remove(r->id); !st) return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
+  return r->to_api_json();
 }
 
 std::optional<std::string> Node::image_tarball(const std::string& client, const std::string& id) const {
@@ -325,42 +317,42 @@ std::string Node::state_of(const ContainerRecord& record) const {
   return services_.by_id(record.id) ? "started" : "exited";
 }
 
-ApiReply Node::start_container(const std::string& client, const json& request) {
-  if (!request.is_object()) return error_reply(400, "the body is not a JSON object", R"(send {"name": ..., "image": ..., "env": {...}})");
+Result<json> Node::start_container(const std::string& client, const json& request) {
+  if (!request.is_object()) return make_error(ErrorKind::Invalid, "the body is not a JSON object", R"(send {"name": ..., "image": ..., "env": {...}})");
   const auto name = request.value("name", json()).is_string() ? request["name"].get<std::string>() : "";
   if (!valid_name(name))
-    return error_reply(400, "missing or invalid container name", "give \"name\" like \"hello-v1\" (letters, digits, '-', '_', '.')");
+    return make_error(ErrorKind::Invalid, "missing or invalid container name", "give \"name\" like \"hello-v1\" (letters, digits, '-', '_', '.')");
   std::string image_ref = name;
   if (request.contains("image")) {
-    if (!request["image"].is_string()) return error_reply(400, "\"image\" must be a string", "give the image name, e.g. \"hello-v1\"");
+    if (!request["image"].is_string()) return make_error(ErrorKind::Invalid, "\"image\" must be a string", "give the image name, e.g. \"hello-v1\"");
     image_ref = request["image"];
   }
   std::map<std::string, std::string> env;
   if (request.contains("env")) {
-    if (!request["env"].is_object()) return error_reply(400, "\"env\" must be an object of strings", "");
+    if (!request["env"].is_object()) return make_error(ErrorKind::Invalid, "\"env\" must be an object of strings", "");
     for (const auto& [k, v] : request["env"].items()) {
-      if (!v.is_string()) return error_reply(400, "env " + k + " must be a string", "quote the value");
+      if (!v.is_string()) return make_error(ErrorKind::Invalid, "env " + k + " must be a string", "quote the value");
       env[k] = v.get<std::string>();
     }
   }
   auto base = env.find("MCM.BASE_API_PATH");
   if (base == env.end() || !valid_base_path(base->second))
-    return error_reply(400, "env MCM.BASE_API_PATH is missing or not a path like /hello/v1",
+    return make_error(ErrorKind::Invalid, "env MCM.BASE_API_PATH is missing or not a path like /hello/v1",
                        "set env MCM.BASE_API_PATH to /<name>/v<apiVersion>");
   base->second = "/" + client + base->second;
   env["MCM.RUNTIME"] = "wasm";
 
   std::lock_guard lock(deploy_mu_);
   auto image = find_image(client, image_ref);
-  if (!image) return error_reply(400, "unknown image '" + image_ref + "'", "upload it first: POST /mcm/v1/images");
+  if (!image) return make_error(ErrorKind::Invalid, "unknown image '" + image_ref + "'", "upload it first: POST /mcm/v1/images");
   for (const auto& other : services_.all())
     if (other->record.id != client + "-" + name && other->base_path == base->second)
-      return error_reply(409, "base path " + base->second + " is already served by " + other->record.name,
+      return make_error(ErrorKind::Conflict, "base path " + base->second + " is already served by " + other->record.name,
                          "choose another MCM.BASE_API_PATH or delete " + other->record.id);
 
   if (auto existing = containers_.find(client + "-" + name);
       existing && existing->id == client + "-" + name && owner_of(existing->client_id) != client)
-    return error_reply(409, "container id " + existing->id + " belongs to another client of this node",
+    return make_error(ErrorKind::Conflict, "container id " + existing->id + " belongs to another client of this node",
                        "choose another container name");
   ContainerRecord record;
   record.id = client + "-" + name;
@@ -373,17 +365,17 @@ ApiReply Node::start_container(const std::string& client, const json& request) {
   return swap_in(client, record, *image, false);
 }
 
-ApiReply Node::restart_container(const std::string& client, const std::string& id) {
+Result<json> Node::restart_container(const std::string& client, const std::string& id) {
   std::lock_guard lock(deploy_mu_);
   auto record = find_container(client, id);
-  if (!record) return error_reply(404, "no container " + id, "list containers with GET /mcm/v1/containers");
+  if (!record) return make_error(ErrorKind::NotFound, "no container " + id, "list containers with GET /mcm/v1/containers");
   auto image = images_.find(record->image_id);
-  if (!image) return error_reply(409, "the image of " + record->name + " is gone", "deploy it again");
+  if (!image) return make_error(ErrorKind::Conflict, "the image of " + record->name + " is gone", "deploy it again");
   record->created = unix_now();
   return swap_in(client, *record, *image, true);
 }
 
-ApiReply Node::swap_in(const std::string& client, const ContainerRecord& record, const ImageRecord& image, bool restart) {
+Result<json> Node::swap_in(const std::string& client, const ContainerRecord& record, const ImageRecord& image, bool restart) {
   // Load first, then start one real instance under this env and these limits (start before
   // swap): only a version that does both replaces what serves now (if anything). What fails here
   // would fail every request. (Not at node start: a stored container passed this at its deploy.)
@@ -402,11 +394,11 @@ ApiReply Node::swap_in(const std::string& client, const ContainerRecord& record,
     log->node((restart ? "restart of " : "deploy of image ") + image.id + " failed: " + service.error().to_string() +
               (previous ? "; the previous version keeps serving" : ""));
     log->backtrace(backtrace);
-    return error_reply(422, "container " + record.name + " did not start: " + service.error().message +
+    return make_error(ErrorKind::Refused, "container " + record.name + " did not start: " + service.error().message +
                                 (previous ? " (the previous version keeps serving)" : ""),
                        service.error().hint);
   }
-  if (auto st = containers_.put(record); !st) return error_reply(500, st.error().message, st.error().hint);
+  if (auto st = containers_.put(record); !st) return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
   services_.publish(*service);
   {
     std::lock_guard aux(aux_mu_);
@@ -415,7 +407,7 @@ ApiReply Node::swap_in(const std::string& client, const ContainerRecord& record,
   (*service)->log->node(fmt::format("{} {} version {} ({} engine) at {}",
                                     restart ? "restarted" : previous ? "redeployed" : "started", record.name,
                                     image.version, engine_name_, (*service)->base_path));
-  return {200, record.to_api_json(client, "started")};
+  return record.to_api_json(client, "started");
 }
 
 json Node::container_json(const ContainerRecord& record) const {
@@ -428,34 +420,34 @@ json Node::container_json(const ContainerRecord& record) const {
   return body;
 }
 
-ApiReply Node::list_containers(const std::string& client) const {
+Result<json> Node::list_containers(const std::string& client) const {
   json data = json::array();
   for (const auto& r : containers_.list())
     if (owner_of(r.client_id) == client) data.push_back(container_json(r));
-  return {200, {{"data", data}}};
+  return json{{"data", data}};
 }
 
 void Node::stop_background_work() {
   if (engine_) engine_->stop();
 }
 
-ApiReply Node::get_container(const std::string& client, const std::string& id) const {
+Result<json> Node::get_container(const std::string& client, const std::string& id) const {
   auto r = find_container(client, id);
-  if (!r) return error_reply(404, "no container " + id, "list containers with GET /mcm/v1/containers");
+  if (!r) return make_error(ErrorKind::NotFound, "no container " + id, "list containers with GET /mcm/v1/containers");
   auto body = container_json(*r);
   std::lock_guard lock(aux_mu_);
   if (auto it = failed_.find(r->id); it != failed_.end()) body["error"] = it->second;
-  return {200, body};
+  return body;
 }
 
-ApiReply Node::delete_container(const std::string& client, const std::string& id) {
+Result<json> Node::delete_container(const std::string& client, const std::string& id) {
   std::lock_guard lock(deploy_mu_);
   auto r = find_container(client, id);
-  if (!r) return error_reply(404, "no container " + id, "list containers with GET /mcm/v1/containers");
-  if (auto st = containers_.remove(r->id); !st) return error_reply(500, st.error().message, st.error().hint);
+  if (!r) return make_error(ErrorKind::NotFound, "no container " + id, "list containers with GET /mcm/v1/containers");
+  if (auto st = containers_.remove(r->id); !st) return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
   services_.remove(r->id);
   log_for(r->id)->node("stopped " + r->name);
-  return {200, r->to_api_json(client, "exited")};
+  return r->to_api_json(client, "exited");
 }
 
 std::optional<fs::path> Node::container_log(const std::string& client, const std::string& id) const {

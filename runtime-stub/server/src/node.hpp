@@ -1,7 +1,8 @@
 #pragma once
 // The node's state and the operations of the mCM API, independent of HTTP: image upload and
 // removal, container start (deploy and redeploy) and removal, reload at start. Each operation
-// answers with an ApiReply (status + JSON) the HTTP layer sends as is.
+// answers with its JSON, or an Error whose kind (not found, invalid, conflict, refused...) the
+// HTTP layer turns into a status (edge/core/http_status.hpp): nothing here speaks HTTP.
 #include <atomic>
 #include <filesystem>
 #include <functional>
@@ -20,14 +21,6 @@
 
 namespace edge::node {
 
-struct ApiReply {
-  int status = 200;
-  nlohmann::json body;
-};
-
-// {"error": {"code": status, "message": ..., "hint"?: ...}}
-ApiReply error_reply(int status, const std::string& message, const std::string& hint = {});
-
 struct NodeOptions {
   std::filesystem::path data_dir;
   NodeIdentity identity;
@@ -43,20 +36,20 @@ class Node {
   // Every mCM operation acts for one client id (the node's own with its token; with mim OE's API
   // key the x-client-id header's, or "api"): it sees and changes that client's images and
   // containers only, and its services answer under /<client>/...
-  ApiReply upload_image(const std::string& client, std::span<const uint8_t> tar);
-  ApiReply list_images(const std::string& client) const;
-  ApiReply get_image(const std::string& client, const std::string& id) const;
-  ApiReply delete_image(const std::string& client, const std::string& id);
+  Result<nlohmann::json> upload_image(const std::string& client, std::span<const uint8_t> tar);
+  Result<nlohmann::json> list_images(const std::string& client) const;
+  Result<nlohmann::json> get_image(const std::string& client, const std::string& id) const;
+  Result<nlohmann::json> delete_image(const std::string& client, const std::string& id);
   // The stored tar, or nullopt when there is no such image.
   std::optional<std::string> image_tarball(const std::string& client, const std::string& id) const;
 
-  ApiReply start_container(const std::string& client, const nlohmann::json& request);
-  ApiReply list_containers(const std::string& client) const;
-  ApiReply get_container(const std::string& client, const std::string& id) const;
-  ApiReply delete_container(const std::string& client, const std::string& id);
+  Result<nlohmann::json> start_container(const std::string& client, const nlohmann::json& request);
+  Result<nlohmann::json> list_containers(const std::string& client) const;
+  Result<nlohmann::json> get_container(const std::string& client, const std::string& id) const;
+  Result<nlohmann::json> delete_container(const std::string& client, const std::string& id);
   // A fresh start of a container from its stored record (edge-node extension; the dashboard's
   // restart): its instances' state goes, its storage stays; the old one serves until the new starts.
-  ApiReply restart_container(const std::string& client, const std::string& id);
+  Result<nlohmann::json> restart_container(const std::string& client, const std::string& id);
   // The log file of a container (existing or not), nullopt for an unknown container.
   std::optional<std::filesystem::path> container_log(const std::string& client, const std::string& id) const;
   nlohmann::json stats_json() const;
@@ -72,9 +65,9 @@ class Node {
   Result<std::shared_ptr<RunningService>> prepare(const ContainerRecord& record);
   // Prepares `record`, starts one instance (start before swap), stores the record and publishes
   // the service; deploy_mu_ held. 422 when it does not start: what served before keeps serving.
-  ApiReply swap_in(const std::string& client, const ContainerRecord& record, const ImageRecord& image, bool restart);
+  Result<nlohmann::json> swap_in(const std::string& client, const ContainerRecord& record, const ImageRecord& image, bool restart);
   std::string state_of(const ContainerRecord& record) const;
-  std::optional<ApiReply> check_instantiable(std::span<const uint8_t> wasm, const std::string& digest);
+  Status check_instantiable(std::span<const uint8_t> wasm, const std::string& digest);
   nlohmann::json container_json(const ContainerRecord& record) const;
   std::string owner_of(const std::string& record_client) const;  // empty (older records): the node's own
   std::optional<ImageRecord> find_image(const std::string& client, const std::string& ref) const;

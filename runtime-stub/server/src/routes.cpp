@@ -64,9 +64,11 @@ bool valid_client_id(std::string_view id) {
   return true;
 }
 
-Reply reply_of(const ApiReply& api) { return Reply{json_response(api), nullptr}; }
+Reply reply_of(const Result<json>& answer) { return Reply{json_response(answer), nullptr}; }
 
-Reply not_found(const std::string& message, const std::string& hint) { return reply_of(error_reply(404, message, hint)); }
+Reply not_found(const std::string& message, const std::string& hint) {
+  return reply_of(make_error(ErrorKind::NotFound, message, hint));
+}
 
 // The upload's tar: the multipart file field `image` (what mimik's tools and `edge deploy`
 // send), or a raw tar body as a convenience for curl --data-binary.
@@ -221,15 +223,15 @@ web::Response NodeRoutes::too_large_for(const Route& route, uint64_t length, uin
 }
 
 web::Response NodeRoutes::error(unsigned status, const std::string& message, const std::string& hint) {
-  return json_response(error_reply(static_cast<int>(status), message, hint));
+  return error_response(status, message, hint);
 }
 
 void NodeRoutes::run_on_pool(ReplyCallback done, std::function<Reply()> work, const std::string& owner, size_t cap) {
   // `done` is shared: if the pool refuses the job, the job (and its copy) is gone and we answer.
   auto answer = std::make_shared<ReplyCallback>(std::move(done));
   if (!pool_.try_post([answer, work = std::move(work)] { (*answer)(work()); }, owner, cap)) {
-    auto res = json_response(error_reply(503, "the node is busy: every execution slot is taken and the queue is full",
-                                         "retry shortly"));
+    auto res = error_response(503, "the node is busy: every execution slot is taken and the queue is full",
+                              "retry shortly");
     res.set(http::field::retry_after, "1");
     (*answer)(Reply{std::move(res), nullptr});
   }
@@ -245,7 +247,7 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
     return done(Reply{std::move(res), nullptr});
   }
   if (path == "/jsonrpc/v1" && options_.door == Door::Node && request.method() == http::verb::post)
-    return done(reply_of({200, json_rpc_.answer(request.body())}));  // small and quick: no worker needed
+    return done(Reply{json_response(200, json_rpc_.answer(request.body())), nullptr});  // small and quick: no worker needed
   if (route->mcm) {
     auto req = std::make_shared<web::Request>(std::move(request));
     return run_on_pool(std::move(done), [this, req, route] { return mcm(*req, route->path, route->client); });
@@ -297,7 +299,7 @@ Reply NodeRoutes::mcm(const web::Request& req, const std::string& path, const st
   if (parts[0] == "stats" && parts.size() == 1 && get) {
     json body = node_.stats_json();
     if (options_.door == Door::Dashboard) body["nodePort"] = options_.node_port;
-    return reply_of({200, body});
+    return reply_of(body);
   }
 
   if (parts[0] == "images") {
@@ -305,7 +307,7 @@ Reply NodeRoutes::mcm(const web::Request& req, const std::string& path, const st
     if (parts.size() == 1 && method == http::verb::post) {
       auto tar = uploaded_tar(req);
       if (!tar)
-        return reply_of(error_reply(400, "no image received: expected multipart/form-data with a file field named 'image'",
+        return reply_of(make_error(ErrorKind::Invalid, "no image received: expected multipart/form-data with a file field named 'image'",
                                     "upload the .tar as: curl -F image=@NAME.tar ..."));
       return reply_of(node_.upload_image(client, std::span(reinterpret_cast<const uint8_t*>(tar->data()), tar->size())));
     }
@@ -328,7 +330,7 @@ Reply NodeRoutes::mcm(const web::Request& req, const std::string& path, const st
     if (parts.size() == 1 && method == http::verb::post) {
       auto body = json::parse(req.body(), nullptr, false);
       if (body.is_discarded())
-        return reply_of(error_reply(400, "the body is not JSON",
+        return reply_of(make_error(ErrorKind::Invalid, "the body is not JSON",
                                     R"(send {"name": "hello-v1", "image": "hello-v1", "env": {"MCM.BASE_API_PATH": "/hello/v1"}})"));
       return reply_of(node_.start_container(client, body));
     }

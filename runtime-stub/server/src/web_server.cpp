@@ -5,15 +5,33 @@
 
 #include <fmt/core.h>
 
+#include "edge/core/http_status.hpp"
+
 namespace edge::node {
 
 namespace http = web::http;
 
-web::Response json_response(const ApiReply& reply) {
-  web::Response res{static_cast<http::status>(reply.status), 11};
+web::Response json_response(unsigned status, const nlohmann::json& body) {
+  web::Response res{static_cast<http::status>(status), 11};
   res.set(http::field::content_type, "application/json");
-  res.body() = reply.body.dump() + "\n";
+  res.body() = body.dump() + "\n";
   return res;
+}
+
+web::Response error_response(unsigned status, const std::string& message, const std::string& hint) {
+  nlohmann::json err = {{"code", status}, {"message", message}};
+  if (!hint.empty()) err["hint"] = hint;
+  return json_response(status, {{"error", err}});
+}
+
+web::Response json_response(const Result<nlohmann::json>& reply) {
+  if (reply) return json_response(200, *reply);
+  const Error& e = reply.error();
+  const unsigned status = unsigned(http_status_of(e.kind));
+  nlohmann::json err = {{"code", status}, {"message", e.message}};
+  if (!e.hint.empty()) err["hint"] = e.hint;
+  if (!e.details.empty()) err["problems"] = e.details;
+  return json_response(status, {{"error", err}});
 }
 
 std::string printable(std::string_view text) {
@@ -87,8 +105,8 @@ web::Response serve_service_request(const RunningService& service, ServiceStats&
     service.log->node(fmt::format("{} {} failed: {}", printable(request.method_string()),
                                   printable(request.target()), failure.message));
     service.log->backtrace(failure.backtrace);
-    res = json_response(error_reply(failure.http_status(), service.record.name + ": " + failure.message,
-                                    "see the service log: edge logs " + service.record.name));
+    res = error_response(unsigned(failure.http_status()), service.record.name + ": " + failure.message,
+                         "see the service log: edge logs " + service.record.name);
   }
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   stats.record(ms, res.result_int());

@@ -14,8 +14,12 @@ namespace edge::node {
 web::Response serve_service_request(const RunningService& service, ServiceStats& stats, const web::Request& request,
                                     const std::string& rest);
 
-// An mCM-style JSON reply as an HTTP response.
-web::Response json_response(const ApiReply& reply);
+// JSON as an HTTP response with `status`.
+web::Response json_response(unsigned status, const nlohmann::json& body);
+// The node's error shape, {"error": {"code": status, "message", "hint"?}}.
+web::Response error_response(unsigned status, const std::string& message, const std::string& hint = {});
+// An mCM operation's answer: 200 with its JSON, or its error with the status of its kind.
+web::Response json_response(const Result<nlohmann::json>& reply);
 
 // `text` fit for one log line: control characters (a decoded %0a in a path) become '?', so a
 // client cannot forge log lines.
