@@ -54,11 +54,11 @@ bool compile(const std::vector<Unit>& units, std::string& errors) {
   const size_t width = std::max(1u, std::thread::hardware_concurrency());
   bool ok = true;
   for (size_t first = 0; first < stale.size(); first += width) {
-    std::vector<std::future<Result<ProcessResult>>> running;
+    std::vector<std::future<Result<CapturedRun>>> running;
     for (size_t i = first; i < std::min(stale.size(), first + width); ++i) {
       std::error_code ec;
       fs::create_directories(stale[i]->object.parent_path(), ec);
-      running.push_back(std::async(std::launch::async, [u = stale[i]] { return run_process(u->argv); }));
+      running.push_back(std::async(std::launch::async, [u = stale[i]] { return run_captured(u->argv); }));
     }
     for (size_t i = 0; i < running.size(); ++i) {
       const Unit& u = *stale[first + i];
@@ -153,7 +153,7 @@ Result<HostTestOutcome> run_host_tests(const HostTestOptions& o) {
     objects.push_back(u.object);
   }
   if (out_of_date(program, objects) || !stamp_matches(program.string() + ".cmd", shell_quote(link))) {
-    auto linked = run_process(link);
+    auto linked = run_captured(link);
     if (!linked) return linked.error();
     if (linked->exit_code != 0) {
       out.compiled = false;
@@ -166,7 +166,7 @@ Result<HostTestOutcome> run_host_tests(const HostTestOptions& o) {
 
   std::vector<std::string> run{program.string(), "--no-intro=true"};
   if (!o.filter.empty()) run.push_back("--test-case=*" + o.filter + "*");
-  auto ran = run_process(run);
+  auto ran = run_captured(run);
   if (!ran) return ran.error();
   out.exit_code = ran->exit_code;
   out.output = ran->output;
@@ -175,7 +175,7 @@ Result<HostTestOutcome> run_host_tests(const HostTestOptions& o) {
     // doctest writes one report per run; JUnit goes to a file while the console report above
     // is what a person reads. The tests run in-process in milliseconds, so twice costs little.
     run.insert(run.end(), {"--reporters=junit", "--out=" + o.junit.string()});
-    (void)run_process(run);
+    (void)run_captured(run);
   }
   return out;
 }

@@ -61,7 +61,7 @@ size_t compile_all(std::vector<Unit*>& stale, unsigned jobs, bool color) {
         ui::detail(shell_quote(argv));
       }
       remove_stamp(u.stamp);  // a failed or interrupted compile must not look up to date
-      auto r = run_process(argv);
+      auto r = run_captured(argv);
       std::lock_guard lock(out_mutex);
       if (!r) {
         ui::error(r.error());
@@ -124,7 +124,7 @@ bool optimize(const fs::path& wasm_opt, const fs::path& input, const fs::path& o
   std::vector<std::string> argv{wasm_opt.string(), "-Oz", input.string(), "-o", output.string()};
   ui::step("Optimizing with wasm-opt -Oz");
   ui::detail(shell_quote(argv));
-  auto r = run_process(argv);
+  auto r = run_captured(argv);
   std::error_code ec;
   if (!r || r->exit_code != 0) {
     ui::warn("wasm-opt failed; keeping the module as linked" + (r ? ":\n" + r->output : std::string()));
@@ -276,7 +276,7 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
     remove_stamp(link_stamp);
     ui::step("Linking " + out.wasm.lexically_relative(*root).string());
     ui::detail(shell_quote(link));
-    auto r = run_process(link);
+    auto r = run_captured(link);
     if (!r) return r.error();
     if (!r->output.empty()) fmt::print(stderr, "{}", r->output);
     if (r->exit_code != 0)

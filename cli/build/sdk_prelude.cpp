@@ -133,7 +133,7 @@ std::string command_text(const std::vector<std::string>& argv) { return shell_qu
 bool compile(const std::vector<std::string>& argv, const std::string& what) {
   ui::step(what);
   ui::detail(shell_quote(argv));
-  auto r = run_process(argv);
+  auto r = run_captured(argv);
   if (r && r->exit_code == 0) return true;
   ui::detail("precompiling failed, so sources compile without it" + (r ? ":\n" + r->output : std::string()));
   return false;

@@ -48,7 +48,7 @@ Line test_compile(const build::Toolchain& tc) {
                             build::guest::kReleaseLinkFlags})
     argv.insert(argv.end(), flags.begin(), flags.end());
   argv.insert(argv.end(), {"-mexec-model=reactor", (dir / "t.cpp").string(), "-o", (dir / "t.wasm").string()});
-  auto r = build::run_process(argv);
+  auto r = run_captured(argv);
   if (!r) {
     l.found = r.error().message;
   } else if (r->exit_code != 0) {

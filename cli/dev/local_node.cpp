@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,9 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "build/process.hpp"
-#include "edge/core/child_process.hpp"
 #include "edge/core/loopback_port.hpp"
+#include "edge/core/subprocess.hpp"
 #include "mcm_client.hpp"
 #include "paths.hpp"
 
@@ -35,7 +33,7 @@ std::string random_token() {
 std::optional<fs::path> find_node_binary() {
   auto beside = paths::executable_dir() / "edge-node";
   if (access(beside.c_str(), X_OK) == 0) return beside;
-  return build::find_program("edge-node");
+  return find_program("edge-node");
 }
 
 std::string tail_of(const fs::path& file, size_t max_bytes = 1500) {
@@ -78,28 +76,11 @@ Result<std::unique_ptr<LocalNode>> LocalNode::start(const fs::path& data_dir, co
   }
   const std::vector<std::string> argv = {binary->string(), "--host", "127.0.0.1", "--port", std::to_string(port),
                                          "--data-dir", data_dir.string()};
-  std::vector<char*> args;  // made before fork: the child only calls async-signal-safe functions
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) return make_error("cannot start edge-node (fork failed)", "free some memory or processes and retry");
-  if (pid == 0) {
-    // Its own process group: Ctrl-C reaches `edge dev`, which then stops the node itself.
-    setpgid(0, 0);
-    // If `edge dev` dies without cleaning up (SIGKILL), the node goes with it.
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent) _exit(0);
-    int log = open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, 0);
-    if (log >= 0) {
-      dup2(log, 1);
-      dup2(log, 2);
-    }
-    execv(args[0], args.data());
-    _exit(127);
-  }
+  // Its own process group: Ctrl-C reaches `edge dev`, which then stops the node itself; and if
+  // `edge dev` dies without cleaning up (SIGKILL), the node goes with it.
+  auto spawned = spawn(argv, {.output_file = log_file, .own_group = true, .die_with_parent = true});
+  if (!spawned) return make_error("cannot start edge-node: " + spawned.error().message, spawned.error().hint);
+  const pid_t pid = *spawned;
   node->pid_ = pid;
 
   mcm::Client client(node->url_, node->token_, mcm::Timeouts{1, 2});

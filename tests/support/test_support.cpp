@@ -15,7 +15,7 @@
 
 #include <httplib.h>
 
-#include "edge/core/child_process.hpp"
+#include "edge/core/subprocess.hpp"
 #include "edge/core/loopback_port.hpp"
 
 namespace edge::test {

@@ -20,7 +20,7 @@
 #include "func_table.hpp"
 #include "glue.hpp"
 #include "memory_image.hpp"
-#include "spawn.hpp"
+#include "edge/core/subprocess.hpp"
 #include "translate.hpp"
 
 namespace fs = std::filesystem;
@@ -118,7 +118,8 @@ int compile(const fs::path& work, const std::string& cc, const std::vector<std::
   argv.push_back((work / "module.c").string());
   argv.push_back((work / "glue.c").string());
   const fs::path cc_log = work / "cc.log";
-  const int rc = run_logged(argv, cc_log);
+  const auto ran = edge::run_logged(argv, cc_log);
+  const int rc = ran ? *ran : -1;
   const double compile_ms = ms_since(t0);
   if (rc != 0) {
     std::string out = read_all(cc_log);

@@ -16,8 +16,8 @@
 
 #include "aot_abi.h"
 #include "edge/core/image.hpp"
+#include "edge/core/subprocess.hpp"
 #include "compile_worker.hpp"
-#include "spawn.hpp"
 
 namespace edge::node::aot {
 namespace fs = std::filesystem;
@@ -85,7 +85,7 @@ Compiler::Compiler(fs::path cache_dir, std::string cc, std::string cflags, fs::p
   fs::permissions(cache_dir_, fs::perms::owner_all, ec);  // others must not plant a .so the node would load
   fs::path log = cache_dir_ / fmt::format(".cc-version-{}", getpid());
   std::string version;
-  if (run_logged({cc_, "--version"}, log) == 0) {
+  if (auto ran = run_logged({cc_, "--version"}, log); ran && *ran == 0) {
     version = read_all(log);
     version = version.substr(0, version.find('\n'));
   }
@@ -193,8 +193,9 @@ Result<Compiler::Artifact> Compiler::compile(std::span<const uint8_t> wasm) {
                                    std::to_string(budget_.memory_mb), cc_};
   for (auto& f : split_flags(cflags_)) argv.push_back(f);
   const fs::path log = work / "worker.log";
-  const pid_t pid = spawn_logged(argv, log, true);
-  if (pid < 0) return make_error("cannot start the compile worker " + worker_.string(), "reinstall edge-node");
+  auto spawned = spawn(argv, {.output_file = log, .own_group = true});
+  if (!spawned) return make_error("cannot start the compile worker " + worker_.string(), "reinstall edge-node");
+  const pid_t pid = *spawned;
 
   // Wait for it, its wall-clock budget, or abandon(): whichever comes first. Killing its process
   // group ends the C compiler with it.
@@ -215,7 +216,7 @@ Result<Compiler::Artifact> Compiler::compile(std::span<const uint8_t> wasm) {
                                         "the module stays on the interpreter");
       lock.unlock();
       ::kill(-pid, SIGKILL);
-      wait_for(pid);
+      wait_for_child(pid);
       break;
     }
   }
