@@ -1,4 +1,4 @@
-// The AOT engine: Compiler (translate + cc + cache) -> SharedObject (dlopen) -> AotModule, whose
+// The AOT engine: Compiler (translate + cc + cache) -> SharedObject (dlopen) -> a LoadedModule whose
 // requests run through the engine-agnostic RequestDriver on AotInstance (guest.hpp contract).
 #include "edge/node/aot_engine.hpp"
 
@@ -159,37 +159,6 @@ class AotInstance final : public GuestInstance {
   wasm_rt_memory_t* memory_ = nullptr;
 };
 
-class AotModule final : public LoadedModule {
- public:
-  AotModule(std::shared_ptr<const SharedObject> so, FuncNames names, DwarfLines lines)
-      : so_(std::move(so)),
-        lines_(std::move(lines)),
-        driver_([so = so_, names = std::move(names)](HostContext& ctx, const InstanceLimits& limits,
-                                                     std::string* error) -> std::unique_ptr<GuestInstance> {
-          auto inst = std::make_unique<AotInstance>(so, names);
-          if (!inst->instantiate(ctx, limits, error)) return nullptr;
-          return inst;
-        }) {}
-  std::string_view engine_name() const override { return "aot"; }
-  Outcome handle(const ServiceContext& service, const HttpRequest& request) override {
-    Outcome out = driver_.handle(service, request);
-    // Compiled frames have no code offset: each gets its function's first line (line_is_entry).
-    if (out.failure) annotate_source_lines(lines_, out.failure->backtrace);
-    return out;
-  }
-  Result<int> run_command(const CommandInvocation& invocation) override { return driver_.run_command(invocation); }
-  std::optional<ExecFailure> check_start(const ServiceContext& service) override {
-    auto failure = driver_.check_start(service);
-    if (failure) annotate_source_lines(lines_, failure->backtrace);
-    return failure;
-  }
-
- private:
-  std::shared_ptr<const SharedObject> so_;
-  DwarfLines lines_;  // DWARF line table, read once (empty without debug info)
-  RequestDriver driver_;
-};
-
 class AotEngine final : public Engine {
  public:
   AotEngine(AotOptions options, std::string cc, fs::path worker)
@@ -225,7 +194,16 @@ class AotEngine final : public Engine {
                                      art->translate_ms + art->compile_ms, art->translate_ms, art->compile_ms, memory));
     }
     auto names = std::make_shared<const std::vector<std::string>>(read_wasm_func_names(wasm.data(), wasm.size()));
-    return std::shared_ptr<LoadedModule>(std::make_shared<AotModule>(std::move(*so), std::move(names), DwarfLines::read(wasm)));
+    // Compiled frames have no code offset: each gets its function's first line (line_is_entry).
+    return make_loaded_module(
+        "aot",
+        [so = std::shared_ptr<const SharedObject>(std::move(*so)), names = std::move(names)](
+            HostContext& ctx, const InstanceLimits& limits, std::string* error) -> std::unique_ptr<GuestInstance> {
+          auto inst = std::make_unique<AotInstance>(so, names);
+          if (!inst->instantiate(ctx, limits, error)) return nullptr;
+          return inst;
+        },
+        DwarfLines::read(wasm));
   }
 
  private:

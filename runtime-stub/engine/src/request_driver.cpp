@@ -7,6 +7,7 @@
 #include "edge/abi_names.hpp"
 #include "edge/core/abi.hpp"
 #include "edge/node/host.hpp"
+#include "edge/node/trace_lines.hpp"
 
 namespace edge::node {
 namespace {
@@ -285,6 +286,37 @@ Result<int> RequestDriver::run(const CommandInvocation& inv) const {
   if (r.ok()) return 0;
   if (r.status == CallResult::Status::Timeout) return make_error("timeout: the module ran out of its time limit");
   return make_error("trap: " + r.message);
+}
+
+namespace {
+
+class DriverModule final : public LoadedModule {
+ public:
+  DriverModule(std::string_view engine_name, InstanceFactory factory, DwarfLines lines)
+      : engine_name_(engine_name), lines_(std::move(lines)), driver_(std::move(factory)) {}
+  std::string_view engine_name() const override { return engine_name_; }
+  Outcome handle(const ServiceContext& service, const HttpRequest& request) override {
+    Outcome out = driver_.handle(service, request);
+    if (out.failure) annotate_source_lines(lines_, out.failure->backtrace);
+    return out;
+  }
+  Result<int> run_command(const CommandInvocation& invocation) override { return driver_.run_command(invocation); }
+  std::optional<ExecFailure> check_start(const ServiceContext& service) override {
+    auto failure = driver_.check_start(service);
+    if (failure) annotate_source_lines(lines_, failure->backtrace);
+    return failure;
+  }
+
+ private:
+  std::string_view engine_name_;
+  DwarfLines lines_;      // read once (empty without debug info)
+  RequestDriver driver_;  // immutable after construction: safe to share between threads
+};
+
+}  // namespace
+
+std::shared_ptr<LoadedModule> make_loaded_module(std::string_view engine_name, InstanceFactory factory, DwarfLines lines) {
+  return std::make_shared<DriverModule>(engine_name, std::move(factory), std::move(lines));
 }
 
 }  // namespace edge::node

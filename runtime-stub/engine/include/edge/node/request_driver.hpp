@@ -8,6 +8,10 @@
 //     "context":{"info":{serviceType,apiRoot,httpPort,nodeId,clientId,...},"env":{...}},
 //     "request":{"url","method","headers":{lower-case},"jsonBody":<body>}}}
 // with every key present (mimik's SDK decodes strictly). All info/env/header values are strings.
+#include <memory>
+#include <string_view>
+
+#include "edge/core/dwarf_lines.hpp"
 #include "edge/node/engine.hpp"
 #include "edge/node/guest.hpp"
 
@@ -34,5 +38,10 @@ class RequestDriver {
   Result<int> run(const CommandInvocation& invocation) const;
   InstanceFactory factory_;
 };
+
+// The one LoadedModule every engine returns: an engine supplies only how to make an instance
+// (`factory`); the request lifecycle and the source lines of trap backtraces (from `lines`, the
+// module's DWARF) are the same for all. `engine_name` must outlive the module (a literal).
+std::shared_ptr<LoadedModule> make_loaded_module(std::string_view engine_name, InstanceFactory factory, DwarfLines lines);
 
 }  // namespace edge::node
