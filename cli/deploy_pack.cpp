@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "build/project_build.hpp"
+#include "compile/project_build.hpp"
 #include "edge/core/image.hpp"
 #include "edge/core/wasm_inspect.hpp"
 #include "ui.hpp"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "build/project_build.hpp"
+#include "compile/project_build.hpp"
 #include "edge/core/manifest.hpp"
 #include "edge/core/result.hpp"
 

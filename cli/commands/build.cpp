@@ -1,6 +1,6 @@
 // edge build [--release|--debug] [-C DIR]: compiles the project to build/<name>.wasm and validates it.
-#include "build/project_build.hpp"
-#include "build/report_output.hpp"
+#include "compile/project_build.hpp"
+#include "compile/report_output.hpp"
 #include "commands/commands.hpp"
 #include "ui.hpp"
 

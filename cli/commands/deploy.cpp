@@ -6,7 +6,7 @@
 #include <regex>
 #include <thread>
 
-#include "build/incremental.hpp"
+#include "compile/incremental.hpp"
 #include "commands/commands.hpp"
 #include "deploy_node.hpp"
 #include "deploy_pack.hpp"

@@ -4,9 +4,9 @@
 #include <fstream>
 #include <iterator>
 
-#include "build/guest_flags.hpp"
-#include "build/process.hpp"
-#include "build/toolchain.hpp"
+#include "compile/guest_flags.hpp"
+#include "compile/process.hpp"
+#include "compile/toolchain.hpp"
 #include "commands/commands.hpp"
 #include "edge/core/wasm_inspect.hpp"
 #include "paths.hpp"

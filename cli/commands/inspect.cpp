@@ -4,7 +4,7 @@
 #include <iterator>
 #include <memory>
 
-#include "build/report_output.hpp"
+#include "compile/report_output.hpp"
 #include "commands/commands.hpp"
 #include "edge/core/image.hpp"
 #include "edge/core/wasm_inspect.hpp"

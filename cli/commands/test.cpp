@@ -11,7 +11,7 @@
 #include <memory>
 #include <sstream>
 
-#include "build/host_tests.hpp"
+#include "compile/host_tests.hpp"
 #include "commands/commands.hpp"
 #include "dev/http_tests.hpp"
 #include "ui.hpp"

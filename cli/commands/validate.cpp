@@ -2,7 +2,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "build/report_output.hpp"
+#include "compile/report_output.hpp"
 #include "commands/commands.hpp"
 #include "ui.hpp"
 

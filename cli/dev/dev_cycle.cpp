@@ -4,7 +4,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "build/report_output.hpp"
+#include "compile/report_output.hpp"
 #include "deploy_node.hpp"
 #include "edge/core/image.hpp"
 #include "ui.hpp"

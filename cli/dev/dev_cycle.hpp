@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include "build/project_build.hpp"
+#include "compile/project_build.hpp"
 #include "deploy_target.hpp"
 
 namespace edge::dev {

@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "build/guest_flags.hpp"
-#include "build/incremental.hpp"
-#include "build/project_build.hpp"
+#include "compile/guest_flags.hpp"
+#include "compile/incremental.hpp"
+#include "compile/project_build.hpp"
 #include "deploy_pack.hpp"
 #include "deploy_target.hpp"
 #include "edge/core/image.hpp"

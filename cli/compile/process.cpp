@@ -1,4 +1,4 @@
-#include "build/process.hpp"
+#include "compile/process.hpp"
 
 namespace edge::build {
 namespace fs = std::filesystem;

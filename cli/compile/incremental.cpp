@@ -1,4 +1,4 @@
-#include "build/incremental.hpp"
+#include "compile/incremental.hpp"
 
 #include <fnmatch.h>
 

@@ -7,7 +7,7 @@
 
 #include "edge/core/manifest.hpp"
 #include "edge/core/result.hpp"
-#include "build/toolchain.hpp"
+#include "compile/toolchain.hpp"
 #include "edge/core/wasm_inspect.hpp"
 
 namespace edge::build {

@@ -1,7 +1,7 @@
-#include "build/sdk_prelude.hpp"
+#include "compile/sdk_prelude.hpp"
 
-#include "build/incremental.hpp"
-#include "build/process.hpp"
+#include "compile/incremental.hpp"
+#include "compile/process.hpp"
 #include "ui.hpp"
 
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "build/project_build.hpp"
+#include "compile/project_build.hpp"
 
 #include <unistd.h>
 
@@ -12,11 +12,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "build/guest_flags.hpp"
-#include "build/incremental.hpp"
-#include "build/process.hpp"
-#include "build/sdk_prelude.hpp"
-#include "build/toolchain.hpp"
+#include "compile/guest_flags.hpp"
+#include "compile/incremental.hpp"
+#include "compile/process.hpp"
+#include "compile/sdk_prelude.hpp"
+#include "compile/toolchain.hpp"
 #include "edge/core/build_marker.hpp"
 #include "paths.hpp"
 #include "ui.hpp"

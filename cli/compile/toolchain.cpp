@@ -1,11 +1,11 @@
-#include "build/toolchain.hpp"
+#include "compile/toolchain.hpp"
 
 #include <unistd.h>
 
 #include <cstdlib>
 
-#include "build/guest_flags.hpp"
-#include "build/process.hpp"
+#include "compile/guest_flags.hpp"
+#include "compile/process.hpp"
 
 namespace edge::build {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "build/host_tests.hpp"
+#include "compile/host_tests.hpp"
 
 #include <fmt/format.h>
 
@@ -8,9 +8,9 @@
 #include <regex>
 #include <thread>
 
-#include "build/incremental.hpp"
-#include "build/process.hpp"
-#include "build/toolchain.hpp"
+#include "compile/incremental.hpp"
+#include "compile/process.hpp"
+#include "compile/toolchain.hpp"
 #include "paths.hpp"
 
 namespace edge::build {

@@ -1,4 +1,4 @@
-#include "build/report_output.hpp"
+#include "compile/report_output.hpp"
 
 #include "ui.hpp"
 
