@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
   int status = 0;
   auto once = [&] {
     Outcome o = (*module)->handle(service, request);
-    status = o.response ? o.response->status : -int(o.failure ? int(o.failure->kind) + 1 : 99);
+    status = o.response() ? o.response()->status : -(int(o.failure()->kind) + 1);
   };
   for (int i = 0; i < std::min(200, iterations); ++i) once();  // warm-up: pools, caches
   std::vector<double> us(static_cast<size_t>(iterations));

@@ -78,9 +78,9 @@ TEST_CASE("a C++ module built with clang gets an image and keeps answering like 
     r.method = "GET";
     r.url = url;
     Outcome a = in->handle(s, r), b = out->handle(s, r);
-    REQUIRE(a.response);
-    REQUIRE(b.response);
-    CHECK(a.response->status == b.response->status);
-    CHECK(a.response->body == b.response->body);
+    REQUIRE(a.response());
+    REQUIRE(b.response());
+    CHECK(a.response()->status == b.response()->status);
+    CHECK(a.response()->body == b.response()->body);
   }
 }

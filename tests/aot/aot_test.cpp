@@ -44,9 +44,9 @@ ServiceContext service(std::chrono::milliseconds wall = std::chrono::millisecond
 // "200 <body>" or "<failure kind>".
 std::string outcome(LoadedModule& m, const std::string& url, const ServiceContext& s = service()) {
   Outcome o = m.handle(s, get(url));
-  if (o.response) return std::to_string(o.response->status) + " " + o.response->body;
-  REQUIRE(o.failure);
-  return "failure " + std::to_string(int(o.failure->kind));
+  if (o.response()) return std::to_string(o.response()->status) + " " + o.response()->body;
+  REQUIRE(o.failure());
+  return "failure " + std::to_string(int(o.failure()->kind));
 }
 
 }  // namespace
@@ -214,8 +214,8 @@ TEST_CASE("probe service under concurrent requests: every answer right, traps is
       for (int i = 0; i < 40; ++i) {
         const std::string& u = urls[(i + t) % urls.size()];
         Outcome o = out->handle(service(), get(u));
-        std::string got = o.response ? std::to_string(o.response->status) + " " + o.response->body
-                                     : "failure " + std::to_string(int(o.failure ? int(o.failure->kind) : -1));
+        std::string got = o.response() ? std::to_string(o.response()->status) + " " + o.response()->body
+                                     : "failure " + std::to_string(int(o.failure() ? int(o.failure()->kind) : -1));
         if (got != expected[u]) ++wrong;
         ++done;
       }
@@ -298,10 +298,10 @@ TEST_CASE("every template answers the same from both engines") {
     return s;
   };
   auto describe = [&](const Outcome& o) {
-    if (!o.response) return "failure " + std::to_string(int(o.failure ? int(o.failure->kind) : -1));
+    if (!o.response()) return "failure " + std::to_string(int(o.failure() ? int(o.failure()->kind) : -1));
     std::string h;
-    for (auto& [k, v] : o.response->headers) h += k + "=" + v + ";";
-    return std::to_string(o.response->status) + " " + h + " " + masked(o.response->body);
+    for (auto& [k, v] : o.response()->headers) h += k + "=" + v + ";";
+    return std::to_string(o.response()->status) + " " + h + " " + masked(o.response()->body);
   };
   int built = 0;
   for (auto& t : fs::directory_iterator(edge::test::source_dir() / "templates")) {

@@ -31,8 +31,8 @@ ExecFailure failed_request(LoadedModule& m, std::chrono::milliseconds wall = std
   r.method = "GET";
   r.url = "/test-client/trace/v1/";
   Outcome o = m.handle(s, r);
-  REQUIRE(o.failure);
-  return *o.failure;
+  REQUIRE(o.failure());
+  return *o.failure();
 }
 
 std::vector<std::string> names(const ExecFailure& f) {

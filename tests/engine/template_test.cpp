@@ -44,8 +44,8 @@ struct Service {
   HttpResponse call(const std::string& method, const std::string& url, const std::string& body = {}) {
     HttpRequest req{method, url, {{"content-type", "application/json"}}, body};
     Outcome out = module->handle(svc, req);
-    REQUIRE_MESSAGE(out.response.has_value(), (out.failure ? out.failure->message : std::string()));
-    return *out.response;
+    REQUIRE_MESSAGE(out.response(), out.failure()->message);
+    return *out.response();
   }
 };
 

@@ -142,7 +142,7 @@ Outcome RequestDriver::handle(const ServiceContext& service, const HttpRequest& 
   try {
     return handle_request(service, request);
   } catch (const std::exception& e) {
-    return Outcome{std::nullopt, ExecFailure{ExecFailure::Kind::Internal, std::string("internal error: ") + e.what()}};
+    return ExecFailure{ExecFailure::Kind::Internal, std::string("internal error: ") + e.what()};
   }
 }
 
@@ -204,18 +204,15 @@ Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpR
   ctx.deadline = Clock::now() + limits.wall_time;
   ctx.request = &request;
   configure(ctx, service);
-  Outcome out;
   // Failures are logged by the caller (it knows the route); the driver logs only what the caller
   // cannot see: a failure after the response was already sent.
-  auto fail = [&](ExecFailure f) {
-    out.failure = std::move(f);
-    return out;
-  };
+  std::optional<ExecFailure> failed;
+  auto fail = [&](ExecFailure f) { failed = std::move(f); };
 
   auto [instance, start_failure] = start_instance(ctx, limits);
-  if (!instance) return fail(std::move(*start_failure));
+  if (!instance) return std::move(*start_failure);
 
-  // A guest call; nullopt when it trapped or ran out of time (then `out` holds the failure).
+  // A guest call; nullopt when it trapped or ran out of time (then `failed` says why).
   auto call = [&](const std::string& name, std::vector<int64_t> args) -> std::optional<CallResult> {
     CallResult r = instance->call_export(name, args, ctx.deadline);
     if (r.ok()) return r;
@@ -247,23 +244,21 @@ Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpR
       }
     }
   }
-  if (ctx.exit_code && !ctx.abort_kind && out.failure) {
+  if (ctx.exit_code && !ctx.abort_kind && failed) {
     // proc_exit inside a handler: the instance ends; a response already sent still stands.
-    out.failure->message = "the module called proc_exit(" + std::to_string(*ctx.exit_code) + ") while handling the request";
+    failed->message = "the module called proc_exit(" + std::to_string(*ctx.exit_code) + ") while handling the request";
   }
 
   if (ctx.response) {
     // The response was sent before a later failure: it stands (a real node has streamed it already).
-    if (out.failure)
+    if (failed)
       ctx.log_line(ServiceLog::Stream::Node, request.method + " " + request.url +
-                                                 ": failed after its response was sent: " + out.failure->message);
-    out.failure.reset();
-    out.response = std::move(ctx.response);
-    return out;
+                                                 ": failed after its response was sent: " + failed->message);
+    return std::move(*ctx.response);
   }
-  if (out.failure) return out;
-  return fail(failure(ExecFailure::Kind::NoResponse,
-                      fmt::format("the service returned without sending a response (call {} in every path)", abi::method::response_send)));
+  if (failed) return std::move(*failed);
+  return failure(ExecFailure::Kind::NoResponse,
+                 fmt::format("the service returned without sending a response (call {} in every path)", abi::method::response_send));
 }
 
 Result<int> RequestDriver::run(const CommandInvocation& inv) const {
@@ -297,7 +292,7 @@ class DriverModule final : public LoadedModule {
   std::string_view engine_name() const override { return engine_name_; }
   Outcome handle(const ServiceContext& service, const HttpRequest& request) override {
     Outcome out = driver_.handle(service, request);
-    if (out.failure) annotate_source_lines(lines_, out.failure->backtrace);
+    if (auto* f = out.failure()) annotate_source_lines(lines_, f->backtrace);
     return out;
   }
   Result<int> run_command(const CommandInvocation& invocation) override { return driver_.run_command(invocation); }

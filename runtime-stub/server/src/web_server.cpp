@@ -89,8 +89,8 @@ web::Response serve_service_request(const RunningService& service, ServiceStats&
   const auto started = std::chrono::steady_clock::now();
   Outcome outcome = service.module->handle(service.context, to_guest_request(request, service, rest));
   web::Response res;
-  if (outcome.response) {
-    HttpResponse& r = *outcome.response;
+  if (HttpResponse* response = outcome.response()) {
+    HttpResponse& r = *response;
     res.result(static_cast<unsigned>(r.status));
     bool content_type = false;
     for (const auto& [name, value] : r.headers) {
@@ -101,7 +101,7 @@ web::Response serve_service_request(const RunningService& service, ServiceStats&
     if (!content_type) res.set(http::field::content_type, default_content_type(r.body));
     res.body() = std::move(r.body);
   } else {
-    ExecFailure failure = outcome.failure.value_or(ExecFailure{ExecFailure::Kind::Internal, "the engine gave no outcome"});
+    const ExecFailure& failure = *outcome.failure();
     service.log->node(fmt::format("{} {} failed: {}", printable(request.method_string()),
                                   printable(request.target()), failure.message));
     service.log->backtrace(failure.backtrace);

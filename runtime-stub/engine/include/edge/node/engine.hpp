@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "edge/core/result.hpp"
@@ -103,9 +104,18 @@ struct ExecFailure {
 };
 
 // Outcome of one request: a response, or why there is none.
-struct Outcome {
-  std::optional<HttpResponse> response;
-  std::optional<ExecFailure> failure;
+// What a request came to: the guest's response, or why there is none. Always exactly one.
+class Outcome {
+ public:
+  Outcome(HttpResponse response) : v_(std::move(response)) {}  // NOLINT: implicit, as a result is
+  Outcome(ExecFailure failure) : v_(std::move(failure)) {}     // NOLINT
+  HttpResponse* response() { return std::get_if<HttpResponse>(&v_); }
+  const HttpResponse* response() const { return std::get_if<HttpResponse>(&v_); }
+  ExecFailure* failure() { return std::get_if<ExecFailure>(&v_); }
+  const ExecFailure* failure() const { return std::get_if<ExecFailure>(&v_); }
+
+ private:
+  std::variant<HttpResponse, ExecFailure> v_;
 };
 
 // Running a WASI command module directly (`edge-node run FILE.wasm`).
