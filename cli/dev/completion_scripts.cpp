@@ -9,15 +9,21 @@ namespace {
 
 constexpr std::string_view kCompletesPrefix = "completes:";
 
+// An option's validators (CLI11 2.3 lists them only by index, and throws past the last).
+std::vector<CLI::Validator*> validators_of(CLI::Option* opt) {
+  std::vector<CLI::Validator*> out;
+  for (int i = 0;; ++i) {
+    try {
+      out.push_back(opt->get_validator(i));
+    } catch (const CLI::OptionNotFound&) {
+      return out;
+    }
+  }
+}
+
 // "{bash,zsh,fish}" -> {"bash","zsh","fish"}: how CLI11 describes an IsMember check.
 std::vector<std::string> choices_of(CLI::Option* opt) {
-  for (int i = 0;; ++i) {
-    CLI::Validator* v = nullptr;
-    try {
-      v = opt->get_validator(i);
-    } catch (const CLI::OptionNotFound&) {
-      return {};
-    }
+  for (CLI::Validator* v : validators_of(opt)) {
     std::string d = v->get_description();
     if (d.size() < 2 || d.front() != '{' || d.back() != '}') continue;
     std::vector<std::string> out;
@@ -29,6 +35,7 @@ std::vector<std::string> choices_of(CLI::Option* opt) {
     if (!item.empty()) out.push_back(item);
     return out;
   }
+  return {};
 }
 
 bool names_a_directory(const CLI::Option& opt) {
@@ -188,15 +195,9 @@ CLI::Validator completes(const std::string& kind) {
 }
 
 std::string completion_kind(CLI::Option* opt) {
-  for (int i = 0;; ++i) {
-    CLI::Validator* v = nullptr;
-    try {
-      v = opt->get_validator(i);
-    } catch (const CLI::OptionNotFound&) {
-      return {};
-    }
+  for (CLI::Validator* v : validators_of(opt))
     if (v->get_name().starts_with(kCompletesPrefix)) return v->get_name().substr(kCompletesPrefix.size());
-  }
+  return {};
 }
 
 CommandSpec describe_app(CLI::App& app) {
