@@ -143,10 +143,10 @@ Result<json> Node::upload_image(const std::string& client, std::span<const uint8
   // The name becomes part of file names and URLs: nothing but a plain name gets through.
   if (!valid_name(image->name))
     return make_error(ErrorKind::Invalid, "not a valid image: its name '" + image->name + "' is not a plain name",
-                       "name images like hello-v1 (letters, digits, '-', '_', '.'), as edge pack does");
+                      "name images like hello-v1 (letters, digits, '-', '_', '.'), as edge pack does");
   if (image->index_file != "index.wasm")
     return make_error(ErrorKind::Refused, "the image holds " + image->index_file + "; this node runs WebAssembly services only",
-                       "pack a .wasm module (edge pack) instead of a JavaScript service");
+                      "pack a .wasm module (edge pack) instead of a JavaScript service");
   auto report = validate_module(image->module);
   if (!report.ok()) {
     std::string first = report.problems.empty() ? "not a readable Wasm module" : report.problems.front().to_string();
@@ -171,7 +171,7 @@ Result<json> Node::upload_image(const std::string& client, std::span<const uint8
   // would share one. The first keeps it.
   if (auto existing = images_.find(record.id); existing && existing->id == record.id && owner_of(existing->client_id) != client)
     return make_error(ErrorKind::Conflict, "image id " + record.id + " belongs to another client of this node",
-                       "choose another image name");
+                      "choose another image name");
   if (auto st = images_.put(record, tar); !st) return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
   return images_.find(record.id)->to_api_json();
 }
@@ -190,7 +190,7 @@ Status Node::check_instantiable(std::span<const uint8_t> wasm, const std::string
   auto failure = (*module)->check_start(probe);
   if (!failure || failure->kind != ExecFailure::Kind::BadModule) return ok();
   return make_error(ErrorKind::Refused, "index.wasm cannot start on any node: " + failure->message,
-                     "fix the module (its data or element segments, its memory or table declarations) and build again");
+                    "fix the module (its data or element segments, its memory or table declarations) and build again");
 }
 
 std::string Node::owner_of(const std::string& record_client) const {
@@ -236,7 +236,7 @@ Result<json> Node::delete_image(const std::string& client, const std::string& id
   for (const auto& c : containers_.list())
     if (c.image_id == r->id)
       return make_error(ErrorKind::Conflict, "image " + r->id + " is used by container " + c.id,
-                         "delete the container first (DELETE /mcm/v1/containers/" + c.id + ")");
+                        "delete the container first (DELETE /mcm/v1/containers/" + c.id + ")");
   if (auto st = images_.remove(r->id); !st) return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
   return r->to_api_json();
 }
@@ -338,7 +338,7 @@ Result<json> Node::start_container(const std::string& client, const json& reques
   auto base = env.find("MCM.BASE_API_PATH");
   if (base == env.end() || !valid_base_path(base->second))
     return make_error(ErrorKind::Invalid, "env MCM.BASE_API_PATH is missing or not a path like /hello/v1",
-                       "set env MCM.BASE_API_PATH to /<name>/v<apiVersion>");
+                      "set env MCM.BASE_API_PATH to /<name>/v<apiVersion>");
   base->second = "/" + client + base->second;
   env["MCM.RUNTIME"] = "wasm";
 
@@ -348,12 +348,12 @@ Result<json> Node::start_container(const std::string& client, const json& reques
   for (const auto& other : services_.all())
     if (other->record.id != client + "-" + name && other->base_path == base->second)
       return make_error(ErrorKind::Conflict, "base path " + base->second + " is already served by " + other->record.name,
-                         "choose another MCM.BASE_API_PATH or delete " + other->record.id);
+                        "choose another MCM.BASE_API_PATH or delete " + other->record.id);
 
   if (auto existing = containers_.find(client + "-" + name);
       existing && existing->id == client + "-" + name && owner_of(existing->client_id) != client)
     return make_error(ErrorKind::Conflict, "container id " + existing->id + " belongs to another client of this node",
-                       "choose another container name");
+                      "choose another container name");
   ContainerRecord record;
   record.id = client + "-" + name;
   record.client_id = client;
@@ -395,8 +395,8 @@ Result<json> Node::swap_in(const std::string& client, const ContainerRecord& rec
               (previous ? "; the previous version keeps serving" : ""));
     log->backtrace(backtrace);
     return make_error(ErrorKind::Refused, "container " + record.name + " did not start: " + service.error().message +
-                                (previous ? " (the previous version keeps serving)" : ""),
-                       service.error().hint);
+                                              (previous ? " (the previous version keeps serving)" : ""),
+                      service.error().hint);
   }
   if (auto st = containers_.put(record); !st) return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
   services_.publish(*service);

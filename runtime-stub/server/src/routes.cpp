@@ -308,7 +308,7 @@ Reply NodeRoutes::mcm(const web::Request& req, const std::string& path, const st
       auto tar = uploaded_tar(req);
       if (!tar)
         return reply_of(make_error(ErrorKind::Invalid, "no image received: expected multipart/form-data with a file field named 'image'",
-                                    "upload the .tar as: curl -F image=@NAME.tar ..."));
+                                   "upload the .tar as: curl -F image=@NAME.tar ..."));
       return reply_of(node_.upload_image(client, std::span(reinterpret_cast<const uint8_t*>(tar->data()), tar->size())));
     }
     if (parts.size() == 3 && parts[2] == "tarball" && get) {
@@ -331,7 +331,7 @@ Reply NodeRoutes::mcm(const web::Request& req, const std::string& path, const st
       auto body = json::parse(req.body(), nullptr, false);
       if (body.is_discarded())
         return reply_of(make_error(ErrorKind::Invalid, "the body is not JSON",
-                                    R"(send {"name": "hello-v1", "image": "hello-v1", "env": {"MCM.BASE_API_PATH": "/hello/v1"}})"));
+                                   R"(send {"name": "hello-v1", "image": "hello-v1", "env": {"MCM.BASE_API_PATH": "/hello/v1"}})"));
       return reply_of(node_.start_container(client, body));
     }
     if (parts.size() == 3 && parts[2] == "logs" && get) return container_logs(req, client, parts[1]);
