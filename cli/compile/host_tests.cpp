@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <future>
 #include <regex>
 #include <thread>
 
+#include "compile/compile_units.hpp"
 #include "compile/incremental.hpp"
 #include "compile/process.hpp"
 #include "compile/toolchain.hpp"
@@ -25,9 +25,9 @@ constexpr const char* kDoctestMain =
     "#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN\n"
     "#include <doctest/doctest.h>\n";
 
-struct Unit {
-  fs::path source, object;
-  std::vector<std::string> argv;
+// A unit of the test program: what compile_units runs, and the object it writes.
+struct Unit : CompileUnit {
+  fs::path object;
 };
 
 std::vector<std::string> compile_flags(const HostTestOptions& o) {
@@ -40,39 +40,17 @@ std::vector<std::string> compile_flags(const HostTestOptions& o) {
   return flags;
 }
 
-// Compiles the units that are out of date, at most one per core at once; the first failure's
-// output (all failures' output, in order) comes back in `errors`.
+// Compiles the units that are out of date (their command changed, or a file they read is newer
+// than the object), at most one per core at once; the compilers' output is added to `errors`.
 bool compile(const std::vector<Unit>& units, std::string& errors) {
-  std::vector<const Unit*> stale;
+  std::vector<const CompileUnit*> stale;
   for (const auto& u : units) {
-    const fs::path depfile = u.object.string() + ".d", stamp = u.object.string() + ".cmd";
-    const std::string command = shell_quote(u.argv);
-    auto inputs = read_depfile(depfile);
+    auto inputs = read_depfile(u.depfile);
     if (inputs.empty()) inputs.push_back(u.source);
-    if (out_of_date(u.object, inputs) || !stamp_matches(stamp, command)) stale.push_back(&u);
+    if (out_of_date(u.object, inputs) || !stamp_matches(u.stamp, stamp_of(u.command))) stale.push_back(&u);
   }
-  const size_t width = std::max(1u, std::thread::hardware_concurrency());
-  bool ok = true;
-  for (size_t first = 0; first < stale.size(); first += width) {
-    std::vector<std::future<Result<CapturedRun>>> running;
-    for (size_t i = first; i < std::min(stale.size(), first + width); ++i) {
-      std::error_code ec;
-      fs::create_directories(stale[i]->object.parent_path(), ec);
-      running.push_back(std::async(std::launch::async, [u = stale[i]] { return run_captured(u->argv); }));
-    }
-    for (size_t i = 0; i < running.size(); ++i) {
-      const Unit& u = *stale[first + i];
-      auto r = running[i].get();
-      if (r && r->exit_code == 0) {
-        write_stamp(u.object.string() + ".cmd", shell_quote(u.argv));
-        continue;
-      }
-      ok = false;
-      errors += r ? r->output : r.error().message + "\n";
-      remove_stamp(u.object.string() + ".cmd");
-    }
-  }
-  return ok;
+  return compile_units(stale, std::max(1u, std::thread::hardware_concurrency()), false,
+                       [&](std::string_view text) { errors.append(text); }) == 0;
 }
 
 // "[doctest] test cases: 3 | 2 passed | 1 failed | 0 skipped"
@@ -130,9 +108,14 @@ Result<HostTestOutcome> run_host_tests(const HostTestOptions& o) {
   const auto flags = compile_flags(o);
   std::vector<Unit> units;
   auto add_unit = [&](const fs::path& source, const fs::path& object) {
-    Unit u{source, object, {cxx->string()}};
-    u.argv.insert(u.argv.end(), flags.begin(), flags.end());
-    u.argv.insert(u.argv.end(), {"-MD", "-MF", object.string() + ".d", "-c", source.string(), "-o", object.string()});
+    Unit u;
+    u.source = source;
+    u.object = object;
+    u.depfile = object.string() + ".d";
+    u.stamp = object.string() + ".cmd";
+    u.command = {cxx->string()};
+    u.command.insert(u.command.end(), flags.begin(), flags.end());
+    u.command.insert(u.command.end(), {"-c", source.string(), "-o", object.string()});
     units.push_back(std::move(u));
   };
   add_unit(dir / "doctest_main.cpp", dir / "obj" / "doctest_main.o");
@@ -152,7 +135,7 @@ Result<HostTestOutcome> run_host_tests(const HostTestOptions& o) {
     link.push_back(u.object.string());
     objects.push_back(u.object);
   }
-  if (out_of_date(program, objects) || !stamp_matches(program.string() + ".cmd", shell_quote(link))) {
+  if (out_of_date(program, objects) || !stamp_matches(program.string() + ".cmd", stamp_of(link))) {
     auto linked = run_captured(link);
     if (!linked) return linked.error();
     if (linked->exit_code != 0) {
@@ -161,7 +144,7 @@ Result<HostTestOutcome> run_host_tests(const HostTestOptions& o) {
       out.output = linked->output;
       return out;
     }
-    write_stamp(program.string() + ".cmd", shell_quote(link));
+    write_stamp(program.string() + ".cmd", stamp_of(link));
   }
 
   std::vector<std::string> run{program.string(), "--no-intro=true"};

@@ -3,15 +3,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <mutex>
 #include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "compile/compile_units.hpp"
 #include "compile/guest_flags.hpp"
 #include "compile/incremental.hpp"
 #include "compile/process.hpp"
@@ -25,10 +24,9 @@ namespace edge::build {
 namespace fs = std::filesystem;
 namespace {
 
-struct Unit {
-  fs::path source;                 // relative to the project root, as written in messages
-  fs::path object, depfile, stamp;
-  std::vector<std::string> command;  // what runs, without depfile and colour flags; also the stamp
+// A source of the project: what compile_units runs (source relative to the project root), and more.
+struct Unit : CompileUnit {
+  fs::path object;
   std::vector<std::string> db_command;  // for compile_commands.json: without the precompiled prelude
   const Prelude* prelude = nullptr;
   bool stale = false;
@@ -40,48 +38,6 @@ std::string_view profile_name(Profile p) { return p == Profile::Release ? "relea
 std::vector<std::string> profile_flags(Profile p) {
   const auto& flags = p == Profile::Release ? guest::kReleaseFlags : guest::kDebugFlags;
   return {flags.begin(), flags.end()};
-}
-
-std::string join_lines(const std::vector<std::string>& argv) { return shell_quote(argv) + "\n"; }
-
-// Compiles the stale units on `jobs` threads. Each compiler's output is printed whole, as the
-// compiler wrote it, so parallel diagnostics do not interleave. Returns the number that failed.
-size_t compile_all(std::vector<Unit*>& stale, unsigned jobs, bool color) {
-  std::atomic<size_t> next{0}, failed{0};
-  std::mutex out_mutex;
-  auto worker = [&] {
-    for (size_t i; (i = next++) < stale.size();) {
-      Unit& u = *stale[i];
-      auto argv = u.command;
-      if (color) argv.push_back("-fcolor-diagnostics");
-      argv.insert(argv.end(), {"-MD", "-MF", u.depfile.string()});
-      {
-        std::lock_guard lock(out_mutex);
-        ui::step("Compiling " + u.source.string());
-        ui::detail(shell_quote(argv));
-      }
-      remove_stamp(u.stamp);  // a failed or interrupted compile must not look up to date
-      auto r = run_captured(argv);
-      std::lock_guard lock(out_mutex);
-      if (!r) {
-        ui::error(r.error());
-        ++failed;
-        continue;
-      }
-      if (!r->output.empty()) fmt::print(stderr, "{}", r->output);
-      if (r->exit_code != 0) {
-        ++failed;
-        continue;
-      }
-      write_stamp(u.stamp, join_lines(u.command));
-    }
-  };
-  jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(stale.size())));
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < jobs; ++t) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
-  return failed;
 }
 
 Status write_compile_commands(const fs::path& root, const fs::path& build_dir, const std::vector<Unit>& units) {
@@ -176,9 +132,7 @@ std::vector<std::string> link_command(const Toolchain& tc, const Manifest& m, co
 }
 
 Result<BuildOutcome> build_project(const BuildOptions& options) {
-  std::error_code canon_ec;
-  auto start = fs::weakly_canonical(options.start_dir, canon_ec);
-  auto root = find_project_root(canon_ec ? options.start_dir : start);
+  auto root = find_project_root(options.start_dir);
   if (!root) return root.error();
   auto manifest = load_manifest(*root);
   if (!manifest) return manifest.error();
@@ -234,7 +188,7 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
       for (auto& f : u.prelude->use_flags()) u.command.push_back(f);
     // Stale when the command changed, or the object is older than edge.yaml, the source, its
     // precompiled prelude or any header the depfile lists (the depfile includes the source).
-    u.stale = !stamp_matches(u.stamp, join_lines(u.command));
+    u.stale = !stamp_matches(u.stamp, stamp_of(u.command));
     if (!u.stale) {
       auto deps = read_depfile(u.depfile);
       deps.push_back(manifest_path);
@@ -247,12 +201,12 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
   out.sources = units.size();
   if (!preludes.empty()) remove_unused_preludes(preludes_dir, std::chrono::hours(24 * 30));
 
-  std::vector<Unit*> stale;
+  std::vector<const CompileUnit*> stale;
   for (auto& u : units)
     if (u.stale) stale.push_back(&u);
   unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   if (!stale.empty()) {
-    auto failed = compile_all(stale, jobs, ui::color(2));
+    auto failed = compile_units(stale, jobs, ui::color(2), [](std::string_view text) { fmt::print(stderr, "{}", text); });
     if (failed)
       return make_error(fmt::format("{} of {} source file{} failed to compile", failed, stale.size(),
                                     stale.size() == 1 ? "" : "s"),
@@ -269,7 +223,7 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
   for (const auto& [dir, p] : preludes) objects.push_back(p.object);
   auto link = link_command(*toolchain, m, objects, linked, options.profile);
   auto wasm_opt = options.profile == Profile::Release ? find_wasm_opt() : std::nullopt;
-  auto link_stamp_text = join_lines(link) + "wasm-opt: " + (wasm_opt ? wasm_opt->string() : "none") + "\n";
+  auto link_stamp_text = stamp_of(link) + "wasm-opt: " + (wasm_opt ? wasm_opt->string() : "none") + "\n";
   auto link_stamp = build_dir / "obj" / "link.cmd";
 
   if (out.compiled || !stamp_matches(link_stamp, link_stamp_text) || out_of_date(out.wasm, objects)) {
