@@ -60,8 +60,7 @@ int run_dev(const DevArgs& args) {
     ui::error(found.error());
     return kExitUsage;
   }
-  std::error_code ec;
-  const fs::path root = fs::canonical(*found, ec);
+  const fs::path root = *found;
   install_stop_handlers();
   const int64_t session_start = unix_now();
 

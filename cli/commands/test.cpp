@@ -86,8 +86,7 @@ int run_test(const TestArgs& args) {
     ui::error(found.error());
     return kExitUsage;
   }
-  std::error_code ec;
-  const fs::path root = fs::canonical(*found, ec);
+  const fs::path root = *found;
   auto manifest = load_manifest(root);
   if (!manifest) {
     ui::error(manifest.error());

@@ -175,7 +175,9 @@ std::string to_yaml(const Manifest& m) {
 
 Result<fs::path> find_project_root(const fs::path& start) {
   std::error_code ec;
-  for (auto dir = fs::absolute(start, ec); !dir.empty(); dir = dir.parent_path()) {
+  auto from = fs::weakly_canonical(start, ec);
+  if (ec) from = fs::absolute(start, ec);
+  for (auto dir = from; !dir.empty(); dir = dir.parent_path()) {
     if (fs::exists(dir / kManifestFile, ec)) return dir;
     if (dir == dir.parent_path()) break;
   }

@@ -44,7 +44,8 @@ Result<Manifest> parse_manifest(const std::string& yaml_text, const std::string&
 Result<Manifest> load_manifest(const std::filesystem::path& project_dir);
 std::string to_yaml(const Manifest& m);
 
-// Walks up from `start` to the folder holding edge.yaml.
+// Walks up from `start` to the folder holding edge.yaml; the path is canonical (symlinks resolved),
+// so every command names a project's files the same way whatever folder it was started from.
 Result<std::filesystem::path> find_project_root(const std::filesystem::path& start);
 
 }  // namespace edge
