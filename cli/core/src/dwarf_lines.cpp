@@ -15,16 +15,18 @@ struct Reader {
     if (pos >= bytes.size()) { ok = false; return 0; }
     return bytes[pos++];
   }
-  uint32_t leb() {
-    uint32_t result = 0;
-    for (int shift = 0; shift < 35 && ok; shift += 7) {
+  // Unsigned LEB128 of at most `bits` (rounded up to whole bytes); longer is a failure.
+  uint64_t uleb(int bits) {
+    uint64_t result = 0;
+    for (int shift = 0; shift < bits && ok; shift += 7) {
       uint8_t b = byte();
-      result |= uint32_t(b & 0x7f) << shift;
+      result |= uint64_t(b & 0x7f) << shift;
       if (!(b & 0x80)) return result;
     }
     ok = false;
     return 0;
   }
+  uint32_t leb() { return uint32_t(uleb(35)); }  // a Wasm u32: at most 5 bytes
   std::string name() {
     uint32_t n = leb();
     if (!ok || pos + n > bytes.size()) { ok = false; return {}; }
@@ -64,16 +66,7 @@ struct DwarfReader : Reader {
     for (int i = 0; i < n; ++i) v |= uint64_t(byte()) << (8 * i);
     return v;
   }
-  uint64_t uleb64() {
-    uint64_t result = 0;
-    for (int shift = 0; shift < 64 && ok; shift += 7) {
-      uint8_t b = byte();
-      result |= uint64_t(b & 0x7f) << shift;
-      if (!(b & 0x80)) return result;
-    }
-    ok = false;
-    return 0;
-  }
+  uint64_t uleb64() { return uleb(64); }
   int64_t sleb() {
     int64_t result = 0;
     int shift = 0;
