@@ -284,15 +284,18 @@ std::string service_url(const std::string& node_url, const json& container, cons
   return node_url + base + "/";
 }
 
-std::optional<json> find_by_name(const json& items, const std::string& name) {
+std::string service_of(const std::string& name) {
   static const std::regex versioned("^(.*)-v[0-9]+$");
+  std::smatch m;
+  return std::regex_match(name, m, versioned) ? m[1].str() : name;
+}
+
+std::optional<json> find_by_name(const json& items, const std::string& name) {
   for (const auto& item : items) {
     if (!item.is_object()) continue;
     std::string n = item.value("name", std::string());
     std::string id = item.value("id", std::string());
-    std::smatch m;
-    std::string bare = std::regex_match(n, m, versioned) ? m[1].str() : n;
-    if (n == name || id == name || bare == name) return item;
+    if (n == name || id == name || service_of(n) == name) return item;
   }
   return std::nullopt;
 }

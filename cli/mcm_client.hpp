@@ -83,6 +83,10 @@ Error answer_error(const std::string& node_url, const std::string& what, const H
 // ("/<clientId>/<name>/v1"), else "/<clientId>" + the base path we asked for. Ends with "/".
 std::string service_url(const std::string& node_url, const json& container, const std::string& requested_base_path);
 
+// The service a container or image name stands for: "hello-v1" -> "hello" (names without a
+// -vN version are their own).
+std::string service_of(const std::string& name);
+
 // The deployed container for a service `name` ("hello", "hello-v1" or the full id).
 std::optional<json> find_by_name(const json& items, const std::string& name);
 

@@ -30,8 +30,7 @@ void print_services() {
     const std::string name = c.value("name", "");
     if (name.empty()) continue;
     names.insert(name);
-    // hello-v1 -> hello: the short form rm and logs accept.
-    if (auto dash = name.rfind("-v"); dash != std::string::npos && dash > 0) names.insert(name.substr(0, dash));
+    names.insert(mcm::service_of(name));  // the short form rm and logs accept
   }
   for (const auto& n : names) fmt::print("{}\n", n);
 }
