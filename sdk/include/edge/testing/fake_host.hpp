@@ -45,10 +45,7 @@ class FakeHost {
     edge::detail::runtime().setup_done = true;  // no EDGE_SERVICE in tests
     auto& t = edge::abi::host_transport();
     t.api_request = [this](int32_t session, const void* data, size_t len) {
-      auto decoded = msgpack::decode(std::string_view(static_cast<const char*>(data), len));
-      raw.emplace_back(static_cast<const char*>(data), len);
-      Sent s{session, decoded ? *decoded : Value("<undecodable>")};
-      sent.push_back(s);
+      const Sent s = record(session, data, len);
       if (session != 0 && responder) {
         Value reply = responder(s);
         if (!reply.is_nil()) {
@@ -66,6 +63,14 @@ class FakeHost {
     };
   }
   ~FakeHost() { edge::abi::host_transport() = edge::abi::Transport(); }
+
+  // Keeps a call the guest made (its bytes and its decoded message) in `raw` and `sent`.
+  const Sent& record(int32_t session, const void* data, size_t len) {
+    auto decoded = msgpack::decode(std::string_view(static_cast<const char*>(data), len));
+    raw.emplace_back(static_cast<const char*>(data), len);
+    sent.push_back(Sent{session, decoded ? *decoded : Value("<undecodable>")});
+    return sent.back();
+  }
 
   int64_t stash(std::string bytes) {
     int64_t ref = next_ref++;

@@ -149,10 +149,8 @@ class ServiceHost {
   static Value reply_headers(const std::map<std::string, std::string>& m) { return to_map(m); }
 
   void on_call(int32_t session, const void* data, size_t len) {
-    auto decoded = msgpack::decode(std::string_view(static_cast<const char*>(data), len));
-    host_.raw.emplace_back(static_cast<const char*>(data), len);
-    host_.sent.push_back(test::Sent{session, decoded ? *decoded : Value("<undecodable>")});
-    const test::Sent& call = host_.sent.back();
+    // A copy: a reply delivered now may make the service call again, which grows `sent`.
+    const test::Sent call = host_.record(session, data, len);
     const std::string method = call.method();
     const Value& params = call.params();
     auto text = [&](const char* key) { return params[key].is_string() ? params[key].as_string() : std::string(); };
