@@ -132,7 +132,7 @@ std::string body_of(const std::string& raw) {
   return end == std::string::npos ? std::string() : raw.substr(end + 4);
 }
 
-long node_rss_kib(const std::filesystem::path& data_dir) {
+long node_rss_kib(const std::filesystem::path& data_dir, std::string_view field) {
   std::string needle = " ";  // (built step by step: g++ 12 warns falsely about " " + s + " ")
   needle += data_dir.string();
   needle += ' ';
@@ -145,7 +145,7 @@ long node_rss_kib(const std::filesystem::path& data_dir) {
       continue;
     std::istringstream status(read_file(e.path() / "status"));
     for (std::string line; std::getline(status, line);)
-      if (line.starts_with("VmRSS:")) return std::strtol(line.c_str() + 6, nullptr, 10);
+      if (line.starts_with(field)) return std::strtol(line.c_str() + field.size(), nullptr, 10);
   }
   return 0;
 }

@@ -56,8 +56,9 @@ int status_of(const std::string& raw_response);
 // The body after the blank line of a raw response.
 std::string body_of(const std::string& raw_response);
 
-// Resident memory (KiB) of the edge-node process serving `data_dir`; 0 if not found.
-long node_rss_kib(const std::filesystem::path& data_dir);
+// Resident memory (KiB) of the edge-node process serving `data_dir`; 0 if not found. `field` is a
+// line of /proc/PID/status: "VmRSS:" now, "VmHWM:" the peak so far.
+long node_rss_kib(const std::filesystem::path& data_dir, std::string_view field = "VmRSS:");
 
 // True when GET /healthz answers 200 within a few seconds: the node is alive and serving.
 bool node_answers(int port);

@@ -126,7 +126,19 @@ struct ReadBudget {
   size_t max_entries;
   size_t max_total_bytes;
   size_t max_file_bytes;
+  // For an image's outer tar, whose only large entry is the layer (`<id>/layer.tar`): every other
+  // entry is metadata, refused by its declared size before a byte of it is read (0: no such cap).
+  size_t max_metadata_bytes = 0;
 };
+
+// An image's metadata (manifest.json, the config, repositories) is a few hundred bytes. Parsed
+// without limits, 60 MiB of nested `[` took a node 4.8 GB and 14 s; these are checked first.
+constexpr size_t kMaxMetadataBytes = 1u << 20;
+constexpr int kMaxMetadataDepth = 32;
+
+std::string too_large(const std::string& name, size_t limit) {
+  return name + " is larger than the limit of " + std::to_string(limit) + " bytes";
+}
 
 // Reads every entry of a plain tar into memory, refusing hostile entries. Directories are
 // accepted (and checked for duplicates) but not returned.
@@ -168,8 +180,10 @@ Result<Entries> read_tar(std::span<const uint8_t> data, const std::string& what,
     // Check the declared size before reading, then count what really arrives: a header may lie.
     la_int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
     if (declared < 0 || static_cast<uint64_t>(declared) > budget.max_file_bytes)
-      return refuse(what, "entry `" + *path + "` is larger than the limit of " +
-                              std::to_string(budget.max_file_bytes) + " bytes");
+      return refuse(what, too_large("entry `" + *path + "`", budget.max_file_bytes));
+    const bool metadata = budget.max_metadata_bytes && !path->ends_with(".tar");
+    if (metadata && static_cast<uint64_t>(declared) > budget.max_metadata_bytes)
+      return refuse(what, too_large(*path, budget.max_metadata_bytes));
     if (total + static_cast<size_t>(declared) > budget.max_total_bytes)
       return refuse(what, "its contents exceed the limit of " + std::to_string(budget.max_total_bytes) + " bytes");
     Bytes content;
@@ -183,7 +197,8 @@ Result<Entries> read_tar(std::span<const uint8_t> data, const std::string& what,
         return refuse(what, "it is truncated or damaged (" + std::string(msg ? msg : "read error") + ")");
       }
       content.insert(content.end(), buf, buf + n);
-      if (content.size() > budget.max_file_bytes || total + content.size() > budget.max_total_bytes)
+      if (content.size() > budget.max_file_bytes || total + content.size() > budget.max_total_bytes ||
+          (metadata && content.size() > budget.max_metadata_bytes))
         return refuse(what, "entry `" + *path + "` is larger than the limit");
     }
     total += content.size();
@@ -191,11 +206,6 @@ Result<Entries> read_tar(std::span<const uint8_t> data, const std::string& what,
   }
   return files;
 }
-
-// An image's metadata (manifest.json, the config, repositories) is a few hundred bytes. Parsed
-// without limits, 60 MiB of nested `[` took a node 4.8 GB and 14 s; these are checked first.
-constexpr size_t kMaxMetadataBytes = 1u << 20;
-constexpr int kMaxMetadataDepth = 32;
 
 // True when arrays and objects in `text` nest deeper than `limit` (brackets in strings do not count).
 bool nested_deeper_than(const Bytes& text, int limit) {
@@ -220,8 +230,7 @@ bool nested_deeper_than(const Bytes& text, int limit) {
 Result<json> parse_json(const Entries& files, const std::string& name, const std::string& what) {
   auto it = files.find(name);
   if (it == files.end()) return refuse(what, "it has no " + name);
-  if (it->second.size() > kMaxMetadataBytes)
-    return refuse(what, name + " is larger than the limit of " + std::to_string(kMaxMetadataBytes) + " bytes");
+  if (it->second.size() > kMaxMetadataBytes) return refuse(what, too_large(name, kMaxMetadataBytes));
   if (nested_deeper_than(it->second, kMaxMetadataDepth))
     return refuse(what, name + " nests arrays or objects deeper than " + std::to_string(kMaxMetadataDepth) + " levels");
   json j = json::parse(it->second.begin(), it->second.end(), nullptr, /*allow_exceptions=*/false);
@@ -302,7 +311,7 @@ Result<Image> read_image(std::span<const uint8_t> tar, const ImageLimits& limits
   if (tar.size() > limits.max_tar_bytes)
     return refuse(what, "it is " + std::to_string(tar.size()) + " bytes, over the limit of " +
                             std::to_string(limits.max_tar_bytes));
-  auto files = read_tar(tar, what, {limits.max_entries, limits.max_tar_bytes, limits.max_tar_bytes});
+  auto files = read_tar(tar, what, {limits.max_entries, limits.max_tar_bytes, limits.max_tar_bytes, kMaxMetadataBytes});
   if (!files) return files.error();
 
   auto manifest = parse_json(*files, "manifest.json", what);

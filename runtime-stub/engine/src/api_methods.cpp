@@ -192,7 +192,7 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
     auto go_on = [self](HostContext& c, int32_t) { self->next(c); };
     switch (action) {
       case abi::code::form_get:  // hand the value to the guest
-        ctx.reply_later(session, success_reply(session, abi::code::form_value, {{"key", part.name}, {"value", part.data}}, ""), go_on);
+        ctx.reply_later(session, success_reply(session, abi::code::form_value, {{"key", part.name}, {"value", std::string(part.data)}}, ""), go_on);
         return;
       case abi::code::form_store: {  // write the part where the guest said
         std::string path = ctx.buffers[path_ref].bytes;

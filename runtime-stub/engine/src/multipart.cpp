@@ -80,7 +80,7 @@ std::optional<std::vector<FormPart>> parse_multipart(std::string_view body, std:
     size_t data_start = header_end + 4;
     size_t next = body.find("\r\n" + delim, data_start);
     if (next == std::string_view::npos) return std::nullopt;
-    part.data = std::string(body.substr(data_start, next - data_start));
+    part.data = body.substr(data_start, next - data_start);
     parts.push_back(std::move(part));
     pos = next + 2 + delim.size();
   }

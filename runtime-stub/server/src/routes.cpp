@@ -72,16 +72,17 @@ Reply not_found(const std::string& message, const std::string& hint) {
 
 // The upload's tar: the multipart file field `image` (what mimik's tools and `edge deploy`
 // send), or a raw tar body as a convenience for curl --data-binary.
-std::optional<std::string> uploaded_tar(const web::Request& req) {
+// The view points into the request's body: an upload of 64 MiB is held once.
+std::optional<std::string_view> uploaded_tar(const web::Request& req) {
   std::string_view type = req[http::field::content_type];
   if (auto boundary = multipart_boundary(type)) {
     auto parts = parse_multipart(req.body(), *boundary);
     if (!parts) return std::nullopt;
-    for (auto& part : *parts)
-      if (part.name == "image") return std::move(part.data);
+    for (const auto& part : *parts)
+      if (part.name == "image") return part.data;
     return std::nullopt;
   }
-  if (type.starts_with("application/x-tar") || type.starts_with("application/tar")) return req.body();
+  if (type.starts_with("application/x-tar") || type.starts_with("application/tar")) return std::string_view(req.body());
   return std::nullopt;
 }
 
