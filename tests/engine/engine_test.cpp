@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "edge/node/host.hpp"
 #include "edge/node/interp_engine.hpp"
 #include "edge/node/request_driver.hpp"
 #include "edge/node/sqlite_store.hpp"
@@ -161,6 +162,88 @@ TEST_CASE("the event carries every key the ABI defines") {
   CHECK(empty["params"]["request"]["jsonBody"] == "");
   CHECK(empty["params"]["context"]["env"].is_object());
   CHECK(empty["params"]["context"]["info"]["apiRoot"] == "");
+}
+
+// The event as it was made before it was written directly (event.cpp): a JSON document turned
+// into MessagePack by nlohmann::json, which is what mimik's SDK decodes with. Same bytes or bust.
+std::string event_through_json(const ServiceContext& service, const HttpRequest& request) {
+  std::map<std::string, std::string> info = service.info;
+  auto env = service.env.find("MCM.BASE_API_PATH");
+  info.try_emplace("serviceType", "wasm");
+  info.try_emplace("apiRoot", env != service.env.end() ? env->second : "");
+  info.try_emplace("httpPort", "");
+  info.try_emplace("nodeId", "");
+  info.try_emplace("clientId", "");
+  json event = {{"jsonrpc", "2.0"},
+                {"id", 0},
+                {"method", "http_event"},
+                {"params",
+                 {{"context", {{"info", info}, {"env", service.env}}},
+                  {"request",
+                   {{"url", request.url.empty() ? std::string("/") : request.url},
+                    {"method", request.method.empty() ? std::string("GET") : request.method},
+                    {"headers", request.headers},
+                    {"jsonBody", request.body}}}}}};
+  auto bytes = json::to_msgpack(event);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+TEST_CASE("the event is written byte for byte as nlohmann::json writes the same document") {
+  ServiceContext bare;
+  CHECK(build_event(bare, HttpRequest{}) == event_through_json(bare, HttpRequest{}));
+
+  ServiceContext svc;
+  svc.env = {{"MCM.BASE_API_PATH", "/c/s/v1"}, {"A", std::string(40, 'a')}, {"Z", std::string(300, 'z')}};
+  // Keys before, between and after the five defaults, and two of the defaults given.
+  svc.info = {{"aaa", "1"}, {"apiRoot", "/mine"}, {"m", "2"}, {"nodeId", "n-1"}, {"zzz", "3"}};
+  HttpRequest req{"POST", "/items/1?x=2", {}, std::string(70000, 'b')};
+  for (int i = 0; i < 20; ++i) req.headers["x-h" + std::to_string(i)] = std::string(size_t(i) * 20, 'v');  // map16
+  CHECK(build_event(svc, req) == event_through_json(svc, req));
+
+  svc.info.clear();
+  req.body = "é ÿ not UTF-8";  // bytes pass through as they are
+  CHECK(build_event(svc, req) == event_through_json(svc, req));
+}
+
+// response.send is read in place when it has the usual shape and as a JSON document otherwise
+// (api_methods.cpp): both must give the response a JSON reading of the message gives.
+TEST_CASE("response.send: every shape of message gives the response its JSON reading gives") {
+  auto send = [](const json& params) {
+    HostContext ctx(HostContext::Mode::Request, Limits{});
+    const auto bytes = json::to_msgpack(json{{"jsonrpc", "2.0"}, {"method", "response.send"}, {"params", params}});
+    handle_api_request(ctx, 0, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    REQUIRE(ctx.response);
+    return *ctx.response;
+  };
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  SUBCASE("as the SDK sends it (in place)") {
+    auto r = send(json::array({"hi", {{"statusCode", 201}, {"headers", {{"X-B", "2"}, {"content-type", "text/plain"}}}}}));
+    CHECK(r.status == 201);
+    CHECK(r.body == "hi");
+    // Lower-cased, in the order of the names as written ("X-B" < "content-type"), as a JSON object has them.
+    CHECK(r.headers == Headers{{"x-b", "2"}, {"content-type", "text/plain"}});
+  }
+  SUBCASE("a body alone, no options") { CHECK(send(json::array({"just this"})).body == "just this"); }
+  SUBCASE("a status out of range is a 500, a status that is no integer is ignored") {
+    CHECK(send(json::array({"", {{"statusCode", 99}}})).status == 500);
+    CHECK(send(json::array({"", {{"statusCode", -1}}})).status == 500);
+    CHECK(send(json::array({"", {{"statusCode", 404.0}}})).status == 200);
+  }
+  SUBCASE("a JSON body and non-string header values become JSON text (through the JSON path)") {
+    auto r = send(json::array({{{"a", 1}}, {{"headers", {{"x-n", 5}}}}}));
+    CHECK(r.body == R"({"a":1})");
+    CHECK(r.headers == Headers{{"x-n", "5"}});
+  }
+  SUBCASE("unknown option keys and a nil filePath are ignored") {
+    auto r = send(json::array({"b", {{"future", {1, 2}}, {"filePath", nullptr}, {"statusCode", 202}}}));
+    CHECK(r.status == 202);
+    CHECK(r.body == "b");
+  }
+  SUBCASE("a filePath outside every preopen is a 404 naming it") {
+    auto r = send(json::array({"", {{"filePath", "/etc/passwd"}}}));
+    CHECK(r.status == 404);
+    CHECK(r.body.find("/etc/passwd") != std::string::npos);
+  }
 }
 
 TEST_CASE("storage round trip: set, get, remove, get") {

@@ -148,3 +148,94 @@ TEST_CASE("msgpack: bad input is an error, never a crash") {
   CHECK_FALSE(r.ok());
   CHECK(r.error().find("nesting") != std::string::npos);
 }
+
+// ---- edge::msgpack::Reader (edge/msgpack_read.hpp): reading in place ----
+#include <edge/msgpack_read.hpp>
+
+TEST_CASE("msgpack reader: every form nlohmann writes, read in place, skipped, and its bytes taken") {
+  using nlohmann::json;
+  const json doc = {{"s", "short"},
+                    {"s8", std::string(40, 'x')},
+                    {"s16", std::string(300, 'y')},
+                    {"neg", -5},
+                    {"i8", -100},
+                    {"i16", -30000},
+                    {"i32", -2000000000},
+                    {"i64", std::numeric_limits<int64_t>::min()},
+                    {"u8", 200},
+                    {"u16", 60000},
+                    {"u32", 4000000000u},
+                    {"u64", std::numeric_limits<uint64_t>::max()},
+                    {"d", 1.5},
+                    {"f", 0.1},
+                    {"b", true},
+                    {"n", nullptr},
+                    {"a", json::array({1, "two", json::array({3})})},
+                    {"m16", json::object()}};
+  json big = doc;
+  for (int i = 0; i < 20; ++i) big["m16"]["k" + std::to_string(i)] = i;
+  const auto bytes_vec = json::to_msgpack(big);
+  const std::string bytes(bytes_vec.begin(), bytes_vec.end());
+
+  mp::Reader r(bytes);
+  uint32_t n = 0;
+  REQUIRE(r.map_header(n));
+  CHECK(n == big.size());
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string_view key;
+    REQUIRE(r.string(key));
+    CAPTURE(key);
+    const json& expected = big[std::string(key)];
+    if (expected.is_string()) {
+      std::string_view s;
+      REQUIRE(r.string(s));
+      CHECK(s == expected.get<std::string>());
+    } else if (expected.is_number_integer() && key != "u64") {
+      int64_t v = 0;
+      REQUIRE(r.integer(v));
+      CHECK(v == expected.get<int64_t>());
+    } else {
+      std::string_view raw;
+      REQUIRE(r.raw(raw));
+      CHECK(json::from_msgpack(raw.begin(), raw.end()) == expected);  // the value's exact bytes
+    }
+  }
+  CHECK(r.ok());
+  CHECK(r.at_end());
+
+  mp::Reader whole(bytes);
+  CHECK(whole.skip());
+  CHECK(whole.at_end());
+}
+
+TEST_CASE("msgpack reader: a wrong type, a truncation or a bomb fails the reader, never reads past the end") {
+  mp::Reader not_a_map(bytes({0xa1, 'x'}));
+  uint32_t n = 0;
+  CHECK_FALSE(not_a_map.map_header(n));
+  CHECK_FALSE(not_a_map.ok());
+  std::string_view v;
+  CHECK_FALSE(not_a_map.string(v));  // spent: later reads fail too
+
+  const std::string truncated = bytes({0xda, 0x01, 0x00, 'a', 'b'});  // str16 of 256 bytes, 2 given
+  mp::Reader t(truncated);
+  CHECK_FALSE(t.string(v));
+
+  // An array claiming 4 billion elements in 5 bytes is refused at its header.
+  mp::Reader huge(bytes({0xdd, 0xff, 0xff, 0xff, 0xff}));
+  CHECK_FALSE(huge.array_header(n));
+
+  // 10,000 nested arrays: skipping stops at the depth limit instead of the native stack.
+  std::string deep(10000, static_cast<char>(0x91));
+  deep.push_back(static_cast<char>(0xc0));
+  mp::Reader d(deep);
+  CHECK_FALSE(d.skip());
+
+  // uint64 over INT64_MAX is not an int64 but can be skipped.
+  const std::string u64 = bytes({0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+  mp::Reader big(u64);
+  int64_t i = 0;
+  CHECK_FALSE(big.integer(i));
+  mp::Reader skip(u64);
+  CHECK(skip.skip());
+  CHECK(skip.at_end());
+}

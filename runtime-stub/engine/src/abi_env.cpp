@@ -8,10 +8,10 @@ namespace edge::node::host_env {
 void mk_module_api_request(HostContext& ctx, int32_t session_id, int32_t ptr, int32_t len) {
   ctx.count_host_call("mk_module_api_request");
   if (len < 0) throw HostTrap("mk_module_api_request: negative length");
-  uint8_t* p = ctx.span(uint32_t(ptr), uint32_t(len), "mk_module_api_request");
-  std::vector<uint8_t> message(p, p + len);
+  // Read in place: handling a call never runs the guest (its replies are delivered below).
+  const uint8_t* p = ctx.span(uint32_t(ptr), uint32_t(len), "mk_module_api_request");
   const size_t queued = ctx.replies.size();
-  handle_api_request(ctx, session_id, message);
+  handle_api_request(ctx, session_id, std::string_view(reinterpret_cast<const char*>(p), size_t(len)));
   deliver_replies_at_once(ctx, queued);
 }
 

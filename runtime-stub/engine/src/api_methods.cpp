@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "edge/abi_names.hpp"
+#include "edge/msgpack_read.hpp"
 #include "edge/node/host.hpp"
 #include "http_fetch.hpp"
 #include "edge/node/multipart.hpp"
@@ -41,61 +43,142 @@ void reply_if_wanted(HostContext& ctx, int64_t session, std::vector<uint8_t> mes
 }
 
 // ---- response.send ----
-void response_send(HostContext& ctx, const json& params) {
+// Its arguments, read either straight from the message (the common case) or from a JSON document.
+struct SendArgs {
+  std::string body;
+  std::optional<int64_t> status_code;
+  std::vector<std::pair<std::string, std::string>> headers;  // names as the guest wrote them
+  std::string file_path, file_mime;
+};
+
+SendArgs send_args_of(const json& params) {
+  SendArgs a;
+  json body = params.is_array() && !params.empty() ? params[0] : params;
+  a.body = body.is_string() ? body.get<std::string>() : (body.is_null() ? std::string() : text_of(body));
+  if (params.is_array() && params.size() > 1 && params[1].is_object()) {
+    const json& opt = params[1];
+    if (auto it = opt.find("statusCode"); it != opt.end() && it->is_number_integer()) a.status_code = it->get<int64_t>();
+    if (auto it = opt.find("headers"); it != opt.end() && it->is_object())
+      for (auto& [k, v] : it->items()) a.headers.emplace_back(k, v.is_string() ? v.get<std::string>() : text_of(v));
+    a.file_path = str(opt, "filePath");
+    a.file_mime = str(opt, "fileMimeType");
+  }
+  return a;
+}
+
+// The same, read in place: [body, {statusCode, headers, filePath, fileMimeType}] with strings
+// where strings are due. Anything else (a body that is not text, a number as a header value...)
+// returns nullopt and goes through send_args_of, which knows every shape.
+std::optional<SendArgs> send_args_in_place(std::string_view params) {
+  msgpack::Reader r(params);
+  SendArgs a;
+  uint32_t n = 0;
+  std::string_view text;
+  if (!r.array_header(n) || n == 0 || n > 2 || r.peek() != msgpack::Reader::Kind::String || !r.string(text))
+    return std::nullopt;
+  a.body = text;
+  uint32_t keys = 0;
+  if (n == 2 && !r.map_header(keys)) return std::nullopt;
+  for (uint32_t i = 0; i < keys; ++i) {
+    std::string_view key;
+    if (r.peek() != msgpack::Reader::Kind::String || !r.string(key)) return std::nullopt;
+    if (key == "statusCode") {
+      int64_t code = 0;
+      if (r.peek() != msgpack::Reader::Kind::Int || !r.integer(code)) return std::nullopt;
+      a.status_code = code;
+    } else if (key == "headers") {
+      uint32_t count = 0;
+      if (!r.map_header(count)) return std::nullopt;
+      for (uint32_t h = 0; h < count; ++h) {
+        std::string_view name, value;
+        if (r.peek() != msgpack::Reader::Kind::String || !r.string(name) ||
+            r.peek() != msgpack::Reader::Kind::String || !r.string(value))
+          return std::nullopt;
+        a.headers.emplace_back(name, value);
+      }
+      // As a JSON object has them: by name, the last of equal names kept.
+      std::stable_sort(a.headers.begin(), a.headers.end(), [](auto& x, auto& y) { return x.first < y.first; });
+      for (size_t h = 1; h < a.headers.size();)
+        if (a.headers[h].first == a.headers[h - 1].first) a.headers.erase(a.headers.begin() + std::ptrdiff_t(h - 1));
+        else ++h;
+    } else if (key == "filePath" || key == "fileMimeType") {
+      if (r.peek() == msgpack::Reader::Kind::Nil) {
+        r.skip();
+        continue;
+      }
+      if (r.peek() != msgpack::Reader::Kind::String || !r.string(text)) return std::nullopt;
+      (key == "filePath" ? a.file_path : a.file_mime) = text;
+    } else if (!r.skip()) {
+      return std::nullopt;
+    }
+  }
+  if (!r.ok() || !r.at_end()) return std::nullopt;
+  return a;
+}
+
+void response_send(HostContext& ctx, SendArgs a) {
   if (ctx.response) {
     ctx.guest_output(ServiceLog::Stream::Node, fmt::format("{} called again; the first response stands", abi::method::response_send));
     return;
   }
   HttpResponse r;
-  json body = params.is_array() && !params.empty() ? params[0] : params;
-  r.body = body.is_string() ? body.get<std::string>() : (body.is_null() ? std::string() : text_of(body));
+  r.body = std::move(a.body);
+  if (a.status_code) r.status = (*a.status_code >= 100 && *a.status_code <= 599) ? int(*a.status_code) : 500;
   bool has_content_type = false;
-  if (params.is_array() && params.size() > 1 && params[1].is_object()) {
-    const json& opt = params[1];
-    if (auto it = opt.find("statusCode"); it != opt.end() && it->is_number_integer()) {
-      int s = it->get<int>();
-      r.status = (s >= 100 && s <= 599) ? s : 500;
+  for (auto& [k, v] : a.headers) {
+    std::string name = std::move(k);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    if (name == "content-type") has_content_type = true;
+    r.headers.emplace_back(std::move(name), std::move(v));
+  }
+  if (!a.file_path.empty()) {
+    int fd = open_guest_path(ctx, a.file_path, O_RDONLY, 0);
+    if (fd < 0) {
+      ctx.log_line(ServiceLog::Stream::Node, std::string(abi::method::response_send) + ": filePath " + a.file_path +
+                                                 " cannot be opened: " + std::strerror(-fd) +
+                                                 " (it must be inside a preopened directory)");
+      r.status = 404;
+      r.body = text_of(json{{"error", "file not found: " + a.file_path}});
+      r.headers = {{"content-type", "application/json"}};
+      ctx.response = std::move(r);
+      return;
     }
-    if (auto it = opt.find("headers"); it != opt.end() && it->is_object()) {
-      for (auto& [k, v] : it->items()) {
-        std::string name = k;
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-        if (name == "content-type") has_content_type = true;
-        r.headers.emplace_back(name, v.is_string() ? v.get<std::string>() : text_of(v));
-      }
+    std::string data;
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+      data.append(buf, size_t(n));
+      if (data.size() > ctx.limits.max_response_bytes) break;
     }
-    std::string file_path = str(opt, "filePath");
-    if (!file_path.empty()) {
-      int fd = open_guest_path(ctx, file_path, O_RDONLY, 0);
-      if (fd < 0) {
-        ctx.log_line(ServiceLog::Stream::Node, std::string(abi::method::response_send) + ": filePath " + file_path + " cannot be opened: " +
-                                                   std::strerror(-fd) + " (it must be inside a preopened directory)");
-        r.status = 404;
-        r.body = text_of(json{{"error", "file not found: " + file_path}});
-        r.headers = {{"content-type", "application/json"}};
-        ctx.response = std::move(r);
-        return;
-      }
-      std::string data;
-      char buf[65536];
-      ssize_t n;
-      while ((n = ::read(fd, buf, sizeof buf)) > 0) {
-        data.append(buf, size_t(n));
-        if (data.size() > ctx.limits.max_response_bytes) break;
-      }
-      ::close(fd);
-      r.body = std::move(data);
-      std::string mime = str(opt, "fileMimeType");
-      if (!mime.empty() && !has_content_type) {
-        r.headers.emplace_back("content-type", mime);
-        has_content_type = true;
-      }
-    }
+    ::close(fd);
+    r.body = std::move(data);
+    if (!a.file_mime.empty() && !has_content_type) r.headers.emplace_back("content-type", a.file_mime);
   }
   if (r.body.size() > ctx.limits.max_response_bytes)
     ctx.abort(ExecFailure::Kind::Trap, "response of " + std::to_string(r.body.size()) + " bytes exceeds the limit of " +
                                            std::to_string(ctx.limits.max_response_bytes));
   ctx.response = std::move(r);
+}
+
+// The method and the params (their bytes) of a JSON-RPC message, read in place; nullopt when the
+// message is not a map of string keys, which the JSON path then explains.
+struct Call {
+  std::string_view method, params;
+};
+std::optional<Call> call_in_place(std::string_view message) {
+  msgpack::Reader r(message);
+  Call c;
+  uint32_t n = 0;
+  if (!r.map_header(n)) return std::nullopt;
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string_view key;
+    if (r.peek() != msgpack::Reader::Kind::String || !r.string(key)) return std::nullopt;
+    if (key == "method" && r.peek() == msgpack::Reader::Kind::String) r.string(c.method);
+    else if (key == "params") r.raw(c.params);
+    else r.skip();
+  }
+  if (!r.ok() || !r.at_end()) return std::nullopt;
+  return c;
 }
 
 // ---- storage.* ----
@@ -260,8 +343,11 @@ std::vector<uint8_t> error_reply(int64_t id, std::string_view message) {
   return rpc(id, abi::reply::error, {{"error", {{"message", std::string(message)}}}});
 }
 
-void handle_api_request(HostContext& ctx, int32_t session, const std::vector<uint8_t>& message) {
-  json msg = json::from_msgpack(message, true, false);
+void handle_api_request(HostContext& ctx, int32_t session, std::string_view message) {
+  // response.send, once per request, is read in place; every other call as a JSON document.
+  if (auto call = call_in_place(message); call && call->method == abi::method::response_send)
+    if (auto args = send_args_in_place(call->params)) return response_send(ctx, std::move(*args));
+  json msg = json::from_msgpack(message.begin(), message.end(), true, false);
   if (msg.is_discarded() || !msg.is_object()) {
     ctx.log_line(ServiceLog::Stream::Node, "mk_module_api_request: the message is not a MessagePack object; ignored");
     reply_if_wanted(ctx, session, error_reply(session, "the message is not MessagePack JSON-RPC"));
@@ -270,7 +356,7 @@ void handle_api_request(HostContext& ctx, int32_t session, const std::vector<uin
   std::string method = str(msg, "method");
   json params = msg.contains("params") ? msg["params"] : json();
   if (method == abi::method::response_send) {
-    response_send(ctx, params);
+    response_send(ctx, send_args_of(params));
   } else if (method == abi::method::storage_get_item || method == abi::method::storage_set_item ||
              method == abi::method::storage_set_item_with_tag || method == abi::method::storage_remove_item ||
              method == abi::method::storage_each_item || method == abi::method::storage_remove_items_by_tag) {

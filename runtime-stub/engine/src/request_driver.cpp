@@ -15,12 +15,6 @@ namespace {
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-json string_map(const std::map<std::string, std::string>& m) {
-  json j = json::object();
-  for (const auto& [k, v] : m) j[k] = v;
-  return j;
-}
-
 ExecFailure failure(ExecFailure::Kind kind, std::string message) { return ExecFailure{kind, std::move(message)}; }
 
 // Turns a failed guest call into the failure the server reports.
@@ -112,31 +106,6 @@ void deliver_replies_at_once(HostContext& ctx, size_t from) {
   }
 }
 
-std::vector<uint8_t> build_event(const ServiceContext& service, const HttpRequest& request) {
-  std::map<std::string, std::string> info = service.info;
-  auto env_or = [&](const char* key, const char* fallback) {
-    auto it = service.env.find(key);
-    return it != service.env.end() ? it->second : std::string(fallback);
-  };
-  info.try_emplace("serviceType", "wasm");
-  info.try_emplace("apiRoot", env_or("MCM.BASE_API_PATH", ""));
-  info.try_emplace("httpPort", "");
-  info.try_emplace("nodeId", "");
-  info.try_emplace("clientId", "");
-  json event = {
-      {"jsonrpc", "2.0"},
-      {"id", 0},
-      {"method", std::string(abi::event::http_event)},
-      {"params",
-       {{"context", {{"info", string_map(info)}, {"env", string_map(service.env)}}},
-        {"request",
-         {{"url", request.url.empty() ? std::string("/") : request.url},
-          {"method", request.method.empty() ? std::string("GET") : request.method},
-          {"headers", string_map(request.headers)},
-          {"jsonBody", request.body}}}}}};
-  return json::to_msgpack(event);
-}
-
 // Nothing the guest does may take the node down: an unexpected host exception fails the request.
 Outcome RequestDriver::handle(const ServiceContext& service, const HttpRequest& request) const {
   try {
@@ -220,9 +189,9 @@ Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpR
     return std::nullopt;
   };
 
-  std::vector<uint8_t> event = build_event(service, request);
-  int32_t event_len = int32_t(event.size());
-  int64_t ref = ctx.add_buffer(std::string(event.begin(), event.end()));
+  std::string event = build_event(service, request);
+  const int32_t event_len = int32_t(event.size());
+  const int64_t ref = ctx.add_buffer(std::move(event));
   bool ok = bool(call("mk_module_on_event", {ref, event_len}));
   ctx.buffers.erase(ref);
 

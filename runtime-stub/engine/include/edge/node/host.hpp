@@ -157,7 +157,7 @@ class HostContext {
 };
 
 // Handles one guest -> host message (called by host_env::mk_module_api_request).
-void handle_api_request(HostContext& ctx, int32_t session, const std::vector<uint8_t>& message);
+void handle_api_request(HostContext& ctx, int32_t session, std::string_view message);
 
 // Delivers one reply to the guest (mk_module_on_api_response) and returns its control code. A
 // guest that traps or times out there ends the request: HostTrap, with ctx.abort_kind set.

@@ -17,8 +17,8 @@
 
 namespace edge::node {
 
-// The event message for this request (exposed for tests and the AOT engine).
-std::vector<uint8_t> build_event(const ServiceContext& service, const HttpRequest& request);
+// The event message for this request (event.cpp; exposed for tests).
+std::string build_event(const ServiceContext& service, const HttpRequest& request);
 
 class RequestDriver {
  public:
