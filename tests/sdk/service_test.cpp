@@ -61,6 +61,31 @@ TEST_CASE("service: the wire format of response.send is [body, {statusCode, head
   CHECK(host.raw[0] == edge::msgpack::encode(expected));
 }
 
+// Response::send writes its message in one pass (http.hpp); these are the bytes of the Value the
+// SDK used to build for it, which the node and mimik's readers were tested against.
+TEST_CASE("service: response.send written in one pass is the message it always was") {
+  FakeHost host;
+  edge::service().get("/many", [](edge::Request&, edge::Response& res) {
+    res.headers().add("Set-Cookie", "a=1");
+    res.headers().add("x-one", "1");
+    res.headers().add("Set-Cookie", "b=2");
+    res.status(207).send(std::string(300, 'z'));
+  });
+  edge::service().get("/file", [](edge::Request&, edge::Response& res) { res.send_file("/data/a.bin", "application/x-a"); });
+  host.event(FakeHost::request("GET", "/many"));
+  host.event(FakeHost::request("GET", "/file"));
+  REQUIRE(host.raw.size() == 2);
+  Value many = edge::rpc::message(
+      0, "response.send",
+      Value::array({std::string(300, 'z'),
+                    Value::map({{"statusCode", 207}, {"headers", Value::map({{"Set-Cookie", "a=1, b=2"}, {"x-one", "1"}})}})}));
+  CHECK(host.raw[0] == edge::msgpack::encode(many));
+  Value file = edge::rpc::message(
+      0, "response.send",
+      Value::array({"", Value::map({{"statusCode", 200}, {"filePath", "/data/a.bin"}, {"fileMimeType", "application/x-a"}})}));
+  CHECK(host.raw[1] == edge::msgpack::encode(file));
+}
+
 TEST_CASE("service: unknown path is 404, wrong method 405 with Allow, both JSON") {
   FakeHost host;
   edge::service().get("/items", [](edge::Request&, edge::Response& res) { res.text("list"); });

@@ -1,5 +1,6 @@
 #pragma once
 // Request and Response: what a route handler sees.
+#include <algorithm>
 #include <concepts>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 #include "edge/abi_names.hpp"
 #include "edge/http_types.hpp"
 #include "edge/log.hpp"
+#include "edge/msgpack_read.hpp"
 #include "edge/rpc.hpp"
 #include "edge/value.hpp"
 
@@ -27,10 +29,31 @@ class Request {
   const std::string& url() const { return url_; }
   // The path part of url(), always starting with '/'. Not decoded (params are).
   const std::string& path() const { return path_; }
-  const Query& query() const { return query_; }
-  std::string query(std::string_view name, std::string_view fallback = {}) const { return query_.get(name, fallback); }
-  const Headers& headers() const { return headers_; }
-  std::string header(std::string_view name, std::string_view fallback = {}) const { return headers_.get(name, fallback); }
+  const Query& query() const {
+    if (!query_parsed_) {
+      size_t q = url_.find('?');
+      query_ = Query::parse(q == std::string::npos ? std::string_view{} : std::string_view(url_).substr(q + 1));
+      query_parsed_ = true;
+    }
+    return query_;
+  }
+  std::string query(std::string_view name, std::string_view fallback = {}) const { return query().get(name, fallback); }
+  const Headers& headers() const {
+    if (headers_at_.size) {
+      msgpack::Reader r(slice(headers_at_));
+      uint32_t n = 0;
+      r.map_header(n);
+      for (uint32_t i = 0; i < n && r.ok(); ++i) {
+        std::string_view name, value;
+        r.string(name);
+        if (r.peek() == msgpack::Reader::Kind::String && r.string(value)) headers_.add(ascii_lower(name), value);
+        else r.skip();
+      }
+      headers_at_ = {};
+    }
+    return headers_;
+  }
+  std::string header(std::string_view name, std::string_view fallback = {}) const { return headers().get(name, fallback); }
   const std::string& body() const { return body_; }
   // Path parameters of the matched route: ":id" -> param("id"), a trailing "*" -> param("*").
   std::string param(std::string_view name, std::string_view fallback = {}) const {
@@ -39,14 +62,20 @@ class Request {
     return std::string(fallback);
   }
   const std::vector<std::pair<std::string, std::string>>& params() const { return params_; }
-  const Context& context() const { return context_; }
+  const Context& context() const {
+    for (auto [at, value] : {std::pair{&env_at_, &context_.env}, std::pair{&info_at_, &context_.info}}) {
+      if (!at->size) continue;
+      auto decoded = msgpack::decode(slice(*at));
+      *value = decoded && decoded->is_map() ? *decoded : Value::map();
+      *at = {};
+    }
+    return context_;
+  }
   std::string env(std::string_view key, std::string_view fallback = {}) const {
-    const Value* v = context_.env.find(key);
-    return v && v->is_string() ? v->as_string() : std::string(fallback);
+    return context_entry(env_at_, context_.env, key, fallback);
   }
   std::string info(std::string_view key, std::string_view fallback = {}) const {
-    const Value* v = context_.info.find(key);
-    return v && v->is_string() ? v->as_string() : std::string(fallback);
+    return context_entry(info_at_, context_.info, key, fallback);
   }
 
   // Builds a request from the event's params ({"context": ..., "request": ...}). Missing
@@ -54,8 +83,7 @@ class Request {
   static Request from_event(const Value& params) {
     Request r;
     const Value& req = params["request"];
-    r.method_ = req["method"].as_string();
-    for (auto& c : r.method_) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    r.set_method(req["method"].as_string());
     r.set_url(req["url"].as_string());
     for (const auto& [k, v] : req["headers"].as_map())
       if (v.is_string()) r.headers_.add(ascii_lower(k), v.as_string());
@@ -66,21 +94,118 @@ class Request {
     return r;
   }
 
+  // The same from the event's whole message, read in place: what every request pays for is the
+  // method, the URL and the body; headers, the query and the context are read when first asked
+  // for (env() and info() look a key up in the message without building the map). False when the
+  // message is not a MessagePack map.
+  static bool from_message(std::string message, Request& out) {
+    Request r;
+    r.message_ = std::move(message);
+    msgpack::Reader m(r.message_);
+    uint32_t n = 0;
+    if (!m.map_header(n)) return false;
+    for (uint32_t i = 0; i < n && m.ok(); ++i) {
+      std::string_view key;
+      m.string(key);
+      if (key == "params" && m.peek() == msgpack::Reader::Kind::Map) r.read_params(m);
+      else m.skip();
+    }
+    if (!m.ok() || !m.at_end()) return false;
+    if (r.path_.empty()) r.set_url(std::string());  // no URL given: "/"
+    out = std::move(r);
+    return true;
+  }
+
   void set_url(std::string url) {
     url_ = std::move(url);
-    size_t q = url_.find('?');
-    path_ = url_.substr(0, q);
+    path_ = url_.substr(0, url_.find('?'));
     if (path_.empty() || path_[0] != '/') path_.insert(0, "/");
-    query_ = Query::parse(q == std::string::npos ? std::string_view{} : std::string_view(url_).substr(q + 1));
+    query_ = Query();
+    query_parsed_ = false;
   }
   void set_params(std::vector<std::pair<std::string, std::string>> params) { params_ = std::move(params); }
 
  private:
+  // Where a part not read yet lies in message_ (offsets, not views: a Request may be copied).
+  struct Span {
+    uint32_t offset = 0, size = 0;
+  };
+  std::string_view slice(Span s) const { return std::string_view(message_).substr(s.offset, s.size); }
+  Span span_of(std::string_view part) const {
+    return Span{static_cast<uint32_t>(part.data() - message_.data()), static_cast<uint32_t>(part.size())};
+  }
+
+  void set_method(std::string_view method) {
+    method_ = method;
+    for (auto& c : method_) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  }
+
+  // params: {"context": {"env", "info"}, "request": {"method", "url", "headers", "jsonBody"}}
+  void read_params(msgpack::Reader& m) {
+    uint32_t n = 0;
+    m.map_header(n);
+    for (uint32_t i = 0; i < n && m.ok(); ++i) {
+      std::string_view key, text;
+      uint32_t fields = 0;
+      m.string(key);
+      const bool is_map = m.peek() == msgpack::Reader::Kind::Map;
+      if (key != "request" && key != "context") {
+        m.skip();
+        continue;
+      }
+      if (!is_map) {  // as a map lookup of the wrong type reads empty
+        m.skip();
+        continue;
+      }
+      m.map_header(fields);
+      for (uint32_t f = 0; f < fields && m.ok(); ++f) {
+        std::string_view field;
+        m.string(field);
+        const auto kind = m.peek();
+        const bool text_value = kind == msgpack::Reader::Kind::String || kind == msgpack::Reader::Kind::Binary;
+        if (key == "context" && (field == "env" || field == "info") && kind == msgpack::Reader::Kind::Map) {
+          m.raw(text);
+          (field == "env" ? env_at_ : info_at_) = span_of(text);
+        } else if (key == "request" && field == "headers" && kind == msgpack::Reader::Kind::Map) {
+          m.raw(text);
+          headers_at_ = span_of(text);
+        } else if (key == "request" && text_value && (field == "method" || field == "url" || field == "jsonBody")) {
+          m.string(text);
+          if (field == "method") set_method(text);
+          else if (field == "url") set_url(std::string(text));
+          else body_ = text;
+        } else {
+          m.skip();
+        }
+      }
+    }
+  }
+
+  std::string context_entry(Span at, const Value& map, std::string_view key, std::string_view fallback) const {
+    if (!at.size) {
+      const Value* v = map.find(key);
+      return v && v->is_string() ? v->as_string() : std::string(fallback);
+    }
+    msgpack::Reader r(slice(at));
+    uint32_t n = 0;
+    r.map_header(n);
+    for (uint32_t i = 0; i < n && r.ok(); ++i) {
+      std::string_view name, value;
+      r.string(name);
+      if (name == key && r.peek() == msgpack::Reader::Kind::String && r.string(value)) return std::string(value);
+      r.skip();
+    }
+    return std::string(fallback);
+  }
+
   std::string method_, url_, path_, body_;
-  Query query_;
-  Headers headers_;
   std::vector<std::pair<std::string, std::string>> params_;
-  Context context_;
+  std::string message_;  // the event, when the request was read from it (from_message)
+  mutable Span headers_at_, env_at_, info_at_;
+  mutable Query query_;
+  mutable bool query_parsed_ = false;
+  mutable Headers headers_;
+  mutable Context context_;
 };
 
 class Response {
@@ -107,20 +232,41 @@ class Response {
       return;
     }
     sent_ = true;
-    Value options = Value::map({{"statusCode", static_cast<long long>(status_)}});
-    if (!file_path_.empty()) {
-      options.set("filePath", file_path_);
-      if (!file_mime_.empty()) options.set("fileMimeType", file_mime_);
+    // [body, {statusCode, filePath?, fileMimeType?, headers?}], written in one pass.
+    namespace mp = msgpack::detail;
+    std::string message;
+    message.reserve(64 + body.size());
+    rpc::begin_message(message, 0, abi::method::response_send);
+    mp::put_array_header(message, 2);
+    mp::put_str(message, body);
+    const bool file = !file_path_.empty(), mime = file && !file_mime_.empty();
+    mp::put_map_header(message, 1 + size_t(file) + size_t(mime) + size_t(!headers_.empty()));
+    mp::put_str(message, "statusCode");
+    mp::put_int(message, status_);
+    if (file) {
+      mp::put_str(message, "filePath");
+      mp::put_str(message, file_path_);
+    }
+    if (mime) {
+      mp::put_str(message, "fileMimeType");
+      mp::put_str(message, file_mime_);
     }
     if (!headers_.empty()) {
-      Value h = Value::map();
+      // One entry per name (the first spelling), repeated names' values joined with ", ".
+      std::vector<std::pair<std::string_view, std::string>> merged;
       for (const auto& [k, v] : headers_) {
-        const Value* prev = h.find(k);
-        h.set(k, prev ? prev->as_string() + ", " + v : v);
+        auto same = std::find_if(merged.begin(), merged.end(), [&](const auto& m) { return m.first == k; });
+        if (same == merged.end()) merged.emplace_back(k, v);
+        else same->second.append(", ").append(v);
       }
-      options.set("headers", std::move(h));
+      mp::put_str(message, "headers");
+      mp::put_map_header(message, merged.size());
+      for (const auto& [k, v] : merged) {
+        mp::put_str(message, k);
+        mp::put_str(message, v);
+      }
     }
-    rpc::notify(abi::method::response_send, Value::array({Value(body), std::move(options)}));
+    abi::api_request(0, message.data(), message.size());
   }
   void send(int code, std::string_view body) { status(code).send(body); }
 

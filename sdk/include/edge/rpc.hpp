@@ -37,6 +37,19 @@ inline Value message(int64_t id, std::string_view method, Value params) {
   return Value::map({{"jsonrpc", "2.0"}, {"id", static_cast<long long>(id)}, {"method", method}, {"params", std::move(params)}});
 }
 
+// The bytes of message(id, method, ...) up to its params, which the caller appends: a message is
+// written in one pass, without first building it as a Value (same bytes, tested).
+inline void begin_message(std::string& out, int64_t id, std::string_view method) {
+  msgpack::detail::put_map_header(out, 4);
+  msgpack::detail::put_str(out, "jsonrpc");
+  msgpack::detail::put_str(out, "2.0");
+  msgpack::detail::put_str(out, "id");
+  msgpack::detail::put_int(out, id);
+  msgpack::detail::put_str(out, "method");
+  msgpack::detail::put_str(out, method);
+  msgpack::detail::put_str(out, "params");
+}
+
 // Reads a reply message: `oncallback.success` -> the data; `oncallback.error_with_data` -> the
 // data with `error` set (the data is what a caller needs, e.g. the response of a fetch that got
 // an HTTP error status); any other method -> a failure with params.error.message.
@@ -95,8 +108,10 @@ inline State& state() {
 }
 
 // Sends a message that wants no reply (session 0).
-inline void notify(std::string_view method, Value params) {
-  std::string bytes = msgpack::encode(message(0, method, std::move(params)));
+inline void notify(std::string_view method, const Value& params) {
+  std::string bytes;
+  begin_message(bytes, 0, method);
+  msgpack::encode(params, bytes);
   abi::api_request(0, bytes.data(), bytes.size());
 }
 
@@ -108,7 +123,9 @@ inline void call(std::string_view method, Value params, ReplyHandler handler) {
   Owner* owner = st.current;
   if (owner) ++owner->pending;
   st.sessions.push_back(Session{id, owner, std::move(handler)});
-  std::string bytes = msgpack::encode(message(id, method, std::move(params)));
+  std::string bytes;
+  begin_message(bytes, id, method);
+  msgpack::encode(params, bytes);
   abi::api_request(id, bytes.data(), bytes.size());  // may re-enter mk_module_on_api_response
 }
 

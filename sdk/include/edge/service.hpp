@@ -136,12 +136,10 @@ inline void on_event(int64_t buf_ref, int32_t len) {
   }
   auto* ex = new Exchange();
   rt.exchanges.push_back(ex);
-  auto msg = msgpack::decode(read_host_buffer(buf_ref, len));
-  if (!msg) {
-    log::error("edge: cannot read the event: ", msg.error());
-    ex->res.error(400, "the event could not be read: " + msg.error());
+  if (!Request::from_message(read_host_buffer(buf_ref, len), ex->req)) {
+    log::error("edge: cannot read the event: it is not a MessagePack map of the ABI's shape");
+    ex->res.error(400, "the event could not be read: it is not a MessagePack map of the ABI's shape");
   } else {
-    ex->req = Request::from_event((*msg)["params"]);
     std::string level = ex->req.env("EDGE_LOG_LEVEL");
     if (!level.empty()) log::set_level(level);
     log::debug("edge: ", ex->req.method(), " ", ex->req.url());

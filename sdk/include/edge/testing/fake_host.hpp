@@ -84,6 +84,7 @@ class FakeHost {
     std::string bytes = msgpack::encode(rpc::message(1, method, params));
     int64_t ref = stash(bytes);
     mk_module_on_event(ref, static_cast<int32_t>(bytes.size()));
+    buffers.erase(ref);  // read during the call; kept, a loop of requests would hold every event
     if (auto_pump) pump();
   }
   void pump() {
@@ -96,7 +97,9 @@ class FakeHost {
   int32_t reply_now(int32_t session, const Value& reply) {
     std::string bytes = msgpack::encode(reply);
     int64_t ref = stash(bytes);
-    return mk_module_on_api_response(session, ref, static_cast<int32_t>(bytes.size()));
+    const int32_t control = mk_module_on_api_response(session, ref, static_cast<int32_t>(bytes.size()));
+    buffers.erase(ref);
+    return control;
   }
 
   std::vector<Sent> calls(std::string_view method) const {
@@ -105,9 +108,12 @@ class FakeHost {
       if (s.method() == method) out.push_back(s);
     return out;
   }
-  std::vector<SentResponse> responses() const {
+  // The responses sent, from the `first`-th call on (a test of many requests asks for the last ones).
+  std::vector<SentResponse> responses(size_t first = 0) const {
     std::vector<SentResponse> out;
-    for (const auto& s : calls(abi::method::response_send)) {
+    for (size_t i = first; i < sent.size(); ++i) {
+      const Sent& s = sent[i];
+      if (s.method() != abi::method::response_send) continue;
       SentResponse r;
       r.body = s.params()[size_t{0}].as_string();
       r.options = s.params()[size_t{1}];
