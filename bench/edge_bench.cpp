@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   } else if (engine_name == "aot") {
     AotOptions o;
     o.cache_dir = cache;
+    o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };  // how instances start
     auto e = make_aot_engine_checked(o);
     if (!e) {
       std::fprintf(stderr, "edge_bench: %s\n", e.error().to_string().c_str());

@@ -15,7 +15,7 @@
 
 #include "wasm-rt.h"
 
-#define EDGE_AOT_ABI 5
+#define EDGE_AOT_ABI 6
 
 #ifdef __cplusplus
 extern "C" {
@@ -68,6 +68,14 @@ typedef struct edge_aot_module {
   uint32_t func_count;
   uint32_t first_func_index;
   const void* const* func_text;
+  /* Pre-initialisation (the node's preinit.cpp): can_preinit is 1 when an instance's whole state
+   * is its memory, its globals and tables no code changes, so a snapshot taken after _initialize
+   * can stand for running it; the globals (global_count of them, as raw 64-bit slots) are read
+   * and written with these two. */
+  int can_preinit;
+  uint32_t global_count;
+  void (*save_globals)(const void* instance, uint64_t* slots);
+  void (*load_globals)(void* instance, const uint64_t* slots);
 } edge_aot_module;
 
 /* The one symbol the node looks up: returns NULL when the host table's abi differs. */

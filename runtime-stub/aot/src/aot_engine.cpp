@@ -12,12 +12,14 @@
 
 #include "compile_worker.hpp"
 #include "compiler.hpp"
+#include "edge/core/abi.hpp"
 #include "edge/core/dwarf_lines.hpp"
 #include "edge/core/wasm_func_names.hpp"
 #include "edge/node/host.hpp"
 #include "edge/node/request_driver.hpp"
 #include "edge/node/trace_lines.hpp"
 #include "loaded_so.hpp"
+#include "preinit.hpp"
 #include "runtime.hpp"
 
 namespace edge::node {
@@ -64,7 +66,9 @@ using FuncNames = std::shared_ptr<const std::vector<std::string>>;
 // One instance of a compiled module, bound to one HostContext.
 class AotInstance final : public GuestInstance {
  public:
-  AotInstance(std::shared_ptr<const SharedObject> so, FuncNames names) : so_(std::move(so)), names_(std::move(names)) {
+  // With a snapshot, the instance starts as its module was after _initialize (preinit.hpp).
+  AotInstance(std::shared_ptr<const SharedObject> so, FuncNames names, std::shared_ptr<const Snapshot> snapshot = nullptr)
+      : so_(std::move(so)), names_(std::move(names)), snapshot_(std::move(snapshot)) {
     const auto& m = so_->module();
     // Zeroed: a trap half-way through instantiation leaves fields the free function can handle.
     storage_ = std::calloc(1, m.instance_size);
@@ -94,9 +98,12 @@ class AotInstance final : public GuestInstance {
       return false;
     }
     memory_ = so_->module().memory ? so_->module().memory(storage_) : nullptr;
+    if (snapshot_ && memory_) snapshot_->apply(memory_->data, memory_->size, storage_, so_->module());
     return true;
   }
+  bool initialised() const override { return snapshot_ && memory_; }
 
+  const void* storage() const { return storage_; }
   MemoryView memory() override {
     if (!memory_) return {};
     return {memory_->data, memory_->size};
@@ -154,10 +161,57 @@ class AotInstance final : public GuestInstance {
  private:
   std::shared_ptr<const SharedObject> so_;
   FuncNames names_;
+  std::shared_ptr<const Snapshot> snapshot_;
   void* storage_ = nullptr;
   bool instantiated_ = false;
   wasm_rt_memory_t* memory_ = nullptr;
 };
+
+// Runs the module's _initialize once, in an instance of its own with every host call refused,
+// and keeps what it left (preinit.hpp). Null, with the reason in `why`, when instances must run it
+// themselves.
+std::shared_ptr<const Snapshot> preinitialise(const std::shared_ptr<const SharedObject>& so, const FuncNames& names,
+                                              std::string& why) {
+  const edge_aot_module& module = so->module();
+  const std::string entry(abi::kReactorEntry);
+  if (!so->find_export(entry)) {
+    why = "it is not a reactor (no _initialize)";
+    return nullptr;
+  }
+  if (!module.can_preinit) {
+    why = "its state is more than memory and globals (a table changed by code, or a dropped segment)";
+    return nullptr;
+  }
+  Limits limits;
+  limits.max_host_calls = 0;  // the first host call traps: its answer would be frozen into every instance
+  HostContext ctx(HostContext::Mode::Request, limits);
+  ctx.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  AotInstance instance(so, names);
+  std::string error;
+  if (!instance.instantiate(ctx, InstanceLimits{limits.max_memory_pages}, &error)) {
+    why = "it cannot be instantiated: " + error;
+    return nullptr;
+  }
+  attach_instance(ctx, &instance);
+  const MemoryView before = instance.memory();
+  const std::vector<uint8_t> fresh(before.data, before.data + before.size);
+  CallResult r = instance.call_export(entry, {}, ctx.deadline);
+  const MemoryView after = instance.memory();
+  if (!r.ok()) {
+    why = ctx.last_host_call ? fmt::format("its initialisation calls the host ({})", ctx.last_host_call)
+          : r.status == CallResult::Status::Timeout ? std::string("its initialisation runs longer than a second")
+                                                    : "its initialisation traps: " + r.message;
+    return nullptr;
+  }
+  if (after.size != before.size) {
+    why = "its initialisation grows memory";
+    return nullptr;
+  }
+  std::vector<uint64_t> globals(module.global_count);
+  module.save_globals(instance.storage(), globals.data());
+  return std::make_shared<const Snapshot>(std::span<const uint8_t>(fresh), std::span<const uint8_t>(after.data, after.size),
+                                          std::move(globals));
+}
 
 class AotEngine final : public Engine {
  public:
@@ -194,12 +248,22 @@ class AotEngine final : public Engine {
                                      art->translate_ms + art->compile_ms, art->translate_ms, art->compile_ms, memory));
     }
     auto names = std::make_shared<const std::vector<std::string>>(read_wasm_func_names(wasm.data(), wasm.size()));
+    std::shared_ptr<const SharedObject> shared = std::move(*so);
+    std::string per_instance_why;
+    std::shared_ptr<const Snapshot> snapshot = preinitialise(shared, names, per_instance_why);
+    if (options_.log) {
+      std::string id = digest.empty() ? art->shared_object.stem().string() : digest.substr(0, 12);
+      options_.log(snapshot ? fmt::format("aot: {} instances start pre-initialised (_initialize ran once at load: {} bytes "
+                                          "of memory and {} globals changed)",
+                                          id, snapshot->changed_bytes(), snapshot->global_count())
+                            : fmt::format("aot: {} initialised per instance: {}", id, per_instance_why));
+    }
     // Compiled frames have no code offset: each gets its function's first line (line_is_entry).
     return make_loaded_module(
         "aot",
-        [so = std::shared_ptr<const SharedObject>(std::move(*so)), names = std::move(names)](
+        [so = std::move(shared), names = std::move(names), snapshot = std::move(snapshot)](
             HostContext& ctx, const InstanceLimits& limits, std::string* error) -> std::unique_ptr<GuestInstance> {
-          auto inst = std::make_unique<AotInstance>(so, names);
+          auto inst = std::make_unique<AotInstance>(so, names, snapshot);
           if (!inst->instantiate(ctx, limits, error)) return nullptr;
           return inst;
         },

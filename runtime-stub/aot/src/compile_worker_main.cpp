@@ -77,7 +77,7 @@ int write_c_sources(const fs::path& work) {
   }
   bool memory_image = rewrite_init_memories(c->c_source);
   add_function_table(c->c_source, c->imported_funcs, c->defined_funcs);
-  auto glue = make_glue(c->header, host_import_slots(), memory_image);
+  auto glue = make_glue(c->header, host_import_slots(), memory_image, c->changes_tables);
   if (!glue) {
     std::fprintf(stderr, "%s\n", glue.error().to_string().c_str());
     return worker::kBadModule;

@@ -149,10 +149,50 @@ EDGE_TABLE_OPS(funcref)
 EDGE_TABLE_OPS(externref)
 )";
 
+// What pre-initialisation needs from the instance struct in wasm2c's header: its globals (scalar
+// fields w2c_g<N>), written as save/load functions, and whether anything else in it could carry
+// state a snapshot of memory and globals would miss (a dropped-segment flag, a second memory...).
+struct InstanceState {
+  std::string save, load;
+  uint32_t globals = 0;
+  bool only_memory_and_globals = true;
+};
+
+InstanceState instance_state(const std::string& header, const std::string& instance_type) {
+  InstanceState st;
+  const std::string open = "typedef struct " + instance_type + " {\n";
+  size_t begin = header.find(open), end = header.find("} " + instance_type + ";", begin);
+  if (begin == std::string::npos || end == std::string::npos) {
+    st.only_memory_and_globals = false;
+    return st;
+  }
+  static const std::regex global_re(R"(^  (u32|u64|f32|f64) (w2c_\w+);$)");
+  static const std::regex import_re(R"(^  struct \w+\* \w+;$)");
+  static const std::regex memory_re(R"(^  wasm_rt_memory_t \w+;$)");
+  static const std::regex table_re(R"(^  wasm_rt_(funcref|externref)_table_t \w+;$)");
+  std::stringstream in(header.substr(begin + open.size(), end - begin - open.size()));
+  int memories = 0;
+  std::smatch m;
+  for (std::string line; std::getline(in, line);) {
+    if (std::regex_match(line, m, global_re)) {
+      // Raw 64-bit slots: the bits of floats, as the invokers pass them.
+      st.save += fmt::format("  memcpy(&s[{0}], &i->{1}, sizeof i->{1});\n", st.globals, m[2].str());
+      st.load += fmt::format("  memcpy(&i->{1}, &s[{0}], sizeof i->{1});\n", st.globals, m[2].str());
+      ++st.globals;
+    } else if (std::regex_match(line, memory_re)) {
+      ++memories;
+    } else if (!std::regex_match(line, import_re) && !std::regex_match(line, table_re)) {
+      st.only_memory_and_globals = false;
+    }
+  }
+  if (memories != 1) st.only_memory_and_globals = false;  // no memory: nothing to snapshot; two: not handled
+  return st;
+}
+
 }  // namespace
 
 Result<std::string> make_glue(const std::string& header, const std::vector<HostImportSlot>& host_imports,
-                              bool memory_image) {
+                              bool memory_image, bool changes_tables) {
   const std::string mod = kModuleName;
   const std::string instance_type = "Z_" + mod + "_instance_t";
   std::string imports, invokers, exports_table, instantiate_args, memory_getter = "NULL";
@@ -234,6 +274,15 @@ Result<std::string> make_glue(const std::string& header, const std::vector<HostI
   out += memory_image ? kMemoryImageRuntime : kNoMemoryImageRuntime;
   out += "\n/* imports */\n" + imports;
   out += "\n/* exports */\n" + invokers;
+  const InstanceState state = instance_state(header, instance_type);
+  out += fmt::format(
+      "\n/* pre-initialisation: the globals as raw slots */\n"
+      "static void edge_save_globals(const void* instance, uint64_t* s) {{\n"
+      "  const {0}* i = (const {0}*)instance;\n  (void)i; (void)s;\n{1}}}\n"
+      "static void edge_load_globals(void* instance, const uint64_t* s) {{\n"
+      "  {0}* i = ({0}*)instance;\n  (void)i; (void)s;\n{2}}}\n",
+      instance_type, state.save, state.load);
+  const bool can_preinit = memory_image && !changes_tables && state.only_memory_and_globals;
   out += fmt::format("static const edge_aot_export edge_exports[] = {{\n{}  {{0, 0, 0, 0}}\n}};\n", exports_table);
   out += fmt::format(R"(
 static void edge_instantiate(void* instance, void* ctx) {{ (void)ctx; Z_{0}_instantiate(({1}*)instance{2}); }}
@@ -244,7 +293,8 @@ extern const u32 edge_func_count, edge_first_func_index;
 extern const void* const edge_func_text[2];
 static edge_aot_module edge_module = {{EDGE_AOT_ABI, sizeof({1}), edge_instantiate, edge_free_instance,
                                       {3}, {4}, edge_exports, edge_memory_image_bytes,
-                                      edge_func_addrs, 0, 0, edge_func_text}};
+                                      edge_func_addrs, 0, 0, edge_func_text,
+                                      {5}, {6}, edge_save_globals, edge_load_globals}};
 static pthread_once_t edge_once = PTHREAD_ONCE_INIT;
 static void edge_init(void) {{
   /* Counts are not constant expressions across translation units: set them here. */
@@ -260,7 +310,8 @@ __attribute__((visibility("default"))) const edge_aot_module* edge_aot_module_en
   return &edge_module;
 }}
 )",
-                     mod, instance_type, instantiate_args, memory_getter, export_count);
+                     mod, instance_type, instantiate_args, memory_getter, export_count, can_preinit ? 1 : 0,
+                     state.globals);
   return out;
 }
 

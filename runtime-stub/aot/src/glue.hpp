@@ -23,7 +23,9 @@ const std::vector<HostImportSlot>& host_import_slots();
 // `header` is wasm2c's module.h for the module: its import/export comments and prototypes say
 // exactly which symbols the generated code defines and needs. `memory_image`: the module's C was
 // rewritten by rewrite_init_memories() (memory_image.hpp), so the glue carries the image code.
+// `changes_tables`: some code changes a table (Translation::changes_tables), which rules out
+// pre-initialisation (edge_aot_module::can_preinit).
 Result<std::string> make_glue(const std::string& header, const std::vector<HostImportSlot>& host_imports,
-                              bool memory_image);
+                              bool memory_image, bool changes_tables);
 
 }  // namespace edge::node::aot

@@ -9,6 +9,7 @@
 #include "wabt/binary-reader-ir.h"
 #include "wabt/binary-reader.h"
 #include "wabt/c-writer.h"
+#include "wabt/cast.h"
 #include "wabt/error-formatter.h"
 #include "wabt/feature.h"
 #include "wabt/generate-names.h"
@@ -17,6 +18,39 @@
 #include "wabt/validator.h"
 
 namespace edge::node::aot {
+namespace {
+
+// True when an instruction in `exprs` (blocks included) changes a table: then a table after
+// _initialize may differ from a fresh instance's, and a snapshot of memory and globals would not
+// be the whole state (pre-initialisation, preinit.cpp).
+bool changes_tables(const wabt::ExprList& exprs) {
+  using T = wabt::ExprType;
+  for (const wabt::Expr& e : exprs) {
+    switch (e.type()) {
+      case T::TableSet:
+      case T::TableGrow:
+      case T::TableFill:
+      case T::TableInit:
+      case T::TableCopy:
+      case T::ElemDrop: return true;
+      case T::Block:
+        if (changes_tables(wabt::cast<wabt::BlockExpr>(&e)->block.exprs)) return true;
+        break;
+      case T::Loop:
+        if (changes_tables(wabt::cast<wabt::LoopExpr>(&e)->block.exprs)) return true;
+        break;
+      case T::If: {
+        auto* i = wabt::cast<wabt::IfExpr>(&e);
+        if (changes_tables(i->true_.exprs) || changes_tables(i->false_)) return true;
+        break;
+      }
+      default: break;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 Result<Translation> translate_to_c(std::span<const uint8_t> wasm) {
   wabt::Features features;  // the defaults: what clang-19 emits for wasm32-wasi and wasm2c supports
@@ -49,8 +83,10 @@ Result<Translation> translate_to_c(std::span<const uint8_t> wasm) {
     const auto& data = s.output_buffer().data;
     return std::string(reinterpret_cast<const char*>(data.data()), data.size());
   };
-  return Translation{text(c_stream), text(h_stream), uint32_t(module.num_func_imports),
-                     uint32_t(module.funcs.size() - module.num_func_imports)};
+  Translation t{text(c_stream), text(h_stream), uint32_t(module.num_func_imports),
+                uint32_t(module.funcs.size() - module.num_func_imports)};
+  for (const wabt::Func* f : module.funcs) t.changes_tables = t.changes_tables || changes_tables(f->exprs);
+  return t;
 }
 
 }  // namespace edge::node::aot

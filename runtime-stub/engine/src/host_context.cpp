@@ -130,6 +130,7 @@ FdEntry* HostContext::fd(int32_t n) {
 }
 
 void HostContext::count_host_call(const char* name) {
+  last_host_call = name;
   if (++host_calls > limits.max_host_calls)
     abort(ExecFailure::Kind::HostCallLimit, "host call limit of " + std::to_string(limits.max_host_calls) +
                                                 " per request exceeded (last call: " + name + ")");

@@ -135,6 +135,7 @@ RequestDriver::Started RequestDriver::start_instance(HostContext& ctx, const Lim
   attach_instance(ctx, instance.get());
 
   // Entry point: reactor or command. proc_exit(0) from _start is the normal end of main().
+  if (instance->initialised()) return {std::move(instance), std::nullopt};
   for (std::string_view entry : {abi::kReactorEntry, abi::kCommandEntry}) {
     std::string name(entry);
     if (!instance->has_export(name)) continue;

@@ -67,6 +67,9 @@ class GuestInstance {
   // Calls an exported function; args are converted to the function's i32/i64 parameter types.
   virtual CallResult call_export(const std::string& name, const std::vector<int64_t>& args,
                                  Deadline deadline) = 0;
+  // True when the instance starts from a snapshot taken after its module's _initialize ran
+  // (pre-initialisation): the driver then does not run it again.
+  virtual bool initialised() const { return false; }
 };
 
 struct InstanceLimits {

@@ -145,6 +145,7 @@ class HostContext {
   std::optional<int32_t> exit_code;                   // proc_exit was called
   std::optional<ExecFailure::Kind> abort_kind;        // why the host trapped the guest
   std::string abort_message;
+  const char* last_host_call = nullptr;               // the name given to count_host_call last
   void count_host_call(const char* name);             // throws HostTrap past limits.max_host_calls
   [[noreturn]] void abort(ExecFailure::Kind kind, std::string message);
   void log_line(ServiceLog::Stream stream, std::string_view text);  // node messages, unbounded
