@@ -4,26 +4,35 @@
 //   edge_bench instantiate --engine E [--cache DIR] [--iterations N] [--url /] FILE.wasm
 //       per request: fresh instance + the service's handler (the node's RequestDriver, as in
 //       production), timed one by one after a warm-up; prints "p50_us=.. p99_us=.. mean_us=.. status=..".
+//   edge_bench request-path --engine E [--cache DIR] [--iterations N] [--url /] FILE.wasm
+//       the same from the parsed HTTP request (a Beast request as a client sends it) to the HTTP
+//       response object: the node's own steps around the instance path (serve_service_request).
 // E is interp or aot. The AOT cache defaults to a folder under /tmp.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "edge/node/aot_engine.hpp"
 #include "edge/node/interp_engine.hpp"
+#include "service_table.hpp"
+#include "service_log.hpp"
+#include "web_server.hpp"
 
 using namespace edge::node;
+namespace http = boost::beast::http;
 
 namespace {
 
 int usage() {
   std::fprintf(stderr,
                "usage: edge_bench run --engine interp|aot [--cache DIR] FILE.wasm [ARGS...]\n"
-               "       edge_bench instantiate --engine interp|aot [--cache DIR] [--iterations N] [--url PATH] FILE.wasm\n");
+               "       edge_bench instantiate|request-path --engine interp|aot [--cache DIR] [--iterations N] [--url PATH] "
+               "FILE.wasm\n");
   return 2;
 }
 
@@ -85,7 +94,7 @@ int main(int argc, char** argv) {
     }
     return *r;
   }
-  if (mode != "instantiate") return usage();
+  if (mode != "instantiate" && mode != "request-path") return usage();
 
   ServiceContext service;
   service.name = "hello-v1";
@@ -94,10 +103,25 @@ int main(int argc, char** argv) {
   request.method = "GET";
   request.url = url;
   int status = 0;
-  auto once = [&] {
+  std::function<void()> once = [&] {
     Outcome o = (*module)->handle(service, request);
     status = o.response() ? o.response()->status : -(int(o.failure()->kind) + 1);
   };
+  // request-path: what the node does around that for one request, from the request Beast parsed.
+  RunningService running;
+  running.base_path = "/bench/hello/v1";
+  running.module = *module;
+  running.log = std::make_shared<FileServiceLog>("/dev/null");
+  running.record.name = service.name;
+  running.context = service;
+  running.context.log = running.log.get();
+  ServiceStats stats;
+  web::Request client_request{http::verb::get, running.base_path + url, 11};
+  client_request.set(http::field::host, "127.0.0.1:8083");
+  client_request.set(http::field::user_agent, "wrk");
+  client_request.set(http::field::accept, "*/*");
+  if (mode == "request-path")
+    once = [&] { status = int(serve_service_request(running, stats, client_request, url).result_int()); };
   for (int i = 0; i < std::min(200, iterations); ++i) once();  // warm-up: pools, caches
   std::vector<double> us(static_cast<size_t>(iterations));
   for (auto& t : us) {
