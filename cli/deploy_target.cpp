@@ -101,7 +101,7 @@ Result<Target> resolve_single_target(const NodeFlags& flags, const fs::path& pro
 Result<std::vector<Target>> resolve_targets(const NodeFlags& flags, const fs::path& project_dir) {
   auto resolved = resolve_token(flags, project_dir);
   if (!resolved) return resolved.error();
-  const std::string default_token = *resolved;
+  const std::string& default_token = *resolved;
   // The node `edge dev` runs for this project keeps its token in its data dir and its address
   // beside it: it is used for that address unless a token or key was given.
   const bool given = !flags.token.empty() || !flags.api_key_file.empty() || !env("MCM_API_KEY").empty() ||

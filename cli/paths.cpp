@@ -20,7 +20,7 @@ fs::path templates_dir() { return share_dir() / "templates"; }
 fs::path sdk_include_dir() {
   // Installed: <prefix>/include, where every compiler looks. In the build tree (and with
   // EDGE_SHARE_DIR) the source tree's sdk/include, reached through share/edge/sdk.
-  const auto installed = (executable_dir() / ".." / "include").lexically_normal();
+  auto installed = (executable_dir() / ".." / "include").lexically_normal();
   std::error_code ec;
   if (!std::getenv("EDGE_SHARE_DIR") && fs::exists(installed / "edge" / "edge.hpp", ec)) return installed;
   return share_dir() / "sdk" / "include";

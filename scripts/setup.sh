@@ -14,6 +14,8 @@ packages=(
   llvm-19
   # libFuzzer and the sanitizers for scripts/fuzz.sh
   libclang-rt-19-dev
+  # the style and static checks of scripts/lint.sh
+  clang-format-19 clang-tidy-19
   # libraries
   libcli11-dev libfmt-dev libyaml-cpp-dev libarchive-dev doctest-dev nlohmann-json3-dev
   libcpp-httplib-dev libsqlite3-dev libssl-dev zlib1g-dev libbrotli-dev

@@ -60,7 +60,7 @@ int run_dev(const DevArgs& args) {
     ui::error(found.error());
     return kExitUsage;
   }
-  const fs::path root = *found;
+  const fs::path& root = *found;
   install_stop_handlers();
   const int64_t session_start = unix_now();
 

@@ -219,6 +219,7 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
   out.wasm = build_dir / (m.name + ".wasm");
   auto linked = obj_dir / (m.name + ".linked.wasm");
   std::vector<fs::path> objects;
+  objects.reserve(units.size() + preludes.size());
   for (const auto& u : units) objects.push_back(u.object);
   for (const auto& [dir, p] : preludes) objects.push_back(p.object);
   auto link = link_command(*toolchain, m, objects, linked, options.profile);

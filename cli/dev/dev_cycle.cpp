@@ -50,7 +50,7 @@ CycleOutcome DevCycle::run() {
   request.env = m.env;
   request.env.erase("MCM.BASE_API_PATH");
   std::string env_key = m.base_path;
-  for (const auto& [k, v] : request.env) env_key += "\n" + k + "=" + v;
+  for (const auto& [k, v] : request.env) env_key.append("\n").append(k).append("=").append(v);
 
   // A save that changes nothing the module depends on (a comment, a touch) needs no redeploy.
   if (last_.deployed && image == last_deployed_ && env_key == last_env_ && last_.image_name == m.image_name()) {

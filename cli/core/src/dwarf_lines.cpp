@@ -2,6 +2,7 @@
 #include "edge/core/dwarf_lines.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace edge {
 namespace {
@@ -196,7 +197,7 @@ void read_line_programs(const Sections& s, std::vector<DwarfLines::Sequence>& se
       if (file >= files.size()) return {};
       const auto& [name, dir_index] = files[file];
       const std::string dir = dir_index < dirs.size() ? dirs[dir_index].first : std::string();
-      return dir.empty() || dir[0] == '/' || (!name.empty() && name[0] == '/') ? name : dir + "/" + name;
+      return dir.empty() || dir[0] == '/' || (!name.empty() && name[0] == '/') ? name : std::string(dir).append("/").append(name);
     };
 
     u.pos = program_start;
@@ -235,7 +236,7 @@ void read_line_programs(const Sections& s, std::vector<DwarfLines::Sequence>& se
             // Dead code keeps its rows at a tombstone address; only sequences inside the code count.
             if (!seq.rows.empty() && address > seq.begin && address <= 0xffffff00u) {
               seq.end = uint32_t(address);
-              sequences.push_back(std::move(seq));
+              sequences.push_back(std::exchange(seq, {}));
             }
             reset();
           } else if (sub == 2) {  // DW_LNE_set_address

@@ -293,7 +293,7 @@ bool is_executable(const fs::path& p) { return access(p.c_str(), X_OK) == 0 && !
 fs::path find_compile_worker(const fs::path& preferred) {
   if (!preferred.empty()) return is_executable(preferred) ? preferred : fs::path();
   std::error_code ec;
-  const fs::path beside = fs::read_symlink("/proc/self/exe", ec).parent_path() / worker::kExecutable;
+  fs::path beside = fs::read_symlink("/proc/self/exe", ec).parent_path() / worker::kExecutable;
   if (!ec && is_executable(beside)) return beside;
   const fs::path built = EDGE_AOT_COMPILE_WORKER_IN_BUILD_TREE;  // tests and benchmarks run from the build tree
   return is_executable(built) ? built : fs::path();

@@ -114,7 +114,7 @@ void capture_trace() { ts.trace_count = backtrace(ts.trace, kMaxTraceFrames); }
 void capture_trace(void* uc) {
   const auto* ctx = static_cast<const ucontext_t*>(uc);
 #if defined(__x86_64__)
-  ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.gregs[REG_RIP]);
+  ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.gregs[REG_RIP]);  // NOLINT(performance-no-int-to-ptr): a register holds the PC
 #elif defined(__aarch64__)
   ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.pc);
 #else
@@ -403,7 +403,7 @@ void leave_host(bool previous) {
 void set_host_trap_message(std::string_view message) noexcept {
   try {
     host_trap_message.assign(message);
-  } catch (...) {
+  } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory; the trap keeps its generic message
   }
 }
 

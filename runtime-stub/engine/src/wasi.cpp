@@ -130,7 +130,8 @@ int32_t put_strings(HostContext& ctx, const List& items, int32_t ptrs, int32_t b
 
 std::vector<std::string> environ_strings(const HostContext& ctx) {
   std::vector<std::string> v;
-  for (const auto& [k, val] : ctx.env) v.push_back(k + "=" + val);
+  v.reserve(ctx.env.size());
+  for (const auto& [k, val] : ctx.env) v.push_back(std::string(k).append("=").append(val));
   return v;
 }
 

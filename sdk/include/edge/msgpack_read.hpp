@@ -74,7 +74,7 @@ class Reader {
     const uint8_t b = *p_++;
     uint64_t u = 0;
     if (b <= 0x7f) return out = b, true;
-    if (b >= 0xe0) return out = static_cast<int8_t>(b), true;
+    if (b >= 0xe0) return out = int64_t(b) - 256, true;  // negative fixint: -32..-1
     static constexpr int kWidth[] = {1, 2, 4, 8};
     if (b >= 0xcc && b <= 0xcf) {  // unsigned 8..64
       if (!be(u, kWidth[b - 0xcc]) || u > uint64_t(INT64_MAX)) return fail();
