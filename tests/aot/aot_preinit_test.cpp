@@ -5,7 +5,10 @@
 // initialised per instance, with the reason in the log.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "edge/node/aot_engine.hpp"
@@ -64,6 +67,47 @@ TEST_CASE("a module whose constructors only compute starts pre-initialised and a
     CHECK(answer(*out) == expected);
   }
   CHECK(answer(*in) == expected);
+}
+
+TEST_CASE("globals of every type that _initialize set are restored, and no request sees another's") {
+  Engines e;
+  auto wasm = wat_module("preinit_globals");
+  auto in = load(*e.interp, wasm);
+  auto out = load(*e.aot, wasm);
+  CHECK(e.log.contains("instances start pre-initialised"));
+  CHECK(e.log.contains("4 globals restored"));
+  HttpRequest r;
+  r.method = "GET";
+  r.url = "/";
+  for (int i = 0; i < 20; ++i) {
+    CAPTURE(i);
+    for (LoadedModule* m : {in.get(), out.get()}) {
+      Outcome o = m->handle(service(), r);
+      REQUIRE(o.response());
+      CHECK(o.response()->body == "1111");  // i32, i64 beyond 32 bits, f32, f64 + memory
+    }
+  }
+}
+
+TEST_CASE("concurrent requests on one snapshot all see it whole") {
+  if (!built(AOT_PREINIT_WASM)) return;
+  Engines e;
+  auto out = load(*e.aot, read_bytes(AOT_PREINIT_WASM));
+  const json expected = answer(*out);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        HttpRequest r;
+        r.method = "GET";
+        r.url = "/";
+        Outcome o = out->handle(service(), r);
+        if (!o.response() || json::parse(o.response()->body) != expected) ++wrong;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(wrong == 0);
 }
 
 TEST_CASE("a module whose constructor reads the clock is initialised per instance, and says why") {

@@ -239,6 +239,43 @@ TEST_CASE("response.send: every shape of message gives the response its JSON rea
     CHECK(r.status == 202);
     CHECK(r.body == "b");
   }
+  // What a hostile or odd guest may send: each case is what the JSON reading answers.
+  auto raw_send = [](std::string bytes) {
+    auto ctx = std::make_unique<HostContext>(HostContext::Mode::Request, Limits{});
+    handle_api_request(*ctx, 0, bytes);
+    return ctx;
+  };
+  using namespace std::string_literals;  // ""s: the envelope holds a NUL (id 0)
+  const std::string envelope = "\x84\xa7jsonrpc\xa3" "2.0\xa2id\x00\xa6method\xadresponse.send\xa6params"s;
+  SUBCASE("a key given twice: the last counts, as in a JSON object") {
+    // ["", {"headers": {"a": "1"}, "headers": {}}] (nlohmann cannot write duplicates: bytes by hand)
+    auto ctx = raw_send(envelope + "\x92\xa0\x82\xa7headers\x81\xa1" "a\xa1" "1\xa7headers\x80");
+    REQUIRE(ctx->response);
+    CHECK(ctx->response->headers.empty());
+    // ["", {"statusCode": 201, "statusCode": 202}]
+    ctx = raw_send(envelope + "\x92\xa0\x82\xaastatusCode\xcc\xc9\xaastatusCode\xcc\xca");
+    REQUIRE(ctx->response);
+    CHECK(ctx->response->status == 202);
+  }
+  SUBCASE("a map key that is not a string anywhere makes the message unreadable, as for the JSON reading") {
+    // ["", {"x": {1: 2}}]
+    auto ctx = raw_send(envelope + "\x92\xa0\x81\xa1x\x81\x01\x02");
+    CHECK_FALSE(ctx->response);
+  }
+  SUBCASE("200,000 headers of one name cost a sort, not a square: the last one is kept") {
+    std::string bytes = envelope + "\x92\xa0\x81\xa7headers\xdf";
+    const uint32_t n = 200000;
+    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(char((n >> shift) & 0xff));
+    for (uint32_t i = 0; i < n; ++i) bytes += i + 1 == n ? "\xa1h\xa4last" : "\xa1h\xa1v";
+    auto ctx = raw_send(bytes);
+    REQUIRE(ctx->response);
+    CHECK(ctx->response->headers == Headers{{"h", "last"}});
+  }
+  SUBCASE("a million nested arrays are refused without taking the node's stack") {
+    std::string bytes = envelope + std::string(1000000, '\x91') + "\xc0";
+    auto ctx = raw_send(bytes);
+    CHECK_FALSE(ctx->response);
+  }
   SUBCASE("a filePath outside every preopen is a 404 naming it") {
     auto r = send(json::array({"", {{"filePath", "/etc/passwd"}}}));
     CHECK(r.status == 404);

@@ -1,95 +1,16 @@
 // DWARF line table of a Wasm module, read in-process (see dwarf_lines.hpp).
 #include "edge/core/dwarf_lines.hpp"
 
+#include "edge/core/wasm_reader.hpp"
+
 #include <algorithm>
 #include <utility>
 
 namespace edge {
 namespace {
 
-// A forward reader over the module bytes; any overrun makes it fail (and stop) quietly.
-struct Reader {
-  std::span<const uint8_t> bytes;
-  size_t pos = 0;
-  bool ok = true;
-  uint8_t byte() {
-    if (pos >= bytes.size()) { ok = false; return 0; }
-    return bytes[pos++];
-  }
-  // Unsigned LEB128 of at most `bits` (rounded up to whole bytes); longer is a failure.
-  uint64_t uleb(int bits) {
-    uint64_t result = 0;
-    for (int shift = 0; shift < bits && ok; shift += 7) {
-      uint8_t b = byte();
-      result |= uint64_t(b & 0x7f) << shift;
-      if (!(b & 0x80)) return result;
-    }
-    ok = false;
-    return 0;
-  }
-  uint32_t leb() { return uint32_t(uleb(35)); }  // a Wasm u32: at most 5 bytes
-  std::string name() {
-    uint32_t n = leb();
-    if (!ok || pos + n > bytes.size()) { ok = false; return {}; }
-    std::string s(reinterpret_cast<const char*>(bytes.data() + pos), n);
-    pos += n;
-    return s;
-  }
-  void limits() {
-    uint8_t flags = byte();
-    leb();
-    if (flags & 1) leb();
-  }
-};
-
-// Counts function imports (they come first in the function index space).
-uint32_t count_func_imports(Reader r) {
-  uint32_t funcs = 0;
-  for (uint32_t i = 0, n = r.leb(); i < n && r.ok; ++i) {
-    r.name();
-    r.name();
-    switch (r.byte()) {
-      case 0: r.leb(); ++funcs; break;             // func: type index
-      case 1: r.byte(); r.limits(); break;         // table: reftype, limits
-      case 2: r.limits(); break;                   // memory
-      case 3: r.byte(); r.byte(); break;           // global: valtype, mutability
-      case 4: r.byte(); r.leb(); break;            // tag
-      default: return funcs;
-    }
-  }
-  return funcs;
-}
-
-// Little-endian fixed-size reads and signed LEB128, for DWARF (Reader above has the rest).
-struct DwarfReader : Reader {
-  uint64_t fixed(int n) {
-    uint64_t v = 0;
-    for (int i = 0; i < n; ++i) v |= uint64_t(byte()) << (8 * i);
-    return v;
-  }
-  uint64_t uleb64() { return uleb(64); }
-  int64_t sleb() {
-    int64_t result = 0;
-    int shift = 0;
-    uint8_t b = 0;
-    do {
-      b = byte();
-      if (shift < 64) result |= int64_t(b & 0x7f) << shift;
-      shift += 7;
-    } while ((b & 0x80) && ok);
-    if (shift < 64 && (b & 0x40)) result |= -(int64_t(1) << shift);
-    return result;
-  }
-  std::string cstr() {
-    std::string s;
-    for (uint8_t c; ok && (c = byte()) != 0;) s.push_back(char(c));
-    return s;
-  }
-  void skip(uint64_t n) {
-    if (n > bytes.size() - pos) ok = false;
-    else pos += size_t(n);
-  }
-};
+using Reader = wasm::Reader;
+using DwarfReader = wasm::Reader;
 
 // A NUL-terminated string at `offset` of a string section (.debug_line_str, .debug_str).
 std::string string_at(std::span<const uint8_t> section, uint64_t offset) {
@@ -149,14 +70,14 @@ bool read_entries(DwarfReader& r, bool dwarf64, const Sections& s,
 // The line programs of .debug_line (DWARF 2 to 5), run as the DWARF standard's state machine
 // (section 6.2). A unit it cannot read ends the table there: what was read stays usable.
 void read_line_programs(const Sections& s, std::vector<DwarfLines::Sequence>& sequences) {
-  DwarfReader r{{s.line, 0}};
+  DwarfReader r{s.line, 0};
   while (r.ok && r.pos < s.line.size()) {
     uint64_t unit_length = r.fixed(4);
     const bool dwarf64 = unit_length == 0xffffffffu;
     if (dwarf64) unit_length = r.fixed(8);
     if (!r.ok || unit_length > s.line.size() - r.pos) return;
     const size_t unit_end = r.pos + size_t(unit_length);
-    DwarfReader u{{s.line.subspan(0, unit_end), r.pos}};
+    DwarfReader u{s.line.subspan(0, unit_end), r.pos};
     r.pos = unit_end;
 
     const uint16_t version = uint16_t(u.fixed(2));
@@ -262,32 +183,24 @@ void read_line_programs(const Sections& s, std::vector<DwarfLines::Sequence>& se
 
 DwarfLines DwarfLines::read(std::span<const uint8_t> wasm) {
   DwarfLines table;
-  Reader r{wasm, 8};
   Sections dwarf;
-  while (r.ok && r.pos < wasm.size()) {
-    uint8_t id = r.byte();
-    uint32_t size = r.leb();
-    if (!r.ok || r.pos + size > wasm.size()) break;
-    Reader section{wasm.subspan(0, r.pos + size), r.pos};
-    if (id == 0) {
-      const std::string name = section.name();
-      const auto payload = wasm.subspan(section.pos, r.pos + size - section.pos);
-      if (name == ".debug_line") dwarf.line = payload;
-      else if (name == ".debug_line_str") dwarf.line_str = payload;
-      else if (name == ".debug_str") dwarf.str = payload;
-    } else if (id == 2) {
-      table.imported_funcs_ = count_func_imports(section);
-    } else if (id == 10) {
-      size_t payload = section.pos;
-      for (uint32_t i = 0, n = section.leb(); i < n && section.ok; ++i) {
-        uint32_t body = section.leb();
-        table.body_starts_.push_back(uint32_t(section.pos - payload));
+  wasm::for_each_section(wasm, [&](const wasm::Section& section) {
+    if (section.id == 0) {
+      if (section.name == ".debug_line") dwarf.line = section.body;
+      else if (section.name == ".debug_line_str") dwarf.line_str = section.body;
+      else if (section.name == ".debug_str") dwarf.str = section.body;
+    } else if (section.id == 2) {
+      table.imported_funcs_ = wasm::count_func_imports(section.reader());
+    } else if (section.id == 10) {
+      wasm::Reader code = section.reader();
+      for (uint32_t i = 0, n = code.leb(); i < n && code.ok; ++i) {
+        uint32_t body = code.leb();
+        table.body_starts_.push_back(uint32_t(code.pos));
         table.body_sizes_.push_back(body);
-        section.pos += body;
+        code.skip(body);
       }
     }
-    r.pos += size;
-  }
+  });
   if (dwarf.line.empty()) return table;
   read_line_programs(dwarf, table.sequences_);
   std::sort(table.sequences_.begin(), table.sequences_.end(),

@@ -4,9 +4,7 @@
 
 #include <cstdlib>
 
-#include "wabt/binary-reader-ir.h"
-#include "wabt/binary-reader.h"
-#include "wabt/ir.h"
+#include "edge/core/wasm_reader.hpp"
 
 namespace edge {
 namespace {
@@ -24,19 +22,36 @@ std::string demangle(const std::string& name) {
 }  // namespace
 
 std::vector<std::string> read_wasm_func_names(const uint8_t* data, size_t size) {
-  wabt::Module module;
-  wabt::Errors errors;
-  wabt::Features features;
-  wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/true, /*stop_on_first_error=*/false,
-                                  /*fail_on_custom_section_error=*/false);
-  std::vector<std::string> names;
-  if (wabt::Failed(wabt::ReadBinaryIr("module.wasm", data, size, options, &errors, &module))) return names;
-  for (const wabt::Func* func : module.funcs) {
-    std::string name = func->name;
-    if (!name.empty() && name[0] == '$') name.erase(0, 1);
-    // wabt invents "$fN"-style names only when asked to generate them; real ones may be mangled.
-    names.push_back(demangle(name));
-  }
+  // Only the import, function and name sections are read (a load used to build wabt's whole IR,
+  // every function body included, for these names).
+  uint32_t imported = 0, defined = 0;
+  std::vector<std::pair<uint32_t, std::string_view>> named;
+  wasm::for_each_section(std::span(data, size), [&](const wasm::Section& s) {
+    if (s.id == 2) {
+      imported = wasm::count_func_imports(s.reader());
+    } else if (s.id == 3) {
+      wasm::Reader r = s.reader();
+      defined = r.leb();
+    } else if (s.id == 0 && s.name == "name") {
+      wasm::Reader r = s.reader();
+      while (r.ok && r.pos < r.bytes.size()) {
+        const uint8_t kind = r.byte();
+        const uint32_t length = r.leb();
+        if (!r.ok || length > r.bytes.size() - r.pos) break;
+        wasm::Reader sub{r.bytes.subspan(r.pos, length)};
+        r.skip(length);
+        if (kind != 1) continue;  // 1: function names
+        for (uint32_t i = 0, n = sub.leb(); i < n && sub.ok; ++i) {
+          const uint32_t index = sub.leb();
+          const std::string_view name = sub.name();
+          if (sub.ok) named.emplace_back(index, name);
+        }
+      }
+    }
+  });
+  std::vector<std::string> names(size_t(imported) + defined);
+  for (const auto& [index, name] : named)
+    if (index < names.size()) names[index] = demangle(std::string(name));
   return names;
 }
 

@@ -92,7 +92,7 @@ class AotInstance final : public GuestInstance {
     auto r = guarded_call([](void* a) {
       auto* p = static_cast<Args*>(a);
       p->m->instantiate(p->inst, p->ctx);
-    }, &args, nullptr, std::nullopt, limits.max_memory_pages);
+    }, &args, nullptr, ctx.deadline, limits.max_memory_pages);  // a start function may loop
     if (r.status != GuardedResult::Status::Ok) {
       if (error) *error = r.message;
       return false;
@@ -178,6 +178,10 @@ std::shared_ptr<const Snapshot> preinitialise(const std::shared_ptr<const Shared
     why = "it is not a reactor (no _initialize)";
     return nullptr;
   }
+  if (so->find_export(std::string(abi::kCommandEntry))) {  // `edge-node run` calls _start on a fresh instance
+    why = "it is a command too (_start)";
+    return nullptr;
+  }
   if (!module.can_preinit) {
     why = "its state is more than memory and globals (a table changed by code, or a dropped segment)";
     return nullptr;
@@ -194,6 +198,11 @@ std::shared_ptr<const Snapshot> preinitialise(const std::shared_ptr<const Shared
   }
   attach_instance(ctx, &instance);
   const MemoryView before = instance.memory();
+  if (!before.data) {
+    why = "it exports no memory";
+    return nullptr;
+  }
+  const uint64_t grows = memory_grow_calls();
   const std::vector<uint8_t> fresh(before.data, before.data + before.size);
   CallResult r = instance.call_export(entry, {}, ctx.deadline);
   const MemoryView after = instance.memory();
@@ -203,8 +212,9 @@ std::shared_ptr<const Snapshot> preinitialise(const std::shared_ptr<const Shared
                                                     : "its initialisation traps: " + r.message;
     return nullptr;
   }
-  if (after.size != before.size) {
-    why = "its initialisation grows memory";
+  // A refused grow would be frozen into every instance as much as a granted one.
+  if (after.size != before.size || memory_grow_calls() != grows) {
+    why = "its initialisation grows memory (or asks to)";
     return nullptr;
   }
   std::vector<uint64_t> globals(module.global_count);
@@ -254,7 +264,7 @@ class AotEngine final : public Engine {
     if (options_.log) {
       std::string id = digest.empty() ? art->shared_object.stem().string() : digest.substr(0, 12);
       options_.log(snapshot ? fmt::format("aot: {} instances start pre-initialised (_initialize ran once at load: {} bytes "
-                                          "of memory and {} globals changed)",
+                                          "of memory changed, {} globals restored)",
                                           id, snapshot->changed_bytes(), snapshot->global_count())
                             : fmt::format("aot: {} initialised per instance: {}", id, per_instance_why));
     }

@@ -336,8 +336,11 @@ void allocate_memory(wasm_rt_memory_t* mem, uint32_t initial, uint32_t max) {
   rt::leave_host(prev);
 }
 
+thread_local uint64_t grow_calls = 0;
+
 uint32_t grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
   bool prev = rt::enter_host(true);
+  ++grow_calls;
   uint32_t old_pages = mem->pages;
   uint64_t new_pages = uint64_t(old_pages) + delta;
   uint32_t result = old_pages;
@@ -481,6 +484,8 @@ GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory
   }
   return r;
 }
+
+uint64_t memory_grow_calls() { return grow_calls; }
 
 const edge_aot_host* host_table() {
   static const edge_aot_host table = [] {

@@ -46,6 +46,10 @@ GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory
 // The table passed to every compiled module.
 const edge_aot_host* host_table();
 
+// memory.grow calls made by guests on this thread so far, granted or refused (pre-initialisation
+// refuses a module whose _initialize asks for memory: a refused grow is state too).
+uint64_t memory_grow_calls();
+
 // How many pooled reservations are kept for reuse.
 inline constexpr size_t kMemoryPoolSize = 64;
 

@@ -20,9 +20,9 @@
 namespace edge::node::aot {
 namespace {
 
-// True when an instruction in `exprs` (blocks included) changes a table: then a table after
-// _initialize may differ from a fresh instance's, and a snapshot of memory and globals would not
-// be the whole state (pre-initialisation, preinit.cpp).
+// True when an instruction in `exprs` (blocks included) changes a table or a segment's state: then
+// an instance after _initialize may differ from a fresh one beyond its memory and globals, which
+// is all a pre-initialisation snapshot keeps (preinit.cpp).
 bool changes_tables(const wabt::ExprList& exprs) {
   using T = wabt::ExprType;
   for (const wabt::Expr& e : exprs) {
@@ -32,7 +32,9 @@ bool changes_tables(const wabt::ExprList& exprs) {
       case T::TableFill:
       case T::TableInit:
       case T::TableCopy:
-      case T::ElemDrop: return true;
+      case T::ElemDrop:
+      case T::DataDrop:  // also caught by the instance struct (glue.cpp); twice is cheap
+      case T::MemoryInit: return true;
       case T::Block:
         if (changes_tables(wabt::cast<wabt::BlockExpr>(&e)->block.exprs)) return true;
         break;

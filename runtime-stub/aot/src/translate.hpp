@@ -13,7 +13,7 @@ struct Translation {
   std::string header;    // module.h
   uint32_t imported_funcs = 0;  // function indexes of defined functions start here
   uint32_t defined_funcs = 0;
-  bool changes_tables = false;  // some code sets, grows, fills, copies or initialises a table
+  bool changes_tables = false;  // some code changes a table, or drops or copies from a segment
 };
 
 // The wasm2c module name: every generated symbol is Z_m_... (fixed, so the glue knows them).

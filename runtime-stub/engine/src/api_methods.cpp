@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <utility>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -67,48 +68,56 @@ SendArgs send_args_of(const json& params) {
 }
 
 // The same, read in place: [body, {statusCode, headers, filePath, fileMimeType}] with strings
-// where strings are due. Anything else (a body that is not text, a number as a header value...)
-// returns nullopt and goes through send_args_of, which knows every shape.
+// where strings are due, each option once. Anything else (a body that is not text, a number as a
+// header value, a key twice or one this reader does not know) returns nullopt and goes through
+// send_args_of, which knows every shape: the two must never answer differently.
 std::optional<SendArgs> send_args_in_place(std::string_view params) {
+  using Kind = msgpack::Reader::Kind;
   msgpack::Reader r(params);
   SendArgs a;
   uint32_t n = 0;
   std::string_view text;
-  if (!r.array_header(n) || n == 0 || n > 2 || r.peek() != msgpack::Reader::Kind::String || !r.string(text))
-    return std::nullopt;
+  if (!r.array_header(n) || n == 0 || n > 2 || r.peek() != Kind::String || !r.string(text)) return std::nullopt;
   a.body = text;
   uint32_t keys = 0;
   if (n == 2 && !r.map_header(keys)) return std::nullopt;
+  bool seen_status = false, seen_headers = false, seen_path = false, seen_mime = false;
   for (uint32_t i = 0; i < keys; ++i) {
     std::string_view key;
-    if (r.peek() != msgpack::Reader::Kind::String || !r.string(key)) return std::nullopt;
-    if (key == "statusCode") {
+    if (r.peek() != Kind::String || !r.string(key)) return std::nullopt;
+    if (key == "statusCode" && !std::exchange(seen_status, true)) {
       int64_t code = 0;
-      if (r.peek() != msgpack::Reader::Kind::Int || !r.integer(code)) return std::nullopt;
+      if (r.peek() != Kind::Int || !r.integer(code)) return std::nullopt;
       a.status_code = code;
-    } else if (key == "headers") {
+    } else if (key == "headers" && !std::exchange(seen_headers, true)) {
       uint32_t count = 0;
       if (!r.map_header(count)) return std::nullopt;
+      a.headers.reserve(count);
       for (uint32_t h = 0; h < count; ++h) {
         std::string_view name, value;
-        if (r.peek() != msgpack::Reader::Kind::String || !r.string(name) ||
-            r.peek() != msgpack::Reader::Kind::String || !r.string(value))
+        if (r.peek() != Kind::String || !r.string(name) || r.peek() != Kind::String || !r.string(value))
           return std::nullopt;
         a.headers.emplace_back(name, value);
       }
-      // As a JSON object has them: by name, the last of equal names kept.
+      // As a JSON object has them: by name, the last of equal names kept (one pass: a guest's
+      // million equal names must cost no more than sorting them).
       std::stable_sort(a.headers.begin(), a.headers.end(), [](auto& x, auto& y) { return x.first < y.first; });
-      for (size_t h = 1; h < a.headers.size();)
-        if (a.headers[h].first == a.headers[h - 1].first) a.headers.erase(a.headers.begin() + std::ptrdiff_t(h - 1));
-        else ++h;
-    } else if (key == "filePath" || key == "fileMimeType") {
-      if (r.peek() == msgpack::Reader::Kind::Nil) {
+      size_t kept = 0;
+      for (size_t h = 0; h < a.headers.size(); ++h) {
+        if (h + 1 < a.headers.size() && a.headers[h + 1].first == a.headers[h].first) continue;
+        if (kept != h) a.headers[kept] = std::move(a.headers[h]);
+        ++kept;
+      }
+      a.headers.resize(kept);
+    } else if ((key == "filePath" && !std::exchange(seen_path, true)) ||
+               (key == "fileMimeType" && !std::exchange(seen_mime, true))) {
+      if (r.peek() == Kind::Nil) {
         r.skip();
         continue;
       }
-      if (r.peek() != msgpack::Reader::Kind::String || !r.string(text)) return std::nullopt;
+      if (r.peek() != Kind::String || !r.string(text)) return std::nullopt;
       (key == "filePath" ? a.file_path : a.file_mime) = text;
-    } else if (!r.skip()) {
+    } else {
       return std::nullopt;
     }
   }
@@ -161,21 +170,28 @@ void response_send(HostContext& ctx, SendArgs a) {
 }
 
 // The method and the params (their bytes) of a JSON-RPC message, read in place; nullopt when the
-// message is not a map of string keys, which the JSON path then explains.
+// message is anything but a map of the four envelope keys, each once, with a scalar jsonrpc and
+// id (the JSON path then reads it, or explains why it cannot).
 struct Call {
   std::string_view method, params;
 };
 std::optional<Call> call_in_place(std::string_view message) {
+  using Kind = msgpack::Reader::Kind;
   msgpack::Reader r(message);
   Call c;
   uint32_t n = 0;
+  bool seen_method = false, seen_params = false, seen_jsonrpc = false, seen_id = false;
   if (!r.map_header(n)) return std::nullopt;
   for (uint32_t i = 0; i < n; ++i) {
     std::string_view key;
-    if (r.peek() != msgpack::Reader::Kind::String || !r.string(key)) return std::nullopt;
-    if (key == "method" && r.peek() == msgpack::Reader::Kind::String) r.string(c.method);
-    else if (key == "params") r.raw(c.params);
-    else r.skip();
+    if (r.peek() != Kind::String || !r.string(key)) return std::nullopt;
+    const Kind value = r.peek();
+    if (key == "method" && !std::exchange(seen_method, true) && value == Kind::String) r.string(c.method);
+    else if (key == "params" && !std::exchange(seen_params, true)) r.raw(c.params);
+    else if (((key == "jsonrpc" && !std::exchange(seen_jsonrpc, true)) || (key == "id" && !std::exchange(seen_id, true))) &&
+             value != Kind::Map && value != Kind::Array)
+      r.skip();
+    else return std::nullopt;
   }
   if (!r.ok() || !r.at_end()) return std::nullopt;
   return c;
@@ -347,6 +363,13 @@ void handle_api_request(HostContext& ctx, int32_t session, std::string_view mess
   // response.send, once per request, is read in place; every other call as a JSON document.
   if (auto call = call_in_place(message); call && call->method == abi::method::response_send)
     if (auto args = send_args_in_place(call->params)) return response_send(ctx, std::move(*args));
+  // nlohmann's reader recurses without a limit: a guest's million nested arrays would take the
+  // node's stack. Our reader walks it first, to its depth limit.
+  if (!msgpack::Reader(message).skip()) {
+    ctx.log_line(ServiceLog::Stream::Node, "mk_module_api_request: the message is not a MessagePack object (or nests deeper than 64 levels); ignored");
+    reply_if_wanted(ctx, session, error_reply(session, "the message is not MessagePack JSON-RPC"));
+    return;
+  }
   json msg = json::from_msgpack(message.begin(), message.end(), true, false);
   if (msg.is_discarded() || !msg.is_object()) {
     ctx.log_line(ServiceLog::Stream::Node, "mk_module_api_request: the message is not a MessagePack object; ignored");
