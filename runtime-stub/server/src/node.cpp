@@ -217,8 +217,8 @@ static auto find_for(const Store& store, const std::string& client, const std::s
                      const std::function<std::string(const std::string&)>& owner) {
   if (auto r = store.find(client + "-" + ref); r && owner(r->client_id) == client) return r;
   if (auto r = store.find(ref); r && r->id == ref && owner(r->client_id) == client) return r;
-  for (const auto& r : store.list())
-    if (r.name == ref && owner(r.client_id) == client) return decltype(store.find(ref))(r);
+  for (const auto& r : store.named(ref))
+    if (owner(r.client_id) == client) return decltype(store.find(ref))(r);
   return decltype(store.find(ref))();
 }
 
