@@ -2,7 +2,7 @@
 """bench/scale.py: how edge-node's cost grows with the number of deployed services (issue 17).
 
     scale.py --node BUILD/bin/edge-node --wasm hello.wasm --work DIR [--services 1000]
-             [--distinct 10] [--requests 2000] [--rounds 3]
+             [--distinct 10] [--requests 2000 | --wrk-seconds 2] [--rounds 3]
 
 Deploys --services services on one node (`--engine auto`, the default), each from its own image;
 the images hold --distinct different modules (the hello module with its data segment's default
@@ -12,10 +12,11 @@ Prints `scale: NAME = VALUE` lines for scripts/bench.sh:
   deploy_ms_per_service   upload + container start, mean over all services
   idle_service_rss_kb     (RSS with N services - RSS with 1) / (N - 1), the nodes idle
   restart_ms              node start (exec) until every one of the N services has answered 200
-  p50_us_1, p50_us_100, p50_us_N   GET on one service, keep-alive, best round of --rounds
+  p50_us_1, p50_us_100, p50_us_N   GET on one service over one keep-alive connection (wrk -t1 -c1
+                          with --wrk-seconds, else Python timing --requests), best of --rounds
   p50_ratio_N_vs_1        p50 with N deployed / p50 on the one-service node, rounds interleaved
   threads_1, threads_N    the node's threads (/proc/PID/task) with 1 and N services
-Only the standard library: it runs wherever scripts/bench.sh does.
+Only the standard library (and wrk if asked): it runs wherever scripts/bench.sh does.
 """
 import argparse
 import hashlib
@@ -34,6 +35,7 @@ import time
 TOKEN = "bench-token"
 CLIENT = "bench"
 EPOCH = "1970-01-01T00:00:00Z"
+WRK_SECONDS = 0  # > 0: latency rounds by wrk (--wrk-seconds)
 
 
 def say(name, value):
@@ -144,6 +146,7 @@ class Conn:
     """One keep-alive connection; get/post return (status, body)."""
 
     def __init__(self, port):
+        self.port = port
         self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def request(self, method, path, body=None, headers=None):
@@ -196,7 +199,26 @@ def wait_compiled(node, seconds):
     return False
 
 
+def wrk_p50_us(port, path, seconds):
+    """wrk's median over one connection for `seconds`: its client costs a few microseconds where
+    Python's costs a hundred, so the node's own share of a request shows."""
+    out = subprocess.run(["wrk", "-t1", "-c1", f"-d{max(1, round(seconds))}s", "--latency", f"http://127.0.0.1:{port}{path}"],
+                         capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        sys.exit(f"scale: {path} answered errors under wrk:\n{out}")
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == "50%":
+            value = parts[1]
+            for unit, scale in (("us", 1.0), ("ms", 1000.0), ("s", 1e6)):
+                if value.endswith(unit):
+                    return float(value[:-len(unit)]) * scale
+    sys.exit("scale: no median in wrk's output:\n" + out)
+
+
 def p50_us(conn, path, requests):
+    if WRK_SECONDS:
+        return wrk_p50_us(conn.port, path, WRK_SECONDS)
     times = []
     for _ in range(requests):
         t0 = time.perf_counter_ns()
@@ -211,8 +233,9 @@ def p50_us(conn, path, requests):
 def interleaved_p50(one, many, requests, rounds):
     """Best p50 of each side over rounds that alternate between them (load hits both alike)."""
     a, b = one.conn(), many.conn()
-    p50_one = p50_us(a, path_of(0), requests // 4)  # warm-up
-    p50_many = p50_us(b, path_of(0), requests // 4)
+    if not WRK_SECONDS:  # (wrk warms its connection itself)
+        p50_us(a, path_of(0), requests // 4)
+        p50_us(b, path_of(0), requests // 4)
     best_one = best_many = float("inf")
     for _ in range(rounds):
         best_one = min(best_one, p50_us(a, path_of(0), requests))
@@ -229,8 +252,13 @@ def main():
     ap.add_argument("--distinct", type=int, default=10)
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--wrk-seconds", type=float, default=0,
+                    help="time latency rounds with wrk (one connection) for this long instead of --requests in Python")
     ap.add_argument("--compile-wait", type=float, default=300, help="seconds to wait for the compiled tier")
     args = ap.parse_args()
+    global WRK_SECONDS
+    WRK_SECONDS = args.wrk_seconds if args.wrk_seconds and shutil.which("wrk") else 0
+    say("client", "wrk" if WRK_SECONDS else "python")
     n, distinct = args.services, max(1, min(args.distinct, args.services))
     base = open(args.wasm, "rb").read()
     modules = [variant(base, d) for d in range(distinct)]

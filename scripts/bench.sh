@@ -4,7 +4,7 @@
 # and written to docs/benchmarks.md (table, gnuplot chart docs/benchmarks.png, the machine).
 # Every ratio is measured side by side in this run. A figure whose piece is missing (no edge CLI,
 # no node, no clang++-19, no wrk, no node.js, no nginx) is skipped with a line saying why.
-# --quick ends within 60 s (smaller inputs, shorter wrk runs), plus about 40 s for the scale run's
+# --quick ends within 60 s (smaller inputs, shorter wrk runs), plus about 50 s for the scale run's
 # 1,000 deploys (bench/scale.py; fsync-bound). BUILD_DIR defaults to build/.
 set -uo pipefail
 
@@ -334,7 +334,7 @@ fi
 # data segment's "world" varied, so the digests differ), the rest of each digest's services share
 # its module. A second node with one service of the same module runs the latency rounds side by
 # side. --quick compiles 2 modules instead of 10 (each is a C compile of several seconds) and
-# times fewer requests; the service count stays 1,000 (the deploys are most of its ~40 s).
+# times fewer requests; the service count stays 1,000 (the deploys are most of its ~50 s).
 SCALE_FIGURES=(deploy_ms_per_service idle_service_rss_kb restart_1000_services_ms p50_us_1_service p50_us_100_services
   p50_us_1000_services p50_ratio_1000_vs_1_services)
 if [[ ! -x $NODE || -z $HELLO_WASM ]]; then
@@ -343,9 +343,9 @@ elif ! command -v python3 >/dev/null; then
   for n in "${SCALE_FIGURES[@]}"; do skip $n "python3 not installed"; done
 else
   if ((QUICK)); then
-    scale_args=(--services 1000 --distinct 2 --requests 500 --rounds 2) scale_note="quick: 2 modules (not 10), 2 x 500 requests"
+    scale_args=(--services 1000 --distinct 2 --requests 500 --wrk-seconds 1 --rounds 3) scale_note="quick: 2 modules (not 10), best of 3 rounds of 1 s"
   else
-    scale_args=(--services 1000 --distinct 10 --requests 2000 --rounds 3) scale_note="10 modules, 3 x 2000 requests"
+    scale_args=(--services 1000 --distinct 10 --requests 2000 --wrk-seconds 1 --rounds 6) scale_note="10 modules, best of 6 rounds of 1 s"
   fi
   python3 "$ROOT/bench/scale.py" --node "$NODE" --wasm "$HELLO_WASM" --work "$WORK/scale" "${scale_args[@]}" \
     >"$WORK/scale.out" 2>&1
@@ -353,13 +353,13 @@ else
   if [[ -n $(sv restart_ms) ]]; then
     scale_note="1000 services of the hello template, $scale_note, engine auto"
     [[ $(sv all_compiled) == yes ]] || scale_note="$scale_note (NOT all compiled when measured)"
-    emit deploy_ms_per_service "$(sv deploy_ms_per_service)" ms "upload + container start, mean over 999 (slowest $(sv deploy_ms_max) ms; before issue 17: 113 ms)"
-    emit idle_service_rss_kb "$(sv idle_service_rss_kb)" KiB "(RSS with 1000 - RSS with 1) / 999, idle; $scale_note (target <= 256; before issue 17: 171)"
-    emit restart_1000_services_ms "$(sv restart_ms)" ms "node exec until all 1000 answered 200 (listening after $(sv restart_listening_ms) ms; target <= 2000; before issue 17: 16542)"
-    emit p50_us_1_service "$(sv p50_us_1)" us "GET on one service, keep-alive (Python client), best of rounds; $(sv threads_1) threads"
+    emit deploy_ms_per_service "$(sv deploy_ms_per_service)" ms "upload + container start, mean over 999 (slowest $(sv deploy_ms_max) ms; before issue 17: 78 ms)"
+    emit idle_service_rss_kb "$(sv idle_service_rss_kb)" KiB "(RSS with 1000 - RSS with 1) / 999, idle; $scale_note (target <= 256; before issue 17: 159)"
+    emit restart_1000_services_ms "$(sv restart_ms)" ms "node exec until all 1000 answered 200 (listening after $(sv restart_listening_ms) ms; target <= 2000; before issue 17: 24135)"
+    emit p50_us_1_service "$(sv p50_us_1)" us "GET on one service over one keep-alive connection ($(sv client)), best of rounds; $(sv threads_1) threads"
     emit p50_us_100_services "$(sv p50_us_100)" us "the same, 100 deployed (one-service node side by side: $(sv p50_one_service_node_us_100) us)"
     emit p50_us_1000_services "$(sv p50_us_1000)" us "the same, 1000 deployed (one-service node side by side: $(sv p50_one_service_node_us_1000) us); $(sv threads_1000) threads"
-    emit p50_ratio_1000_vs_1_services "$(sv p50_ratio_1000_vs_1)" x "1000 deployed / the one-service node, interleaved rounds (target <= 1.1; before issue 17: 1.17)"
+    emit p50_ratio_1000_vs_1_services "$(sv p50_ratio_1000_vs_1)" x "1000 deployed / the one-service node, interleaved rounds (target <= 1.1; before issue 17: 2.71)"
   else
     for n in "${SCALE_FIGURES[@]}"; do skip $n "bench/scale.py failed: $(tail -1 "$WORK/scale.out")"; done
   fi
