@@ -115,7 +115,9 @@ size_t count_of(const std::string& text, const std::string& what) {
 
 }  // namespace
 
-TEST_CASE("100 services on one node: modules shared by digest, no thread or descriptor per service, all serve again after a restart") {
+TEST_CASE(
+    "100 services on one node: modules shared by digest, no thread or descriptor per service, all serve again after a "
+    "restart") {
   TempDir tmp;
   NodeProcess node(node_options(tmp / "data"));
   REQUIRE(node.start());
@@ -144,9 +146,10 @@ TEST_CASE("100 services on one node: modules shared by digest, no thread or desc
   const std::string log = node.log();
   const size_t aot_loads = count_of(log, " compiled in ") + count_of(log, " loaded from the cache ");
   MESSAGE("1 service: p50 " << one_us << " us, " << threads_1 << " threads, " << fds_1 << " fds, RSS " << rss_1
-          << " KiB; " << kServices << " services: p50 " << hundred_us << " us, " << threads_100 << " threads, "
-          << fds_100 << " fds, RSS " << rss_100 << " KiB (" << rss_per_service_kb << " KiB per service), "
-          << aot_loads << " compiled-module loads for " << kDistinct << " modules");
+                            << " KiB; " << kServices << " services: p50 " << hundred_us << " us, " << threads_100
+                            << " threads, " << fds_100 << " fds, RSS " << rss_100 << " KiB (" << rss_per_service_kb
+                            << " KiB per service), " << aot_loads << " compiled-module loads for " << kDistinct
+                            << " modules");
   CHECK(threads_100 <= threads_1 + 4);    // (stand-ins of a busy pool come and go; a thread per service: +99)
   CHECK(fds_100 <= fds_1 + 10);           // an open database per service would be 3 each
   CHECK(rss_per_service_kb < 100);        // was 158 KiB with a module per service; now ~15
