@@ -4,7 +4,8 @@
 # and written to docs/benchmarks.md (table, gnuplot chart docs/benchmarks.png, the machine).
 # Every ratio is measured side by side in this run. A figure whose piece is missing (no edge CLI,
 # no node, no clang++-19, no wrk, no node.js, no nginx) is skipped with a line saying why.
-# --quick ends within 60 s (smaller inputs, shorter wrk runs). BUILD_DIR defaults to build/.
+# --quick ends within 60 s (smaller inputs, shorter wrk runs), plus about 50 s for the scale run's
+# 1,000 deploys (bench/scale.py; fsync-bound). BUILD_DIR defaults to build/.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -326,6 +327,42 @@ else
   kill "$NODE_PID" 2>/dev/null; wait "$NODE_PID" 2>/dev/null; NODE_PID=""
   [[ -n $NODEJS_PID ]] && { kill "$NODEJS_PID" 2>/dev/null; wait "$NODEJS_PID" 2>/dev/null; NODEJS_PID=""; }
   [[ -n $NGINX_PID ]] && { kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; NGINX_PID=""; }
+fi
+
+# --- scale: 1,000 services on one node (bench/scale.py) ---
+# Each service its own image; the images hold a few different modules (the hello module with its
+# data segment's "world" varied, so the digests differ), the rest of each digest's services share
+# its module. A second node with one service of the same module runs the latency rounds side by
+# side. --quick compiles 2 modules instead of 10 (each is a C compile of several seconds) and
+# times fewer requests; the service count stays 1,000 (the deploys are most of its ~50 s).
+SCALE_FIGURES=(deploy_ms_per_service idle_service_rss_kb restart_1000_services_ms p50_us_1_service p50_us_100_services
+  p50_us_1000_services p50_ratio_1000_vs_1_services)
+if [[ ! -x $NODE || -z $HELLO_WASM ]]; then
+  for n in "${SCALE_FIGURES[@]}"; do skip $n "needs edge-node and the hello module"; done
+elif ! command -v python3 >/dev/null; then
+  for n in "${SCALE_FIGURES[@]}"; do skip $n "python3 not installed"; done
+else
+  if ((QUICK)); then
+    scale_args=(--services 1000 --distinct 2 --requests 500 --wrk-seconds 1 --rounds 3) scale_note="quick: 2 modules (not 10), best of 3 rounds of 1 s"
+  else
+    scale_args=(--services 1000 --distinct 10 --requests 2000 --wrk-seconds 1 --rounds 6) scale_note="10 modules, best of 6 rounds of 1 s"
+  fi
+  python3 "$ROOT/bench/scale.py" --node "$NODE" --wasm "$HELLO_WASM" --work "$WORK/scale" "${scale_args[@]}" \
+    >"$WORK/scale.out" 2>&1
+  sv() { sed -n "s/^scale: $1 = //p" "$WORK/scale.out" | tail -1; }
+  if [[ -n $(sv restart_ms) ]]; then
+    scale_note="1000 services of the hello template, $scale_note, engine auto"
+    [[ $(sv all_compiled) == yes ]] || scale_note="$scale_note (NOT all compiled when measured)"
+    emit deploy_ms_per_service "$(sv deploy_ms_per_service)" ms "upload + container start, mean over 999 (slowest $(sv deploy_ms_max) ms; before issue 17: 78 ms)"
+    emit idle_service_rss_kb "$(sv idle_service_rss_kb)" KiB "(RSS with 1000 - RSS with 1) / 999, idle; $scale_note (target <= 256; before issue 17: 159)"
+    emit restart_1000_services_ms "$(sv restart_ms)" ms "node exec until all 1000 answered 200 (listening after $(sv restart_listening_ms) ms; target <= 2000; before issue 17: 24135)"
+    emit p50_us_1_service "$(sv p50_us_1)" us "GET on one service over one keep-alive connection ($(sv client)), best of rounds; $(sv threads_1) threads"
+    emit p50_us_100_services "$(sv p50_us_100)" us "the same, 100 deployed (one-service node side by side: $(sv p50_one_service_node_us_100) us)"
+    emit p50_us_1000_services "$(sv p50_us_1000)" us "the same, 1000 deployed (one-service node side by side: $(sv p50_one_service_node_us_1000) us); $(sv threads_1000) threads"
+    emit p50_ratio_1000_vs_1_services "$(sv p50_ratio_1000_vs_1)" x "1000 deployed / the one-service node, interleaved rounds (target <= 1.1; before issue 17: 2.71)"
+  else
+    for n in "${SCALE_FIGURES[@]}"; do skip $n "bench/scale.py failed: $(tail -1 "$WORK/scale.out")"; done
+  fi
 fi
 
 # --- docs/benchmarks.md and the chart ---

@@ -112,7 +112,8 @@ Node::Node(NodeOptions options, std::unique_ptr<Engine> engine)
       check_engine_(make_check_engine()),
       engine_name_(engine_ ? std::string(engine_->name()) : "none"),
       images_(options_.data_dir / "images"),
-      containers_(options_.data_dir / "containers") {}
+      containers_(options_.data_dir / "containers"),
+      storage_(StoragePool::make(open_service_storage)) {}
 
 Status Node::open() {
   if (auto st = images_.open(); !st) return st;
@@ -147,13 +148,22 @@ Result<json> Node::upload_image(const std::string& client, std::span<const uint8
   if (image->index_file != "index.wasm")
     return make_error(ErrorKind::Refused, "the image holds " + image->index_file + "; this node runs WebAssembly services only",
                       "pack a .wasm module (edge pack) instead of a JavaScript service");
-  auto report = validate_module(image->module);
-  if (!report.ok()) {
-    std::string first = report.problems.empty() ? "not a readable Wasm module" : report.problems.front().to_string();
-    auto error = make_error(ErrorKind::Refused, "index.wasm fails validation: " + first,
-                            "run `edge validate` on the module and fix what it reports");
-    for (const auto& p : report.problems) error.details.push_back(p.to_string());
-    return error;
+  const std::string module_sha256 = sha256_hex(image->module);
+  // A module this node has validated and instantiated before passes again: the checks depend
+  // on its bytes alone, and a thousand services of one module are a thousand uploads of it.
+  const bool checked = [&] {
+    std::lock_guard lock(aux_mu_);
+    return checked_modules_.contains(module_sha256);
+  }();
+  if (!checked) {
+    auto report = validate_module(image->module);
+    if (!report.ok()) {
+      std::string first = report.problems.empty() ? "not a readable Wasm module" : report.problems.front().to_string();
+      auto error = make_error(ErrorKind::Refused, "index.wasm fails validation: " + first,
+                              "run `edge validate` on the module and fix what it reports");
+      for (const auto& p : report.problems) error.details.push_back(p.to_string());
+      return error;
+    }
   }
   ImageRecord record;
   record.name = image->name;
@@ -162,10 +172,14 @@ Result<json> Node::upload_image(const std::string& client, std::span<const uint8
   record.version = image->version;
   record.repo_tags = image->repo_tags;
   record.digest = image->digest;
-  record.module_sha256 = sha256_hex(image->module);
+  record.module_sha256 = module_sha256;
   record.size = tar.size();
   record.created = unix_now();
-  if (auto st = check_instantiable(image->module, record.module_sha256); !st) return st.error();
+  if (!checked) {
+    if (auto st = check_instantiable(image->module, record.module_sha256); !st) return st.error();
+    std::lock_guard lock(aux_mu_);
+    checked_modules_.insert(module_sha256);
+  }
   std::lock_guard lock(deploy_mu_);
   // Ids are "<client>-<name>", as on real nodes: client "a" with "b-c" and client "a-b" with "c"
   // would share one. The first keeps it.
@@ -203,8 +217,8 @@ static auto find_for(const Store& store, const std::string& client, const std::s
                      const std::function<std::string(const std::string&)>& owner) {
   if (auto r = store.find(client + "-" + ref); r && owner(r->client_id) == client) return r;
   if (auto r = store.find(ref); r && r->id == ref && owner(r->client_id) == client) return r;
-  for (const auto& r : store.list())
-    if (r.name == ref && owner(r.client_id) == client) return decltype(store.find(ref))(r);
+  for (const auto& r : store.named(ref))
+    if (owner(r.client_id) == client) return decltype(store.find(ref))(r);
   return decltype(store.find(ref))();
 }
 
@@ -266,36 +280,35 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
   if (!limits) return limits.error();
   auto preopens = preopens_from_env(record.env);
   if (!preopens) return preopens.error();
-  auto tar = images_.tar_bytes(image->id);
-  if (!tar) return tar.error();
-  auto parsed = read_image(std::span(reinterpret_cast<const uint8_t*>(tar->data()), tar->size()));
-  if (!parsed) return parsed.error();
-  auto module = engine_->load(parsed->module, image->module_sha256);
-  if (!module) return make_error("the module did not load: " + module.error().message, module.error().hint);
+  // The image is read only when no running service holds its module already.
+  auto load = [&]() -> Result<std::shared_ptr<LoadedModule>> {
+    auto tar = images_.tar_bytes(image->id);
+    if (!tar) return tar.error();
+    auto parsed = read_image(std::span(reinterpret_cast<const uint8_t*>(tar->data()), tar->size()));
+    if (!parsed) return parsed.error();
+    auto module = engine_->load(parsed->module, image->module_sha256);
+    if (!module) return make_error("the module did not load: " + module.error().message, module.error().hint);
+    return *module;
+  };
+  auto log = log_for(record.id);
+  auto module = image->module_sha256.empty() ? load() : modules_.get(image->module_sha256, load, log);
+  if (!module) return module.error();
+  if (image->module_sha256.empty())  // (older records have no digest: nothing to share it by)
+    (*module)->report_to([weak = std::weak_ptr(log)](const std::string& line) {
+      if (auto l = weak.lock()) l->node(line);
+    });
 
   auto service = std::make_shared<RunningService>();
-  (*module)->report_to([log = std::weak_ptr(log_for(record.id))](const std::string& line) {
-    if (auto l = log.lock()) l->node(line);
-  });
   service->record = record;
   service->base_path = record.env.at("MCM.BASE_API_PATH");
   service->module = *module;
-  service->log = log_for(record.id);
-  {
-    // One store per service name, shared by every version: a redeploy keeps the data.
-    std::lock_guard lock(aux_mu_);
-    // The node's own client keeps <name>.sqlite (as before clients); others get <client>-<name>.
-    const std::string owner = owner_of(record.client_id);
-    const std::string file = owner == client_id() ? record.name : owner + "-" + record.name;
-    auto& weak = storages_[file];
-    service->storage = weak.lock();
-    if (!service->storage) {
-      auto store = open_service_storage(options_.data_dir / "storage" / (file + ".sqlite"));
-      if (!store) return store.error();
-      service->storage = *store;
-      weak = service->storage;
-    }
-  }
+  service->log = std::move(log);
+  // One database per service name, shared by every version (a redeploy keeps the data), opened
+  // when the service first uses it. The node's own client keeps <name>.sqlite (as before
+  // clients); others get <client>-<name>.
+  const std::string owner = owner_of(record.client_id);
+  const std::string file = owner == client_id() ? record.name : owner + "-" + record.name;
+  service->storage = storage_->store(options_.data_dir / "storage" / (file + ".sqlite"));
   ServiceContext& ctx = service->context;
   ctx.name = record.name;
   ctx.env = record.env;
@@ -345,10 +358,9 @@ Result<json> Node::start_container(const std::string& client, const json& reques
   std::lock_guard lock(deploy_mu_);
   auto image = find_image(client, image_ref);
   if (!image) return make_error(ErrorKind::Invalid, "unknown image '" + image_ref + "'", "upload it first: POST /mcm/v1/images");
-  for (const auto& other : services_.all())
-    if (other->record.id != client + "-" + name && other->base_path == base->second)
-      return make_error(ErrorKind::Conflict, "base path " + base->second + " is already served by " + other->record.name,
-                        "choose another MCM.BASE_API_PATH or delete " + other->record.id);
+  if (auto other = services_.by_base_path(base->second); other && other->record.id != client + "-" + name)
+    return make_error(ErrorKind::Conflict, "base path " + base->second + " is already served by " + other->record.name,
+                      "choose another MCM.BASE_API_PATH or delete " + other->record.id);
 
   if (auto existing = containers_.find(client + "-" + name);
       existing && existing->id == client + "-" + name && owner_of(existing->client_id) != client)

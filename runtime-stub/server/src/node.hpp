@@ -9,14 +9,17 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "edge/node/engine.hpp"
+#include "module_cache.hpp"
 #include "node_identity.hpp"
 #include "service_table.hpp"
+#include "storage_pool.hpp"
 #include "stores.hpp"
 
 namespace edge::node {
@@ -81,11 +84,13 @@ class Node {
   ImageStore images_;
   ContainerStore containers_;
   ServiceTable services_;
+  ModuleCache modules_;                      // by module digest: services of one module share it
+  std::shared_ptr<StoragePool> storage_;     // services' databases, opened when used
   std::mutex deploy_mu_;   // one mCM change at a time: the stores and the table stay consistent
   mutable std::mutex aux_mu_;
   std::map<std::string, std::shared_ptr<FileServiceLog>> logs_;                // by container id
-  std::map<std::string, std::weak_ptr<KeyValueStore>> storages_;               // by container name
   std::map<std::string, std::string> failed_;                                  // container id -> why
+  std::set<std::string> checked_modules_;  // digests that passed upload's checks (bytes decide them)
 };
 
 }  // namespace edge::node

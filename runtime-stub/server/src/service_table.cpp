@@ -30,12 +30,20 @@ ServiceStats::Snapshot ServiceStats::snapshot() const {
 
 void ServiceTable::publish(std::shared_ptr<const RunningService> service) {
   std::lock_guard lock(mu_);
-  services_[service->record.id] = std::move(service);
+  auto& slot = services_[service->record.id];
+  if (slot && slot->base_path != service->base_path)  // a redeploy that moved: its old path goes
+    if (auto it = by_base_.find(slot->base_path); it != by_base_.end() && it->second == slot) by_base_.erase(it);
+  by_base_[service->base_path] = service;
+  longest_base_ = std::max(longest_base_, service->base_path.size());
+  slot = std::move(service);
 }
 
 void ServiceTable::remove(const std::string& id) {
   std::lock_guard lock(mu_);
-  services_.erase(id);
+  auto it = services_.find(id);
+  if (it == services_.end()) return;
+  if (auto b = by_base_.find(it->second->base_path); b != by_base_.end() && b->second == it->second) by_base_.erase(b);
+  services_.erase(it);
 }
 
 std::shared_ptr<const RunningService> ServiceTable::by_id(const std::string& id) const {
@@ -44,13 +52,32 @@ std::shared_ptr<const RunningService> ServiceTable::by_id(const std::string& id)
   return it == services_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<const RunningService> ServiceTable::match(const std::string& path, std::string* rest) const {
+std::shared_ptr<const RunningService> ServiceTable::by_base_path(std::string_view base_path) const {
   std::lock_guard lock(mu_);
+  auto it = by_base_.find(base_path);
+  return it == by_base_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const RunningService> ServiceTable::match(const std::string& path, std::string* rest) const {
   std::shared_ptr<const RunningService> best;
-  for (const auto& [name, s] : services_) {
-    const std::string& base = s->base_path;
-    bool prefix = path.compare(0, base.size(), base) == 0 && (path.size() == base.size() || path[base.size()] == '/');
-    if (prefix && (!best || base.size() > best->base_path.size())) best = s;
+  {
+    std::lock_guard lock(mu_);
+    // The longest prefix at a '/' boundary that is a base path: from the whole path (or the
+    // longest base path there is) down, one lookup per segment.
+    size_t end = path.size();
+    if (end > longest_base_) {
+      end = longest_base_;
+      while (end > 0 && path[end] != '/') --end;
+    }
+    for (;;) {
+      if (auto it = by_base_.find(std::string_view(path).substr(0, end)); it != by_base_.end()) {
+        best = it->second;
+        break;
+      }
+      if (end == 0) break;
+      end = path.rfind('/', end - 1);
+      if (end == std::string::npos || end == 0) break;
+    }
   }
   if (best && rest) {
     *rest = path.substr(best->base_path.size());

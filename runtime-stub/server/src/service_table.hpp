@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "edge/node/engine.hpp"
@@ -49,6 +50,7 @@ class ServiceTable {
   void publish(std::shared_ptr<const RunningService> service);
   void remove(const std::string& container_id);
   std::shared_ptr<const RunningService> by_id(const std::string& container_id) const;
+  std::shared_ptr<const RunningService> by_base_path(std::string_view base_path) const;
   // The service whose base path is the longest prefix of `path` (at a '/' boundary); `rest`
   // receives what follows the base path ("/" at least).
   std::shared_ptr<const RunningService> match(const std::string& path, std::string* rest) const;
@@ -60,6 +62,10 @@ class ServiceTable {
   mutable std::mutex mu_;
   // By container id ("<clientId>-<name>"): clients of the node may use the same names.
   std::map<std::string, std::shared_ptr<const RunningService>> services_;
+  // By base path, for match(): a request looks up the prefixes of its path (a few segments)
+  // instead of comparing its path with every service's base path.
+  std::map<std::string, std::shared_ptr<const RunningService>, std::less<>> by_base_;
+  size_t longest_base_ = 0;
   std::map<std::string, std::shared_ptr<ServiceStats>> stats_;
 };
 

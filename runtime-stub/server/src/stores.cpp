@@ -135,6 +135,7 @@ Status ImageStore::open() {
       continue;
     }
     images_[id] = *rec;
+    by_name_.add(rec->name, id);
   }
   // A tar no metadata names is an upload a crash interrupted (it never existed) or the previous
   // version of a replaced image whose removal was interrupted.
@@ -157,9 +158,15 @@ std::vector<ImageRecord> ImageStore::list() const {
 std::optional<ImageRecord> ImageStore::find(const std::string& id_or_name) const {
   std::lock_guard lock(mu_);
   if (auto it = images_.find(id_or_name); it != images_.end()) return it->second;
-  for (const auto& [id, r] : images_)
-    if (r.name == id_or_name) return r;
+  if (const auto& ids = by_name_.ids(id_or_name); !ids.empty()) return images_.at(*ids.begin());
   return std::nullopt;
+}
+
+std::vector<ImageRecord> ImageStore::named(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  std::vector<ImageRecord> out;
+  for (const auto& id : by_name_.ids(name)) out.push_back(images_.at(id));
+  return out;
 }
 
 Status ImageStore::put(const ImageRecord& record, std::span<const uint8_t> tar) {
@@ -175,7 +182,9 @@ Status ImageStore::put(const ImageRecord& record, std::span<const uint8_t> tar) 
     if (previous_tar != stored.tar_file) (void)remove_file_durable(dir_ / stored.tar_file);
     return st;
   }
+  if (previous != images_.end()) by_name_.remove(previous->second.name, record.id);
   images_[record.id] = stored;
+  by_name_.add(stored.name, record.id);
   if (!previous_tar.empty() && previous_tar != stored.tar_file) (void)remove_file_durable(dir_ / previous_tar);
   return ok();
 }
@@ -187,6 +196,7 @@ Status ImageStore::remove(const std::string& id) {
   if (it == images_.end()) return make_error("no image " + id);
   if (auto st = remove_file_durable(meta_path(id)); !st) return st;
   (void)remove_file_durable(dir_ / it->second.tar_file);
+  by_name_.remove(it->second.name, id);
   images_.erase(it);
   return ok();
 }
@@ -214,6 +224,7 @@ Status ContainerStore::open() {
       continue;
     }
     containers_[rec->id] = *rec;
+    by_name_.add(rec->name, rec->id);
   }
   return ok();
 }
@@ -228,22 +239,33 @@ std::vector<ContainerRecord> ContainerStore::list() const {
 std::optional<ContainerRecord> ContainerStore::find(const std::string& id_or_name) const {
   std::lock_guard lock(mu_);
   if (auto it = containers_.find(id_or_name); it != containers_.end()) return it->second;
-  for (const auto& [id, r] : containers_)
-    if (r.name == id_or_name) return r;
+  if (const auto& ids = by_name_.ids(id_or_name); !ids.empty()) return containers_.at(*ids.begin());
   return std::nullopt;
+}
+
+std::vector<ContainerRecord> ContainerStore::named(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  std::vector<ContainerRecord> out;
+  for (const auto& id : by_name_.ids(name)) out.push_back(containers_.at(id));
+  return out;
 }
 
 Status ContainerStore::put(const ContainerRecord& record) {
   std::lock_guard lock(mu_);
   if (auto st = write_file_atomic(path(record.id), record.to_store_json().dump(2)); !st) return st;
+  if (auto it = containers_.find(record.id); it != containers_.end()) by_name_.remove(it->second.name, record.id);
   containers_[record.id] = record;
+  by_name_.add(record.name, record.id);
   return ok();
 }
 
 Status ContainerStore::remove(const std::string& id) {
   std::lock_guard lock(mu_);
   if (auto st = remove_file_durable(path(id)); !st) return st;
-  containers_.erase(id);
+  if (auto it = containers_.find(id); it != containers_.end()) {
+    by_name_.remove(it->second.name, id);
+    containers_.erase(it);
+  }
   return ok();
 }
 

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edge/core/result.hpp"
+#include "name_index.hpp"
 
 namespace edge::node {
 
@@ -58,6 +59,7 @@ class ImageStore {
 
   std::vector<ImageRecord> list() const;
   std::optional<ImageRecord> find(const std::string& id_or_name) const;
+  std::vector<ImageRecord> named(const std::string& name) const;  // every client's image of that name
   Status put(const ImageRecord& record, std::span<const uint8_t> tar);
   Status remove(const std::string& id);
   Result<std::string> tar_bytes(const std::string& id) const;
@@ -67,6 +69,7 @@ class ImageStore {
   std::filesystem::path dir_;
   mutable std::mutex mu_;
   std::map<std::string, ImageRecord> images_;
+  NameIndex by_name_;
 };
 
 class ContainerStore {
@@ -76,6 +79,7 @@ class ContainerStore {
 
   std::vector<ContainerRecord> list() const;
   std::optional<ContainerRecord> find(const std::string& id_or_name) const;
+  std::vector<ContainerRecord> named(const std::string& name) const;  // every client's container of that name
   Status put(const ContainerRecord& record);
   Status remove(const std::string& id);
 
@@ -84,6 +88,7 @@ class ContainerStore {
   std::filesystem::path dir_;
   mutable std::mutex mu_;
   std::map<std::string, ContainerRecord> containers_;
+  NameIndex by_name_;
 };
 
 }  // namespace edge::node
