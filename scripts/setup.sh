@@ -21,8 +21,8 @@ packages=(
   libcpp-httplib-dev libsqlite3-dev libssl-dev zlib1g-dev libbrotli-dev
   # the node's HTTP layer and outbound client: Boost.Beast over Boost.Asio (header-only)
   libboost-dev
-  # tests and benchmarks
-  curl nodejs npm wrk
+  # tests and benchmarks (python3: bench/scale.py and bench/footprint.py drive a node)
+  curl nodejs npm wrk python3
   # the benchmark's anchor for native HTTP serving (scripts/bench.sh)
   nginx-light
   # tests/dx: the zsh completion script is parsed by zsh itself

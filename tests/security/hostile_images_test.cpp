@@ -136,34 +136,3 @@ TEST_CASE("hostile images are refused with a 4xx JSON error and the store is unc
   CHECK(node_answers(node.port()));
   CHECK(node.log().find("evil\n") == std::string::npos);  // nothing a client sent forges a log line
 }
-
-// Issue 13's parser bomb through the whole front door: a 60 MiB image whose manifest.json is 30 Mi
-// '[' then 30 Mi ']'. A recursive JSON parser given this takes seconds and gigabytes; the node must
-// refuse it by its size before parsing, quickly, without holding the upload more than once or twice.
-TEST_CASE("a 60 MiB manifest of nested brackets is refused in under a second without the memory it asks for") {
-  TempDir tmp;
-  NodeProcess node(node_options(tmp / "data"));
-  REQUIRE(node.start());
-  auto cli = client(node);
-  const std::string module = test_module("node_hello_v1");
-  const std::string bomb = std::string(30u << 20, '[') + std::string(30u << 20, ']');
-  const std::string tar = evil_image(make_tar({file("index.wasm", module)}), {}, "evil-v1:1.0.0", bomb);
-  REQUIRE(tar.size() > (60u << 20));
-  const long peak_before = node_rss_kib(tmp / "data", "VmHWM:");
-  REQUIRE(peak_before > 0);
-  const auto t0 = std::chrono::steady_clock::now();
-  auto res = upload(*cli, tar);
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
-  REQUIRE(res);
-  CHECK(res->status == 400);
-  CHECK_MESSAGE(json_of(res)["error"]["message"].get<std::string>().find("manifest.json is larger than the limit") !=
-                    std::string::npos,
-                res->body);
-  const long growth_kib = node_rss_kib(tmp / "data", "VmHWM:") - peak_before;
-  MESSAGE("60 MiB nested manifest: " << res->status << " in " << took.count() << " ms (upload included), node peak RSS +"
-                                     << growth_kib / 1024 << " MiB");
-  CHECK(took < std::chrono::seconds(1));
-  CHECK(growth_kib < 100 * 1024);
-  CHECK(json_of(cli->Get("/mcm/v1/images"))["data"].empty());
-  CHECK(node_answers(node.port()));
-}
