@@ -185,6 +185,7 @@ int run_deploy(const DeployArgs& args) {
   // One thread per node: a slow or dead node costs its own timeout, not everyone's.
   std::vector<deploy::NodeOutcome> results(targets->size());
   std::vector<std::thread> workers;
+  workers.reserve(targets->size());
   for (size_t i = 0; i < targets->size(); ++i)
     workers.emplace_back([&, i] { results[i] = deploy::deploy_to_node((*targets)[i], timeouts, payload->request, reporter); });
   for (auto& t : workers) t.join();

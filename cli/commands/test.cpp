@@ -86,7 +86,7 @@ int run_test(const TestArgs& args) {
     ui::error(found.error());
     return kExitUsage;
   }
-  const fs::path root = *found;
+  const fs::path& root = *found;
   auto manifest = load_manifest(root);
   if (!manifest) {
     ui::error(manifest.error());

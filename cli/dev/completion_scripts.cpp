@@ -65,6 +65,7 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
 
 std::vector<std::string> flag_names(const OptionSpec& o) {
   std::vector<std::string> out;
+  out.reserve(o.short_names.size() + o.long_names.size());
   for (const auto& s : o.short_names) out.push_back("-" + s);
   for (const auto& l : o.long_names) out.push_back("--" + l);
   return out;

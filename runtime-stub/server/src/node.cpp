@@ -57,7 +57,7 @@ Result<Limits> limits_from_env(const std::map<std::string, std::string>& env) {
     if (!v || *v < min || *v > max)
       return make_error(fmt::format("env {}='{}' is not a whole number from {} to {}", key, it->second, min, max),
                         fmt::format("set {} to a number in that range or leave it out for the default", key));
-    return std::optional<uint64_t>(*v);
+    return v;
   };
   auto time = read("MCM.MAX_EXECUTION_TIME_SEC", 1, 3600);
   if (!time) return time.error();

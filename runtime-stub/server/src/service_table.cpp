@@ -89,6 +89,7 @@ std::shared_ptr<const RunningService> ServiceTable::match(const std::string& pat
 std::vector<std::shared_ptr<const RunningService>> ServiceTable::all() const {
   std::lock_guard lock(mu_);
   std::vector<std::shared_ptr<const RunningService>> out;
+  out.reserve(services_.size());
   for (const auto& [name, s] : services_) out.push_back(s);
   return out;
 }
