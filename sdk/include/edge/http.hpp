@@ -40,15 +40,10 @@ class Request {
   std::string query(std::string_view name, std::string_view fallback = {}) const { return query().get(name, fallback); }
   const Headers& headers() const {
     if (headers_at_.size) {
-      msgpack::Reader r(slice(headers_at_));
-      uint32_t n = 0;
-      r.map_header(n);
-      for (uint32_t i = 0; i < n && r.ok(); ++i) {
-        std::string_view name, value;
-        r.string(name);
-        if (r.peek() == msgpack::Reader::Kind::String && r.string(value)) headers_.add(ascii_lower(name), value);
-        else r.skip();
-      }
+      walk_map(headers_at_, [&](std::string_view name, std::string_view value, bool text) {
+        if (text) headers_.add(ascii_lower(name), value);
+        return false;
+      });
       headers_at_ = {};
     }
     return headers_;
@@ -186,16 +181,29 @@ class Request {
       const Value* v = map.find(key);
       return v && v->is_string() ? v->as_string() : std::string(fallback);
     }
+    std::string found(fallback);  // the first entry of that name counts, as Value::find has it
+    walk_map(at, [&](std::string_view name, std::string_view value, bool text) {
+      if (name != key) return false;
+      if (text) found = value;
+      return true;
+    });
+    return found;
+  }
+
+  // Calls visit(name, value, text) for each entry of the string-keyed map at `at` (value is empty
+  // unless text: a string) until visit returns true.
+  template <class Visit>
+  void walk_map(Span at, Visit&& visit) const {
     msgpack::Reader r(slice(at));
     uint32_t n = 0;
     r.map_header(n);
     for (uint32_t i = 0; i < n && r.ok(); ++i) {
       std::string_view name, value;
       r.string(name);
-      if (name == key && r.peek() == msgpack::Reader::Kind::String && r.string(value)) return std::string(value);
-      r.skip();
+      const bool text = r.peek() == msgpack::Reader::Kind::String && r.string(value);
+      if (!text) r.skip();
+      if (visit(name, value, text)) return;
     }
-    return std::string(fallback);
   }
 
   std::string method_, url_, path_, body_;
