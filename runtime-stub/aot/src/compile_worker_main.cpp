@@ -112,6 +112,11 @@ int compile(const fs::path& work, const std::string& cc, const std::vector<std::
                         "-fno-optimize-sibling-calls", "-fno-strict-aliasing", "-fno-reorder-blocks-and-partition",
                         "-w", "-I", EDGE_WASM_RT_INCLUDE_DIR})
     argv.emplace_back(f);
+#if defined(__arm__)
+  // Trap backtraces unwind the generated code, from a signal handler too: 32-bit ARM's C compilers
+  // emit no unwind tables for C unless asked (x86-64 and AArch64 always do).
+  for (const char* f : {"-funwind-tables", "-fasynchronous-unwind-tables"}) argv.emplace_back(f);
+#endif
 #if EDGE_AOT_BOUNDS_CHECKS
   // The node's memory has no guard region (bounded_memory.hpp): every access is checked in the
   // generated code. Stack exhaustion is still the stack guard's fault, not wasm2c's depth counter

@@ -122,6 +122,11 @@ void capture_trace(void* uc) {
   ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.pc);
 #elif defined(__arm__)
   ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.arm_pc);
+  // 32-bit ARM's unwinder (EHABI) does not walk from a signal handler through the interrupted
+  // code reliably (it crashed on deep recursion under qemu): the exact PC, the innermost frame.
+  ts.trace[0] = ts.signal_pc;
+  ts.trace_count = 1;
+  return;
 #else
   (void)ctx;
 #endif
