@@ -149,9 +149,10 @@ else
   targets+=(engine_tests aot_test edge_node_tests wasi_conformance_tests)
 fi
 echo "cross: building ${targets[*]} for $arch in $out/build"
-cmake --build "$out/build" -j"$jobs" --target "${targets[@]}" 2>&1 |
-  grep -Ev '^\[ *[0-9]+%\]|^-- |Scanning dependencies|Built target|Consolidate compiler' || true
-test "${PIPESTATUS[0]}" -eq 0
+status=0
+cmake --build "$out/build" -j"$jobs" --target "${targets[@]}" >"$out/build.log" 2>&1 || status=$?
+grep -Ev '^\[ *[0-9]+%\]|^-- |Scanning dependencies|Built target|Consolidate compiler' "$out/build.log" || true
+((status == 0)) || { echo "cross: the build failed (the whole log: $out/build.log)" >&2; exit 1; }
 file -b "$out/build/bin/edge-node" | cut -d, -f1-2
 
 case $mode in
@@ -168,7 +169,27 @@ case $mode in
     fi
     ;;
   package)
-    (cd "$out/build" && cpack -G DEB -B "$out/package" >/dev/null)
+    cd "$out/build"
+    cmake --build . -j"$jobs" >/dev/null  # everything the package installs
+    cpack_args=()
+    if [[ -f $packages_dir/.complete ]]; then
+      # dpkg-shlibdeps reads library dependencies from dpkg's database, where unpacked packages
+      # are not: the Depends are taken from the packages that hold the binaries' libraries.
+      depends=$(sed -n 's/^set(CPACK_DEBIAN_PACKAGE_DEPENDS "\(.*\)")$/\1/p' CPackConfig.cmake)
+      mapfile -t needed < <(for b in edge edge-node edge-aot-compile; do
+        "$triple-readelf" -d "bin/$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'; done | sort -u)
+      for lib in "${needed[@]}"; do
+        for deb in "$out"/debs/*.deb; do
+          if dpkg-deb -c "$deb" | grep -q "/$lib\$\|/$lib -> "; then
+            depends+=", $(dpkg-deb -f "$deb" Package) (>= $(dpkg-deb -f "$deb" Version | sed 's/-[^-]*$//'))"
+            break
+          fi
+        done
+      done
+      cpack_args+=(-D CPACK_DEBIAN_PACKAGE_SHLIBDEPS=OFF -D "CPACK_DEBIAN_PACKAGE_DEPENDS=$depends")
+    fi
+    # dpkg-shlibdeps answers for the target's architecture (its objdump, its library folders).
+    DEB_HOST_ARCH=$arch cpack -G DEB -B "$out/package" "${cpack_args[@]}" >/dev/null
     ls "$out"/package/edge_*.deb
     ;;
 esac

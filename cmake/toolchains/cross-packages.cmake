@@ -10,6 +10,12 @@ if(EDGE_CROSS_PACKAGES_DIR)
   set(ENV{PKG_CONFIG_LIBDIR}
       ${EDGE_CROSS_PACKAGES_DIR}/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/pkgconfig:${EDGE_CROSS_PACKAGES_DIR}/usr/share/pkgconfig)
   set(ENV{PKG_CONFIG_SYSROOT_DIR} ${EDGE_CROSS_PACKAGES_DIR})
+  # Headers: the packages' own first (their versions match their libraries), with the
+  # architecture's folder (openssl/opensslconf.h and the like live there).
+  foreach(lang C CXX)
+    set(CMAKE_${lang}_STANDARD_INCLUDE_DIRECTORIES ${EDGE_CROSS_PACKAGES_DIR}/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
+        ${EDGE_CROSS_PACKAGES_DIR}/usr/include)
+  endforeach()
   # qemu finds the target's dynamic loader and libraries there too (doctest's test discovery).
   list(APPEND CMAKE_CROSSCOMPILING_EMULATOR -L ${EDGE_CROSS_PACKAGES_DIR})
   foreach(dir usr/lib/${CMAKE_LIBRARY_ARCHITECTURE} lib/${CMAKE_LIBRARY_ARCHITECTURE})
