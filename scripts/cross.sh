@@ -178,10 +178,14 @@ case $mode in
       depends=$(sed -n 's/^set(CPACK_DEBIAN_PACKAGE_DEPENDS "\(.*\)")$/\1/p' CPackConfig.cmake)
       mapfile -t needed < <(for b in edge edge-node edge-aot-compile; do
         "$triple-readelf" -d "bin/$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'; done | sort -u)
+      declare -A seen=()
       for lib in "${needed[@]}"; do
         for deb in "$out"/debs/*.deb; do
-          if dpkg-deb -c "$deb" | grep -q "/$lib\$\|/$lib -> "; then
-            depends+=", $(dpkg-deb -f "$deb" Package) (>= $(dpkg-deb -f "$deb" Version | sed 's/-[^-]*$//'))"
+          pkg=$(dpkg-deb -f "$deb" Package)
+          [[ $pkg != *-dev ]] || continue
+          if dpkg-deb -c "$deb" 2>/dev/null | grep -Eq "\./(usr/)?lib/$triple/${lib//[.+]/\\&}( |\$)"; then
+            [[ -n ${seen[$pkg]:-} ]] || depends+=", $pkg (>= $(dpkg-deb -f "$deb" Version | sed 's/-[^-]*$//'))"
+            seen[$pkg]=1
             break
           fi
         done
