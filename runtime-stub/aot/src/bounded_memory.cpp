@@ -47,12 +47,14 @@ uint32_t grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
   const uint32_t old_pages = mem->pages;
   const uint64_t new_pages = uint64_t(old_pages) + delta;
   uint32_t result = old_pages;
-  const uint64_t old_bytes = mapped_bytes(old_pages), new_bytes = mapped_bytes(uint32_t(std::min<uint64_t>(new_pages, 65536)));
+  const uint64_t old_bytes = mapped_bytes(old_pages),
+                 new_bytes = mapped_bytes(uint32_t(std::min<uint64_t>(new_pages, 65536)));
   if (new_pages > mem->max_pages || new_bytes > SIZE_MAX) {
     result = uint32_t(-1);
   } else if (delta > 0) {
     // New anonymous pages read as zero, as Wasm requires.
-    void* p = new_bytes == old_bytes ? mem->data : mremap(mem->data, size_t(old_bytes), size_t(new_bytes), MREMAP_MAYMOVE);
+    void* p =
+        new_bytes == old_bytes ? mem->data : mremap(mem->data, size_t(old_bytes), size_t(new_bytes), MREMAP_MAYMOVE);
     if (p == MAP_FAILED) {
       result = uint32_t(-1);
     } else {
