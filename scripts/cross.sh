@@ -11,7 +11,7 @@
 #
 # JOBS sets the build's parallelism (default: every core). The Wasm test modules are the same on
 # every machine: --test takes them from the x86-64 build in HOST_BUILD_DIR (default build/),
-# building only those there if needed.
+# building only those there if needed (with the WASI toolchain scripts/setup.sh installs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
