@@ -149,6 +149,9 @@ else
   targets+=(engine_tests aot_test edge_node_tests wasi_conformance_tests)
 fi
 echo "cross: building ${targets[*]} for $arch in $out/build"
+# The build runs target programs too (doctest's discovery, edge's completion scripts): qemu must
+# find the unpacked libraries then as well.
+((${#run_env[@]} == 0)) || export "${run_env[@]}"
 status=0
 cmake --build "$out/build" -j"$jobs" --target "${targets[@]}" >"$out/build.log" 2>&1 || status=$?
 grep -Ev '^\[ *[0-9]+%\]|^-- |Scanning dependencies|Built target|Consolidate compiler' "$out/build.log" || true
@@ -161,7 +164,6 @@ case $mode in
     # The compiled tier's C compiler is the target's: the cross gcc runs here and emits ARM code,
     # the stand-in for the device's own gcc (the node takes $CC).
     export CC=$triple-gcc
-    ((${#run_env[@]} == 0)) || export "${run_env[@]}"
     if (($#)); then
       ctest --output-on-failure -j"$jobs" "$@"
     else
