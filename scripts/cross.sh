@@ -185,7 +185,8 @@ case $mode in
         for deb in "$out"/debs/*.deb; do
           pkg=$(dpkg-deb -f "$deb" Package)
           [[ $pkg != *-dev ]] || continue
-          if dpkg-deb -c "$deb" 2>/dev/null | grep -Eq "\./(usr/)?lib/$triple/${lib//[.+]/\\&}( |\$)"; then
+          # grep reads the whole listing: with -q, dpkg-deb's SIGPIPE would fail the pipe (pipefail).
+          if dpkg-deb -c "$deb" 2>/dev/null | grep -E "\./(usr/)?lib/$triple/${lib//[.+]/\\&}( |\$)" >/dev/null; then
             [[ -n ${seen[$pkg]:-} ]] || depends+=", $pkg (>= $(dpkg-deb -f "$deb" Version | sed 's/-[^-]*$//'))"
             seen[$pkg]=1
             break
