@@ -330,6 +330,8 @@ void return_reservation(uint8_t* base, uint64_t bytes) {
 // --- the host table ---
 void host_trap_fn(wasm_rt_trap_t code) { trap_now(code); }
 
+thread_local uint64_t grow_calls = 0;
+
 #if !EDGE_AOT_BOUNDS_CHECKS
 void allocate_memory(wasm_rt_memory_t* mem, uint32_t initial, uint32_t max) {
   bool prev = rt::enter_host(true);
@@ -351,8 +353,6 @@ void allocate_memory(wasm_rt_memory_t* mem, uint32_t initial, uint32_t max) {
   ts.mem_lo = reinterpret_cast<uintptr_t>(base);
   rt::leave_host(prev);
 }
-
-thread_local uint64_t grow_calls = 0;
 
 uint32_t grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
   bool prev = rt::enter_host(true);
@@ -379,6 +379,11 @@ void free_memory(wasm_rt_memory_t* mem) {
   if (mem->data) return_reservation(mem->data, uint64_t(mem->pages) * kPage);
   mem->data = nullptr;
   rt::leave_host(prev);
+}
+#else
+uint32_t grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
+  ++grow_calls;
+  return bounded::grow_memory(mem, delta);
 }
 #endif
 
@@ -513,7 +518,7 @@ const edge_aot_host* host_table() {
     t.trap = host_trap_fn;
 #if EDGE_AOT_BOUNDS_CHECKS
     t.allocate_memory = bounded::allocate_memory;
-    t.grow_memory = bounded::grow_memory;
+    t.grow_memory = grow_memory;  // counts, then bounded::grow_memory
     t.free_memory = bounded::free_memory;
 #else
     t.allocate_memory = allocate_memory;
