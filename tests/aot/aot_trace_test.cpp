@@ -80,10 +80,17 @@ TEST_CASE("a compiled trap names its Wasm functions innermost first, as the inte
 TEST_CASE("a compiled guest stopped at its deadline names where it was") {
   Engines e;
   auto& aot = e.aot;
-  ExecFailure stopped = failed_request(*load(*aot, wat_module("trace_loop")), std::chrono::milliseconds(200));
+  // 2 s, not less: under qemu-user on a loaded machine (scripts/cross.sh) a shorter deadline could
+  // pass before the guest started, and the trace would then be empty.
+  ExecFailure stopped = failed_request(*load(*aot, wat_module("trace_loop")), std::chrono::milliseconds(2000));
   INFO(describe_all(stopped));
   CHECK(stopped.kind == ExecFailure::Kind::Timeout);
+#if defined(__arm__)
+  // 32-bit ARM keeps only the interrupted function of a signal (runtime.cpp, capture_trace).
+  CHECK(names(stopped) == std::vector<std::string>{"spin"});
+#else
   CHECK(names(stopped) == std::vector<std::string>{"spin", "outer", "on_event"});
+#endif
 }
 
 TEST_CASE("stack exhaustion in compiled code keeps the innermost frames") {

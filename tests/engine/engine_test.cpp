@@ -387,6 +387,9 @@ TEST_CASE("no response, host-call flood and proc_exit are clear failures") {
   CHECK(failure_kind(none) == ExecFailure::Kind::NoResponse);
 
   f.svc.limits.max_host_calls = 1000;
+  // The limit, not the deadline: a thousand calls on the interpreter under qemu-user
+  // (scripts/cross.sh) on a loaded machine can take longer than the default 10 s.
+  f.svc.limits.wall_time = std::chrono::seconds(120);
   auto flood = m->handle(f.svc, get("/flood"));
   CHECK(failure_kind(flood) == ExecFailure::Kind::HostCallLimit);
 
@@ -423,7 +426,10 @@ TEST_CASE("WASI: preopened directories are readable and nothing escapes them") {
 
   CHECK(response(m->handle(f.svc, get("/read?path=/data/inside.txt"))).body == "inside");
   CHECK(response(m->handle(f.svc, get("/read?path=/data/sub/deep.txt"))).body == "deep");
-  CHECK(response(m->handle(f.svc, get("/read?path=/data/link-in"))).body == "inside");
+  if (edge::test::have_openat2())
+    CHECK(response(m->handle(f.svc, get("/read?path=/data/link-in"))).body == "inside");
+  else  // the component walk (below) refuses every symlink, even one that stays inside
+    CHECK(response(m->handle(f.svc, get("/read?path=/data/link-in"))).status == 403);
   CHECK(response(m->handle(f.svc, get("/read?path=/data/sub/../inside.txt"))).body == "inside");
   json ls = json::parse(response(m->handle(f.svc, get("/ls?path=/data"))).body);
   CHECK(ls["names"] == json::array({".", "..", "inside.txt", "link-abs", "link-in", "link-out", "sub"}));

@@ -1,10 +1,13 @@
 #include "test_support.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -163,6 +166,14 @@ fs::path build_template(const std::string& template_name, const std::string& ser
 void skip_test(const std::string& why) {
   std::printf("EDGE-TEST-SKIPPED: %s\n", why.c_str());
   std::fflush(stdout);
+}
+
+bool have_openat2() {
+  open_how how{};
+  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+  const long fd = ::syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof how);
+  if (fd >= 0) ::close(int(fd));
+  return fd >= 0 || errno != ENOSYS;
 }
 
 }  // namespace edge::test

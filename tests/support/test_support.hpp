@@ -44,6 +44,11 @@ RunResult run(const std::vector<std::string>& argv, const std::filesystem::path&
 // The case must then return; run directly, doctest counts it as passed and prints the reason.
 void skip_test(const std::string& why);
 
+// Whether this kernel has openat2 (Linux 5.6). The node's sandbox follows symlinks inside a
+// preopened folder only through it; without it (old kernels, and qemu-user before 9.0, which
+// scripts/cross.sh runs the ARM tests under) every symlink is refused.
+bool have_openat2();
+
 std::string read_file(const std::filesystem::path& p);
 void write_file(const std::filesystem::path& p, const std::string& content);
 

@@ -112,6 +112,18 @@ int compile(const fs::path& work, const std::string& cc, const std::vector<std::
                         "-fno-optimize-sibling-calls", "-fno-strict-aliasing", "-fno-reorder-blocks-and-partition",
                         "-w", "-I", EDGE_WASM_RT_INCLUDE_DIR})
     argv.emplace_back(f);
+#if defined(__arm__)
+  // Trap backtraces unwind the generated code, from a signal handler too: 32-bit ARM's C compilers
+  // emit no unwind tables for C unless asked (x86-64 and AArch64 always do).
+  for (const char* f : {"-funwind-tables", "-fasynchronous-unwind-tables"}) argv.emplace_back(f);
+#endif
+#if EDGE_AOT_BOUNDS_CHECKS
+  // The node's memory has no guard region (bounded_memory.hpp): every access is checked in the
+  // generated code. Stack exhaustion is still the stack guard's fault, not wasm2c's depth counter
+  // (a global of the module, which concurrent instances would share).
+  for (const char* f : {"-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0", "-DWASM_RT_USE_STACK_DEPTH_COUNT=0"})
+    argv.emplace_back(f);
+#endif
   argv.push_back("-I" + work.string());
   argv.push_back("-o");
   argv.push_back((work / worker::kSharedObject).string());

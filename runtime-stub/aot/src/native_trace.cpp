@@ -3,6 +3,17 @@
 #include <algorithm>
 
 namespace edge::node::aot {
+namespace {
+
+// A Thumb function's address has bit 0 set (32-bit ARM); its code, and every PC in it, starts
+// one byte lower.
+#if defined(__arm__)
+constexpr uintptr_t kThumbBit = 1;
+#else
+constexpr uintptr_t kThumbBit = 0;
+#endif
+
+}  // namespace
 
 WasmFunctionMap::WasmFunctionMap(const edge_aot_module& module) {
   if (module.func_count == 0 || !module.func_text) return;
@@ -10,7 +21,7 @@ WasmFunctionMap::WasmFunctionMap(const edge_aot_module& module) {
   text_end_ = reinterpret_cast<uintptr_t>(module.func_text[1]);
   starts_.reserve(module.func_count);
   for (uint32_t i = 0; i < module.func_count; ++i)
-    starts_.emplace_back(reinterpret_cast<uintptr_t>(module.func_addrs[i]), module.first_func_index + i);
+    starts_.emplace_back(reinterpret_cast<uintptr_t>(module.func_addrs[i]) & ~kThumbBit, module.first_func_index + i);
   std::sort(starts_.begin(), starts_.end());
 }
 

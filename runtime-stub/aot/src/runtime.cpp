@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "bounded_memory.hpp"
 #include "host_imports.hpp"
 #include "runtime_internal.hpp"
 
@@ -92,6 +93,7 @@ bool in_any_reservation(uintptr_t addr) {
   }
   return false;
 }
+#if !EDGE_AOT_BOUNDS_CHECKS
 void register_reservation(uint8_t* base) {
   for (auto& r : g_reservations) {
     uintptr_t expected = 0;
@@ -102,6 +104,7 @@ void unregister_reservation(uint8_t* base) {
   for (auto& r : g_reservations)
     if (r.load() == reinterpret_cast<uintptr_t>(base)) r.store(0);
 }
+#endif
 
 // The native stack at a trap, taken before siglongjmp discards it (native_trace.hpp maps it to
 // Wasm functions). glibc's backtrace() is not formally async-signal-safe only because its first
@@ -117,6 +120,13 @@ void capture_trace(void* uc) {
   ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.gregs[REG_RIP]);  // NOLINT(performance-no-int-to-ptr): a register holds the PC
 #elif defined(__aarch64__)
   ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.pc);
+#elif defined(__arm__)
+  ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.arm_pc);
+  // 32-bit ARM's unwinder (EHABI) does not walk from a signal handler through the interrupted
+  // code reliably (it crashed on deep recursion under qemu): the exact PC, the innermost frame.
+  ts.trace[0] = ts.signal_pc;
+  ts.trace_count = 1;
+  return;
 #else
   (void)ctx;
 #endif
@@ -132,7 +142,10 @@ void on_fault(int sig, siginfo_t* info, void* uc) {
       capture_trace(uc);  // on the alternate stack: the frame cap keeps the unwinder's use small
       siglongjmp(ts.jmp, WASM_RT_TRAP_EXHAUSTION);
     }
-    if ((ts.mem_lo && addr >= ts.mem_lo && addr < ts.mem_lo + kReservation) || in_any_reservation(addr)) {
+    // With bounds checks the generated code never touches memory out of bounds: a fault there is
+    // not the guest's.
+    if (!EDGE_AOT_BOUNDS_CHECKS &&
+        ((ts.mem_lo && addr >= ts.mem_lo && addr < ts.mem_lo + kReservation) || in_any_reservation(addr))) {
       ts.in_guest = 0;
       capture_trace(uc);
       siglongjmp(ts.jmp, WASM_RT_TRAP_OOB);
@@ -252,6 +265,7 @@ class Watchdog {
   std::chrono::steady_clock::time_point next_wake_ = std::chrono::steady_clock::time_point::max();
 };
 
+#if !EDGE_AOT_BOUNDS_CHECKS  // else bounded_memory.cpp
 // --- memory: pooled guard-page reservations ---
 std::mutex pool_mu;
 std::vector<uint8_t*> pool;  // each: reservation with pages [0, 0) accessible... see take()
@@ -305,6 +319,7 @@ void return_reservation(uint8_t* base, uint64_t bytes) {
   unregister_reservation(base);
   munmap(base, kReservation);
 }
+#endif
 
 [[noreturn]] void trap_now(int code) {
   ts.in_guest = 0;
@@ -315,6 +330,9 @@ void return_reservation(uint8_t* base, uint64_t bytes) {
 // --- the host table ---
 void host_trap_fn(wasm_rt_trap_t code) { trap_now(code); }
 
+thread_local uint64_t grow_calls = 0;
+
+#if !EDGE_AOT_BOUNDS_CHECKS
 void allocate_memory(wasm_rt_memory_t* mem, uint32_t initial, uint32_t max) {
   bool prev = rt::enter_host(true);
   max = std::min({max, ts.max_memory_pages, 65536u});
@@ -335,8 +353,6 @@ void allocate_memory(wasm_rt_memory_t* mem, uint32_t initial, uint32_t max) {
   ts.mem_lo = reinterpret_cast<uintptr_t>(base);
   rt::leave_host(prev);
 }
-
-thread_local uint64_t grow_calls = 0;
 
 uint32_t grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
   bool prev = rt::enter_host(true);
@@ -364,6 +380,12 @@ void free_memory(wasm_rt_memory_t* mem) {
   mem->data = nullptr;
   rt::leave_host(prev);
 }
+#else
+uint32_t grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
+  ++grow_calls;
+  return bounded::grow_memory(mem, delta);
+}
+#endif
 
 void* alloc_zeroed(size_t bytes) {
   bool prev = rt::enter_host(true);
@@ -411,6 +433,8 @@ void set_host_trap_message(std::string_view message) noexcept {
 }
 
 void host_trap() { trap_now(kHostTrap); }
+
+uint32_t max_memory_pages() { return ts.max_memory_pages; }
 
 }  // namespace rt
 
@@ -492,9 +516,15 @@ const edge_aot_host* host_table() {
     edge_aot_host t{};
     t.abi = EDGE_AOT_ABI;
     t.trap = host_trap_fn;
+#if EDGE_AOT_BOUNDS_CHECKS
+    t.allocate_memory = bounded::allocate_memory;
+    t.grow_memory = grow_memory;  // counts, then bounded::grow_memory
+    t.free_memory = bounded::free_memory;
+#else
     t.allocate_memory = allocate_memory;
     t.grow_memory = grow_memory;
     t.free_memory = free_memory;
+#endif
     t.alloc_zeroed = alloc_zeroed;
     t.resize = resize;
     t.release = release;

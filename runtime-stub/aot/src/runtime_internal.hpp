@@ -19,5 +19,7 @@ void leave_host(bool previous);
 void set_host_trap_message(std::string_view message) noexcept;
 // Unwinds to the guarded call with kHostTrap (no C++ objects may be live in the caller's frame).
 [[noreturn]] void host_trap();
+// The page limit of memories allocated in the running guarded call (EDGE_MAX_MEMORY_MB).
+uint32_t max_memory_pages();
 
 }  // namespace edge::node::aot::rt

@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -50,6 +52,17 @@ size_t connection_cap() {
   return std::min(HttpLimits{}.max_connections, files > 2048 ? files - 1024 : files / 2);
 }
 
+// The compile budget's address space by default: half the machine's RAM, at most AotOptions'
+// 2048 MiB. On a 1 GB board (a Raspberry Pi 3) a 2 GiB compile would push the node and its
+// services into swap or the OOM killer; half leaves them the rest (docs/benchmarks.md, "ARM").
+uint64_t default_compile_memory_mb() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page_size = ::sysconf(_SC_PAGESIZE);
+  const uint64_t fallback = AotOptions{}.compile_memory_mb;
+  if (pages <= 0 || page_size <= 0) return fallback;
+  const uint64_t ram_mb = uint64_t(pages) * uint64_t(page_size) >> 20;
+  return std::clamp<uint64_t>(ram_mb / 2, 256, fallback);
+}
+
 struct ServeArgs {
   int port = 8083;
   int dashboard_port = 0;
@@ -60,9 +73,11 @@ struct ServeArgs {
   bool no_auth = false;
   std::string engine = "auto";
   std::string api_key_file;  // mim OE's mimoe-api-key.env (default: in the data dir)
-  // The compiled tier's budget (--compile-*); the defaults are AotOptions'.
+  std::string cc;  // the compiled tier's C compiler (--cc); empty: $CC, else cc, gcc, clang
+  // The compiled tier's budget (--compile-*); the defaults are AotOptions', the memory fitted to
+  // the machine.
   unsigned compile_cpu_seconds = unsigned(AotOptions{}.compile_cpu.count());
-  uint64_t compile_memory_mb = AotOptions{}.compile_memory_mb;
+  uint64_t compile_memory_mb = default_compile_memory_mb();
   uint64_t compile_max_module_mb = AotOptions{}.max_module_bytes >> 20;
   uint64_t compile_cache_mb = AotOptions{}.max_cache_bytes >> 20;
 };
@@ -89,6 +104,7 @@ int serve(const ServeArgs& args) {
 
   AotOptions aot;
   aot.cache_dir = data_dir / "aot-cache";
+  aot.cc = args.cc;
   aot.compile_cpu = std::chrono::seconds(args.compile_cpu_seconds);
   aot.compile_memory_mb = args.compile_memory_mb;
   aot.max_module_bytes = args.compile_max_module_mb << 20;
@@ -232,8 +248,11 @@ int main(int argc, char** argv) {
                    "CPU time a module's compile may take (per process; wall clock: twice that and 10 s)")
         ->check(CLI::Range(1u, 3600u))
         ->capture_default_str();
+    cmd.add_option("--cc", serve_args.cc,
+                   "the compiled tier's C compiler, which must emit code for this machine (default: $CC, else cc, "
+                   "gcc, clang on PATH)");
     cmd.add_option("--compile-memory-mb", serve_args.compile_memory_mb,
-                   "address space a module's compile may take (per process)")
+                   "address space a module's compile may take (per process; default: half the RAM, at most 2048)")
         ->check(CLI::Range(uint64_t(64), uint64_t(1) << 20))
         ->capture_default_str();
     cmd.add_option("--compile-max-module-mb", serve_args.compile_max_module_mb,

@@ -1,6 +1,8 @@
 /* Paths beneath a preopen: directories, symlinks (dangling ones too), hard links, renames,
  * unlinks, times, readdir with cookies, the preopen's name, escapes, and Rust's reopen of a
  * preopen with the rights fd_fdstat_get reported. */
+#include <stdlib.h>
+
 #include "check.h"
 
 static int make_file(__wasi_fd_t dir, const char* path, const char* text) {
@@ -76,14 +78,19 @@ int main(void) {
   EXPECT("path_readlink", __wasi_path_readlink(dir, "d/inner.txt", (uint8_t*)buf, sizeof buf, &n) == __WASI_ERRNO_INVAL);
   EXPECT("path_filestat_get", __wasi_path_filestat_get(dir, 0, "d/link", &st) == 0 &&
                                   st.filetype == __WASI_FILETYPE_SYMBOLIC_LINK);
-  EXPECT("path_filestat_get", __wasi_path_filestat_get(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "d/link", &st) == 0 &&
-                                  st.filetype == __WASI_FILETYPE_REGULAR_FILE);
+  /* The node follows a symlink inside the preopen through openat2; without it (old kernels,
+   * qemu-user before 9.0) it refuses every symlink: the test says so with this variable. */
+  const int follows = getenv("EDGE_TEST_NO_OPENAT2") == NULL;
+  if (follows)
+    EXPECT("path_filestat_get", __wasi_path_filestat_get(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "d/link", &st) == 0 &&
+                                    st.filetype == __WASI_FILETYPE_REGULAR_FILE);
   /* Dangling: the link is there, what it names is not. */
   EXPECT("path_symlink", __wasi_path_symlink("not-there", dir, "dangling") == 0);
   EXPECT("path_filestat_get", __wasi_path_filestat_get(dir, 0, "dangling", &st) == 0 &&
                                   st.filetype == __WASI_FILETYPE_SYMBOLIC_LINK);
-  EXPECT("path_open", __wasi_path_open(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "dangling", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) ==
-                          __WASI_ERRNO_NOENT);
+  if (follows)
+    EXPECT("path_open", __wasi_path_open(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "dangling", 0, __WASI_RIGHTS_FD_READ, 0, 0,
+                                         &f) == __WASI_ERRNO_NOENT);
   /* A link that points out exists, but following it leaves the preopen. */
   EXPECT("path_symlink", __wasi_path_symlink("../../outside", dir, "escape") == 0);
   EXPECT("path_open", __wasi_path_open(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "escape", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) ==
@@ -108,9 +115,11 @@ int main(void) {
                                                                    __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM) == 0);
   EXPECT("path_filestat_set_times", __wasi_path_filestat_get(dir, 0, "d/inner.txt", &st) == 0 && st.mtim == when &&
                                         st.atim == when);
-  EXPECT("path_filestat_set_times", __wasi_path_filestat_set_times(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "d/link", 0,
-                                                                   when + 1000, __WASI_FSTFLAGS_MTIM) == 0);
-  EXPECT("path_filestat_set_times", __wasi_path_filestat_get(dir, 0, "d/inner.txt", &st) == 0 && st.mtim == when + 1000);
+  if (follows) {
+    EXPECT("path_filestat_set_times", __wasi_path_filestat_set_times(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "d/link", 0,
+                                                                     when + 1000, __WASI_FSTFLAGS_MTIM) == 0);
+    EXPECT("path_filestat_set_times", __wasi_path_filestat_get(dir, 0, "d/inner.txt", &st) == 0 && st.mtim == when + 1000);
+  }
 
   /* fd_readdir: everything at once, then a few bytes at a time through the cookies. */
   EXPECT("path_create_directory", __wasi_path_create_directory(dir, "r") == 0);
