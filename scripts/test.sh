@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set-up, build, a brief fuzzing round of every target, and the whole test suite (what CI runs).
+# Set-up, build, the style and static checks, a brief fuzzing round of every target, and the
+# whole test suite (what CI runs).
 # EDGE_FUZZ_SECONDS sets the fuzzing time per target (default 10; 0 skips it).
 #
 #   ./scripts/test.sh --quick [ctest args]   the loop while you work: no set-up, no fuzzing, an
@@ -14,6 +15,8 @@ if [[ "${1:-}" == "--quick" ]]; then
 fi
 $quick || ./scripts/setup.sh
 ./scripts/build.sh
+# Style and static checks (scripts/lint.sh): the format alone in the quick loop, tidy too here.
+if $quick; then ./scripts/lint.sh --format; else ./scripts/lint.sh; fi
 fuzz_seconds=${EDGE_FUZZ_SECONDS:-10}
 if ! $quick && ((fuzz_seconds > 0)); then
   ./scripts/fuzz.sh "$fuzz_seconds"

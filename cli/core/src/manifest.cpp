@@ -29,7 +29,8 @@ Status validate_service_name(const std::string& name) {
 Status validate_version(const std::string& version) {
   static const std::regex re("^[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?$");
   if (!std::regex_match(version, re))
-    return make_error("version `" + version + "` is not a semantic version", "write it as MAJOR.MINOR.PATCH, e.g. 1.0.0");
+    return make_error("version `" + version + "` is not a semantic version",
+                      "write it as MAJOR.MINOR.PATCH, e.g. 1.0.0");
   return ok();
 }
 
@@ -77,21 +78,24 @@ Status known_keys(const YAML::Node& map, std::initializer_list<std::string_view>
 }
 
 Result<Manifest> parse_node(const YAML::Node& root) {
-  if (!root.IsMap()) return make_error("the manifest is not a YAML mapping", "start from the edge.yaml that `edge new` writes");
-  if (auto st = known_keys(root, {"name", "version", "apiVersion", "basePath", "env", "build"}, ""); !st) return st.error();
+  if (!root.IsMap())
+    return make_error("the manifest is not a YAML mapping", "start from the edge.yaml that `edge new` writes");
+  if (auto st = known_keys(root, {"name", "version", "apiVersion", "basePath", "env", "build"}, ""); !st)
+    return st.error();
   Manifest m;
   auto scalar = [&](const char* key, std::string& dst, bool required) -> Status {
     const auto& n = root[key];
     if (!n) {
-      if (required) return make_error(std::string("missing `") + key + "`", std::string("add `") + key + ": ...` at the top level");
+      if (required)
+        return make_error(std::string("missing `") + key + "`", std::string("add `") + key + ": ...` at the top level");
       return ok();
     }
     if (!n.IsScalar()) return make_error(std::string("`") + key + "` must be a string");
     dst = n.as<std::string>();
     return ok();
   };
-  for (auto st : {scalar("name", m.name, true), scalar("version", m.version, false),
-                  scalar("apiVersion", m.api_version, false), scalar("basePath", m.base_path, false)})
+  for (const auto& st : {scalar("name", m.name, true), scalar("version", m.version, false),
+                         scalar("apiVersion", m.api_version, false), scalar("basePath", m.base_path, false)})
     if (!st) return st.error();
   if (auto st = validate_service_name(m.name); !st) return st.error();
   if (auto st = validate_version(m.version); !st) return st.error();
@@ -100,7 +104,8 @@ Result<Manifest> parse_node(const YAML::Node& root) {
   if (auto st = validate_base_path(m.base_path); !st) return st.error();
 
   if (const auto& env = root["env"]) {
-    if (!env.IsMap()) return make_error("`env` must be a mapping of names to strings", "write e.g. `env: {GREETING: hi}`");
+    if (!env.IsMap())
+      return make_error("`env` must be a mapping of names to strings", "write e.g. `env: {GREETING: hi}`");
     for (const auto& kv : env) {
       if (!kv.second.IsScalar()) return make_error("env `" + kv.first.as<std::string>() + "` must be a string");
       m.env[kv.first.as<std::string>()] = kv.second.as<std::string>();
@@ -118,9 +123,9 @@ Result<Manifest> parse_node(const YAML::Node& root) {
       dst = std::move(*list);
       return ok();
     };
-    for (auto st : {assign("sources", m.build.sources), assign("includeDirs", m.build.include_dirs),
-                    assign("defines", m.build.defines), assign("cxxflags", m.build.cxxflags),
-                    assign("ldflags", m.build.ldflags)})
+    for (const auto& st :
+         {assign("sources", m.build.sources), assign("includeDirs", m.build.include_dirs),
+          assign("defines", m.build.defines), assign("cxxflags", m.build.cxxflags), assign("ldflags", m.build.ldflags)})
       if (!st) return st.error();
     if (const auto& model = b["model"]) {
       auto s = model.IsScalar() ? model.as<std::string>() : std::string();

@@ -39,16 +39,16 @@ constexpr int kMaxTraceFrames = 64;
 struct ThreadState {
   sigjmp_buf jmp;
   volatile sig_atomic_t in_guest;
-  std::atomic<bool> interrupt;       // set by the watchdog when the deadline passed
-  bool ready;                        // alt stack and stack bounds done
+  std::atomic<bool> interrupt;  // set by the watchdog when the deadline passed
+  bool ready;                   // alt stack and stack bounds done
   uintptr_t stack_lo, stack_hi;
-  uintptr_t mem_lo;                  // reservation of the memory of the running instance
+  uintptr_t mem_lo;  // reservation of the memory of the running instance
   uint32_t max_memory_pages;
   int trap_code;
-  void* trace[kMaxTraceFrames];      // native return addresses at the trap, innermost first
+  void* trace[kMaxTraceFrames];  // native return addresses at the trap, innermost first
   int trace_count;
-  void* signal_pc;                   // the PC a fault or the watchdog interrupted (not a return address)
-  int depth;                         // guarded calls in progress (a host call may deliver a reply: nested)
+  void* signal_pc;  // the PC a fault or the watchdog interrupted (not a return address)
+  int depth;        // guarded calls in progress (a host call may deliver a reply: nested)
 };
 thread_local ThreadState ts;
 thread_local std::string host_trap_message;
@@ -117,7 +117,8 @@ void capture_trace() { ts.trace_count = backtrace(ts.trace, kMaxTraceFrames); }
 void capture_trace(void* uc) {
   const auto* ctx = static_cast<const ucontext_t*>(uc);
 #if defined(__x86_64__)
-  ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.gregs[REG_RIP]);  // NOLINT(performance-no-int-to-ptr): a register holds the PC
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): a register holds the PC
+  ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.gregs[REG_RIP]);
 #elif defined(__aarch64__)
   ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.pc);
 #elif defined(__arm__)
@@ -194,10 +195,8 @@ void prepare_thread() {
       stack_t st{};
       st.ss_sp = base;
       st.ss_size = kAltStackSize;
-      if (sigaltstack(&st, nullptr) == 0)
-        alt_stack.base = base;
-      else
-        munmap(base, kAltStackSize);
+      if (sigaltstack(&st, nullptr) == 0) alt_stack.base = base;
+      else munmap(base, kAltStackSize);
     }
   }
   pthread_attr_t attr;
@@ -238,7 +237,9 @@ class Watchdog {
     std::chrono::steady_clock::time_point deadline;
     bool fired;
   };
-  Watchdog() { std::thread([this] { run(); }).detach(); }
+  Watchdog() {
+    std::thread([this] { run(); }).detach();
+  }
   void run() {
     std::unique_lock lock(mu_);
     for (;;) {
@@ -253,10 +254,8 @@ class Watchdog {
         }
         next_wake_ = std::min(next_wake_, e.deadline);
       }
-      if (next_wake_ == std::chrono::steady_clock::time_point::max())
-        cv_.wait(lock);
-      else
-        cv_.wait_until(lock, next_wake_);
+      if (next_wake_ == std::chrono::steady_clock::time_point::max()) cv_.wait(lock);
+      else cv_.wait_until(lock, next_wake_);
     }
   }
   std::mutex mu_;
@@ -439,8 +438,7 @@ uint32_t max_memory_pages() { return ts.max_memory_pages; }
 }  // namespace rt
 
 GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory,
-                           std::optional<std::chrono::steady_clock::time_point> deadline,
-                           uint32_t max_memory_pages) {
+                           std::optional<std::chrono::steady_clock::time_point> deadline, uint32_t max_memory_pages) {
   prepare_thread();
   // A host call may run guest code again (a reply delivered while the guest waits in
   // mk_module_api_request): the outer call's jump buffer and state are kept aside and put back,
@@ -496,15 +494,33 @@ GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory
   r.signal_pc = ts.signal_pc;
   r.status = GuardedResult::Status::Trap;
   switch (ts.trap_code) {
-    case rt::kHostTrap: r.message = host_trap_message; break;
-    case WASM_RT_TRAP_OOB: r.message = "out of bounds memory access"; break;
-    case WASM_RT_TRAP_INT_OVERFLOW: r.message = "integer overflow"; break;
-    case WASM_RT_TRAP_DIV_BY_ZERO: r.message = "integer divide by zero"; break;
-    case WASM_RT_TRAP_INVALID_CONVERSION: r.message = "invalid conversion to integer"; break;
-    case WASM_RT_TRAP_UNREACHABLE: r.message = "unreachable executed"; break;
-    case WASM_RT_TRAP_CALL_INDIRECT: r.message = "indirect call type mismatch or null"; break;
-    case WASM_RT_TRAP_EXHAUSTION: r.message = "call stack exhausted"; break;
-    default: r.message = "trap " + std::to_string(ts.trap_code); break;
+    case rt::kHostTrap:
+      r.message = host_trap_message;
+      break;
+    case WASM_RT_TRAP_OOB:
+      r.message = "out of bounds memory access";
+      break;
+    case WASM_RT_TRAP_INT_OVERFLOW:
+      r.message = "integer overflow";
+      break;
+    case WASM_RT_TRAP_DIV_BY_ZERO:
+      r.message = "integer divide by zero";
+      break;
+    case WASM_RT_TRAP_INVALID_CONVERSION:
+      r.message = "invalid conversion to integer";
+      break;
+    case WASM_RT_TRAP_UNREACHABLE:
+      r.message = "unreachable executed";
+      break;
+    case WASM_RT_TRAP_CALL_INDIRECT:
+      r.message = "indirect call type mismatch or null";
+      break;
+    case WASM_RT_TRAP_EXHAUSTION:
+      r.message = "call stack exhausted";
+      break;
+    default:
+      r.message = "trap " + std::to_string(ts.trap_code);
+      break;
   }
   return r;
 }

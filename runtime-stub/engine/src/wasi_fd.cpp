@@ -34,6 +34,7 @@ int file_fd(HostContext& ctx, int32_t fd, uint64_t needed, int32_t& err) {
 
 std::vector<struct iovec> host_iovecs(const std::vector<Iov>& v) {
   std::vector<struct iovec> out;
+  out.reserve(v.size());
   for (const auto& io : v) out.push_back({io.data, io.len});
   return out;
 }
@@ -50,7 +51,8 @@ int32_t fd_write(HostContext& ctx, int32_t fd, int32_t iovs, int32_t iovs_len, i
     if (e->kind == FdEntry::Kind::Stdout || e->kind == FdEntry::Kind::Stderr) {
       std::string text;
       for (const auto& io : v) text.append(reinterpret_cast<const char*>(io.data), io.len);
-      ctx.guest_output(e->kind == FdEntry::Kind::Stdout ? ServiceLog::Stream::Stdout : ServiceLog::Stream::Stderr, text);
+      ctx.guest_output(e->kind == FdEntry::Kind::Stdout ? ServiceLog::Stream::Stdout : ServiceLog::Stream::Stderr,
+                       text);
       total = text.size();
     } else if (e->kind == FdEntry::Kind::File) {
       auto host = host_iovecs(v);
@@ -71,7 +73,7 @@ int32_t fd_read(HostContext& ctx, int32_t fd, int32_t iovs, int32_t iovs_len, in
     FdEntry* e = fd_with(ctx, fd, right::kFdRead, err);
     if (!e) return err;
     auto v = iovecs(ctx, iovs, iovs_len);
-    int host = e->kind == FdEntry::Kind::Stdin ? (ctx.mode == HostContext::Mode::Command ? 0 : -1)
+    int host = e->kind == FdEntry::Kind::Stdin  ? (ctx.mode == HostContext::Mode::Command ? 0 : -1)
                : e->kind == FdEntry::Kind::File ? e->host_fd
                                                 : -2;
     if (host == -2) return e->kind == FdEntry::Kind::Directory ? kIsdir : kBadf;
@@ -237,7 +239,8 @@ int32_t fd_fdstat_set_flags(HostContext& ctx, int32_t fd, int32_t flags) {
     if (e->host_fd < 0) return kSuccess;   // stdio: nothing to change
     int host_flags = ::fcntl(e->host_fd, F_GETFL);
     if (host_flags < 0) return wasi_errno(errno);
-    host_flags = (host_flags & ~(O_APPEND | O_NONBLOCK)) | ((flags & 1) ? O_APPEND : 0) | ((flags & 4) ? O_NONBLOCK : 0);
+    host_flags =
+        (host_flags & ~(O_APPEND | O_NONBLOCK)) | ((flags & 1) ? O_APPEND : 0) | ((flags & 4) ? O_NONBLOCK : 0);
     if (::fcntl(e->host_fd, F_SETFL, host_flags) != 0) return wasi_errno(errno);
     e->append = (flags & 1) != 0;
     return kSuccess;
@@ -262,7 +265,7 @@ int32_t fd_filestat_get(HostContext& ctx, int32_t fd, int32_t stat_out) {
     int32_t err = kSuccess;
     FdEntry* e = fd_with(ctx, fd, right::kFdFilestatGet, err);
     if (!e) return err;
-    struct stat st {};
+    struct stat st{};
     if (e->host_fd >= 0) {
       if (::fstat(e->host_fd, &st) != 0) return wasi_errno(errno);
     } else {
@@ -339,8 +342,13 @@ int32_t fd_readdir(HostContext& ctx, int32_t fd, int32_t buf, int32_t buf_len, i
     };
     std::vector<Entry> entries;
     while (struct dirent* d = ::readdir(dir)) {
-      uint8_t t = d->d_type == DT_DIR ? 3 : d->d_type == DT_REG ? 4 : d->d_type == DT_LNK ? 7
-                : d->d_type == DT_CHR ? 2 : d->d_type == DT_BLK ? 1 : d->d_type == DT_SOCK ? 6 : 0;
+      uint8_t t = d->d_type == DT_DIR    ? 3
+                  : d->d_type == DT_REG  ? 4
+                  : d->d_type == DT_LNK  ? 7
+                  : d->d_type == DT_CHR  ? 2
+                  : d->d_type == DT_BLK  ? 1
+                  : d->d_type == DT_SOCK ? 6
+                                         : 0;
       entries.push_back({d->d_name, d->d_ino, t});
     }
     ::closedir(dir);

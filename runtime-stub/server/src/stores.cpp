@@ -16,13 +16,26 @@ using nlohmann::json;
 json ImageRecord::to_api_json() const {
   json tags = repo_tags;
   tags.push_back("runtime:wasm");
-  return {{"created", created}, {"digest", digest}, {"id", id}, {"name", name}, {"repoTags", tags},
-          {"size", size},       {"status", "successfully deployed"}, {"version", version}};
+  return {{"created", created},
+          {"digest", digest},
+          {"id", id},
+          {"name", name},
+          {"repoTags", tags},
+          {"size", size},
+          {"status", "successfully deployed"},
+          {"version", version}};
 }
 
 json ImageRecord::to_store_json() const {
-  return {{"id", id},         {"name", name}, {"version", version}, {"repoTags", repo_tags},
-          {"digest", digest}, {"moduleSha256", module_sha256}, {"size", size}, {"created", created}, {"tarFile", tar_file},
+  return {{"id", id},
+          {"name", name},
+          {"version", version},
+          {"repoTags", repo_tags},
+          {"digest", digest},
+          {"moduleSha256", module_sha256},
+          {"size", size},
+          {"created", created},
+          {"tarFile", tar_file},
           {"clientId", client_id}};
 }
 
@@ -47,8 +60,14 @@ std::optional<ImageRecord> ImageRecord::from_store_json(const json& j) {
 }
 
 json ContainerRecord::to_api_json(const std::string& client_id, const std::string& state) const {
-  return {{"clientId", client_id}, {"created", created}, {"env", env}, {"id", id}, {"image", image},
-          {"imageId", image_id},   {"name", name},       {"state", state},
+  return {{"clientId", client_id},
+          {"created", created},
+          {"env", env},
+          {"id", id},
+          {"image", image},
+          {"imageId", image_id},
+          {"name", name},
+          {"state", state},
           {"status", state == "started" ? "up" : "down"}};
 }
 
@@ -142,7 +161,7 @@ Status ImageStore::open() {
   std::set<std::string> referenced;
   for (const auto& [id, r] : images_) referenced.insert(r.tar_file);
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    const fs::path p = entry.path();
+    const fs::path& p = entry.path();
     if (p.extension() == ".tar" && !referenced.contains(p.filename().string())) (void)remove_file_durable(p);
   }
   return ok();
@@ -151,6 +170,7 @@ Status ImageStore::open() {
 std::vector<ImageRecord> ImageStore::list() const {
   std::lock_guard lock(mu_);
   std::vector<ImageRecord> out;
+  out.reserve(images_.size());
   for (const auto& [id, r] : images_) out.push_back(r);
   return out;
 }
@@ -215,7 +235,7 @@ Status ContainerStore::open() {
   std::lock_guard lock(mu_);
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    const fs::path p = entry.path();
+    const fs::path& p = entry.path();
     if (p.extension() != ".json") continue;
     auto j = read_json_file(p);
     auto rec = j ? ContainerRecord::from_store_json(*j) : std::nullopt;
@@ -232,6 +252,7 @@ Status ContainerStore::open() {
 std::vector<ContainerRecord> ContainerStore::list() const {
   std::lock_guard lock(mu_);
   std::vector<ContainerRecord> out;
+  out.reserve(containers_.size());
   for (const auto& [id, r] : containers_) out.push_back(r);
   return out;
 }
