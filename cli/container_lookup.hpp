@@ -15,8 +15,8 @@ namespace edge::deploy {
 
 struct ContainerLookup {
   Target target;
-  mcm::Client client;                        // connected to target, for the command's next calls
-  std::optional<nlohmann::json> container;   // empty: the node runs no container of that name
+  mcm::Client client;                       // connected to target, for the command's next calls
+  std::optional<nlohmann::json> container;  // empty: the node runs no container of that name
 };
 
 // Why the lookup could not even ask, and the exit code the command ends with: kExitUsage when

@@ -42,16 +42,16 @@ NodeOutcome deploy_to_node(const Target& target, const mcm::Timeouts& timeouts, 
   step("checking");
   auto answer = client.get_public(out.service_url.substr(target.url.size()));
   if (!answer) {
-    out.error = make_error("the service was started but " + out.service_url + " did not answer: " +
-                               answer.error().message,
-                           "see `edge logs " + request.image_name + " --node " + target.url + "`");
+    out.error =
+        make_error("the service was started but " + out.service_url + " did not answer: " + answer.error().message,
+                   "see `edge logs " + request.image_name + " --node " + target.url + "`");
     return out;
   }
   out.service_status = answer->status;
   if (answer->status >= 500) {
-    out.error = make_error("the service was started but " + out.service_url + " answers HTTP " +
-                               std::to_string(answer->status),
-                           "see `edge logs " + request.image_name + " --node " + target.url + "`");
+    out.error =
+        make_error("the service was started but " + out.service_url + " answers HTTP " + std::to_string(answer->status),
+                   "see `edge logs " + request.image_name + " --node " + target.url + "`");
     return out;
   }
   out.ok = true;

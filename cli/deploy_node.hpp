@@ -12,15 +12,15 @@
 namespace edge::deploy {
 
 struct DeployRequest {
-  std::span<const uint8_t> image;   // the .tar bytes
-  std::string filename;             // "hello-v1-1.0.0.tar" (the multipart part's filename)
-  std::string image_name;           // "hello-v1": container name and image name
-  std::string base_path;            // "/hello/v1" (MCM.BASE_API_PATH before the node prefixes it)
+  std::span<const uint8_t> image;          // the .tar bytes
+  std::string filename;                    // "hello-v1-1.0.0.tar" (the multipart part's filename)
+  std::string image_name;                  // "hello-v1": container name and image name
+  std::string base_path;                   // "/hello/v1" (MCM.BASE_API_PATH before the node prefixes it)
   std::map<std::string, std::string> env;  // everything else the container gets
 };
 
 struct NodeOutcome {
-  std::string node;         // normalised node URL
+  std::string node;  // normalised node URL
   bool ok = false;
   std::string service_url;  // http://node/<clientId>/<name>/v1/
   int service_status = 0;   // HTTP status of the check GET

@@ -51,9 +51,10 @@ Result<PackOutcome> pack_project(const fs::path& start_dir, const std::optional<
   auto report = validate_module(*module);
   if (!report.ok()) {
     std::string first = report.problems.empty() ? "not a readable Wasm module" : report.problems.front().to_string();
-    return make_error(built->wasm.string() + " is not deployable: " + first +
-                          (report.problems.size() > 1 ? " (and " + std::to_string(report.problems.size() - 1) + " more)" : ""),
-                      "fix the problems `edge validate` lists, then pack again");
+    return make_error(
+        built->wasm.string() + " is not deployable: " + first +
+            (report.problems.size() > 1 ? " (and " + std::to_string(report.problems.size() - 1) + " more)" : ""),
+        "fix the problems `edge validate` lists, then pack again");
   }
 
   PackOutcome out;

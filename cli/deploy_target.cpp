@@ -46,8 +46,8 @@ void add_node_flags(CLI::App* cmd, NodeFlags& f, bool fleet, bool json) {
   // allow_extra_args(false): each --node takes one URL, so `--node URL IMAGE.tar` leaves the
   // image to the positional argument.
   if (fleet) {
-    cmd->add_option("--node", f.nodes, "Node URL (repeat for a fleet; default $EDGE_ENGINE_URI or " +
-                                           std::string(kDefaultNode) + ")")
+    cmd->add_option("--node", f.nodes,
+                    "Node URL (repeat for a fleet; default $EDGE_ENGINE_URI or " + std::string(kDefaultNode) + ")")
         ->allow_extra_args(false);
     cmd->add_option("--nodes-file", f.nodes_file, "File listing node URLs, one per line (# comments)");
   } else {
@@ -64,7 +64,9 @@ void add_node_flags(CLI::App* cmd, NodeFlags& f, bool fleet, bool json) {
   cmd->add_option("--connect-timeout", f.connect_timeout, "Seconds to wait for a connection")
       ->capture_default_str()
       ->check(CLI::Range(1, 600));
-  cmd->add_option("--timeout", f.timeout, "Seconds to wait for each answer")->capture_default_str()->check(CLI::Range(1, 3600));
+  cmd->add_option("--timeout", f.timeout, "Seconds to wait for each answer")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   if (json) cmd->add_flag("--json", f.json, "Print the result as JSON");
 }
 
@@ -72,7 +74,9 @@ Result<std::string> resolve_token(const NodeFlags& flags, const fs::path& projec
   if (!flags.token.empty()) return flags.token;
   if (!flags.api_key_file.empty()) {
     std::ifstream in(flags.api_key_file);
-    if (!in) return make_error("cannot read the API key file " + flags.api_key_file, "check the path (mim OE writes mimoe-api-key.env in its work dir)");
+    if (!in)
+      return make_error("cannot read the API key file " + flags.api_key_file,
+                        "check the path (mim OE writes mimoe-api-key.env in its work dir)");
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (auto key = mcm_api_key_of(text)) return *key;
     return make_error(flags.api_key_file + " has no MCM_API_KEY=... line", "give the node's mimoe-api-key.env");
@@ -91,8 +95,7 @@ Result<std::string> resolve_token(const NodeFlags& flags, const fs::path& projec
 
 Result<Target> resolve_single_target(const NodeFlags& flags, const fs::path& project_dir) {
   if (flags.nodes.size() > 1)
-    return make_error("this command talks to one node, not " + std::to_string(flags.nodes.size()),
-                      "give --node once");
+    return make_error("this command talks to one node, not " + std::to_string(flags.nodes.size()), "give --node once");
   auto targets = resolve_targets(flags, project_dir);
   if (!targets) return targets.error();
   return targets->front();
@@ -104,8 +107,8 @@ Result<std::vector<Target>> resolve_targets(const NodeFlags& flags, const fs::pa
   const std::string& default_token = *resolved;
   // The node `edge dev` runs for this project keeps its token in its data dir and its address
   // beside it: it is used for that address unless a token or key was given.
-  const bool given = !flags.token.empty() || !flags.api_key_file.empty() || !env("MCM_API_KEY").empty() ||
-                     !env("EDGE_TOKEN").empty();
+  const bool given =
+      !flags.token.empty() || !flags.api_key_file.empty() || !env("MCM_API_KEY").empty() || !env("EDGE_TOKEN").empty();
   const fs::path dev_state = project_dir.empty() ? fs::path() : project_dir / "build" / ".edge-dev";
   const std::string dev_url = given || dev_state.empty() ? std::string() : read_token_file(dev_state / "node.url");
   std::vector<Target> out;
@@ -136,10 +139,12 @@ Result<std::vector<Target>> resolve_targets(const NodeFlags& flags, const fs::pa
       if (!(fields >> url)) continue;
       fields >> token;  // optional: a per-node token after the URL
       if (auto st = add(url, token); !st)
-        return make_error(flags.nodes_file + ":" + std::to_string(line_no) + ": " + st.error().message, st.error().hint);
+        return make_error(flags.nodes_file + ":" + std::to_string(line_no) + ": " + st.error().message,
+                          st.error().hint);
     }
     if (out.empty())
-      return make_error("the nodes file " + flags.nodes_file + " lists no node", "write one URL per line, e.g. http://10.0.0.5:8083");
+      return make_error("the nodes file " + flags.nodes_file + " lists no node",
+                        "write one URL per line, e.g. http://10.0.0.5:8083");
   }
   if (out.empty()) {
     std::string fallback = env("EDGE_ENGINE_URI");

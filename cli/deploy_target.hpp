@@ -30,8 +30,8 @@ struct NodeFlags {
 void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool fleet, bool json = true);
 
 struct Target {
-  std::string url;    // normalised "http://host:port"
-  std::string token;  // the bearer: a token or mim OE's API key; may be empty (a --no-auth node accepts it)
+  std::string url;        // normalised "http://host:port"
+  std::string token;      // the bearer: a token or mim OE's API key; may be empty (a --no-auth node accepts it)
   std::string client_id;  // x-client-id, when given
 };
 

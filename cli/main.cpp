@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
   // What a slip deserves, before CLI11's terse errors: `edge` alone shows the commands, `edge help
   // [COMMAND]` the help, and a command that does not exist the nearest one.
   const auto word = edge::command_word(argc, argv);
-  if (!word && std::none_of(argv + 1, argv + argc, [](const char* a) { return std::string_view(a).starts_with("-"); })) {
+  if (!word &&
+      std::none_of(argv + 1, argv + argc, [](const char* a) { return std::string_view(a).starts_with("-"); })) {
     fmt::print("{}", app.help());
     return 0;
   }

@@ -79,16 +79,17 @@ Error transport_message(const std::string& node_url, int code, const Timeouts& t
       return make_error(node_url + " did not accept a connection within " + std::to_string(t.connect_seconds) + " s",
                         "check --node and that the device is reachable, or raise --connect-timeout");
     case httplib::Error::Read:
-      return make_error(node_url + " stopped answering (no complete answer within " +
-                            std::to_string(t.read_seconds) + " s)",
-                        "check the node's log, or raise --timeout for slow devices");
+      return make_error(
+          node_url + " stopped answering (no complete answer within " + std::to_string(t.read_seconds) + " s)",
+          "check the node's log, or raise --timeout for slow devices");
     case httplib::Error::Write:
       return make_error(node_url + " closed the connection while we were sending",
                         "check the node's log; the image may be over its size limit");
     case httplib::Error::SSLConnection:
     case httplib::Error::SSLServerVerification:
     case httplib::Error::SSLLoadingCerts:
-      return make_error("TLS with " + node_url + " failed", "check the URL's scheme (edgeEngine nodes speak http on 8083)");
+      return make_error("TLS with " + node_url + " failed",
+                        "check the URL's scheme (edgeEngine nodes speak http on 8083)");
     default:
       return make_error("could not talk to " + node_url, "check --node and that the node is running");
   }
@@ -128,8 +129,9 @@ Error answer_message(const std::string& node_url, const std::string& what, const
                           (a.content_type.empty() ? "" : ", " + a.content_type) + ")",
                       "check --node: it must be a node's address, e.g. http://127.0.0.1:8083");
   std::string msg = node_message(a.body);
-  std::string text = what + " failed on " + node_url + ": " +
-                     (msg.empty() ? "HTTP " + std::to_string(a.status) : msg + " (HTTP " + std::to_string(a.status) + ")");
+  std::string text =
+      what + " failed on " + node_url + ": " +
+      (msg.empty() ? "HTTP " + std::to_string(a.status) : msg + " (HTTP " + std::to_string(a.status) + ")");
   if (std::string hint = node_hint(a.body); !hint.empty()) return make_error(text, hint);
   if (a.status == 404) return make_error(text, "check the name with `edge ls`");
   if (a.status == 413) return make_error(text, "the image is over the node's size limit: make the module smaller");
@@ -140,7 +142,9 @@ Error answer_message(const std::string& node_url, const std::string& what, const
 }  // namespace
 
 Client::Client(std::string node_url, std::string token, Timeouts timeouts, std::string client_id)
-    : url_(std::move(node_url)), token_(std::move(token)), timeouts_(timeouts),
+    : url_(std::move(node_url)),
+      token_(std::move(token)),
+      timeouts_(timeouts),
       http_(std::make_unique<httplib::Client>(url_)) {
   if (!client_id.empty()) http_->set_default_headers({{"x-client-id", client_id}});
   http_->set_connection_timeout(timeouts_.connect_seconds, 0);
@@ -217,7 +221,8 @@ Result<json> data_array(Result<json> r, const std::string& url, const std::strin
 }  // namespace
 
 Result<json> Client::list_containers() {
-  return data_array(call("GET", std::string(kApi) + "/containers", nullptr, "listing services"), url_, "listing services");
+  return data_array(call("GET", std::string(kApi) + "/containers", nullptr, "listing services"), url_,
+                    "listing services");
 }
 Result<json> Client::list_images() {
   return data_array(call("GET", std::string(kApi) + "/images", nullptr, "listing images"), url_, "listing images");

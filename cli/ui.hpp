@@ -13,8 +13,8 @@ namespace edge::ui {
 void configure(bool quiet, bool verbose);
 bool quiet();
 bool verbose();
-bool color(int fd);         // colour allowed on this fd
-bool interactive(int fd);   // a terminal (progress bars, prompts)
+bool color(int fd);        // colour allowed on this fd
+bool interactive(int fd);  // a terminal (progress bars, prompts)
 
 std::string bold(std::string_view s, int fd = 2);
 std::string green(std::string_view s, int fd = 2);
@@ -26,7 +26,7 @@ void step(std::string_view msg);     // "  Compiling src/main.cpp": progress, hi
 void detail(std::string_view msg);   // shown only with --verbose
 void success(std::string_view msg);  // "✓ built build/hello.wasm (12.3 KB)"
 void warn(std::string_view msg);
-void error(const Error& e);          // "error: message" + "  fix: hint"
+void error(const Error& e);  // "error: message" + "  fix: hint"
 void error(std::string_view message, std::string_view hint = {});
 
 std::string human_size(size_t bytes);  // "12.3 KB"

@@ -46,8 +46,7 @@ int run_build(const BuildArgs& args) {
     ui::success(fmt::format("built {} ({}, {}{}, {} of {} source{} compiled)", shown.string(),
                             ui::human_size(out.wasm_bytes), profile, out.optimized ? ", wasm-opt" : "", out.compiled,
                             out.sources, out.sources == 1 ? "" : "s"));
-  else
-    ui::success(fmt::format("{} is up to date ({}, {})", shown.string(), ui::human_size(out.wasm_bytes), profile));
+  else ui::success(fmt::format("{} is up to date ({}, {})", shown.string(), ui::human_size(out.wasm_bytes), profile));
   return kExitOk;
 }
 
@@ -59,7 +58,8 @@ void add_build_command(CLI::App& app, CommandContext& ctx) {
   auto* release = cmd->add_flag("--release", args->release, "Optimise for size and strip (the default)");
   cmd->add_flag("--debug", args->debug, "Keep DWARF and names, no optimisation")->excludes(release);
   cmd->add_option("-C,--dir", args->dir, "Build the project in (or above) this folder");
-  cmd->add_option("--wasi-sdk", args->wasi_sdk, "Use the wasi-sdk unpacked here (else WASI_SDK_PATH, else Debian clang-19)");
+  cmd->add_option("--wasi-sdk", args->wasi_sdk,
+                  "Use the wasi-sdk unpacked here (else WASI_SDK_PATH, else Debian clang-19)");
   cmd->add_option("-j,--jobs", args->jobs, "Parallel compilations (default: all cores)");
   cmd->footer("Exit codes: 0 built and valid, 1 compile/link error or invalid module, 2 usage error.");
   cmd->callback([&ctx, args] { ctx.exit_code = run_build(*args); });

@@ -45,8 +45,7 @@ void add_complete_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([kind, &ctx] {
     if (*kind == "templates")
       for (const auto& t : templates::list()) fmt::print("{}\n", t.name);
-    else
-      print_services();
+    else print_services();
     ctx.exit_code = kExitOk;
   });
 }

@@ -7,9 +7,7 @@
 #include "dev/completion_scripts.hpp"
 
 namespace edge {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 void add_completion_command(CLI::App& app, CommandContext& ctx) {
   auto shell = std::make_shared<std::string>();

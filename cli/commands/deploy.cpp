@@ -54,9 +54,11 @@ Result<Payload> prepare(const DeployArgs& args) {
   }
   if (args.image.empty()) {
     if (p.project_root.empty())
-      return make_error("no edge.yaml here, and no image given",
-                        "run `edge deploy` inside a project, or pass an image: `edge deploy deploy/hello-v1-1.0.0.tar`");
-    auto packed = deploy::pack_project(args.dir, std::nullopt, args.debug ? build::Profile::Debug : build::Profile::Release);
+      return make_error(
+          "no edge.yaml here, and no image given",
+          "run `edge deploy` inside a project, or pass an image: `edge deploy deploy/hello-v1-1.0.0.tar`");
+    auto packed =
+        deploy::pack_project(args.dir, std::nullopt, args.debug ? build::Profile::Debug : build::Profile::Release);
     if (!packed) return packed.error();
     ui::step(fmt::format("packed {} ({}, {})", packed->image_path.filename().string(),
                          ui::human_size(packed->image.size()), packed->digest));
@@ -84,9 +86,10 @@ Result<Payload> prepare(const DeployArgs& args) {
     std::vector<fs::path> inputs = sources ? *sources : std::vector<fs::path>{};
     inputs.push_back(p.project_root / "edge.yaml");
     if (build::out_of_date(args.image, inputs))
-      ui::warn(fmt::format("{} is older than the project's sources: it deploys the code as it was when packed "
-                           "(run `edge deploy` without a file, or `edge pack` first)",
-                           p.request.filename));
+      ui::warn(
+          fmt::format("{} is older than the project's sources: it deploys the code as it was when packed "
+                      "(run `edge deploy` without a file, or `edge pack` first)",
+                      p.request.filename));
   }
   p.request.base_path = own ? manifest->base_path : default_base_path(image->name);
   if (own) p.request.env = manifest->env;
@@ -123,7 +126,10 @@ class Progress {
       return;
     }
     if (live_ && step == "uploaded") fmt::print(stderr, "\r\x1b[K");
-    fmt::print(stderr, "  {}{}\n", prefix, step == "uploaded" ? "uploaded" : step == "starting" ? "starting the service" : "checking that it answers");
+    fmt::print(stderr, "  {}{}\n", prefix,
+               step == "uploaded"   ? "uploaded"
+               : step == "starting" ? "starting the service"
+                                    : "checking that it answers");
   }
 
  private:
@@ -187,14 +193,18 @@ int run_deploy(const DeployArgs& args) {
   std::vector<std::thread> workers;
   workers.reserve(targets->size());
   for (size_t i = 0; i < targets->size(); ++i)
-    workers.emplace_back([&, i] { results[i] = deploy::deploy_to_node((*targets)[i], timeouts, payload->request, reporter); });
+    workers.emplace_back(
+        [&, i] { results[i] = deploy::deploy_to_node((*targets)[i], timeouts, payload->request, reporter); });
   for (auto& t : workers) t.join();
 
   const size_t good = std::count_if(results.begin(), results.end(), [](const auto& r) { return r.ok; });
   const int code = good == results.size() ? kExitOk : kExitFailure;
   if (args.nodes.json) {
-    json j = {{"image", payload->request.image_name}, {"version", payload->version}, {"digest", payload->digest},
-              {"ok", code == kExitOk}, {"results", json::array()}};
+    json j = {{"image", payload->request.image_name},
+              {"version", payload->version},
+              {"digest", payload->digest},
+              {"ok", code == kExitOk},
+              {"results", json::array()}};
     for (const auto& r : results) j["results"].push_back(outcome_json(r));
     fmt::print("{}\n", j.dump(2));
     return code;
@@ -202,7 +212,8 @@ int run_deploy(const DeployArgs& args) {
   if (fleet) {
     print_table(results);
     if (!ui::quiet())
-      fmt::print(stderr, "{} of {} nodes run {} {}\n", good, results.size(), payload->request.image_name, payload->version);
+      fmt::print(stderr, "{} of {} nodes run {} {}\n", good, results.size(), payload->request.image_name,
+                 payload->version);
     return code;
   }
   const auto& r = results.front();

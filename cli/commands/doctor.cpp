@@ -34,8 +34,12 @@ void print_line(const Line& l) {
 // Builds a tiny C++20 program the way `edge build` does and validates its module: proves the
 // compiler, wasi-libc, libc++ and the linker work together, which file checks cannot.
 Line test_compile(const build::Toolchain& tc) {
-  Line l{"test build", {}, std::string(::geteuid() == 0 ? "" : "sudo ") + "./scripts/setup.sh (from the edge source tree) reinstalls the toolchain",
-         false, true};
+  Line l{"test build",
+         {},
+         std::string(::geteuid() == 0 ? "" : "sudo ") +
+             "./scripts/setup.sh (from the edge source tree) reinstalls the toolchain",
+         false,
+         true};
   auto dir = fs::temp_directory_path() / ("edge-doctor-" + std::to_string(::getpid()));
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -81,8 +85,9 @@ int run_doctor(const std::string& wasi_sdk_flag) {
     lines.push_back(std::move(l));
   }
   if (toolchain) {
-    std::string sysroot = toolchain->sysroot.empty() ? "the compiler's own (/usr/include/wasm32-wasi, /usr/lib/wasm32-wasi)"
-                                                     : toolchain->sysroot.string();
+    std::string sysroot = toolchain->sysroot.empty()
+                              ? "the compiler's own (/usr/include/wasm32-wasi, /usr/lib/wasm32-wasi)"
+                              : toolchain->sysroot.string();
     lines.push_back({"sysroot", sysroot, "", true, true});
   }
 
@@ -94,8 +99,9 @@ int run_doctor(const std::string& wasi_sdk_flag) {
 
   std::error_code ec;
   auto sdk = paths::sdk_include_dir();
-  lines.push_back({"SDK headers", sdk.string(), "reinstall edge, or set EDGE_SHARE_DIR to the folder holding sdk/include",
-                   fs::is_directory(sdk, ec), true});
+  lines.push_back({"SDK headers", sdk.string(),
+                   "reinstall edge, or set EDGE_SHARE_DIR to the folder holding sdk/include", fs::is_directory(sdk, ec),
+                   true});
   auto templates = paths::templates_dir();
   size_t count = 0;
   for (const auto& e : fs::directory_iterator(templates, ec))
@@ -114,8 +120,9 @@ int run_doctor(const std::string& wasi_sdk_flag) {
     if (l.required && !l.ok) ++missing;
   }
   if (missing) {
-    fmt::print("{} required component{} missing. Everything at once: {}./scripts/setup.sh (from the edge source tree)\n",
-               missing, missing == 1 ? " is" : "s are", ::geteuid() == 0 ? "" : "sudo ");
+    fmt::print(
+        "{} required component{} missing. Everything at once: {}./scripts/setup.sh (from the edge source tree)\n",
+        missing, missing == 1 ? " is" : "s are", ::geteuid() == 0 ? "" : "sudo ");
     return kExitFailure;
   }
   fmt::print("everything `edge build` needs is here\n");
@@ -125,9 +132,11 @@ int run_doctor(const std::string& wasi_sdk_flag) {
 }  // namespace
 
 void add_doctor_command(CLI::App& app, CommandContext& ctx) {
-  auto* cmd = app.add_subcommand("doctor", "Check the toolchain (compiler, sysroot, wabt, wasm-opt) and say how to fix it");
+  auto* cmd =
+      app.add_subcommand("doctor", "Check the toolchain (compiler, sysroot, wabt, wasm-opt) and say how to fix it");
   auto wasi_sdk = std::make_shared<std::string>();
-  cmd->add_option("--wasi-sdk", *wasi_sdk, "Check the wasi-sdk unpacked here instead of WASI_SDK_PATH / Debian clang-19");
+  cmd->add_option("--wasi-sdk", *wasi_sdk,
+                  "Check the wasi-sdk unpacked here instead of WASI_SDK_PATH / Debian clang-19");
   cmd->footer("Exit codes: 0 all required parts present, 1 something required is missing.");
   cmd->callback([&ctx, wasi_sdk] { ctx.exit_code = run_doctor(*wasi_sdk); });
 }

@@ -20,12 +20,14 @@ bool is_wasm(const std::vector<uint8_t>& b) {
 }
 
 std::string describe(const WasmImport& i) {
-  return fmt::format("{}.{}{}", i.module, i.name,
-                     i.kind == ExternKind::Func ? " " + abi::to_string(i.sig) : " (" + std::string(to_string(i.kind)) + ")");
+  return fmt::format(
+      "{}.{}{}", i.module, i.name,
+      i.kind == ExternKind::Func ? " " + abi::to_string(i.sig) : " (" + std::string(to_string(i.kind)) + ")");
 }
 std::string describe(const WasmExport& e) {
-  return fmt::format("{}{}", e.name,
-                     e.kind == ExternKind::Func ? " " + abi::to_string(e.sig) : " (" + std::string(to_string(e.kind)) + ")");
+  return fmt::format(
+      "{}{}", e.name,
+      e.kind == ExternKind::Func ? " " + abi::to_string(e.sig) : " (" + std::string(to_string(e.kind)) + ")");
 }
 
 void print_list(const char* label, const std::vector<std::string>& items) {
@@ -106,7 +108,10 @@ int run_inspect(const std::string& file, bool as_json) {
   if (report.info) {
     const auto& info = *report.info;
     fmt::print("  {:<9} {}\n", "ABI", info.abi_version.empty() ? "(no marker)" : info.abi_version);
-    fmt::print("  {:<9} {}{}\n", "model", info.is_reactor() ? "reactor (_initialize)" : info.is_command() ? "command (_start)" : "none",
+    fmt::print("  {:<9} {}{}\n", "model",
+               info.is_reactor()   ? "reactor (_initialize)"
+               : info.is_command() ? "command (_start)"
+                                   : "none",
                info.has_dwarf ? ", with DWARF debug info" : "");
     std::vector<std::string> imports, exports;
     for (const auto& i : info.imports) imports.push_back(describe(i));
@@ -128,7 +133,8 @@ int run_inspect(const std::string& file, bool as_json) {
 }  // namespace
 
 void add_inspect_command(CLI::App& app, CommandContext& ctx) {
-  auto* cmd = app.add_subcommand("inspect", "Show what an image (.tar) or module (.wasm) holds and whether it is valid");
+  auto* cmd =
+      app.add_subcommand("inspect", "Show what an image (.tar) or module (.wasm) holds and whether it is valid");
   auto file = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
   cmd->add_option("file", *file, "An image (.tar) or a module (.wasm)")->required();

@@ -35,9 +35,9 @@ int run_logs(const LogsArgs& args) {
   });
   if (!st) {
     if (st.error().kind == ErrorKind::NotFound)
-      deploy::print_failure(make_error(target.url + " does not serve logs", "logs are an edge-node extension; a real edgeEngine node keeps its own"));
-    else
-      deploy::print_failure(st.error());
+      deploy::print_failure(make_error(target.url + " does not serve logs",
+                                       "logs are an edge-node extension; a real edgeEngine node keeps its own"));
+    else deploy::print_failure(st.error());
     return kExitFailure;
   }
   return kExitOk;

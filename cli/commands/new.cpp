@@ -127,8 +127,9 @@ int run_new(const NewArgs& args) {
   auto st = copy_template(from, staging, args.name);
   if (st) {
     auto manifest = load_manifest(staging);
-    if (!manifest) st = make_error("template `" + args.template_name + "` wrote an invalid edge.yaml: " +
-                                   manifest.error().message, "report this template as broken");
+    if (!manifest)
+      st = make_error("template `" + args.template_name + "` wrote an invalid edge.yaml: " + manifest.error().message,
+                      "report this template as broken");
   }
   if (st) {
     if (existed) fs::remove(dest, ec);  // empty, checked above

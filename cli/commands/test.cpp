@@ -33,11 +33,20 @@ std::string xml_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -54,7 +63,8 @@ Status write_junit(const fs::path& file, const fs::path& unit_xml, const dev::Ht
     const std::string doc = text.str();
     const auto first = doc.find("<testsuite ");
     const auto last = doc.rfind("</testsuites>");
-    if (first != std::string::npos && last != std::string::npos && last > first) suites += doc.substr(first, last - first);
+    if (first != std::string::npos && last != std::string::npos && last > first)
+      suites += doc.substr(first, last - first);
     std::error_code ec;
     fs::remove(unit_xml, ec);
   }
@@ -66,8 +76,7 @@ Status write_junit(const fs::path& file, const fs::path& unit_xml, const dev::Ht
     for (const auto& r : http->results) {
       suites += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", xml_escape(r.test->file),
                             xml_escape(r.test->name), r.ms / 1000);
-      if (r.error.empty())
-        suites += "/>\n";
+      if (r.error.empty()) suites += "/>\n";
       else
         suites += fmt::format(">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n", xml_escape(r.error),
                               xml_escape(r.answer));
@@ -97,13 +106,16 @@ int run_test(const TestArgs& args) {
     ui::error(cases.error());
     return kExitUsage;
   }
-  std::erase_if(*cases, [&](const dev::HttpCase& c) { return !args.filter.empty() && c.name.find(args.filter) == std::string::npos; });
+  std::erase_if(*cases, [&](const dev::HttpCase& c) {
+    return !args.filter.empty() && c.name.find(args.filter) == std::string::npos;
+  });
   const bool want_unit = args.only != "http" && !build::host_test_sources(root).empty();
   const bool want_http = args.only != "unit" && !cases->empty();
   if (!want_unit && !want_http) {
-    ui::error(make_error(args.filter.empty() ? "no tests: no tests/*_test.cpp and no tests/*.yaml"
-                                             : "no HTTP test name contains `" + args.filter + "`, and no C++ tests",
-                         "`edge new` scaffolds both kinds; docs/sdk.md (\"Testing a service\") shows how to write them"));
+    ui::error(
+        make_error(args.filter.empty() ? "no tests: no tests/*_test.cpp and no tests/*.yaml"
+                                       : "no HTTP test name contains `" + args.filter + "`, and no C++ tests",
+                   "`edge new` scaffolds both kinds; docs/sdk.md (\"Testing a service\") shows how to write them"));
     return kExitUsage;
   }
 
@@ -125,7 +137,8 @@ int run_test(const TestArgs& args) {
       // stdout is for the JSON only.
       fmt::print(args.json ? stderr : stdout, "{}", unit->output);
       if (!unit->compiled) {
-        ui::error("the C++ tests did not compile", "fix the errors above (tests/*_test.cpp with the service's sources)");
+        ui::error("the C++ tests did not compile",
+                  "fix the errors above (tests/*_test.cpp with the service's sources)");
         broken = true;
       } else if (unit->exit_code != 0 && unit->failed == 0) {
         ui::error(fmt::format("the C++ test program failed (exit {}) without a failing test", unit->exit_code),
@@ -134,7 +147,9 @@ int run_test(const TestArgs& args) {
       }
       passed += unit->passed;
       failed += unit->failed;
-      report["unit"] = {{"passed", unit->passed}, {"failed", unit->failed}, {"compiled", unit->compiled},
+      report["unit"] = {{"passed", unit->passed},
+                        {"failed", unit->failed},
+                        {"compiled", unit->compiled},
                         {"exit_code", unit->exit_code}};
     }
   }
@@ -159,8 +174,11 @@ int run_test(const TestArgs& args) {
       }
       passed += http->results.size() - http->failed();
       failed += http->failed();
-      report["http"] = {{"service", http->service}, {"url", http->url}, {"tests", tests},
-                        {"passed", http->results.size() - http->failed()}, {"failed", http->failed()}};
+      report["http"] = {{"service", http->service},
+                        {"url", http->url},
+                        {"tests", tests},
+                        {"passed", http->results.size() - http->failed()},
+                        {"failed", http->failed()}};
     }
   }
 
@@ -181,11 +199,14 @@ int run_test(const TestArgs& args) {
 
 void add_test_command(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<TestArgs>();
-  auto* cmd = app.add_subcommand("test", "Run the project's tests: C++ (tests/*_test.cpp) in-process, HTTP (tests/*.yaml) on a local edge-node");
+  auto* cmd = app.add_subcommand(
+      "test", "Run the project's tests: C++ (tests/*_test.cpp) in-process, HTTP (tests/*.yaml) on a local edge-node");
   cmd->add_option("-C,--dir", args->dir, "Project folder (default: the current one)");
-  cmd->add_flag("--release", args->release, "HTTP tests on the release build (default: debug, whose traps name source lines)");
+  cmd->add_flag("--release", args->release,
+                "HTTP tests on the release build (default: debug, whose traps name source lines)");
   cmd->add_option("--filter", args->filter, "Only the tests whose name contains this text");
-  cmd->add_option("--only", args->only, "Only one kind: unit (C++) or http (YAML)")->check(CLI::IsMember({"unit", "http"}));
+  cmd->add_option("--only", args->only, "Only one kind: unit (C++) or http (YAML)")
+      ->check(CLI::IsMember({"unit", "http"}));
   cmd->add_flag("--json", args->json, "Print the results as JSON on stdout (for CI)");
   cmd->add_option("--junit", args->junit, "Also write the results as JUnit XML to this file (for CI)");
   cmd->callback([args, &ctx] { ctx.exit_code = run_test(*args); });

@@ -32,8 +32,8 @@ int run_validate(const std::string& file, bool json) {
   }
   if (report.ok()) {
     const auto& info = *report.info;
-    fmt::print("{}: valid (ABI {}, {}, {})\n", file, info.abi_version,
-               info.is_reactor() ? "reactor" : "command", ui::human_size(info.size_bytes));
+    fmt::print("{}: valid (ABI {}, {}, {})\n", file, info.abi_version, info.is_reactor() ? "reactor" : "command",
+               ui::human_size(info.size_bytes));
     return kExitOk;
   }
   auto n = report.problems.size();

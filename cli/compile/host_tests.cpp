@@ -33,8 +33,8 @@ struct Unit : CompileUnit {
 std::vector<std::string> compile_flags(const HostTestOptions& o) {
   // Debug info and no optimisation: a failing test is for reading in a debugger. The service's
   // own cxxflags are for wasm32 and are not passed; its include dirs and defines are.
-  std::vector<std::string> flags{"-std=c++20", "-g", "-O0", "-Wall", "-Wextra", "-DEDGE_HOST_TEST=1",
-                                 "-I" + paths::sdk_include_dir().string()};
+  std::vector<std::string> flags{
+      "-std=c++20", "-g", "-O0", "-Wall", "-Wextra", "-DEDGE_HOST_TEST=1", "-I" + paths::sdk_include_dir().string()};
   for (const auto& dir : o.manifest.build.include_dirs) flags.push_back("-I" + (o.root / dir).string());
   for (const auto& d : o.manifest.build.defines) flags.push_back("-D" + d);
   return flags;
@@ -86,7 +86,8 @@ Result<fs::path> host_compiler() {
   }
   for (const char* name : {"clang++-19", "c++", "g++"})
     if (auto found = find_program(name)) return *found;
-  return make_error("no C++ compiler for this machine (the C++ tests run here, not in wasm32)", apt_install("clang-19"));
+  return make_error("no C++ compiler for this machine (the C++ tests run here, not in wasm32)",
+                    apt_install("clang-19"));
 }
 
 Result<HostTestOutcome> run_host_tests(const HostTestOptions& o) {

@@ -15,14 +15,14 @@ namespace edge::build {
 struct HostTestOptions {
   std::filesystem::path root;  // the project
   Manifest manifest;
-  std::string filter;          // only test cases whose name contains this
+  std::string filter;           // only test cases whose name contains this
   std::filesystem::path junit;  // when set: doctest writes its JUnit XML here
 };
 
 struct HostTestOutcome {
-  int exit_code = 0;           // the test program's
+  int exit_code = 0;  // the test program's
   size_t passed = 0, failed = 0;
-  std::string output;          // what it printed (doctest's console report), or the compiler's errors
+  std::string output;  // what it printed (doctest's console report), or the compiler's errors
   bool compiled = true;
 };
 

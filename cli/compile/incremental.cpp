@@ -50,8 +50,8 @@ Result<std::vector<fs::path>> expand_sources(const fs::path& root, const std::ve
       std::string glob = pattern;
       for (size_t p; (p = glob.find("**/")) != std::string::npos;) glob.replace(p, 3, "*");
       if (fs::is_directory(root / base, ec)) {
-        for (auto it = fs::recursive_directory_iterator(root / base, ec); !ec && it != fs::recursive_directory_iterator();
-             it.increment(ec)) {
+        for (auto it = fs::recursive_directory_iterator(root / base, ec);
+             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
           if (it->is_directory(ec)) {
             if (skipped_dir(it->path().filename())) it.disable_recursion_pending();
             continue;
@@ -88,12 +88,31 @@ std::vector<fs::path> read_depfile(const fs::path& depfile) {
     char c = text[i];
     if (c == '\\' && i + 1 < text.size()) {
       char n = text[i + 1];
-      if (n == '\n') { flush(); ++i; continue; }
-      if (n == ' ' || n == '#' || n == '\\') { current += n; ++i; continue; }
-      if (n == '\r' && i + 2 < text.size() && text[i + 2] == '\n') { flush(); i += 2; continue; }
+      if (n == '\n') {
+        flush();
+        ++i;
+        continue;
+      }
+      if (n == ' ' || n == '#' || n == '\\') {
+        current += n;
+        ++i;
+        continue;
+      }
+      if (n == '\r' && i + 2 < text.size() && text[i + 2] == '\n') {
+        flush();
+        i += 2;
+        continue;
+      }
     }
-    if (c == '$' && i + 1 < text.size() && text[i + 1] == '$') { current += '$'; ++i; continue; }
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { flush(); continue; }
+    if (c == '$' && i + 1 < text.size() && text[i + 1] == '$') {
+      current += '$';
+      ++i;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      flush();
+      continue;
+    }
     current += c;
   }
   flush();

@@ -206,11 +206,12 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
     if (u.stale) stale.push_back(&u);
   unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   if (!stale.empty()) {
-    auto failed = compile_units(stale, jobs, ui::color(2), [](std::string_view text) { fmt::print(stderr, "{}", text); });
+    auto failed =
+        compile_units(stale, jobs, ui::color(2), [](std::string_view text) { fmt::print(stderr, "{}", text); });
     if (failed)
-      return make_error(fmt::format("{} of {} source file{} failed to compile", failed, stale.size(),
-                                    stale.size() == 1 ? "" : "s"),
-                        "fix the compiler errors above and run `edge build` again");
+      return make_error(
+          fmt::format("{} of {} source file{} failed to compile", failed, stale.size(), stale.size() == 1 ? "" : "s"),
+          "fix the compiler errors above and run `edge build` again");
   }
   out.compiled = stale.size();
 
@@ -235,7 +236,8 @@ Result<BuildOutcome> build_project(const BuildOptions& options) {
     if (!r) return r.error();
     if (!r->output.empty()) fmt::print(stderr, "{}", r->output);
     if (r->exit_code != 0)
-      return make_error("linking failed", "fix the linker errors above (undefined symbols: a missing source in build.sources?)");
+      return make_error("linking failed",
+                        "fix the linker errors above (undefined symbols: a missing source in build.sources?)");
 
     auto tmp = out.wasm;
     tmp += ".tmp";

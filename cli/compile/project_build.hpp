@@ -15,23 +15,23 @@ namespace edge::build {
 enum class Profile { Release, Debug };
 
 struct BuildOptions {
-  std::filesystem::path start_dir = ".";                // any folder inside the project
+  std::filesystem::path start_dir = ".";  // any folder inside the project
   Profile profile = Profile::Release;
-  std::optional<std::filesystem::path> wasi_sdk;       // --wasi-sdk
-  unsigned jobs = 0;                                    // 0: hardware_concurrency
-  bool precompile_headers = true;                       // debug only: see sdk_prelude.hpp
+  std::optional<std::filesystem::path> wasi_sdk;  // --wasi-sdk
+  unsigned jobs = 0;                              // 0: hardware_concurrency
+  bool precompile_headers = true;                 // debug only: see sdk_prelude.hpp
 };
 
 struct BuildOutcome {
   std::filesystem::path project_root;
   Manifest manifest;
-  std::filesystem::path wasm;      // <root>/build/<name>.wasm
+  std::filesystem::path wasm;  // <root>/build/<name>.wasm
   size_t wasm_bytes = 0;
   size_t sources = 0;
-  size_t compiled = 0;             // sources recompiled this time
-  bool linked = false;             // false: the module was up to date
-  bool optimized = false;          // wasm-opt ran and its output was kept
-  ValidationReport report;         // the finished module, validated
+  size_t compiled = 0;      // sources recompiled this time
+  bool linked = false;      // false: the module was up to date
+  bool optimized = false;   // wasm-opt ran and its output was kept
+  ValidationReport report;  // the finished module, validated
 };
 
 // The plan of a build, as data (build_project runs it; tests read it): the compiler command

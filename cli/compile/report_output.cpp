@@ -21,8 +21,11 @@ nlohmann::json report_json(const ValidationReport& report) {
     }
     problems.push_back({{"subject", p.subject}, {"message", p.message}, {"fix", p.fix}, {"usedAt", std::move(used)}});
   }
-  json out = {{"valid", report.ok()}, {"abiVersion", nullptr}, {"problems", std::move(problems)},
-              {"imports", json::array()}, {"exports", json::array()}};
+  json out = {{"valid", report.ok()},
+              {"abiVersion", nullptr},
+              {"problems", std::move(problems)},
+              {"imports", json::array()},
+              {"exports", json::array()}};
   if (!report.info) return out;
   const auto& info = *report.info;
   if (!info.abi_version.empty()) out["abiVersion"] = info.abi_version;

@@ -35,7 +35,8 @@ struct SdkChoice {
 
 std::optional<SdkChoice> wasi_sdk_choice(const std::optional<fs::path>& flag) {
   if (flag && !flag->empty()) return SdkChoice{*flag, "--wasi-sdk " + flag->string()};
-  if (const char* env = std::getenv("WASI_SDK_PATH"); env && *env) return SdkChoice{env, std::string("WASI_SDK_PATH=") + env};
+  if (const char* env = std::getenv("WASI_SDK_PATH"); env && *env)
+    return SdkChoice{env, std::string("WASI_SDK_PATH=") + env};
   return std::nullopt;
 }
 
@@ -43,7 +44,8 @@ std::vector<Component> wasi_sdk_components(const SdkChoice& sdk) {
   auto cxx = sdk.dir / "bin" / "clang++";
   auto sysroot = sdk.dir / "share" / "wasi-sysroot";
   std::string fix = "download wasi-sdk from https://github.com/WebAssembly/wasi-sdk/releases and unpack it at " +
-                    sdk.dir.string() + ", or " + (sdk.origin.starts_with("--") ? "drop --wasi-sdk" : "unset WASI_SDK_PATH") +
+                    sdk.dir.string() + ", or " +
+                    (sdk.origin.starts_with("--") ? "drop --wasi-sdk" : "unset WASI_SDK_PATH") +
                     " to use Debian's clang-19";
   return {
       {"compiler", file_exists(cxx) ? cxx.string() + " (" + sdk.origin + ")" : "", file_exists(cxx), true,
@@ -63,7 +65,8 @@ std::vector<Component> debian_components() {
     return Component{std::move(what), ok ? std::string(*files.begin()) : "", ok, true, apt_install(package)};
   };
   return {
-      {"compiler", clang ? clang->string() + " (Debian clang-19)" : "", clang.has_value(), true, apt_install("clang-19")},
+      {"compiler", clang ? clang->string() + " (Debian clang-19)" : "", clang.has_value(), true,
+       apt_install("clang-19")},
       {"linker", linker ? linker->string() : "", linker.has_value(), true, apt_install("lld-19")},
       file_component("wasi-libc", {kDebianLibc, kDebianLibcHeader}, "wasi-libc"),
       file_component("libc++ (wasm32)", {kDebianLibcxx, kDebianLibcxxHeader}, "libc++-19-dev-wasm32"),
@@ -94,9 +97,10 @@ Result<Toolchain> find_toolchain(const std::optional<fs::path>& wasi_sdk) {
   auto components = sdk ? wasi_sdk_components(*sdk) : debian_components();
   for (const auto& c : components)
     if (c.required && !c.ok)
-      return make_error("no wasm32-wasi toolchain: " + c.what + " is missing" +
-                            (sdk ? " in " + sdk->dir.string() : std::string(" (looked for Debian's clang-19 packages)")),
-                        c.fix + "  (or run ./scripts/setup.sh; `edge doctor` shows everything)");
+      return make_error(
+          "no wasm32-wasi toolchain: " + c.what + " is missing" +
+              (sdk ? " in " + sdk->dir.string() : std::string(" (looked for Debian's clang-19 packages)")),
+          c.fix + "  (or run ./scripts/setup.sh; `edge doctor` shows everything)");
   Toolchain t;
   if (sdk) {
     t.origin = sdk->origin;

@@ -11,19 +11,19 @@
 namespace edge::build {
 
 struct Toolchain {
-  std::string origin;                // "--wasi-sdk /opt/wasi-sdk", "WASI_SDK_PATH=...", "Debian clang-19"
-  std::filesystem::path cxx;         // clang++
-  std::filesystem::path sysroot;     // empty: the compiler's built-in one (Debian: /usr)
+  std::string origin;                             // "--wasi-sdk /opt/wasi-sdk", "WASI_SDK_PATH=...", "Debian clang-19"
+  std::filesystem::path cxx;                      // clang++
+  std::filesystem::path sysroot;                  // empty: the compiler's built-in one (Debian: /usr)
   std::vector<std::string> target_flags() const;  // --target=wasm32-wasi [--sysroot=...]
 };
 
 // One thing the toolchain needs, found or not, with the command that installs it.
 struct Component {
-  std::string what;       // "compiler", "wasi-libc", ...
-  std::string found;      // path (and version) when present
+  std::string what;   // "compiler", "wasi-libc", ...
+  std::string found;  // path (and version) when present
   bool ok = false;
   bool required = true;
-  std::string fix;        // a command, e.g. "sudo apt-get install -y wasi-libc"
+  std::string fix;  // a command, e.g. "sudo apt-get install -y wasi-libc"
 };
 
 // Every component of the toolchain that would be used, in order; `doctor` prints them all.

@@ -99,11 +99,11 @@ void bash_command(std::string& out, const CommandSpec& cmd, const CommandSpec& r
     auto names = flag_names(o);
     words.insert(words.end(), names.begin(), names.end());
     if (!o.takes_value) continue;
-    std::string action = !o.choices.empty() ? fmt::format("compgen -W {} -- \"$cur\"", sq(join(o.choices, " ")))
+    std::string action = !o.choices.empty()   ? fmt::format("compgen -W {} -- \"$cur\"", sq(join(o.choices, " ")))
                          : !o.dynamic.empty() ? bash_dynamic(o.dynamic, program)
-                         : o.wants_directory ? "compgen -d -- \"$cur\""
-                         : o.numeric         ? "true"
-                                             : "compgen -f -- \"$cur\"";
+                         : o.wants_directory  ? "compgen -d -- \"$cur\""
+                         : o.numeric          ? "true"
+                                              : "compgen -f -- \"$cur\"";
     value_cases += fmt::format("        {}) COMPREPLY=($({})); return 0 ;;\n", join(names, "|"), action);
   }
   if (!value_cases.empty()) out += "      case \"$prev\" in\n" + value_cases + "      esac\n";
@@ -162,7 +162,8 @@ std::string zsh_option_specs(const CommandSpec& cmd, const CommandSpec& root, co
   }
   int index = 1;
   for (const auto& p : cmd.positionals) {
-    if (!p.dynamic.empty()) out += " \\\n    " + sq(std::to_string(index) + ":" + p.name + ":" + zsh_dynamic(p.dynamic, program));
+    if (!p.dynamic.empty())
+      out += " \\\n    " + sq(std::to_string(index) + ":" + p.name + ":" + zsh_dynamic(p.dynamic, program));
     else if (p.choices.empty()) out += " \\\n    " + sq("*:" + p.name + ":_files");
     else out += " \\\n    " + sq(std::to_string(index) + ":" + p.name + ":(" + join(p.choices, " ") + ")");
     ++index;
@@ -269,10 +270,13 @@ std::string zsh_completion(const CommandSpec& root, const std::string& program) 
   out += "  )\n  _arguments -C";
   out += zsh_option_specs(root, root, program);
   out += " \\\n    '1: :->command' \\\n    '*:: :->args' && return\n";
-  out += "  case $state in\n    command) _describe -t commands 'command' commands ;;\n    args)\n      case $line[1] in\n";
-  for (const auto& s : root.subcommands) out += fmt::format("        {})\n          _arguments{} ;;\n", s.name, zsh_option_specs(s, root, program));
+  out +=
+      "  case $state in\n    command) _describe -t commands 'command' commands ;;\n    args)\n      case $line[1] in\n";
+  for (const auto& s : root.subcommands)
+    out += fmt::format("        {})\n          _arguments{} ;;\n", s.name, zsh_option_specs(s, root, program));
   out += "      esac ;;\n  esac\n}\n";
-  out += fmt::format("if [[ \"${{funcstack[1]}}\" == \"_{0}\" ]]; then _{0} \"$@\"; else compdef _{0} {0}; fi\n", program);
+  out +=
+      fmt::format("if [[ \"${{funcstack[1]}}\" == \"_{0}\" ]]; then _{0} \"$@\"; else compdef _{0} {0}; fi\n", program);
   return out;
 }
 
@@ -284,13 +288,15 @@ std::string fish_completion(const CommandSpec& root, const std::string& program)
       program);
   fish_options(out, program, "", root.options);
   for (const auto& s : root.subcommands)
-    out += fmt::format("complete -c {} -n __fish_use_subcommand -a {} -d {}\n", program, s.name, sq(first_line(s.description)));
+    out += fmt::format("complete -c {} -n __fish_use_subcommand -a {} -d {}\n", program, s.name,
+                       sq(first_line(s.description)));
   for (const auto& s : root.subcommands) {
     const std::string cond = " -n " + sq("__fish_seen_subcommand_from " + s.name);
     fish_options(out, program, cond, s.options);
     for (const auto& p : s.positionals) {
       if (!p.dynamic.empty())
-        out += "complete -c " + program + cond + " -a " + sq("(" + program + " __complete " + p.dynamic + " 2>/dev/null)") + "\n";
+        out += "complete -c " + program + cond + " -a " +
+               sq("(" + program + " __complete " + p.dynamic + " 2>/dev/null)") + "\n";
       else if (p.choices.empty()) out += "complete -c " + program + cond + " -F\n";
       else out += "complete -c " + program + cond + " -a " + sq(join(p.choices, " ")) + "\n";
     }

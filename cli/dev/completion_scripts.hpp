@@ -14,10 +14,10 @@ struct OptionSpec {
   std::vector<std::string> long_names;   // "dir" for --dir
   std::string description;
   bool takes_value = false;
-  std::vector<std::string> choices;      // from an IsMember check: {bash,zsh,fish}
-  bool wants_directory = false;          // the value is a folder (-C/--dir, --data-dir, ...)
-  bool numeric = false;                  // a number: no file names offered
-  std::string dynamic;                   // values from `edge __complete KIND` (templates, services)
+  std::vector<std::string> choices;  // from an IsMember check: {bash,zsh,fish}
+  bool wants_directory = false;      // the value is a folder (-C/--dir, --data-dir, ...)
+  bool numeric = false;              // a number: no file names offered
+  std::string dynamic;               // values from `edge __complete KIND` (templates, services)
 };
 
 struct PositionalSpec {
@@ -36,7 +36,7 @@ std::string completion_kind(CLI::Option* opt);
 struct CommandSpec {
   std::string name;  // empty for the root
   std::string description;
-  std::vector<OptionSpec> options;          // --help included
+  std::vector<OptionSpec> options;  // --help included
   std::vector<PositionalSpec> positionals;
   std::vector<CommandSpec> subcommands;
 };

@@ -12,9 +12,9 @@ namespace edge::dev {
 
 struct CycleOutcome {
   bool deployed = false;
-  std::string service_url;   // http://127.0.0.1:P/<clientId>/<name>/v1/
-  std::string container_id;  // <clientId>-<name>-v1
-  std::string image_name;    // hello-v1
+  std::string service_url;     // http://127.0.0.1:P/<clientId>/<name>/v1/
+  std::string container_id;    // <clientId>-<name>-v1
+  std::string image_name;      // hello-v1
   bool module_changed = true;  // false: the build produced the same module, nothing was redeployed
   double build_seconds = 0;    // compile + link + validate
   double deploy_seconds = 0;   // upload + start + the check that it answers

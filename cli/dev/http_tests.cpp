@@ -38,7 +38,8 @@ Result<HttpCase> read_case(const YAML::Node& n, const std::string& file, size_t 
   const std::string request = n["request"] ? n["request"].as<std::string>() : "";
   const auto space = request.find(' ');
   if (space == std::string::npos || request.size() <= space + 1 || request[space + 1] != '/')
-    return make_error(where + ": request `" + request + "` is not `METHOD /path`", "write e.g. `request: GET /?name=Ann`");
+    return make_error(where + ": request `" + request + "` is not `METHOD /path`",
+                      "write e.g. `request: GET /?name=Ann`");
   c.method = request.substr(0, space);
   c.target = request.substr(space + 1);
   auto headers = string_map(n["headers"], where + ": headers");
@@ -54,18 +55,19 @@ Result<HttpCase> read_case(const YAML::Node& n, const std::string& file, size_t 
       else if (key == "body_contains") {
         if (kv.second.IsSequence())
           for (const auto& s : kv.second) c.body_contains.push_back(s.as<std::string>());
-        else
-          c.body_contains.push_back(kv.second.as<std::string>());
+        else c.body_contains.push_back(kv.second.as<std::string>());
       } else if (key == "headers") {
         auto h = string_map(kv.second, where + ": expect.headers");
         if (!h) return h.error();
         for (auto& [k, v] : *h) {
           std::string lower = k;
-          std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+          std::transform(lower.begin(), lower.end(), lower.begin(),
+                         [](unsigned char ch) { return char(std::tolower(ch)); });
           c.header_contains[lower] = v;
         }
       } else {
-        return make_error(where + ": unknown expectation `" + key + "`", "expect has status, body, body_contains and headers");
+        return make_error(where + ": unknown expectation `" + key + "`",
+                          "expect has status, body, body_contains and headers");
       }
     }
   }
@@ -86,7 +88,8 @@ Result<std::vector<HttpCase>> read_http_cases(const fs::path& root) {
     try {
       YAML::Node doc = YAML::LoadFile(f.string());
       if (!doc || doc.IsNull()) continue;
-      if (!doc.IsSequence()) return make_error(shown + ": a list of tests is expected", "start each test with `- name: ...`");
+      if (!doc.IsSequence())
+        return make_error(shown + ": a list of tests is expected", "start each test with `- name: ...`");
       for (size_t i = 0; i < doc.size(); ++i) {
         auto c = read_case(doc[i], shown, i);
         if (!c) return c.error();
@@ -119,7 +122,8 @@ std::string check(const HttpCase& c, const httplib::Result& res) {
 }  // namespace
 
 size_t HttpRun::failed() const {
-  return static_cast<size_t>(std::count_if(results.begin(), results.end(), [](const auto& r) { return !r.error.empty(); }));
+  return static_cast<size_t>(
+      std::count_if(results.begin(), results.end(), [](const auto& r) { return !r.error.empty(); }));
 }
 
 Result<HttpRun> run_http_cases(const fs::path& root, const std::vector<HttpCase>& cases, build::Profile profile) {
@@ -136,7 +140,8 @@ Result<HttpRun> run_http_cases(const fs::path& root, const std::vector<HttpCase>
   run.service = deployed.image_name;
   run.url = deployed.service_url;
   // The service URL ends with '/': a test's path is relative to the base path.
-  const std::string base = deployed.service_url.substr((*node)->url().size(), deployed.service_url.size() - (*node)->url().size() - 1);
+  const std::string base =
+      deployed.service_url.substr((*node)->url().size(), deployed.service_url.size() - (*node)->url().size() - 1);
   httplib::Client http((*node)->url());
   http.set_read_timeout(60, 0);
   for (const auto& c : cases) {
@@ -149,7 +154,8 @@ Result<HttpRun> run_http_cases(const fs::path& root, const std::vector<HttpCase>
       req.body = c.body;
       return req;
     }());
-    HttpCaseResult r{&c, check(c, res), "", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()};
+    HttpCaseResult r{&c, check(c, res), "",
+                     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()};
     if (r.error.empty()) {
       ui::success(fmt::format("{} ({:.0f} ms)", c.name, r.ms));
     } else {

@@ -51,7 +51,8 @@ Result<std::unique_ptr<LocalNode>> LocalNode::start(const fs::path& data_dir, co
                       "build it (`cmake --build build --target edge-node`), or pass --node URL of a running node");
   std::error_code ec;
   fs::create_directories(data_dir, ec);
-  if (ec) return make_error("cannot create " + data_dir.string() + ": " + ec.message(), "check the project's permissions");
+  if (ec)
+    return make_error("cannot create " + data_dir.string() + ": " + ec.message(), "check the project's permissions");
   if (port == 0) port = free_loopback_port();
   if (port == 0) return make_error("no free loopback port", "pass --port P");
 
@@ -74,8 +75,8 @@ Result<std::unique_ptr<LocalNode>> LocalNode::start(const fs::path& data_dir, co
     // Where the node answers, beside its data dir: `edge ls/logs/rm --node URL` pick its token for it.
     std::ofstream(data_dir.parent_path() / "node.url") << node->url_ << "\n";
   }
-  const std::vector<std::string> argv = {binary->string(), "--host", "127.0.0.1", "--port", std::to_string(port),
-                                         "--data-dir", data_dir.string()};
+  const std::vector<std::string> argv = {binary->string(),     "--host",     "127.0.0.1",      "--port",
+                                         std::to_string(port), "--data-dir", data_dir.string()};
   // Its own process group: Ctrl-C reaches `edge dev`, which then stops the node itself; and if
   // `edge dev` dies without cleaning up (SIGKILL), the node goes with it.
   auto spawned = spawn(argv, {.output_file = log_file, .own_group = true, .die_with_parent = true});

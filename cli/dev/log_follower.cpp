@@ -10,7 +10,9 @@
 namespace edge::dev {
 
 LogFollower::LogFollower(std::string node_url, std::string token, std::string container_id, int64_t since_unix)
-    : node_url_(std::move(node_url)), token_(std::move(token)), container_id_(std::move(container_id)),
+    : node_url_(std::move(node_url)),
+      token_(std::move(token)),
+      container_id_(std::move(container_id)),
       since_(since_unix) {
   thread_ = std::thread([this] { run(); });
 }
@@ -78,7 +80,8 @@ void LogFollower::run() {
     // Lines already shown must not come back on reconnect.
     partial_.clear();
     skipping_repeats_ = true;
-    since_ = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    since_ =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }

@@ -64,7 +64,8 @@ std::vector<fs::path> watched_roots(const fs::path& project_root) {
 
 Snapshot take_snapshot(const fs::path& project_root) {
   Snapshot snap;
-  for (const auto& root : watched_roots(project_root)) add_tree(snap, root.lexically_normal(), project_root.lexically_normal());
+  for (const auto& root : watched_roots(project_root))
+    add_tree(snap, root.lexically_normal(), project_root.lexically_normal());
   return snap;
 }
 
@@ -78,7 +79,8 @@ std::vector<fs::path> changed_files(const Snapshot& before, const Snapshot& afte
   return out;
 }
 
-std::optional<std::chrono::system_clock::time_point> newest_change(const Snapshot& snap, const std::vector<fs::path>& files) {
+std::optional<std::chrono::system_clock::time_point> newest_change(const Snapshot& snap,
+                                                                   const std::vector<fs::path>& files) {
   std::optional<std::chrono::system_clock::time_point> newest;
   for (const auto& f : files) {
     auto it = snap.find(f);

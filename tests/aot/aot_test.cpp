@@ -57,9 +57,15 @@ TEST_CASE("traps, exhaustion, limits and loops end the same way in both engines 
     const char* stem;
     const char* expected;
   } cases[] = {
-      {"div0", "trap: divide by zero"}, {"unreachable", "trap: unreachable"}, {"oob", "trap: out of bounds"},
-      {"oob_edge", "trap: out of bounds"}, {"oob_hidden", "trap: out of bounds"}, {"recurse", "trap: stack"}, {"indirect", "trap: indirect"},
-      {"exit", "exit 7"}, {"grow", "exit 0"},
+      {"div0", "trap: divide by zero"},
+      {"unreachable", "trap: unreachable"},
+      {"oob", "trap: out of bounds"},
+      {"oob_edge", "trap: out of bounds"},
+      {"oob_hidden", "trap: out of bounds"},
+      {"recurse", "trap: stack"},
+      {"indirect", "trap: indirect"},
+      {"exit", "exit 7"},
+      {"grow", "exit 0"},
   };
   for (const auto& c : cases) {
     std::string stem = c.stem;
@@ -175,9 +181,9 @@ TEST_CASE("probe service: same answers from both engines, traps included") {
   auto wasm = read_bytes(AOT_PROBE_WASM);
   auto in = load(*e.interp, wasm);
   auto out = load(*e.aot, wasm);
-  for (const char* url : {"/hello", "/event?x=1", "/env", "/nosys", "/noresponse", "/exit", "/trap/unreachable",
-                          "/trap/div0", "/trap/oob", "/trap/badptr", "/recurse", "/storage", "/each", "/decrypt",
-                          "/nested-trap"}) {
+  for (const char* url :
+       {"/hello", "/event?x=1", "/env", "/nosys", "/noresponse", "/exit", "/trap/unreachable", "/trap/div0",
+        "/trap/oob", "/trap/badptr", "/recurse", "/storage", "/each", "/decrypt", "/nested-trap"}) {
     CAPTURE(url);
     std::string a = outcome(*in, url), b = outcome(*out, url);
     CHECK(a == b);
@@ -207,7 +213,8 @@ TEST_CASE("probe service under concurrent requests: every answer right, traps is
   auto wasm = read_bytes(AOT_PROBE_WASM);
   auto in = load(*e.interp, wasm);
   auto out = load(*e.aot, wasm);
-  const std::vector<std::string> urls = {"/hello", "/trap/div0", "/trap/oob", "/recurse", "/trap/unreachable", "/event"};
+  const std::vector<std::string> urls = {"/hello",   "/trap/div0",        "/trap/oob",
+                                         "/recurse", "/trap/unreachable", "/event"};
   std::map<std::string, std::string> expected;
   for (auto& u : urls) expected[u] = outcome(*in, u);
   std::atomic<int> wrong{0}, done{0};
@@ -218,7 +225,7 @@ TEST_CASE("probe service under concurrent requests: every answer right, traps is
         const std::string& u = urls[(i + t) % urls.size()];
         Outcome o = out->handle(service(), get(u));
         std::string got = o.response() ? std::to_string(o.response()->status) + " " + o.response()->body
-                                     : "failure " + std::to_string(int(o.failure() ? int(o.failure()->kind) : -1));
+                                       : "failure " + std::to_string(int(o.failure() ? int(o.failure()->kind) : -1));
         if (got != expected[u]) ++wrong;
         ++done;
       }

@@ -14,7 +14,9 @@ namespace {
 fs::file_time_type mtime(const fs::path& p) { return fs::last_write_time(p); }
 
 // Moves a file's mtime forward, as an edit would (no sleeping on coarse clocks).
-void touch_later(const fs::path& p) { fs::last_write_time(p, fs::file_time_type::clock::now() + std::chrono::seconds(5)); }
+void touch_later(const fs::path& p) {
+  fs::last_write_time(p, fs::file_time_type::clock::now() + std::chrono::seconds(5));
+}
 }  // namespace
 
 TEST_CASE("edge new hello && edge build && edge validate, and a second build compiles nothing") {
@@ -70,9 +72,10 @@ TEST_CASE("edge build --debug keeps names and DWARF, compiler errors pass throug
   auto project = work / "dbg";
 
   // A call to a host function that is not in the ABI: the build must fail naming it and its caller.
-  write_file(project / "src/bad.cpp",
-             "extern \"C\" __attribute__((import_module(\"env\"), import_name(\"not_in_abi\"))) int not_in_abi(int);\n"
-             "extern \"C\" __attribute__((export_name(\"use_it\"))) int calls_the_host(int x) { return not_in_abi(x); }\n");
+  write_file(
+      project / "src/bad.cpp",
+      "extern \"C\" __attribute__((import_module(\"env\"), import_name(\"not_in_abi\"))) int not_in_abi(int);\n"
+      "extern \"C\" __attribute__((export_name(\"use_it\"))) int calls_the_host(int x) { return not_in_abi(x); }\n");
   auto bad = run({edge_bin().string(), "build", "--debug"}, project);
   CHECK(bad.exit_code == 1);
   auto lines = lines_with(bad.err, "import env.not_in_abi");
@@ -107,7 +110,8 @@ TEST_CASE("edge build --debug precompiles the SDK headers once, then an edit rec
   auto project = work / "fast";
   // Starts with a quoted include: what follows it may depend on it, so it gets no prelude.
   write_file(project / "src/extra.hpp", "#pragma once\n#define EXTRA 42\n");
-  write_file(project / "src/extra.cpp", "#include \"extra.hpp\"\n#include <edge/edge.hpp>\nint extra_value() { return EXTRA; }\n");
+  write_file(project / "src/extra.cpp",
+             "#include \"extra.hpp\"\n#include <edge/edge.hpp>\nint extra_value() { return EXTRA; }\n");
 
   // A cache of its own, so the first build precompiles whatever other builds cached.
   const std::map<std::string, std::string> cache{{"EDGE_CACHE_DIR", (work / "cache").string()}};

@@ -65,7 +65,8 @@ TEST_CASE("build planning: the guest flags, the profile, the manifest's include 
   build::Toolchain tc{"Debian clang-19", "/usr/bin/clang++-19", {}};
   const auto m = manifest_of(
       "name: svc\nversion: \"1.0.0\"\napiVersion: v1\nbasePath: /svc/v1\n"
-      "build: {model: command, sources: [src/*.cpp], includeDirs: [third_party], defines: [FAST=1], cxxflags: [-Wshadow]}\n");
+      "build: {model: command, sources: [src/*.cpp], includeDirs: [third_party], defines: [FAST=1], cxxflags: "
+      "[-Wshadow]}\n");
   const auto release = build::compile_base(tc, m, "/p", build::Profile::Release);
   CHECK(release.front() == "/usr/bin/clang++-19");
   CHECK(has(release, "--target=wasm32-wasi"));
@@ -157,8 +158,9 @@ TEST_CASE("image writing: pack builds the module and writes an image that reads 
   CleanEnv clean;
   TempDir work;
   const fs::path project = work / "svc";
-  write_file(project / "edge.yaml", "name: svc\nversion: \"2.1.0\"\napiVersion: v1\nbasePath: /svc/v1\n"
-                                    "build: {model: reactor, sources: [src/*.cpp]}\n");
+  write_file(project / "edge.yaml",
+             "name: svc\nversion: \"2.1.0\"\napiVersion: v1\nbasePath: /svc/v1\n"
+             "build: {model: reactor, sources: [src/*.cpp]}\n");
   write_file(project / "src/main.cpp",
              "#include <edge/edge.hpp>\nEDGE_SERVICE(app) { app.get(\"/\", [](edge::Request&, edge::Response& res) { "
              "res.text(\"hi\"); }); }\n");

@@ -11,7 +11,9 @@ namespace edge::test {
 inline std::filesystem::path test_wasm(const std::string& stem) {
   return std::filesystem::path(EDGE_TEST_WASM_DIR) / (stem + ".wasm");
 }
-inline std::filesystem::path test_data(const std::string& rel) { return std::filesystem::path(EDGE_TEST_DATA_DIR) / rel; }
+inline std::filesystem::path test_data(const std::string& rel) {
+  return std::filesystem::path(EDGE_TEST_DATA_DIR) / rel;
+}
 
 inline std::vector<uint8_t> read_bytes(const std::filesystem::path& p) {
   auto s = read_file(p);

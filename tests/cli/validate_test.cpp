@@ -37,8 +37,8 @@ TEST_CASE("edge validate: wrong signatures and ABI 1.0.0 say what was expected a
   CHECK(wrong.exit_code == 1);
   auto lines = lines_with(wrong.out, "✗");
   REQUIRE(lines.size() == 2);
-  CHECK(lines[0].find("import env.mk_module_api_request: wrong signature: expected (i32, i32, i32) -> (), found (i32, i32) -> ()") !=
-        std::string::npos);
+  CHECK(lines[0].find("import env.mk_module_api_request: wrong signature: expected (i32, i32, i32) -> (), found (i32, "
+                      "i32) -> ()") != std::string::npos);
   CHECK(lines[1].find("export mk_module_on_api_response") != std::string::npos);
 
   auto v1 = run({edge_bin().string(), "validate", test_wasm("abi_v1_marker").string()});

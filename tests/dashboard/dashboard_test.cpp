@@ -132,8 +132,8 @@ TEST_CASE("the dashboard tells each service's version, image, deploy time, tier 
   REQUIRE_MESSAGE(up->status == 200, up->body);
   const std::string digest = nlohmann::json::parse(up->body).value("digest", "");
   REQUIRE(digest.starts_with("sha256:"));
-  auto started = start_container(*cli, "crasher-v1",
-                                 {{"MCM.BASE_API_PATH", "/crasher/v1"}, {"GREETING", "hej"}, {"API_TOKEN", "s3cret-value"}});
+  auto started = start_container(
+      *cli, "crasher-v1", {{"MCM.BASE_API_PATH", "/crasher/v1"}, {"GREETING", "hej"}, {"API_TOKEN", "s3cret-value"}});
   REQUIRE(started);
   REQUIRE_MESSAGE(started->status == 200, started->body);
   httplib::Client service("127.0.0.1", node.port());
@@ -144,26 +144,28 @@ TEST_CASE("the dashboard tells each service's version, image, deploy time, tier 
   }
 
   {  // (a scope: the DOM is context for these checks only, not for the screenshot's message)
-  const std::string dom = rendered_dom(node.url() + "/");
-  INFO("DOM: " << dom);
-  // The crasher's card: everything below is inside it (cards are sorted by name: crasher first).
-  const auto card_at = dom.find("data-service=\"crasher-v1\"");
-  REQUIRE(card_at != std::string::npos);
-  const std::string card = dom.substr(card_at, dom.find("data-service=\"" + std::string(kService) + "\"") - card_at);
-  CHECK(dom.find("<section class=\"service has-5xx\" data-service=\"crasher-v1\"") != std::string::npos);
-  CHECK(std::regex_search(card, std::regex(R"(class="stat bad"><span class="label">5xx</span><span class="value" data-testid="failures">2<)")));
-  CHECK(card.find("data-testid=\"version\">2.3.4<") != std::string::npos);
-  CHECK(card.find("data-testid=\"digest\">" + digest.substr(7, 12) + "<") != std::string::npos);
-  CHECK(std::regex_search(card, std::regex(R"(data-testid="deployed">[0-9]+ s ago<)")));
-  CHECK(std::regex_search(card, std::regex(R"(data-testid="tier"[^>]*>(interpreter|compiled)<)")));
-  CHECK(card.find("<th>GREETING</th><td>hej</td>") != std::string::npos);
-  CHECK(card.find("<th>API_TOKEN</th><td>•••• (hidden)</td>") != std::string::npos);
-  CHECK(dom.find("s3cret-value") == std::string::npos);
-  CHECK(card.find("data-testid=\"restart\"") != std::string::npos);
-  CHECK(card.find("data-testid=\"remove\"") != std::string::npos);
-  CHECK(card.find("log (newest at the bottom)") != std::string::npos);
-  // The greeter has no 5xx: not flagged.
-  CHECK(dom.find("<section class=\"service\" data-service=\"" + std::string(kService) + "\"") != std::string::npos);
+    const std::string dom = rendered_dom(node.url() + "/");
+    INFO("DOM: " << dom);
+    // The crasher's card: everything below is inside it (cards are sorted by name: crasher first).
+    const auto card_at = dom.find("data-service=\"crasher-v1\"");
+    REQUIRE(card_at != std::string::npos);
+    const std::string card = dom.substr(card_at, dom.find("data-service=\"" + std::string(kService) + "\"") - card_at);
+    CHECK(dom.find("<section class=\"service has-5xx\" data-service=\"crasher-v1\"") != std::string::npos);
+    CHECK(std::regex_search(
+        card,
+        std::regex(R"(class="stat bad"><span class="label">5xx</span><span class="value" data-testid="failures">2<)")));
+    CHECK(card.find("data-testid=\"version\">2.3.4<") != std::string::npos);
+    CHECK(card.find("data-testid=\"digest\">" + digest.substr(7, 12) + "<") != std::string::npos);
+    CHECK(std::regex_search(card, std::regex(R"(data-testid="deployed">[0-9]+ s ago<)")));
+    CHECK(std::regex_search(card, std::regex(R"(data-testid="tier"[^>]*>(interpreter|compiled)<)")));
+    CHECK(card.find("<th>GREETING</th><td>hej</td>") != std::string::npos);
+    CHECK(card.find("<th>API_TOKEN</th><td>•••• (hidden)</td>") != std::string::npos);
+    CHECK(dom.find("s3cret-value") == std::string::npos);
+    CHECK(card.find("data-testid=\"restart\"") != std::string::npos);
+    CHECK(card.find("data-testid=\"remove\"") != std::string::npos);
+    CHECK(card.find("log (newest at the bottom)") != std::string::npos);
+    // The greeter has no 5xx: not flagged.
+    CHECK(dom.find("<section class=\"service\" data-service=\"" + std::string(kService) + "\"") != std::string::npos);
   }
 
   const fs::path png = screenshot(node.url() + "/", "dashboard");
@@ -203,7 +205,8 @@ TEST_CASE("restart starts a container again from its record (the dashboard's act
   const std::string own = "http://127.0.0.1:" + std::to_string(node.dashboard_port());
   auto from = [](const std::string& origin) { return httplib::Headers{{"Origin", origin}}; };
   CHECK(dash.Post("/mcm/v1/containers/" + id + "/restart", from("http://evil.test"), "", "text/plain")->status == 405);
-  CHECK(dash.Post("/mcm/v1/containers/" + id + "/restart", "", "text/plain")->status == 405);  // no Origin: not the page
+  CHECK(dash.Post("/mcm/v1/containers/" + id + "/restart", "", "text/plain")->status ==
+        405);  // no Origin: not the page
   CHECK(dash.Post("/mcm/v1/containers/" + id + "/restart", from(own), "", "text/plain")->status == 200);
   CHECK(dash.Post("/mcm/v1/containers", from(own), "{}", "application/json")->status == 405);
   CHECK(dash.Delete("/mcm/v1/images/" + id, from(own))->status == 405);
@@ -269,7 +272,8 @@ TEST_CASE("a page served by a service cannot read the dashboard's token or call 
   auto up = upload(*cli, image_tar("px", "1.0.0", test_module("template_proxy")));
   REQUIRE(up);
   REQUIRE_MESSAGE(up->status == 200, up->body);
-  auto started = start_container(*cli, "px", {{"MCM.BASE_API_PATH", "/px/v1"}, {"PROXY_ALLOW", "http://127.0.0.1:"}}, "px");
+  auto started =
+      start_container(*cli, "px", {{"MCM.BASE_API_PATH", "/px/v1"}, {"PROXY_ALLOW", "http://127.0.0.1:"}}, "px");
   REQUIRE(started);
   REQUIRE_MESSAGE(started->status == 200, started->body);
 
@@ -287,10 +291,12 @@ TEST_CASE("a page served by a service cannot read the dashboard's token or call 
       say();
     })();
   )JS";
-  std::string page = "<!doctype html><html><body><p id=\"out\">not run</p><script>" + script + "</script></body></html>";
+  std::string page =
+      "<!doctype html><html><body><p id=\"out\">not run</p><script>" + script + "</script></body></html>";
   page.replace(page.find("DASHBOARD"), 9, std::to_string(dashboard));
   httplib::Server upstream;
-  upstream.Get("/evil.html", [&](const httplib::Request&, httplib::Response& res) { res.set_content(page, "text/html"); });
+  upstream.Get("/evil.html",
+               [&](const httplib::Request&, httplib::Response& res) { res.set_content(page, "text/html"); });
   const int upstream_port = upstream.bind_to_any_port("127.0.0.1");
   std::thread serving([&] { upstream.listen_after_bind(); });
 
@@ -300,13 +306,13 @@ TEST_CASE("a page served by a service cannot read the dashboard's token or call 
   CHECK(dashboard_dom.find(">px</h2>") != std::string::npos);
 
   // Then, in the same browser, a service's page.
-  std::string dom = rendered_dom(node.url() + service_path(node, "/px/v1") + "/fetch?url=http://127.0.0.1:" +
-                                     std::to_string(upstream_port) + "/evil.html",
+  std::string dom = rendered_dom(node.url() + service_path(node, "/px/v1") +
+                                     "/fetch?url=http://127.0.0.1:" + std::to_string(upstream_port) + "/evil.html",
                                  profile / "browser");
   upstream.stop();
   serving.join();
   INFO("DOM: " << dom);
-  CHECK(dom.find("done") != std::string::npos);  // the script ran to its end
+  CHECK(dom.find("done") != std::string::npos);              // the script ran to its end
   CHECK(dom.find("local-token:none") != std::string::npos);  // were the dashboard on this origin, its token
 
   CHECK(dom.find("node-mcm:401") != std::string::npos);

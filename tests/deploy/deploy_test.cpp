@@ -212,7 +212,8 @@ TEST_CASE("new user path: edge new, build, pack, deploy, then the service answer
   auto project = make_project(dir, "hello");
   REQUIRE(edge_cli({"pack"}, project).exit_code == 0);
   // The token comes from the local node's data dir, as for a user who just ran edge-node.
-  auto deployed = edge_cli({"deploy", "--node", node.url()}, project, {{"EDGE_NODE_DATA_DIR", (dir / "node").string()}});
+  auto deployed =
+      edge_cli({"deploy", "--node", node.url()}, project, {{"EDGE_NODE_DATA_DIR", (dir / "node").string()}});
   REQUIRE_MESSAGE(deployed.exit_code == 0, dump(deployed) << node.log());
   const std::string url = deployed_url(deployed);
   CHECK(url == node.url() + "/" + node.client_id() + "/hello/v1/");
@@ -286,8 +287,8 @@ TEST_CASE("a fleet with one node down: two successes, one clear failure, non-zer
   const std::string down = "http://127.0.0.1:" + std::to_string(edge::test::free_port());
   auto project = make_project(dir, "hello");
   edge::test::write_file(dir / "nodes.txt", "# the fleet\n" + a.url() + "\n\n" + down + "  # switched off\n");
-  auto r = edge_cli({"deploy", "--node", b.url(), "--nodes-file", (dir / "nodes.txt").string(), "--token", "test-token"},
-                    project);
+  auto r = edge_cli(
+      {"deploy", "--node", b.url(), "--nodes-file", (dir / "nodes.txt").string(), "--token", "test-token"}, project);
   INFO(dump(r));
   CHECK(r.exit_code == 1);
   auto rows = lines(r.out);
@@ -349,7 +350,8 @@ TEST_CASE("a failed redeploy keeps the old version serving") {
 
   SUBCASE("the node refuses the new image (its module fails validation)") {
     write_bytes(dir / "hello-v1-2.0.0.tar", broken_image("hello-v1", "2.0.0"));
-    auto second = edge_cli({"deploy", (dir / "hello-v1-2.0.0.tar").string(), "--node", node.url(), "--token", node.token()});
+    auto second =
+        edge_cli({"deploy", (dir / "hello-v1-2.0.0.tar").string(), "--node", node.url(), "--token", node.token()});
     INFO(dump(second));
     CHECK(second.exit_code == 1);
     CHECK(count_lines_starting(second.err, "error:") == 1);
@@ -361,7 +363,8 @@ TEST_CASE("a failed redeploy keeps the old version serving") {
     auto at = yaml.find("1.0.0");
     REQUIRE(at != std::string::npos);
     edge::test::write_file(project / "edge.yaml", yaml.replace(at, 5, "2.0.0"));
-    auto second = edge_cli({"deploy", "--node", node.url(), "--token", node.token(), "--env", "EDGE_MAX_MEMORY_MB=0"}, project);
+    auto second =
+        edge_cli({"deploy", "--node", node.url(), "--token", node.token(), "--env", "EDGE_MAX_MEMORY_MB=0"}, project);
     INFO(dump(second));
     CHECK(second.exit_code == 1);
     CHECK(count_lines_starting(second.err, "error:") == 1);
@@ -386,7 +389,9 @@ TEST_CASE("deploy failures are one clear line with the fix") {
     check_one_clear_line(r, "token rejected");
     CHECK(r.err.find("--token") != std::string::npos);
   }
-  SUBCASE("not a node address") { check_one_clear_line(edge_cli({"deploy", image, "--node", "ftp://x"}), "not a node address"); }
+  SUBCASE("not a node address") {
+    check_one_clear_line(edge_cli({"deploy", image, "--node", "ftp://x"}), "not a node address");
+  }
   SUBCASE("not an image") {
     edge::test::write_file(dir / "junk.tar", "hello");
     check_one_clear_line(edge_cli({"deploy", (dir / "junk.tar").string(), "--node", "http://127.0.0.1:1"}),

@@ -90,7 +90,8 @@ TEST_CASE("the layer id is the sha256 of the layer tar, and the config is named 
     std::string content(static_cast<size_t>(archive_entry_size(e)), '\0');
     if (!content.empty()) archive_read_data(a, content.data(), content.size());
     if (names.back() == "manifest.json") manifest = content;
-    if (names.back().ends_with(".json") && names.back() != "manifest.json") config_name = names.back(), config = content;
+    if (names.back().ends_with(".json") && names.back() != "manifest.json")
+      config_name = names.back(), config = content;
     if (names.back() == layer_id + "/VERSION") CHECK(content == "1.0");
     if (names.back() == layer_id + "/layer.tar") CHECK(content == str(layer));
   }

@@ -37,10 +37,10 @@ std::vector<std::string> subcommands_from_help() {
 // the `edge __complete` the script runs (found on PATH, as a user's would be).
 std::string bash_complete(const std::filesystem::path& script, const std::string& words,
                           std::map<std::string, std::string> env = {}) {
-  const std::string program =
-      "source '" + script.string() + "'; COMP_WORDS=(" + words + "); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ));" +
-      " [[ \"" + words + "\" == *' ' ]] && COMP_WORDS+=('') && COMP_CWORD=$(( COMP_CWORD + 1 ));" +
-      " _edge; printf '%s\\n' \"${COMPREPLY[@]}\"";
+  const std::string program = "source '" + script.string() + "'; COMP_WORDS=(" + words +
+                              "); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ));" + " [[ \"" + words +
+                              "\" == *' ' ]] && COMP_WORDS+=('') && COMP_CWORD=$(( COMP_CWORD + 1 ));" +
+                              " _edge; printf '%s\\n' \"${COMPREPLY[@]}\"";
   env["PATH"] = edge_bin().parent_path().string() + ":" + std::getenv("PATH");
   auto r = run({"bash", "-c", program}, {}, env);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
@@ -61,7 +61,8 @@ TEST_CASE("the bash completion script is valid bash and names every subcommand")
   write_file(tmp / "edge.bash", r.out);
   auto syntax = run({"bash", "-n", (tmp / "edge.bash").string()});
   CHECK_MESSAGE(syntax.exit_code == 0, syntax.err);
-  for (const auto& c : commands) CHECK_MESSAGE(r.out.find("':" + c + "'") != std::string::npos, c);  // the word that enters it
+  for (const auto& c : commands)
+    CHECK_MESSAGE(r.out.find("':" + c + "'") != std::string::npos, c);  // the word that enters it
 
   // It completes: a subcommand from a prefix, an option of that subcommand, a choice value.
   auto root = bash_complete(tmp / "edge.bash", "edge ");

@@ -107,11 +107,13 @@ TEST_CASE("edge dev serves the hello template, redeploys on save, keeps serving 
 
   static const std::regex url_line(R"((^|\n)(http://127\.0\.0\.1:[0-9]+/\S+/hello/v1/)\n)");
   std::string url;
-  bool up = wait_for([&] {
-    auto u = first_match(dev.output(), url_line, 2);
-    if (u) url = *u;
-    return u.has_value();
-  }, 180s);
+  bool up = wait_for(
+      [&] {
+        auto u = first_match(dev.output(), url_line, 2);
+        if (u) url = *u;
+        return u.has_value();
+      },
+      180s);
   REQUIRE_MESSAGE(up, dev.output());
   auto node_pid = first_match(dev.output(), std::regex(R"(started edge-node on \S+ \(pid ([0-9]+))"), 1);
   REQUIRE(node_pid);
@@ -123,7 +125,8 @@ TEST_CASE("edge dev serves the hello template, redeploys on save, keeps serving 
   CHECK(get(url).find("\"message\":\"Hello, world!\"") != std::string::npos);
 
   // A save: the new answer is served without anyone running a command.
-  replace_in_file(project / "src" / "main.cpp", R"x(greeting + ", " + who + "!")x", R"x(greeting + ", " + who + "! (edited)")x");
+  replace_in_file(project / "src" / "main.cpp", R"x(greeting + ", " + who + "!")x",
+                  R"x(greeting + ", " + who + "! (edited)")x");
   bool served = wait_for([&] { return get(url).find("Hello, world! (edited)") != std::string::npos; }, 120s);
   CHECK_MESSAGE(served, dev.output());
   CHECK(wait_for([&] { return dev.output().find("redeployed in ") != std::string::npos; }, 10s));
@@ -135,12 +138,14 @@ TEST_CASE("edge dev serves the hello template, redeploys on save, keeps serving 
   REQUIRE(after_first_deploy != std::string::npos);
   CHECK(output.find("Precompiling", after_first_deploy) == std::string::npos);
   CHECK(output.find("Compiling src/main.cpp", after_first_deploy) != std::string::npos);
-  if (auto took = first_match(dev.output(), std::regex(R"(redeployed in (\S+ s))"), 1)) MESSAGE("save to served: " << *took);
+  if (auto took = first_match(dev.output(), std::regex(R"(redeployed in (\S+ s))"), 1))
+    MESSAGE("save to served: " << *took);
 
   // A compile error: shown, and the edited version keeps answering.
   auto source = read_file(project / "src" / "main.cpp");
   write_file(project / "src" / "main.cpp", source + "\nint broken_on_purpose = ;\n");
-  bool reported = wait_for([&] { return dev.output().find("previous version keeps serving") != std::string::npos; }, 120s);
+  bool reported =
+      wait_for([&] { return dev.output().find("previous version keeps serving") != std::string::npos; }, 120s);
   CHECK_MESSAGE(reported, dev.output());
   CHECK(dev.output().find("error: expected expression") != std::string::npos);
   CHECK(get(url).find("Hello, world! (edited)") != std::string::npos);

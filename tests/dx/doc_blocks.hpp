@@ -22,9 +22,9 @@
 namespace edge::test {
 
 struct DocBlock {
-  std::string file;   // "docs/getting-started.md"
-  int line = 0;       // the line of the opening fence
-  std::string text;   // the block's lines
+  std::string file;  // "docs/getting-started.md"
+  int line = 0;      // the line of the opening fence
+  std::string text;  // the block's lines
   bool runnable = false;
   bool transcript = false;
   bool fails = false;

@@ -83,7 +83,8 @@ void run_file(const fs::path& file) {
                 {"EDGE_ENGINE_URI", "http://127.0.0.1:" + std::to_string(port)}},
                600);
   CHECK_MESSAGE(r.out.find("@@end@@") != std::string::npos,
-                "the session stopped early (a `set -e` block failed); its output:\n" << r.out << r.err);
+                "the session stopped early (a `set -e` block failed); its output:\n"
+                    << r.out << r.err);
   for (size_t i = 0; i < blocks.size(); ++i) {
     const auto& b = blocks[i];
     if (!b.runnable) continue;
@@ -98,7 +99,8 @@ void run_file(const fs::path& file) {
         CHECK_MESSAGE(shows(out, want), "documented line not printed: " << want);
       }
     }
-    if (!b.expect.empty()) CHECK_MESSAGE(out.find(replace_port(b.expect, port)) != std::string::npos, "expected: " << b.expect);
+    if (!b.expect.empty())
+      CHECK_MESSAGE(out.find(replace_port(b.expect, port)) != std::string::npos, "expected: " << b.expect);
   }
 }
 
@@ -136,7 +138,8 @@ TEST_CASE("getting started runs from nothing to a deployed service") {
   std::string ran;
   for (const auto& b : blocks)
     if (b.runnable) ran += b.text;
-  for (const char* step : {"edge new", "edge build", "edge deploy", "curl"}) CHECK_MESSAGE(ran.find(step) != std::string::npos, step);
+  for (const char* step : {"edge new", "edge build", "edge deploy", "curl"})
+    CHECK_MESSAGE(ran.find(step) != std::string::npos, step);
   run_file(file);
 }
 

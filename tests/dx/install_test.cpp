@@ -44,11 +44,13 @@ TEST_CASE("cmake --install gives a working edge and edge-node, also moved: new, 
   const fs::path plain = work / "plain";
   fs::create_directories(plain / "src");
   fs::copy_file(work / "hello" / "src" / "main.cpp", plain / "src" / "main.cpp");
-  write_file(plain / "CMakeLists.txt", "cmake_minimum_required(VERSION 3.20)\nproject(plain CXX)\n"
-                                       "find_package(edge 0.1 REQUIRED)\nedge_add_service(plain SOURCES src/main.cpp)\n");
-  auto configured = run({EDGE_CMAKE_COMMAND, "-S", plain.string(), "-B", (plain / "build").string(),
-                         "-DCMAKE_PREFIX_PATH=" + prefix.string(),
-                         "-DCMAKE_TOOLCHAIN_FILE=" + (prefix / "share" / "edge" / "cmake" / "wasm32-wasi.cmake").string()});
+  write_file(plain / "CMakeLists.txt",
+             "cmake_minimum_required(VERSION 3.20)\nproject(plain CXX)\n"
+             "find_package(edge 0.1 REQUIRED)\nedge_add_service(plain SOURCES src/main.cpp)\n");
+  auto configured =
+      run({EDGE_CMAKE_COMMAND, "-S", plain.string(), "-B", (plain / "build").string(),
+           "-DCMAKE_PREFIX_PATH=" + prefix.string(),
+           "-DCMAKE_TOOLCHAIN_FILE=" + (prefix / "share" / "edge" / "cmake" / "wasm32-wasi.cmake").string()});
   REQUIRE_MESSAGE(configured.exit_code == 0, configured.out << configured.err);
   auto compiled = run({EDGE_CMAKE_COMMAND, "--build", (plain / "build").string()});
   REQUIRE_MESSAGE(compiled.exit_code == 0, compiled.out << compiled.err);
@@ -96,13 +98,13 @@ TEST_CASE("the .deb holds the binaries, templates, SDK and docs, and depends on 
                         "./usr/include/edge/testing/service_host.hpp", "./usr/share/edge/dashboard/",
                         "./usr/share/edge/cmake/edgeConfig.cmake", "./usr/share/edge/cmake/wasm32-wasi.cmake",
                         "./usr/share/bash-completion/completions/edge", "./usr/share/zsh/vendor-completions/_edge",
-                        "./usr/share/fish/vendor_completions.d/edge.fish",
-                        "./usr/share/doc/edge/sdk.md"}) {
+                        "./usr/share/fish/vendor_completions.d/edge.fish", "./usr/share/doc/edge/sdk.md"}) {
     CAPTURE(f);
     CHECK(files.find(f) != std::string::npos);
   }
   const std::string depends = run({"dpkg-deb", "-f", deb.string(), "Depends"}).out;
-  for (const char* d : {"clang-19", "lld-19", "wasi-libc", "libc++-19-dev-wasm32", "binaryen", "wabt", "doctest-dev", "libfmt"}) {
+  for (const char* d :
+       {"clang-19", "lld-19", "wasi-libc", "libc++-19-dev-wasm32", "binaryen", "wabt", "doctest-dev", "libfmt"}) {
     CAPTURE(d);
     CHECK(depends.find(d) != std::string::npos);
   }

@@ -62,10 +62,12 @@ TEST_CASE("edge test fails on a broken route: the C++ assertion, the HTTP answer
   auto failed = run({edge_bin().string(), "test", "--junit", junit.string()}, project);
   INFO(failed.out << failed.err);
   CHECK(failed.exit_code == 1);
-  CHECK(failed.out.find("hello_test.cpp:15: ERROR: CHECK( body[\"message\"].as_string() == \"Hi, Ann!\" ) is NOT correct!") !=
+  CHECK(failed.out.find(
+            "hello_test.cpp:15: ERROR: CHECK( body[\"message\"].as_string() == \"Hi, Ann!\" ) is NOT correct!") !=
         std::string::npos);
   CHECK(failed.out.find("values: CHECK( Hi Ann! == Hi, Ann! )") != std::string::npos);
-  CHECK(failed.err.find("greets by name (tests/smoke.yaml): the body does not contain `Hello, Ann!`") != std::string::npos);
+  CHECK(failed.err.find("greets by name (tests/smoke.yaml): the body does not contain `Hello, Ann!`") !=
+        std::string::npos);
   CHECK(failed.err.find("--- the service's log ---") != std::string::npos);
   CHECK(failed.out.find("2 tests passed, 3 failed") != std::string::npos);
   const std::string xml = slurp(junit);
@@ -92,7 +94,8 @@ TEST_CASE("edge test fails on a broken route: the C++ assertion, the HTTP answer
   CHECK(unit_only.out.find("1 tests passed, 0 failed") != std::string::npos);
 
   // A test that does not compile is a failure that shows the compiler's error.
-  write_file(project / "tests" / "broken_test.cpp", "#include <doctest/doctest.h>\nTEST_CASE(\"x\") { CHECK(undeclared == 1); }\n");
+  write_file(project / "tests" / "broken_test.cpp",
+             "#include <doctest/doctest.h>\nTEST_CASE(\"x\") { CHECK(undeclared == 1); }\n");
   auto broken = run({edge_bin().string(), "test", "--only", "unit"}, project);
   CHECK(broken.exit_code == 1);
   CHECK(broken.out.find("undeclared") != std::string::npos);

@@ -16,9 +16,7 @@ bool lists(const std::vector<fs::path>& files, const fs::path& p) {
 }
 
 // mtimes can be coarse: force a visible change.
-void touch_later(const fs::path& p) {
-  fs::last_write_time(p, fs::last_write_time(p) + std::chrono::seconds(2));
-}
+void touch_later(const fs::path& p) { fs::last_write_time(p, fs::last_write_time(p) + std::chrono::seconds(2)); }
 
 }  // namespace
 

@@ -217,7 +217,8 @@ TEST_CASE("response.send: every shape of message gives the response its JSON rea
   };
   using Headers = std::vector<std::pair<std::string, std::string>>;
   SUBCASE("as the SDK sends it (in place)") {
-    auto r = send(json::array({"hi", {{"statusCode", 201}, {"headers", {{"X-B", "2"}, {"content-type", "text/plain"}}}}}));
+    auto r =
+        send(json::array({"hi", {{"statusCode", 201}, {"headers", {{"X-B", "2"}, {"content-type", "text/plain"}}}}}));
     CHECK(r.status == 201);
     CHECK(r.body == "hi");
     // Lower-cased, in the order of the names as written ("X-B" < "content-type"), as a JSON object has them.
@@ -246,10 +247,15 @@ TEST_CASE("response.send: every shape of message gives the response its JSON rea
     return ctx;
   };
   using namespace std::string_literals;  // ""s: the envelope holds a NUL (id 0)
-  const std::string envelope = "\x84\xa7jsonrpc\xa3" "2.0\xa2id\x00\xa6method\xadresponse.send\xa6params"s;
+  const std::string envelope =
+      "\x84\xa7jsonrpc\xa3"
+      "2.0\xa2id\x00\xa6method\xadresponse.send\xa6params"s;
   SUBCASE("a key given twice: the last counts, as in a JSON object") {
     // ["", {"headers": {"a": "1"}, "headers": {}}] (nlohmann cannot write duplicates: bytes by hand)
-    auto ctx = raw_send(envelope + "\x92\xa0\x82\xa7headers\x81\xa1" "a\xa1" "1\xa7headers\x80");
+    auto ctx = raw_send(envelope +
+                        "\x92\xa0\x82\xa7headers\x81\xa1"
+                        "a\xa1"
+                        "1\xa7headers\x80");
     REQUIRE(ctx->response);
     CHECK(ctx->response->headers.empty());
     // ["", {"statusCode": 201, "statusCode": 202}]
@@ -426,8 +432,7 @@ TEST_CASE("WASI: preopened directories are readable and nothing escapes them") {
 
   CHECK(response(m->handle(f.svc, get("/read?path=/data/inside.txt"))).body == "inside");
   CHECK(response(m->handle(f.svc, get("/read?path=/data/sub/deep.txt"))).body == "deep");
-  if (edge::test::have_openat2())
-    CHECK(response(m->handle(f.svc, get("/read?path=/data/link-in"))).body == "inside");
+  if (edge::test::have_openat2()) CHECK(response(m->handle(f.svc, get("/read?path=/data/link-in"))).body == "inside");
   else  // the component walk (below) refuses every symlink, even one that stays inside
     CHECK(response(m->handle(f.svc, get("/read?path=/data/link-in"))).status == 403);
   CHECK(response(m->handle(f.svc, get("/read?path=/data/sub/../inside.txt"))).body == "inside");
@@ -476,14 +481,16 @@ TEST_CASE("httpclient.fetch makes a real request (loopback)") {
   while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   Fixture f;
   auto m = load("engine_probe");
-  json r = json::parse(response(m->handle(f.svc, get("/fetch?url=http://127.0.0.1:" + std::to_string(port) + "/data"))).body);
+  json r = json::parse(
+      response(m->handle(f.svc, get("/fetch?url=http://127.0.0.1:" + std::to_string(port) + "/data"))).body);
   CHECK(r["method"] == "oncallback.success");
   CHECK(r["params"]["data"]["status"] == 200);
   CHECK(r["params"]["data"]["data"] == "fetched!");
   CHECK(r["params"]["data"]["headers"]["x-from"] == "server");
 
-  json refused = json::parse(response(m->handle(f.svc, get("/fetch?url=http://127.0.0.1:" +
-                                                                std::to_string(edge::test::free_port()) + "/"))).body);
+  json refused = json::parse(
+      response(m->handle(f.svc, get("/fetch?url=http://127.0.0.1:" + std::to_string(edge::test::free_port()) + "/")))
+          .body);
   CHECK(refused["method"] == "oncallback.error");
   server.stop();
   t.join();
@@ -497,7 +504,8 @@ TEST_CASE("form upload: found, get, store, skip, end") {
   std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nmy title\r\n" + "--" + b +
                      "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.txt\"\r\nContent-Type: "
                      "text/plain\r\n\r\nfile\r\ncontent\r\n" +
-                     "--" + b + "\r\nContent-Disposition: form-data; name=\"skipme\"\r\n\r\nnope\r\n" + "--" + b + "--\r\n";
+                     "--" + b + "\r\nContent-Disposition: form-data; name=\"skipme\"\r\n\r\nnope\r\n" + "--" + b +
+                     "--\r\n";
   HttpRequest req{"POST", "/upload", {{"content-type", "multipart/form-data; boundary=" + b}}, body};
   json log = json::parse(response(load("engine_probe")->handle(f.svc, req)).body);
   CAPTURE(log.dump());
@@ -528,10 +536,8 @@ TEST_CASE("concurrent requests on one module from 4 threads") {
         }
         std::string url = "/event?t=" + std::to_string(t) + "&i=" + std::to_string(i);
         auto out = m->handle(f.svc, get(url));
-        if (out.response() && json::parse(out.response()->body)["params"]["request"]["url"] == url)
-          ok++;
-        else
-          wrong++;
+        if (out.response() && json::parse(out.response()->body)["params"]["request"]["url"] == url) ok++;
+        else wrong++;
       }
     });
   }

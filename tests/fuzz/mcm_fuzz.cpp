@@ -22,7 +22,8 @@ struct FuzzNode {
     char tmpl[] = "/tmp/edge-fuzz-mcm-XXXXXX";
     if (!mkdtemp(tmpl)) std::abort();
     dir = tmpl;
-    edge::node::NodeOptions options{dir, {"fuzz-client", std::nullopt, {}, false, std::nullopt, std::nullopt, {}, false}, 0};
+    edge::node::NodeOptions options{
+        dir, {"fuzz-client", std::nullopt, {}, false, std::nullopt, std::nullopt, {}, false}, 0};
     node = std::make_unique<edge::node::Node>(options, edge::node::make_interp_engine());
     if (!node->open().ok()) std::abort();
   }

@@ -22,7 +22,9 @@ TEST_CASE("/jsonrpc/v1 answers getEdgeHmacCode, getMe and errors in JSON-RPC 2.0
     return nlohmann::json::parse(res->body);
   };
   const std::string expiry = std::to_string(std::time(nullptr) + 600);
-  auto code = call({{"id", 1}, {"jsonrpc", "2.0"}, {"method", "getEdgeHmacCode"},
+  auto code = call({{"id", 1},
+                    {"jsonrpc", "2.0"},
+                    {"method", "getEdgeHmacCode"},
                     {"params", {"token", expiry, "node", "jsapi://requestBep"}}});
   CHECK(code["id"] == 1);
   REQUIRE(code["result"]["edgeHmacCode"].is_string());
@@ -31,15 +33,18 @@ TEST_CASE("/jsonrpc/v1 answers getEdgeHmacCode, getMe and errors in JSON-RPC 2.0
   CHECK(me["result"]["nodeId"] == "test-client");
   CHECK(call({{"id", 3}, {"jsonrpc", "2.0"}, {"method", "getEdgeIdToken"}})["error"]["code"] == -32000);
   CHECK(call({{"id", 4}, {"jsonrpc", "2.0"}, {"method", "nope"}})["error"]["code"] == -32601);
-  CHECK(call({{"id", 5}, {"jsonrpc", "2.0"}, {"method", "getEdgeHmacCode"}, {"params", {"t", "1", "n", "u"}}})["error"]["code"] ==
-        -32602);  // an expiry in the past
+  CHECK(call({{"id", 5},
+              {"jsonrpc", "2.0"},
+              {"method", "getEdgeHmacCode"},
+              {"params", {"t", "1", "n", "u"}}})["error"]["code"] == -32602);  // an expiry in the past
   auto broken = anyone.Post("/jsonrpc/v1", "{not json", "application/json");
   CHECK(nlohmann::json::parse(broken->body)["error"]["code"] == -32700);
 
   // A guest does what mimik's SDK does for edge.request_bep.
   auto cli = client(node);
-  REQUIRE(upload(*cli, image_tar("probe-v1", "1.0.0", read_file(std::string(EDGE_TEST_WASM_DIR) + "/engine_probe.wasm")))
-              ->status == 200);
+  REQUIRE(
+      upload(*cli, image_tar("probe-v1", "1.0.0", read_file(std::string(EDGE_TEST_WASM_DIR) + "/engine_probe.wasm")))
+          ->status == 200);
   REQUIRE(start_container(*cli, "probe-v1", {{"MCM.BASE_API_PATH", "/probe/v1"}})->status == 200);
   auto bep = cli->Get(service_path(node, "/probe/v1") + "/bep");
   REQUIRE(bep);

@@ -63,7 +63,7 @@ TEST_CASE("mCM calls without a token get 401, with a wrong one 403 (as mim OE), 
   CHECK(json_of(cli->Get("/mcm/v1/containers"))["data"].empty());
 
   // The token file is private, and the token never reaches the log.
-  struct stat st {};
+  struct stat st{};
   REQUIRE(stat((tmp / "data" / "token").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   CHECK(node.log().find("test-token") == std::string::npos);
@@ -120,7 +120,7 @@ TEST_CASE("at first start the node creates its token (0600) and client id and ke
   while (!token.empty() && token.back() == '\n') token.pop_back();
   CHECK(token.size() >= 32);
   REQUIRE(wait_ready(token));
-  struct stat st {};
+  struct stat st{};
   REQUIRE(stat((data / "token").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   const std::string client_id = read_file(data / "client-id");
@@ -193,9 +193,11 @@ TEST_CASE("bad uploads get a 4xx JSON error and leave the store unchanged") {
   cases.push_back({"truncated tar", upload(*cli, good.substr(0, good.size() / 2)), 400});
   cases.push_back({"wrong field", upload(*cli, good, "file"), 400});
   cases.push_back({"no multipart", cli->Post("/mcm/v1/images", good, "application/json"), 400});
-  cases.push_back({"name with a path", upload(*cli, image_tar("../../escape-v1", "1.0.0", test_module("node_hello_v1"))), 400});
+  cases.push_back(
+      {"name with a path", upload(*cli, image_tar("../../escape-v1", "1.0.0", test_module("node_hello_v1"))), 400});
   cases.push_back({"name with a slash", upload(*cli, image_tar("a/b-v1", "1.0.0", test_module("node_hello_v1"))), 400});
-  cases.push_back({"invalid module", upload(*cli, image_tar("bad-v1", "1.0.0", std::string("\0asm garbage", 12))), 422});
+  cases.push_back(
+      {"invalid module", upload(*cli, image_tar("bad-v1", "1.0.0", std::string("\0asm garbage", 12))), 422});
   cases.push_back({"not an ABI module", upload(*cli, image_tar("cmd-v1", "1.0.0", test_module("node_command"))), 422});
   for (auto& c : cases) {
     CAPTURE(c.what);
@@ -208,8 +210,8 @@ TEST_CASE("bad uploads get a 4xx JSON error and leave the store unchanged") {
   CHECK(files_in(tmp / "data" / "images") == before);
   const auto top = files_in(tmp / "data");
   // (no client-id file: the test gives --client-id)
-  const std::vector<std::string> expected_top = {"aot-cache", "containers",        "images", "logs",
-                                                 "mimoe-api-key.env", "storage", "token"};
+  const std::vector<std::string> expected_top = {"aot-cache",         "containers", "images", "logs",
+                                                 "mimoe-api-key.env", "storage",    "token"};
   CHECK_MESSAGE(top == expected_top, fmt_list(top));
   CHECK(json_of(cli->Get("/mcm/v1/images")) == listed);
 

@@ -46,7 +46,8 @@ TEST_CASE("SIGKILL during uploads and deploys leaves every image and container w
     std::vector<std::pair<std::string, std::string>> plan;
     for (int i = 0; i < 8; ++i) {
       std::string name = "svc" + std::to_string(i % 4) + "-v1";
-      plan.emplace_back(name, image_tar(name, "1.0." + std::to_string(round * 10 + i), padded_module(hello, (1 + i) << 18)));
+      plan.emplace_back(name,
+                        image_tar(name, "1.0." + std::to_string(round * 10 + i), padded_module(hello, (1 + i) << 18)));
       uploaded[name].insert(plan.back().second);
     }
     std::thread worker([&] {

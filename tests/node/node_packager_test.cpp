@@ -15,8 +15,9 @@ TEST_CASE("an image packed by @mimik/edge-ms-packager deploys and answers") {
   // The packager's own project layout: package.json (the version), config/default.yml.
   TempDir project;
   write_file(project / "package.json", R"({"name": "mimik-hello", "version": "1.2.3"})");
-  write_file(project / "config/default.yml",
-             "package:\n  imageName: mimik-hello\n  imageIndexFilePath: ./build/index.wasm\n  outputFolder: ./deploy\n");
+  write_file(
+      project / "config/default.yml",
+      "package:\n  imageName: mimik-hello\n  imageIndexFilePath: ./build/index.wasm\n  outputFolder: ./deploy\n");
   write_file(project / "build/index.wasm", test_module("node_hello_v1"));
   auto packed = run({"node", packager.string()}, project.path(), {{"NODE_CONFIG_DIR", (project / "config").string()}});
   INFO(packed.out << packed.err);

@@ -96,7 +96,8 @@ TEST_CASE("a failed redeploy keeps the old version serving and a good one replac
   auto bad = start_container(*cli, "hello-v1", {{"EDGE_PREOPEN_DIRS", (tmp / "no-such-dir").string() + "::/data"}});
   REQUIRE(bad);
   CHECK(bad->status == 422);
-  CHECK(json_of(bad)["error"]["message"].get<std::string>().find("previous version keeps serving") != std::string::npos);
+  CHECK(json_of(bad)["error"]["message"].get<std::string>().find("previous version keeps serving") !=
+        std::string::npos);
   CHECK(start_container(*cli, "hello-v1", {}, "missing-v1")->status == 400);
   auto still = cli->Get(path);
   REQUIRE(still);

@@ -59,7 +59,8 @@ TEST_CASE("json: unicode escapes become UTF-8, control characters are escaped on
 }
 
 TEST_CASE("json: errors name line and column, never crash") {
-  for (const char* bad : {"", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "01x", "-", "1.", "{\"a\":1}x", "\"\\ud800\"", "[\"\x01\"]"}) {
+  for (const char* bad :
+       {"", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "01x", "-", "1.", "{\"a\":1}x", "\"\\ud800\"", "[\"\x01\"]"}) {
     CAPTURE(bad);
     CHECK_FALSE(Json::parse(bad).ok());
   }

@@ -101,17 +101,19 @@ TEST_CASE("msgpack: 16- and 32-bit forms decode") {
 
 TEST_CASE("msgpack: the JSON-RPC envelope matches nlohmann's encoder byte for byte") {
   // nlohmann orders object keys alphabetically; build ours in the same order.
-  nlohmann::json j = {{"id", 7},
-                      {"jsonrpc", "2.0"},
-                      {"method", "response.send"},
-                      {"params", {"{\"ok\":true}", {{"headers", {{"content-type", "application/json"}}}, {"statusCode", 201}}}}};
+  nlohmann::json j = {
+      {"id", 7},
+      {"jsonrpc", "2.0"},
+      {"method", "response.send"},
+      {"params", {"{\"ok\":true}", {{"headers", {{"content-type", "application/json"}}}, {"statusCode", 201}}}}};
   auto theirs = nlohmann::json::to_msgpack(j);
-  Value ours = Value::map({{"id", 7},
-                           {"jsonrpc", "2.0"},
-                           {"method", "response.send"},
-                           {"params", Value::array({"{\"ok\":true}",
-                                                    Value::map({{"headers", Value::map({{"content-type", "application/json"}})},
-                                                                {"statusCode", 201}})})}});
+  Value ours = Value::map(
+      {{"id", 7},
+       {"jsonrpc", "2.0"},
+       {"method", "response.send"},
+       {"params",
+        Value::array({"{\"ok\":true}", Value::map({{"headers", Value::map({{"content-type", "application/json"}})},
+                                                   {"statusCode", 201}})})}});
   CHECK(hex(mp::encode(ours)) == hex(std::string(theirs.begin(), theirs.end())));
 }
 
@@ -135,14 +137,14 @@ TEST_CASE("msgpack: what nlohmann encodes, we decode and re-encode identically")
 
 TEST_CASE("msgpack: bad input is an error, never a crash") {
   CHECK_FALSE(mp::decode("").ok());
-  CHECK_FALSE(mp::decode(bytes({0xa5, 'a'})).ok());                   // truncated string
-  CHECK_FALSE(mp::decode(bytes({0xcd, 0x01})).ok());                  // truncated uint16
+  CHECK_FALSE(mp::decode(bytes({0xa5, 'a'})).ok());                     // truncated string
+  CHECK_FALSE(mp::decode(bytes({0xcd, 0x01})).ok());                    // truncated uint16
   CHECK_FALSE(mp::decode(bytes({0xdd, 0xff, 0xff, 0xff, 0xff})).ok());  // huge array, no data
-  CHECK_FALSE(mp::decode(bytes({0xc0, 0xc0})).ok());                  // trailing bytes
-  CHECK_FALSE(mp::decode(bytes({0xc1})).ok());                        // never used
-  CHECK_FALSE(mp::decode(bytes({0xd4, 0x01, 0x02})).ok());            // ext types unsupported
-  CHECK_FALSE(mp::decode(bytes({0x81, 0xc0, 0x01})).ok());            // nil map key
-  std::string deep(100, static_cast<char>(0x91));                     // [[[[...]]]] 100 deep
+  CHECK_FALSE(mp::decode(bytes({0xc0, 0xc0})).ok());                    // trailing bytes
+  CHECK_FALSE(mp::decode(bytes({0xc1})).ok());                          // never used
+  CHECK_FALSE(mp::decode(bytes({0xd4, 0x01, 0x02})).ok());              // ext types unsupported
+  CHECK_FALSE(mp::decode(bytes({0x81, 0xc0, 0x01})).ok());              // nil map key
+  std::string deep(100, static_cast<char>(0x91));                       // [[[[...]]]] 100 deep
   deep.push_back(static_cast<char>(0xc0));
   auto r = mp::decode(deep);
   CHECK_FALSE(r.ok());

@@ -24,7 +24,8 @@ TEST_CASE("service host: EDGE_SERVICE runs on the first request of each host, wi
   g_setup = [&](edge::Service& app) {
     ++setups;
     app.get("/", [](edge::Request& req, edge::Response& res) {
-      res.json(edge::Json::object({{"env", req.env("K")}, {"now", edge::time::now_iso8601()}, {"id", edge::random_id()}}));
+      res.json(
+          edge::Json::object({{"env", req.env("K")}, {"now", edge::time::now_iso8601()}, {"id", edge::random_id()}}));
     });
   };
   {
@@ -58,7 +59,8 @@ TEST_CASE("service host: storage walks in key order, stops when asked, and the t
           [&res, keys](edge::Status) { res.text(*keys); });
     });
     app.put("/:k", [](edge::Request& req, edge::Response& res) {
-      edge::storage::set_with_tag(req.param("k"), req.body(), "t", [&res](edge::Result<std::string>) { res.status(204).send(); });
+      edge::storage::set_with_tag(req.param("k"), req.body(), "t",
+                                  [&res](edge::Result<std::string>) { res.status(204).send(); });
     });
   };
   ServiceHost host;
@@ -83,7 +85,8 @@ TEST_CASE("service host: fetches answer from the longest matching stub after the
   };
   ServiceHost host;
   host.on_fetch("http://a.test/", FetchReply{200, "short"});
-  host.on_fetch("http://a.test/deep/", [](const edge::http::FetchRequest& req) { return FetchReply{207, "deep " + req.url}; });
+  host.on_fetch("http://a.test/deep/",
+                [](const edge::http::FetchRequest& req) { return FetchReply{207, "deep " + req.url}; });
   CHECK(host.get("/?url=http://a.test/x").body == "short");
   auto deep = host.get("/?url=http://a.test/deep/y");
   CHECK(deep.status == 207);

@@ -57,7 +57,8 @@ TEST_CASE("service: the wire format of response.send is [body, {statusCode, head
   REQUIRE(host.raw.size() == 1);
   Value expected = edge::rpc::message(
       0, "response.send",
-      Value::array({"hi", Value::map({{"statusCode", 200}, {"headers", Value::map({{"content-type", "text/plain; charset=utf-8"}})}})}));
+      Value::array({"hi", Value::map({{"statusCode", 200},
+                                      {"headers", Value::map({{"content-type", "text/plain; charset=utf-8"}})}})}));
   CHECK(host.raw[0] == edge::msgpack::encode(expected));
 }
 
@@ -71,18 +72,21 @@ TEST_CASE("service: response.send written in one pass is the message it always w
     res.headers().add("Set-Cookie", "b=2");
     res.status(207).send(std::string(300, 'z'));
   });
-  edge::service().get("/file", [](edge::Request&, edge::Response& res) { res.send_file("/data/a.bin", "application/x-a"); });
+  edge::service().get("/file",
+                      [](edge::Request&, edge::Response& res) { res.send_file("/data/a.bin", "application/x-a"); });
   host.event(FakeHost::request("GET", "/many"));
   host.event(FakeHost::request("GET", "/file"));
   REQUIRE(host.raw.size() == 2);
   Value many = edge::rpc::message(
       0, "response.send",
-      Value::array({std::string(300, 'z'),
-                    Value::map({{"statusCode", 207}, {"headers", Value::map({{"Set-Cookie", "a=1, b=2"}, {"x-one", "1"}})}})}));
+      Value::array(
+          {std::string(300, 'z'),
+           Value::map({{"statusCode", 207}, {"headers", Value::map({{"Set-Cookie", "a=1, b=2"}, {"x-one", "1"}})}})}));
   CHECK(host.raw[0] == edge::msgpack::encode(many));
   Value file = edge::rpc::message(
       0, "response.send",
-      Value::array({"", Value::map({{"statusCode", 200}, {"filePath", "/data/a.bin"}, {"fileMimeType", "application/x-a"}})}));
+      Value::array(
+          {"", Value::map({{"statusCode", 200}, {"filePath", "/data/a.bin"}, {"fileMimeType", "application/x-a"}})}));
   CHECK(host.raw[1] == edge::msgpack::encode(file));
 }
 
@@ -231,9 +235,8 @@ TEST_CASE("host calls: chained calls keep the request open until the last one an
 TEST_CASE("host calls: a callback that forgets to respond gets the 500") {
   FakeHost host;
   host.responder = [](const edge::test::Sent&) { return FakeHost::success(""); };
-  edge::service().get("/", [](edge::Request&, edge::Response&) {
-    edge::storage::set("k", "v", [](edge::Result<std::string>) {});
-  });
+  edge::service().get(
+      "/", [](edge::Request&, edge::Response&) { edge::storage::set("k", "v", [](edge::Result<std::string>) {}); });
   host.event(FakeHost::request("GET", "/"));
   REQUIRE(host.responses().size() == 1);
   CHECK(host.responses()[0].status == 500);
@@ -367,9 +370,8 @@ TEST_CASE("edge.decrypt, edge.request_bep, websocket publish: message shapes") {
     edge::websocket::publish("news", "hello");
     edge::edge_api::decrypt(edge::edge_api::Cluster::Account, "cipher", "tok", [&res](edge::Result<std::string> r) {
       std::string plain = *r;
-      edge::edge_api::request_bep("code1", [&res, plain](edge::Result<std::string> b) {
-        res.text(plain + "/" + (b ? "ok" : b.error()));
-      });
+      edge::edge_api::request_bep(
+          "code1", [&res, plain](edge::Result<std::string> b) { res.text(plain + "/" + (b ? "ok" : b.error())); });
     });
   });
   host.event(FakeHost::request("GET", "/"));
@@ -378,7 +380,8 @@ TEST_CASE("edge.decrypt, edge.request_bep, websocket publish: message shapes") {
   CHECK(ws[0].session == 0);
   CHECK(ws[0].params() == Value::array({"news", "hello"}));
   REQUIRE(host.calls("edge.decrypt").size() == 1);
-  CHECK(host.calls("edge.decrypt")[0].params() == Value::map({{"type", "account"}, {"data", "cipher"}, {"token", "tok"}}));
+  CHECK(host.calls("edge.decrypt")[0].params() ==
+        Value::map({{"type", "account"}, {"data", "cipher"}, {"token", "tok"}}));
   CHECK(host.calls("edge.request_bep")[0].params() == Value::map({{"code", "code1"}}));
   REQUIRE(host.responses().size() == 1);
   CHECK(host.responses()[0].body == "plain/not supported on this node");
@@ -410,9 +413,16 @@ TEST_CASE("form upload: 101 field found -> action, 102 value, 103 stored, then t
   REQUIRE(host.calls("request.handle_form_upload").size() == 1);
   CHECK(host.calls("request.handle_form_upload")[0].params().is_nil());
   auto hdr = [](std::initializer_list<Value::Member> m) { return Value::map(m); };
-  CHECK(host.reply_now(session, FakeHost::success("", 101, hdr({{"key", "title"}, {"filename", ""}, {"path_ref", "0"}, {"path_len", "0"}}))) == 101);
+  CHECK(host.reply_now(session,
+                       FakeHost::success(
+                           "", 101, hdr({{"key", "title"}, {"filename", ""}, {"path_ref", "0"}, {"path_len", "0"}}))) ==
+        101);
   CHECK(host.reply_now(session, FakeHost::success("", 102, hdr({{"key", "title"}, {"value", "Hi"}}))) == 0);
-  CHECK(host.reply_now(session, FakeHost::success("", 101, hdr({{"key", "file"}, {"filename", "a.txt"}, {"path_ref", "77"}, {"path_len", "256"}}))) == 102);
+  CHECK(host.reply_now(
+            session,
+            FakeHost::success(
+                "", 101, hdr({{"key", "file"}, {"filename", "a.txt"}, {"path_ref", "77"}, {"path_len", "256"}}))) ==
+        102);
   CHECK(host.written[77] == std::string("/tmp/a.txt", 11));  // with its NUL
   CHECK(host.reply_now(session, FakeHost::success("", 103, hdr({{"path", "/tmp/a.txt"}, {"file_size", "12"}}))) == 0);
   CHECK(host.responses().empty());
@@ -430,7 +440,8 @@ TEST_CASE("replies for unknown sessions are ignored") {
 
 TEST_CASE("the response may be sent after the handler from a callback, and file responses map to filePath") {
   FakeHost host;
-  edge::service().get("/file", [](edge::Request&, edge::Response& res) { res.send_file("/logs/app.log", "text/plain"); });
+  edge::service().get("/file",
+                      [](edge::Request&, edge::Response& res) { res.send_file("/logs/app.log", "text/plain"); });
   host.event(FakeHost::request("GET", "/file"));
   auto r = host.responses();
   REQUIRE(r.size() == 1);

@@ -105,7 +105,8 @@ TEST_CASE("e2e rest-kv: PUT, GET, list, DELETE over the node's storage") {
   CHECK(r->status == 200);
   CHECK(body_json(r) == json::parse(R"({"title":"milk"})"));
   r = c.Get(d.base + "/items");
-  CHECK(body_json(r) == json::parse(R"({"items":[{"id":"1","value":{"title":"milk"}},{"id":"2","value":[1,2]}],"count":2})"));
+  CHECK(body_json(r) ==
+        json::parse(R"({"items":[{"id":"1","value":{"title":"milk"}},{"id":"2","value":[1,2]}],"count":2})"));
   r = c.Delete(d.base + "/items/1");
   REQUIRE(r);
   CHECK(r->status == 204);

@@ -37,9 +37,10 @@ TEST_CASE("every mCM route refuses a missing (401) or wrong (403) token and chan
   const std::string hello = service_path(node, "/hello/v1") + "/";
 
   int refused = 0, tried = 0;
-  for (const std::string& header : std::vector<std::string>{std::string(), "Bearer wrong", "Bearer " + kToken.substr(0, kToken.size() - 1),
-                             "Bearer " + kToken + "x", "Bearer  " + kToken, "Basic " + kToken, kToken,
-                             "Bearer " + kToken.substr(1), "Bearer", "Bearer ", "Token " + kToken}) {
+  for (const std::string& header :
+       std::vector<std::string>{std::string(), "Bearer wrong", "Bearer " + kToken.substr(0, kToken.size() - 1),
+                                "Bearer " + kToken + "x", "Bearer  " + kToken, "Basic " + kToken, kToken,
+                                "Bearer " + kToken.substr(1), "Bearer", "Bearer ", "Token " + kToken}) {
     CAPTURE(header);
     httplib::Client c("127.0.0.1", node.port());
     httplib::Headers h;
@@ -55,7 +56,8 @@ TEST_CASE("every mCM route refuses a missing (401) or wrong (403) token and chan
     results.push_back(c.Delete("/mcm/v1/containers/test-client-hello-v1", h));
     results.push_back(c.Delete("/mcm/v1/mims/test-client-hello-v1", h));
     results.push_back(c.Delete("/mcm/v1/images/test-client-hello-v1", h));
-    results.push_back(c.Post("/mcm/v1/containers", h, R"({"name":"hello-v1","image":"hello-v1","env":{"MCM.BASE_API_PATH":"/evil/v1"}})",
+    results.push_back(c.Post("/mcm/v1/containers", h,
+                             R"({"name":"hello-v1","image":"hello-v1","env":{"MCM.BASE_API_PATH":"/evil/v1"}})",
                              "application/json"));
     results.push_back(c.Put("/mcm/v1/containers/test-client-hello-v1", h, "{}", "application/json"));
     results.push_back(c.Head("/mcm/v1/images", h));
@@ -91,10 +93,10 @@ TEST_CASE("path spellings do not slip past the token check") {
   REQUIRE(node.start());
   auto cli = client(node);
   deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
-  for (const std::string& target : std::vector<std::string>{"/%6dcm/v1/images", "/mcm/v1/%69mages", "//mcm/v1/images", "/./mcm/v1/images",
-                             "/MCM/v1/images", "/mcm/v1/images/", "/mcm/v1//images", "/x/../mcm/v1/images",
-                             "/mcm/v1/images?token=" + kToken, "/test-client/../mcm/v1/images",
-                             "/mcm/v1/containers/test-client-hello-v1%2Flogs"}) {
+  for (const std::string& target : std::vector<std::string>{
+           "/%6dcm/v1/images", "/mcm/v1/%69mages", "//mcm/v1/images", "/./mcm/v1/images", "/MCM/v1/images",
+           "/mcm/v1/images/", "/mcm/v1//images", "/x/../mcm/v1/images", "/mcm/v1/images?token=" + kToken,
+           "/test-client/../mcm/v1/images", "/mcm/v1/containers/test-client-hello-v1%2Flogs"}) {
     CAPTURE(target);
     RawConnection c(node.port());
     REQUIRE(c.connected());
@@ -131,7 +133,7 @@ TEST_CASE("a token created under umask 0 is still 0600, and the token never reac
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   }
   REQUIRE(token.size() >= 32);
-  struct stat st {};
+  struct stat st{};
   REQUIRE(stat((data / "token").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   CHECK((st.st_mode & 0077) == 0);
@@ -171,14 +173,15 @@ TEST_CASE("a token created under umask 0 is still 0600, and the token never reac
     if (e.is_regular_file()) CHECK_MESSAGE(read_file(e.path()).find(token) == std::string::npos, e.path());
 }
 
-TEST_CASE("mim OE's API key: MCM_API_KEY is a bearer too, each call scoped by x-client-id (default api), edge uses it") {
+TEST_CASE(
+    "mim OE's API key: MCM_API_KEY is a bearer too, each call scoped by x-client-id (default api), edge uses it") {
   TempDir tmp;
   auto opts = node_options(tmp / "data");
   opts.token = kToken;
   NodeProcess node(opts);
   REQUIRE(node.start());
   const auto key_file = tmp / "data" / "mimoe-api-key.env";
-  struct stat st {};
+  struct stat st{};
   REQUIRE(::stat(key_file.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   const std::string text = read_file(key_file);

@@ -62,10 +62,12 @@ TEST_CASE("malformed requests get a 4xx or a closed connection, never a crash") 
       {"URI over 8 KiB", "GET /" + std::string(100 * 1024, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n"},
       {"Content-Length not a number", authorised_post("/mcm/v1/containers", "Content-Length: abc\r\n")},
       {"negative Content-Length", authorised_post("/mcm/v1/containers", "Content-Length: -5\r\n")},
-      {"Content-Length overflowing 64 bits", authorised_post("/mcm/v1/containers", "Content-Length: 99999999999999999999999\r\n")},
-      {"bad chunk size", authorised_post("/mcm/v1/containers", "Transfer-Encoding: chunked\r\n") + "ZZZ\r\nabc\r\n0\r\n\r\n"},
-      {"chunk longer than announced", authorised_post("/mcm/v1/containers", "Transfer-Encoding: chunked\r\n") +
-                                          "2\r\nabcdefgh\r\n0\r\n\r\n"},
+      {"Content-Length overflowing 64 bits",
+       authorised_post("/mcm/v1/containers", "Content-Length: 99999999999999999999999\r\n")},
+      {"bad chunk size",
+       authorised_post("/mcm/v1/containers", "Transfer-Encoding: chunked\r\n") + "ZZZ\r\nabc\r\n0\r\n\r\n"},
+      {"chunk longer than announced",
+       authorised_post("/mcm/v1/containers", "Transfer-Encoding: chunked\r\n") + "2\r\nabcdefgh\r\n0\r\n\r\n"},
       {"bad JSON to the mCM API", authorised_post("/mcm/v1/containers", "Content-Length: 5\r\n") + "{nope"},
   };
   for (const auto& c : cases) check_refused_or_closed(port, c.what, c.request, c.may_answer);
@@ -77,14 +79,14 @@ TEST_CASE("malformed requests get a 4xx or a closed connection, never a crash") 
 TEST_CASE("oversized headers are refused and the node goes on") {
   ServingNode n;
   const int port = n.node.port();
-  check_refused_or_closed(port, "one 64 KiB header", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                                                         std::string(64 * 1024, 'h') + "\r\n\r\n");
-  check_refused_or_closed(port, "a 64 KiB header to a service",
-                          "GET " + n.hello_path() + " HTTP/1.1\r\nHost: x\r\nCookie: " + std::string(64 * 1024, 'c') +
-                              "\r\n\r\n");
-  check_refused_or_closed(port, "a 1 MiB Authorization header",
-                          "GET /mcm/v1/images HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                              std::string(1 << 20, 't') + "\r\n\r\n");
+  check_refused_or_closed(port, "one 64 KiB header",
+                          "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'h') + "\r\n\r\n");
+  check_refused_or_closed(
+      port, "a 64 KiB header to a service",
+      "GET " + n.hello_path() + " HTTP/1.1\r\nHost: x\r\nCookie: " + std::string(64 * 1024, 'c') + "\r\n\r\n");
+  check_refused_or_closed(
+      port, "a 1 MiB Authorization header",
+      "GET /mcm/v1/images HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + std::string(1 << 20, 't') + "\r\n\r\n");
 
   // Many small headers (2 MiB in all): answered or refused, but bounded and the node survives.
   std::string many = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
@@ -119,7 +121,8 @@ TEST_CASE("bodies over the limit get 413, service bodies before they are read, u
   auto nobody = ask("POST /test-client/nothing/v1/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n");
   CHECK(status_of(nobody) == 413);
 
-  auto anonymous = ask("POST /mcm/v1/images HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-tar\r\nContent-Length: 50000000\r\n\r\n");
+  auto anonymous = ask(
+      "POST /mcm/v1/images HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-tar\r\nContent-Length: 50000000\r\n\r\n");
   CHECK(status_of(anonymous) == 401);
   CHECK(body_of(anonymous).find("\"code\":401") != std::string::npos);
 
@@ -127,7 +130,8 @@ TEST_CASE("bodies over the limit get 413, service bodies before they are read, u
   {
     RawConnection c(port);
     REQUIRE(c.connected());
-    REQUIRE(c.send(authorised_post("/mcm/v1/images", "Content-Type: application/x-tar\r\nContent-Length: 100000000\r\n")));
+    REQUIRE(
+        c.send(authorised_post("/mcm/v1/images", "Content-Type: application/x-tar\r\nContent-Length: 100000000\r\n")));
     const std::string chunk(1 << 20, 'u');
     size_t sent = 0;
     while (sent + chunk.size() <= 100000000 && c.send(chunk)) sent += chunk.size();

@@ -94,7 +94,8 @@ TEST_CASE("pipelined requests are answered in order on one connection, HEAD and 
   RawConnection c(n.node.port());
   REQUIRE(c.connected());
   // Three requests in one write: a service, a 404 and the health check, the last one closing.
-  REQUIRE(c.send("GET " + n.hello_path() + " HTTP/1.1\r\nHost: x\r\n\r\n"
+  REQUIRE(c.send("GET " + n.hello_path() +
+                 " HTTP/1.1\r\nHost: x\r\n\r\n"
                  "GET /test-client/nobody/v1/ HTTP/1.1\r\nHost: x\r\n\r\n"
                  "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
   std::string all = c.read_until_closed(10s);
@@ -112,7 +113,8 @@ TEST_CASE("pipelined requests are answered in order on one connection, HEAD and 
 
   // Expect: 100-continue: the node says go on before the client sends its body.
   RawConnection cont(n.node.port());
-  REQUIRE(cont.send("POST " + n.hello_path() + " HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+  REQUIRE(cont.send("POST " + n.hello_path() +
+                    " HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
   std::string interim = cont.read_response(5s);
   CHECK(status_of(interim) == 100);
   REQUIRE(cont.send("hello"));
@@ -214,7 +216,9 @@ TEST_CASE("a fetch to a silent upstream ends at the request's deadline: 504, and
   SUBCASE("SIGTERM during the fetch: the node exits within 5 s") {
     // A limit far away: only the stop can end this fetch in time.
     deploy(*n.cli, "px-slow", "template_proxy", "px-slow",
-           {{"MCM.BASE_API_PATH", "/px-slow/v1"}, {"MCM.MAX_EXECUTION_TIME_SEC", "60"}, {"PROXY_ALLOW", "http://127.0.0.1:"}});
+           {{"MCM.BASE_API_PATH", "/px-slow/v1"},
+            {"MCM.MAX_EXECUTION_TIME_SEC", "60"},
+            {"PROXY_ALLOW", "http://127.0.0.1:"}});
     std::thread caller([&] { c.Get(service_path(n.node, "/px-slow/v1") + "/fetch?url=" + upstream.url()); });
     std::this_thread::sleep_for(300ms);
     const auto t0 = Clock::now();
@@ -233,8 +237,8 @@ TEST_CASE("guests that fetch another service of the same node do not starve the 
   ServingNode n;
   deploy(*n.cli, "px", "template_proxy", "px",
          {{"MCM.BASE_API_PATH", "/px/v1"}, {"MCM.MAX_EXECUTION_TIME_SEC", "5"}, {"PROXY_ALLOW", "http://127.0.0.1:"}});
-  const std::string path = service_path(n.node, "/px/v1") + "/fetch?url=http://127.0.0.1:" +
-                           std::to_string(n.node.port()) + n.hello_path();
+  const std::string path =
+      service_path(n.node, "/px/v1") + "/fetch?url=http://127.0.0.1:" + std::to_string(n.node.port()) + n.hello_path();
   constexpr int kCallers = 16;
   std::atomic<int> ok{0};
   std::vector<std::thread> callers;

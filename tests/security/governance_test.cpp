@@ -96,7 +96,8 @@ TEST_CASE("one service looping on every worker it may have does not make another
   for (int i = 0; i < 10; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     auto res = c.Get(n.hello_path());
-    worst_ms = std::max(worst_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    worst_ms =
+        std::max(worst_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     if (res && res->status == 200) ++ok;
     std::this_thread::sleep_for(20ms);
   }
@@ -130,7 +131,8 @@ double hello_meanwhile(ServingNode& n) {
   for (int i = 0; i < 10; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     auto res = c.Get(n.hello_path());
-    worst_ms = std::max(worst_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    worst_ms =
+        std::max(worst_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     REQUIRE(res);
     CHECK(res->body == "hello v1");
     std::this_thread::sleep_for(20ms);
@@ -178,7 +180,8 @@ TEST_CASE("a descriptor flood is capped per request and per service while anothe
   std::filesystem::create_directories(root);
   write_file(root / "inside.txt", "inside");
   deploy(*n.cli, "probe-v1", "engine_probe", "probe-v1",
-         {{"EDGE_PREOPEN_DIRS", root.string() + "::/data"}, {"EDGE_MAX_OPEN_FILES", "50"},
+         {{"EDGE_PREOPEN_DIRS", root.string() + "::/data"},
+          {"EDGE_MAX_OPEN_FILES", "50"},
           {"EDGE_MAX_SERVICE_OPEN_FILES", "70"}});
   const size_t before = open_descriptors(n.node.pid());
 
@@ -294,7 +297,8 @@ TEST_CASE("a module of 100,000 functions: others are served throughout, its comp
 
     const auto stop_t0 = std::chrono::steady_clock::now();
     const int code = node.stop();
-    const double stop_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stop_t0).count();
+    const double stop_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stop_t0).count();
     MESSAGE("100k functions (" << wasm.size() / 1024 << " KiB): uploaded and started in " << deploy_ms
                                << " ms; hello meanwhile " << answered.load() << " answered, " << failed.load()
                                << " failed, slowest " << slowest_ms.load() << " ms; SIGTERM during the compile: exit "
@@ -339,7 +343,7 @@ TEST_CASE("state on disk: private whatever the umask, an open data dir tightened
   TempDir tmp;
   const auto data_dir = tmp / "data";
   std::filesystem::create_directories(data_dir);
-  ::chmod(data_dir.c_str(), 0755);  // as an earlier version, or a user, left it
+  ::chmod(data_dir.c_str(), 0755);      // as an earlier version, or a user, left it
   const mode_t old_umask = ::umask(0);  // the node inherits it
   {
     NodeProcess node(node_options(data_dir));

@@ -28,7 +28,8 @@ std::string evil_image(const std::string& layer, const std::vector<TarEntry>& ex
 std::vector<std::string> files_in(const fs::path& dir) {
   std::vector<std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(dir))
-    out.push_back(fs::relative(e.path(), dir).string() + ":" + (e.is_regular_file() ? std::to_string(e.file_size()) : "d"));
+    out.push_back(fs::relative(e.path(), dir).string() + ":" +
+                  (e.is_regular_file() ? std::to_string(e.file_size()) : "d"));
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -78,29 +79,35 @@ TEST_CASE("hostile images are refused with a 4xx JSON error and the store is unc
       {"`..` in the layer", evil_image(make_tar({file("index.wasm", module), file("../../x", "y")})), "`..`"},
       {"absolute index path in the layer", evil_image(make_tar({file("/index.wasm", module)})), "absolute"},
       {"symlink in the image", evil_image(layer, {{"link", "", AE_IFLNK, "/etc/passwd"}}), "symbolic link"},
-      {"symlink as the index file", evil_image(make_tar({{"index.wasm", "", AE_IFLNK, "/etc/passwd"}})), "symbolic link"},
+      {"symlink as the index file", evil_image(make_tar({{"index.wasm", "", AE_IFLNK, "/etc/passwd"}})),
+       "symbolic link"},
       {"hard link in the image", evil_image(layer, {{"hard", "", AE_IFREG, "manifest.json", true}}), "hard link"},
       {"hard link in the layer",
        evil_image(make_tar({file("index.wasm", module), {"index2", "", AE_IFREG, "index.wasm", true}})), "hard link"},
       {"character device", evil_image(layer, {{"null", "", AE_IFCHR}}), "device"},
-      {"block device in the layer", evil_image(make_tar({file("index.wasm", module), {"sda", "", AE_IFBLK}})), "device"},
+      {"block device in the layer", evil_image(make_tar({file("index.wasm", module), {"sda", "", AE_IFBLK}})),
+       "device"},
       {"fifo in the layer", evil_image(make_tar({file("index.wasm", module), {"pipe", "", AE_IFIFO}})), "device"},
       {"duplicate entry", evil_image(layer, {file("manifest.json", "[]")}), "twice"},
       {"duplicate entry spelled differently", evil_image(layer, {file("./manifest.json", "[]")}), "twice"},
-      {"duplicate index in the layer", evil_image(make_tar({file("index.wasm", module), file("./index.wasm", module)})), "twice"},
+      {"duplicate index in the layer", evil_image(make_tar({file("index.wasm", module), file("./index.wasm", module)})),
+       "twice"},
       {"no index file in the layer", evil_image(make_tar({file("main.wasm", module)})), "no index.wasm"},
       {"empty layer", evil_image(make_tar({})), "no index.wasm"},
       {"several index files in the layer", evil_image(make_tar({file("index.wasm", module), file("index.js", "x")})),
        "several index files"},
       {"two layers",
        evil_image(layer, {}, "",
-                  json::array({{{"Config", image_config_name()}, {"RepoTags", {"evil-v1:1"}},
-                                {"Layers", {"a1b2c3d4e5f6/layer.tar", "a1b2c3d4e5f6/layer.tar"}}}}).dump()),
+                  json::array({{{"Config", image_config_name()},
+                                {"RepoTags", {"evil-v1:1"}},
+                                {"Layers", {"a1b2c3d4e5f6/layer.tar", "a1b2c3d4e5f6/layer.tar"}}}})
+                      .dump()),
        "layers"},
       {"too many entries (tar bomb)", evil_image(layer, many_outer), "entries"},
       {"too many entries in the layer (tar bomb)", evil_image(make_tar(many_layer)), "entries"},
       {"sparse file declaring 4 GiB (tar bomb)", evil_image(layer, {sparse("bomb", int64_t(1) << 32)}), "limit"},
-      {"sparse index declaring 2 GiB (tar bomb)", evil_image(make_tar({sparse("index.wasm", int64_t(1) << 31)})), "limit"},
+      {"sparse index declaring 2 GiB (tar bomb)", evil_image(make_tar({sparse("index.wasm", int64_t(1) << 31)})),
+       "limit"},
       {"module over 32 MiB", evil_image(make_tar({file("index.wasm", module + std::string(33u << 20, 'x'))})), "limit"},
       {"image over 64 MiB", evil_image(layer, {file("padding", std::string(65u << 20, 'p'))}), "limit"},
       {"empty upload", "", "empty"},

@@ -133,7 +133,8 @@ TEST_CASE("an endless loop ends with a logged 504 at MCM.MAX_EXECUTION_TIME_SEC 
 
 TEST_CASE("memory exhaustion fails with a logged 500 naming the memory limit") {
   HostileNode n;
-  deploy(*n.cli, "probe-v1", "engine_probe", "oom-v1", {{"EDGE_MAX_MEMORY_MB", "8"}, {"MCM.MAX_EXECUTION_TIME_SEC", "60"}});
+  deploy(*n.cli, "probe-v1", "engine_probe", "oom-v1",
+         {{"EDGE_MAX_MEMORY_MB", "8"}, {"MCM.MAX_EXECUTION_TIME_SEC", "60"}});
   auto f = failure_of(n.get("/oom/v1", "/oom"));
   CHECK(f.status == 500);
   CHECK_MESSAGE(f.message.find("out of memory") != std::string::npos, f.message);
@@ -192,8 +193,9 @@ TEST_CASE("stdout in an endless loop is capped in the log and the request is sto
   deploy(*n.cli, "chatty-v1", "security_stdout_loop", "chatty-v1", {{"MCM.MAX_EXECUTION_TIME_SEC", "5"}});
   auto f = failure_of(n.get("/chatty/v1", "/"));
   CHECK((f.status == 500 || f.status == 504));
-  CHECK_MESSAGE((f.message.find("host call limit") != std::string::npos || f.message.find("timeout") != std::string::npos),
-                f.message);
+  CHECK_MESSAGE(
+      (f.message.find("host call limit") != std::string::npos || f.message.find("timeout") != std::string::npos),
+      f.message);
   std::string log = service_log(*n.cli, "chatty-v1");
   CHECK(log.find("yyyyyyyy") != std::string::npos);
   CHECK(log.find("bytes in this request dropped") != std::string::npos);
@@ -226,13 +228,12 @@ TEST_CASE("preopen escapes through the node: `..`, absolute paths and symlinks p
   CHECK(inside->body == "inside");
 
   int refused = 0;
-  for (const std::string& url : std::vector<std::string>{"/read?path=/data/../secret.txt", "/read?path=/data/sub/../../secret.txt",
-                          "/read?path=/data/link-out", "/read?path=/data/link-abs", "/read?path=/data/link-passwd",
-                          "/read?path=/data/sub/dir-out/secret.txt", "/read?path=/etc/passwd",
-                          "/read?path=" + (tmp / "secret.txt").string(), "/openat?path=../secret.txt",
-                          "/openat?path=" + (tmp / "secret.txt").string(), "/openat?path=link-out",
-                          "/openat?path=link-abs", "/openat?path=sub/dir-out/secret.txt",
-                          "/openat?path=sub/../../secret.txt"}) {
+  for (const std::string& url : std::vector<std::string>{
+           "/read?path=/data/../secret.txt", "/read?path=/data/sub/../../secret.txt", "/read?path=/data/link-out",
+           "/read?path=/data/link-abs", "/read?path=/data/link-passwd", "/read?path=/data/sub/dir-out/secret.txt",
+           "/read?path=/etc/passwd", "/read?path=" + (tmp / "secret.txt").string(), "/openat?path=../secret.txt",
+           "/openat?path=" + (tmp / "secret.txt").string(), "/openat?path=link-out", "/openat?path=link-abs",
+           "/openat?path=sub/dir-out/secret.txt", "/openat?path=sub/../../secret.txt"}) {
     CAPTURE(url);
     auto r = n.get("/probe/v1", url);
     REQUIRE(r);

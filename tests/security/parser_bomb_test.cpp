@@ -36,8 +36,8 @@ TEST_CASE("a 60 MiB manifest of nested brackets is refused in under a second wit
                     std::string::npos,
                 res->body);
   const long growth_kib = node_rss_kib(tmp / "data", "VmHWM:") - peak_before;
-  MESSAGE("60 MiB nested manifest: " << res->status << " in " << took.count() << " ms (upload included), node peak RSS +"
-                                     << growth_kib / 1024 << " MiB");
+  MESSAGE("60 MiB nested manifest: " << res->status << " in " << took.count()
+                                     << " ms (upload included), node peak RSS +" << growth_kib / 1024 << " MiB");
   CHECK(took < std::chrono::seconds(1));
   CHECK(growth_kib < 100 * 1024);
   CHECK(json_of(cli->Get("/mcm/v1/images"))["data"].empty());

@@ -46,7 +46,8 @@ TEST_CASE("ten redeploys under load on several connections: no request fails, bo
   for (int round = 0; round < 10; ++round) {
     const int version = round % 2 == 0 ? 2 : 1;
     const std::string module = version == 2 ? "node_hello_v2" : "node_hello_v1";
-    auto up = upload(*cli, image_tar("hello-v1", std::to_string(version) + ".0." + std::to_string(round), test_module(module)));
+    auto up = upload(
+        *cli, image_tar("hello-v1", std::to_string(version) + ".0." + std::to_string(round), test_module(module)));
     REQUIRE(up);
     REQUIRE_MESSAGE(up->status == 200, up->body);
     auto started = start_container(*cli, "hello-v1");
@@ -58,8 +59,8 @@ TEST_CASE("ten redeploys under load on several connections: no request fails, bo
   }
   done = true;
   for (auto& t : callers) t.join();
-  MESSAGE("redeploys: 10, requests sent: " << sent.load() << ", failed: " << failed.load() << ", answered by v1: "
-                                           << seen_v1.load() << ", by v2: " << seen_v2.load());
+  MESSAGE("redeploys: 10, requests sent: " << sent.load() << ", failed: " << failed.load()
+                                           << ", answered by v1: " << seen_v1.load() << ", by v2: " << seen_v2.load());
   CHECK(sent > 100);
   CHECK(failed == 0);
   CHECK(seen_v1 > 0);

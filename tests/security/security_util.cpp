@@ -141,8 +141,7 @@ long node_rss_kib(const std::filesystem::path& data_dir, std::string_view field)
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
     std::string cmdline = read_file(e.path() / "cmdline");
     std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    if (cmdline.find("edge-node") == std::string::npos || cmdline.find(needle) == std::string::npos)
-      continue;
+    if (cmdline.find("edge-node") == std::string::npos || cmdline.find(needle) == std::string::npos) continue;
     std::istringstream status(read_file(e.path() / "status"));
     for (std::string line; std::getline(status, line);)
       if (line.starts_with(field)) return std::strtol(line.c_str() + field.size(), nullptr, 10);

@@ -17,8 +17,8 @@ struct TarEntry {
       : name(std::move(n)), content(std::move(c)), type(t), link(std::move(l)), hardlink(h), mode(m) {}
   std::string name;
   std::string content;
-  unsigned type;            // AE_IFREG, AE_IFDIR, AE_IFLNK, AE_IFCHR, AE_IFBLK, AE_IFIFO
-  std::string link;         // symlink target or hard link target
+  unsigned type;     // AE_IFREG, AE_IFDIR, AE_IFLNK, AE_IFCHR, AE_IFBLK, AE_IFIFO
+  std::string link;  // symlink target or hard link target
   bool hardlink;
   int mode;
   int64_t sparse_size = 0;  // > 0: a sparse file that declares this size but stores only `content`
@@ -37,13 +37,14 @@ std::string image_config_name();
 
 // How the docker-save image around a layer is laid out.
 struct ImageLayout {
-  std::string tag = "hello-v1:1.2.3";  // in the manifest's RepoTags; its name part names `repositories`
+  std::string tag = "hello-v1:1.2.3";     // in the manifest's RepoTags; its name part names `repositories`
   std::string layer_id = "a1b2c3d4e5f6";  // random-looking, as mimik's packager makes it
-  std::string manifest;                  // empty: the usual one (config, tag, the one layer)
-  bool repositories = true;              // the legacy `repositories` file mimik's packager adds
+  std::string manifest;                   // empty: the usual one (config, tag, the one layer)
+  bool repositories = true;               // the legacy `repositories` file mimik's packager adds
 };
 
 // A pax docker-save image around `layer` (the layer tar's bytes), then the `extra` outer entries.
-std::string make_image(const std::string& layer, const std::vector<TarEntry>& extra = {}, const ImageLayout& layout = {});
+std::string make_image(const std::string& layer, const std::vector<TarEntry>& extra = {},
+                       const ImageLayout& layout = {});
 
 }  // namespace edge::test

@@ -29,7 +29,7 @@ inline std::unique_ptr<httplib::Client> client(const NodeProcess& node) { return
 httplib::Result upload(httplib::Client& cli, const std::string& tar, const std::string& field = "image");
 httplib::Result start_container(httplib::Client& cli, const std::string& name,
                                 std::map<std::string, std::string> env = {}, const std::string& image = "");
-nlohmann::json json_of(const httplib::Result& res);  // null json when there is no response
+nlohmann::json json_of(const httplib::Result& res);                          // null json when there is no response
 std::string service_path(const NodeProcess& node, const std::string& base);  // "/<clientId><base>"
 
 }  // namespace edge::test::node

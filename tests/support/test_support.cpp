@@ -65,8 +65,8 @@ namespace {
 }
 }  // namespace
 
-RunResult run(const std::vector<std::string>& argv, const fs::path& cwd,
-              const std::map<std::string, std::string>& env, int timeout_seconds) {
+RunResult run(const std::vector<std::string>& argv, const fs::path& cwd, const std::map<std::string, std::string>& env,
+              int timeout_seconds) {
   TempDir io;
   auto out_path = io / "out", err_path = io / "err";
   pid_t pid = fork();
@@ -101,8 +101,13 @@ NodeProcess::NodeProcess(Options opts) : opts_(std::move(opts)) {
 NodeProcess::~NodeProcess() { stop(); }
 
 bool NodeProcess::start() {
-  std::vector<std::string> argv = {(opts_.binary.empty() ? node_bin() : opts_.binary).string(), "--port", std::to_string(opts_.port),
-                                   "--data-dir", opts_.data_dir.string(), "--client-id", opts_.client_id};
+  std::vector<std::string> argv = {(opts_.binary.empty() ? node_bin() : opts_.binary).string(),
+                                   "--port",
+                                   std::to_string(opts_.port),
+                                   "--data-dir",
+                                   opts_.data_dir.string(),
+                                   "--client-id",
+                                   opts_.client_id};
   if (opts_.token.empty()) argv.push_back("--no-auth");
   else argv.insert(argv.end(), {"--token", opts_.token});
   argv.insert(argv.end(), opts_.extra_args.begin(), opts_.extra_args.end());
@@ -147,10 +152,10 @@ int NodeProcess::dashboard_port() const {
   return colon == std::string::npos ? 0 : std::atoi(text.c_str() + colon + 1);
 }
 
-fs::path build_template(const std::string& template_name, const std::string& service_name,
-                        const fs::path& dir, std::string* why) {
-  auto made = run({edge_bin().string(), "new", service_name, "--template", template_name, "--dir",
-                   (dir / service_name).string()});
+fs::path build_template(const std::string& template_name, const std::string& service_name, const fs::path& dir,
+                        std::string* why) {
+  auto made = run(
+      {edge_bin().string(), "new", service_name, "--template", template_name, "--dir", (dir / service_name).string()});
   if (made.exit_code != 0) {
     if (why) *why = made.out + made.err;
     return {};

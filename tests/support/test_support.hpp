@@ -10,10 +10,10 @@
 
 namespace edge::test {
 
-std::filesystem::path bin_dir();       // build/bin
-std::filesystem::path source_dir();    // the repository
-std::filesystem::path edge_bin();      // build/bin/edge
-std::filesystem::path node_bin();      // build/bin/edge-node
+std::filesystem::path bin_dir();     // build/bin
+std::filesystem::path source_dir();  // the repository
+std::filesystem::path edge_bin();    // build/bin/edge
+std::filesystem::path node_bin();    // build/bin/edge-node
 
 // A fresh folder under /tmp, removed with everything in it at scope exit.
 class TempDir {
@@ -59,12 +59,12 @@ int free_port();
 class NodeProcess {
  public:
   struct Options {
-    std::filesystem::path data_dir;            // required
-    std::string token = "test-token";          // empty: --no-auth
+    std::filesystem::path data_dir;    // required
+    std::string token = "test-token";  // empty: --no-auth
     std::string client_id = "test-client";
-    std::vector<std::string> extra_args;       // e.g. {"--engine", "interp"}
-    int port = 0;                              // 0: pick a free one
-    std::filesystem::path binary;              // empty: the build tree's edge-node (node_bin())
+    std::vector<std::string> extra_args;  // e.g. {"--engine", "interp"}
+    int port = 0;                         // 0: pick a free one
+    std::filesystem::path binary;         // empty: the build tree's edge-node (node_bin())
   };
   explicit NodeProcess(Options opts);
   ~NodeProcess();
@@ -78,7 +78,7 @@ class NodeProcess {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(opts_.port); }
   const std::string& token() const { return opts_.token; }
   const std::string& client_id() const { return opts_.client_id; }
-  std::string log() const;    // what the node printed so far
+  std::string log() const;  // what the node printed so far
   // The port of the node's dashboard (an origin of its own), read from its start-up lines; 0 if not found.
   int dashboard_port() const;
   pid_t pid() const { return pid_; }

@@ -32,7 +32,8 @@ std::string line_with(const std::string& log, const std::string& needle) {
   if (at == std::string::npos) return {};
   auto begin = log.rfind('\n', at);
   auto end = log.find('\n', at);
-  return log.substr(begin == std::string::npos ? 0 : begin + 1, end == std::string::npos ? std::string::npos : end - begin - 1);
+  return log.substr(begin == std::string::npos ? 0 : begin + 1,
+                    end == std::string::npos ? std::string::npos : end - begin - 1);
 }
 
 // Builds the project in `dir` with the real CLI's debug profile; returns the module bytes.

@@ -57,16 +57,15 @@ void check_against_dwarfdump(const fs::path& wasm) {
     skip_test("llvm-dwarfdump (Debian's llvm-19), the reference this test compares with, is not installed");
     return;
   }
-  const auto table = edge::DwarfLines::read(
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  const auto table =
+      edge::DwarfLines::read(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   REQUIRE_FALSE(table.empty());
   const auto sequences = oracle_sequences(dump.out);
   // Linked code may keep the line program of a function the linker dropped at a low address, so
   // two sequences can cover one address: such addresses have no single answer and are skipped.
   auto covering = [&](uint64_t address) {
-    return std::count_if(sequences.begin(), sequences.end(), [&](const OracleSequence& s) {
-      return address >= s.rows.front().address && address < s.end;
-    });
+    return std::count_if(sequences.begin(), sequences.end(),
+                         [&](const OracleSequence& s) { return address >= s.rows.front().address && address < s.end; });
   };
   size_t checked = 0, ambiguous = 0;
   for (const auto& seq : sequences) {
@@ -92,7 +91,7 @@ void check_against_dwarfdump(const fs::path& wasm) {
     }
   }
   MESSAGE(wasm.filename().string() << ": " << checked << " addresses agree with llvm-dwarfdump (" << ambiguous
-                                  << " covered by two sequences, skipped)");
+                                   << " covered by two sequences, skipped)");
   CHECK(checked > 50);
 }
 

@@ -46,8 +46,9 @@ TEST_CASE("WASI preview1: our conformance programs pass on both engines through 
       CAPTURE(engine);
       CAPTURE(p.name);
       TempDir sandbox;
-      std::vector<std::string> argv = {node_bin().string(), "run",   "--engine", engine, "--dir",
-                                       sandbox.path().string() + "::/sandbox", "--env", "GREETING=hi", wasm_of(p)};
+      std::vector<std::string> argv = {
+          node_bin().string(), "run",     "--engine", engine, "--dir", sandbox.path().string() + "::/sandbox", "--env",
+          "GREETING=hi",       wasm_of(p)};
       if (!have_openat2()) argv.insert(argv.end() - 1, {"--env", "EDGE_TEST_NO_OPENAT2=1"});
       argv.insert(argv.end(), kArgs.begin(), kArgs.end());
       auto r = run(argv);
@@ -62,7 +63,8 @@ TEST_CASE("WASI preview1: our conformance programs pass on both engines through 
       if (std::string(p.name) == "wasi_trap") CHECK(r.err.find("edge-node: trap: ") != std::string::npos);
       add_counts(r.out, counts);
     }
-    MESSAGE("checks per preview1 function on " << std::string(engine) << " (" << counts.size() << " functions):\n" << table(counts));
+    MESSAGE("checks per preview1 function on " << std::string(engine) << " (" << counts.size() << " functions):\n"
+                                               << table(counts));
     CHECK(counts.size() >= 44);  // every preview1 function but proc_raise (deprecated, ENOSYS everywhere)
   }
 }
@@ -78,9 +80,9 @@ TEST_CASE("WASI preview1: the same programs under Node.js's node:wasi, for refer
   std::string report;
   for (const auto& p : kPrograms) {
     TempDir sandbox;
-    std::vector<std::string> argv = {"node", "--experimental-wasi-unstable-preview1", "--no-warnings",
-                                     std::string(EDGE_SOURCE_DIR) + "/tests/wasi/node_wasi.mjs",
-                                     wasm_of(p), sandbox.path().string()};
+    std::vector<std::string> argv = {"node",          "--experimental-wasi-unstable-preview1",
+                                     "--no-warnings", std::string(EDGE_SOURCE_DIR) + "/tests/wasi/node_wasi.mjs",
+                                     wasm_of(p),      sandbox.path().string()};
     argv.insert(argv.end(), kArgs.begin(), kArgs.end());
     auto r = run(argv);
     const bool ok = r.exit_code == p.exit_code;
@@ -91,6 +93,7 @@ TEST_CASE("WASI preview1: the same programs under Node.js's node:wasi, for refer
       if (line.starts_with("FAIL")) report += "\n    " + line;
     report += "\n";
   }
-  MESSAGE("node:wasi (Node.js " << version << ") passes " << passed << " of " << std::size(kPrograms) << " programs:\n" << report);
+  MESSAGE("node:wasi (Node.js " << version << ") passes " << passed << " of " << std::size(kPrograms) << " programs:\n"
+                                << report);
   CHECK(passed >= 1);  // node:wasi ran them: the programs are plain preview1, not tied to our node
 }

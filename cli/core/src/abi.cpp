@@ -54,10 +54,14 @@ const std::vector<Function>& wasi_table() {
 
 std::string_view to_string(ValType t) {
   switch (t) {
-    case ValType::I32: return "i32";
-    case ValType::I64: return "i64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
+    case ValType::I32:
+      return "i32";
+    case ValType::I64:
+      return "i64";
+    case ValType::F32:
+      return "f32";
+    case ValType::F64:
+      return "f64";
   }
   return "?";
 }
@@ -78,8 +82,9 @@ std::span<const Function> required_exports() { return export_table(); }
 std::span<const Function> wasi_imports() { return wasi_table(); }
 
 const Function* find_import(std::string_view module, std::string_view name) {
-  auto table = module == kEnvModule ? env_imports() : module == kWasiModule ? wasi_imports()
-                                                                             : std::span<const Function>{};
+  auto table = module == kEnvModule    ? env_imports()
+               : module == kWasiModule ? wasi_imports()
+                                       : std::span<const Function>{};
   for (const auto& f : table)
     if (f.name == name) return &f;
   return nullptr;

@@ -25,9 +25,7 @@ constexpr const char* kEpoch = "1970-01-01T00:00:00Z";
 constexpr int kFileMode = 0444;
 constexpr int kDirMode = 0555;
 
-std::span<const uint8_t> as_bytes(std::string_view s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
+std::span<const uint8_t> as_bytes(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
 // ---------------------------------------------------------------------------------------------
 // Writing
@@ -96,8 +94,9 @@ class TarWriter {
 using Entries = std::map<std::string, Bytes>;
 
 Error refuse(const std::string& what, const std::string& why) {
-  return make_error(what + " refused: " + why,
-                    "rebuild it with `edge pack` (or mimik's edge-ms-packager); never deploy images from unknown sources");
+  return make_error(
+      what + " refused: " + why,
+      "rebuild it with `edge pack` (or mimik's edge-ms-packager); never deploy images from unknown sources");
 }
 
 // "./a//b/" -> "a/b". Error for absolute paths and any `..` component.
@@ -160,8 +159,7 @@ Result<Entries> read_tar(std::span<const uint8_t> data, const std::string& what,
     if (r < ARCHIVE_WARN) {
       const char* msg = archive_error_string(a.get());
       std::string why = msg ? msg : "unreadable header";
-      if (entries == 0 && why.find("Unrecognized") != std::string::npos)
-        return refuse(what, "it is not a tar archive");
+      if (entries == 0 && why.find("Unrecognized") != std::string::npos) return refuse(what, "it is not a tar archive");
       return refuse(what, "it is truncated or damaged (" + why + ")");
     }
     if (++entries > budget.max_entries)
@@ -287,8 +285,8 @@ std::vector<uint8_t> write_image(const ImageSpec& spec) {
   };
   const std::string config_text = config.dump();
   const std::string config_name = sha256_hex(config_text) + ".json";
-  const json layer_json = {{"id", layer_id},           {"created", kEpoch},          {"architecture", "amd64"},
-                           {"os", "linux"},            {"config", container_config}, {"container_config", container_config}};
+  const json layer_json = {{"id", layer_id}, {"created", kEpoch},          {"architecture", "amd64"},
+                           {"os", "linux"},  {"config", container_config}, {"container_config", container_config}};
   const json manifest = json::array({{{"Config", config_name},
                                       {"RepoTags", {spec.name + ":" + spec.version}},
                                       {"Layers", {layer_id + "/layer.tar"}}}});
@@ -317,9 +315,9 @@ Result<Image> read_image(std::span<const uint8_t> tar, const ImageLimits& limits
   auto manifest = parse_json(*files, "manifest.json", what);
   if (!manifest) return manifest.error();
   const json& m = *manifest;
-  if (!m.is_array() || m.empty() || !m[0].is_object())
-    return refuse(what, "manifest.json is not a list of images");
-  if (m.size() > 1) return refuse(what, "manifest.json lists " + std::to_string(m.size()) + " images; deploy one at a time");
+  if (!m.is_array() || m.empty() || !m[0].is_object()) return refuse(what, "manifest.json is not a list of images");
+  if (m.size() > 1)
+    return refuse(what, "manifest.json lists " + std::to_string(m.size()) + " images; deploy one at a time");
   const json& entry = m[0];
 
   Image image;
@@ -359,8 +357,8 @@ Result<Image> read_image(std::span<const uint8_t> tar, const ImageLimits& limits
   auto layer = files->find(*layer_path);
   if (layer == files->end()) return refuse(what, "its layer `" + *layer_path + "` is missing");
 
-  auto layer_files = read_tar(layer->second, "image layer",
-                              {limits.max_entries, limits.max_module_bytes, limits.max_module_bytes});
+  auto layer_files =
+      read_tar(layer->second, "image layer", {limits.max_entries, limits.max_module_bytes, limits.max_module_bytes});
   if (!layer_files) return layer_files.error();
   for (auto& [path, content] : *layer_files) {
     if (!is_index_file(path)) continue;

@@ -26,12 +26,16 @@ constexpr std::string_view kSdkFix = "build the module with the edge SDK (ABI 2.
 
 abi::ValType to_val_type(wabt::Type t) {
   switch (t) {
-    case wabt::Type::I32: return abi::ValType::I32;
-    case wabt::Type::I64: return abi::ValType::I64;
-    case wabt::Type::F32: return abi::ValType::F32;
+    case wabt::Type::I32:
+      return abi::ValType::I32;
+    case wabt::Type::I64:
+      return abi::ValType::I64;
+    case wabt::Type::F32:
+      return abi::ValType::F32;
     // v128 and reference types never occur in the ABI, which uses i32/i64 only: reporting them
     // as f64 keeps the comparison failing, as it must.
-    default: return abi::ValType::F64;
+    default:
+      return abi::ValType::F64;
   }
 }
 
@@ -44,11 +48,16 @@ abi::FuncSig to_sig(const wabt::FuncSignature& s) {
 
 ExternKind to_kind(wabt::ExternalKind k) {
   switch (k) {
-    case wabt::ExternalKind::Func: return ExternKind::Func;
-    case wabt::ExternalKind::Table: return ExternKind::Table;
-    case wabt::ExternalKind::Memory: return ExternKind::Memory;
-    case wabt::ExternalKind::Global: return ExternKind::Global;
-    case wabt::ExternalKind::Tag: return ExternKind::Tag;
+    case wabt::ExternalKind::Func:
+      return ExternKind::Func;
+    case wabt::ExternalKind::Table:
+      return ExternKind::Table;
+    case wabt::ExternalKind::Memory:
+      return ExternKind::Memory;
+    case wabt::ExternalKind::Global:
+      return ExternKind::Global;
+    case wabt::ExternalKind::Tag:
+      return ExternKind::Tag;
   }
   return ExternKind::Func;
 }
@@ -157,8 +166,8 @@ void check_import(const ModuleInfo& info, const WasmImport& imp, std::vector<Pro
   const auto* expected = abi::find_import(imp.module, imp.name);
   if (expected && expected->sig == imp.sig) return;
   if (expected) {
-    p.message = fmt::format("wrong signature: expected {}, found {}", abi::to_string(expected->sig),
-                            abi::to_string(imp.sig));
+    p.message =
+        fmt::format("wrong signature: expected {}, found {}", abi::to_string(expected->sig), abi::to_string(imp.sig));
     p.fix = "declare it exactly as sdk/include/edge/abi.def does, or " + std::string(kSdkFix);
   } else if (imp.module == abi::kEnvModule && imp.name == "api_request") {
     p.message = "an ABI 1.0.0 import; ABI 2.0.0 uses env.mk_module_api_request";
@@ -171,22 +180,23 @@ void check_import(const ModuleInfo& info, const WasmImport& imp, std::vector<Pro
     p.message = "not a wasi_snapshot_preview1 function";
     p.fix = "remove the call; the node provides WASI preview1 only";
   } else {
-    p.message = fmt::format("module `{}` is not provided by edgeEngine (only env and {})", imp.module,
-                            abi::kWasiModule);
+    p.message =
+        fmt::format("module `{}` is not provided by edgeEngine (only env and {})", imp.module, abi::kWasiModule);
     p.fix = "remove the code that imports it or link its implementation into the module";
   }
   p.used_at = used_at(info, imp.func_index);
   problems.push_back(std::move(p));
 }
 
-void check_function_export(const ModuleInfo& info, std::string_view name, const abi::FuncSig& sig,
-                           std::string_view why, std::vector<Problem>& problems) {
+void check_function_export(const ModuleInfo& info, std::string_view name, const abi::FuncSig& sig, std::string_view why,
+                           std::vector<Problem>& problems) {
   Problem p;
   p.subject = "export " + std::string(name);
   const auto* e = find_export(info, name);
   if (!e) {
     p.message = fmt::format("missing: expected a function {} ({})", abi::to_string(sig), why);
-    p.fix = fmt::format("define and export `{}` (the edge SDK's ABI layer does: include <edge/edge.hpp> and `edge build`)", name);
+    p.fix = fmt::format(
+        "define and export `{}` (the edge SDK's ABI layer does: include <edge/edge.hpp> and `edge build`)", name);
   } else if (e->kind != ExternKind::Func) {
     p.message = fmt::format("is a {}, expected a function {}", to_string(e->kind), abi::to_string(sig));
     p.fix = fmt::format("export a function named `{}`", name);
@@ -210,11 +220,16 @@ std::string_view why_export(std::string_view name) {
 
 std::string_view to_string(ExternKind k) {
   switch (k) {
-    case ExternKind::Func: return "function";
-    case ExternKind::Table: return "table";
-    case ExternKind::Memory: return "memory";
-    case ExternKind::Global: return "global";
-    case ExternKind::Tag: return "tag";
+    case ExternKind::Func:
+      return "function";
+    case ExternKind::Table:
+      return "table";
+    case ExternKind::Memory:
+      return "memory";
+    case ExternKind::Global:
+      return "global";
+    case ExternKind::Tag:
+      return "tag";
   }
   return "?";
 }
@@ -319,9 +334,8 @@ Result<ModuleInfo> inspect_module(std::span<const uint8_t> bytes) {
       SourceLocation where{name.empty() ? fmt::format("function #{}", site.caller) : name, src->file,
                            uint32_t(src->line)};
       auto& list = info.call_sites[site.callee];
-      bool seen = std::any_of(list.begin(), list.end(), [&](const SourceLocation& l) {
-        return l.file == where.file && l.line == where.line;
-      });
+      bool seen = std::any_of(list.begin(), list.end(),
+                              [&](const SourceLocation& l) { return l.file == where.file && l.line == where.line; });
       if (!seen) list.push_back(std::move(where));
     }
   }
@@ -331,8 +345,7 @@ Result<ModuleInfo> inspect_module(std::span<const uint8_t> bytes) {
     if (e->kind == wabt::ExternalKind::Func) {
       if (const auto* f = module.GetFunc(e->var)) out.sig = to_sig(f->decl.sig);
     }
-    if (e->name.starts_with(abi::kVersionMarkerPrefix) &&
-        (info.abi_version.empty() || e->name == abi::kVersionMarker))
+    if (e->name.starts_with(abi::kVersionMarkerPrefix) && (info.abi_version.empty() || e->name == abi::kVersionMarker))
       info.abi_version = marker_version(e->name);
     info.exports.push_back(std::move(out));
   }
@@ -354,12 +367,11 @@ std::vector<Problem> check_abi(const ModuleInfo& info) {
   if (other_version) {
     std::string marker = std::string(abi::kVersionMarkerPrefix) + info.abi_version;
     std::replace(marker.begin() + abi::kVersionMarkerPrefix.size(), marker.end(), '.', '_');
-    problems.push_back(Problem{
-        "export " + marker,
-        fmt::format("the module speaks ABI {}; edgeEngine's serverless ABI {} expects {}", info.abi_version,
-                    abi::kVersion, abi::kVersionMarker),
-        std::string(kSdkFix),
-        {}});
+    problems.push_back(Problem{"export " + marker,
+                               fmt::format("the module speaks ABI {}; edgeEngine's serverless ABI {} expects {}",
+                                           info.abi_version, abi::kVersion, abi::kVersionMarker),
+                               std::string(kSdkFix),
+                               {}});
   }
 
   for (const auto& f : abi::required_exports()) {
@@ -381,11 +393,10 @@ std::vector<Problem> check_abi(const ModuleInfo& info) {
   const auto* command = find_export(info, abi::kCommandEntry);
   const abi::FuncSig entry_sig{};
   if (!reactor && !command) {
-    problems.push_back(Problem{
-        "export _initialize/_start",
-        "missing: the module exports neither _initialize (reactor) nor _start (command)",
-        "link with -mexec-model=reactor (what `edge build` does) or give the module a main()",
-        {}});
+    problems.push_back(Problem{"export _initialize/_start",
+                               "missing: the module exports neither _initialize (reactor) nor _start (command)",
+                               "link with -mexec-model=reactor (what `edge build` does) or give the module a main()",
+                               {}});
   } else {
     for (const auto* entry : {reactor, command})
       if (entry) check_function_export(info, entry->name, entry_sig, "the module's entry point", problems);

@@ -43,7 +43,8 @@ Result<std::shared_ptr<const SharedObject>> SharedObject::open(const fs::path& p
   so->handle_ = handle;
   so->module_ = module;
   so->functions_ = WasmFunctionMap(*module);
-  for (uint32_t i = 0; i < module->export_count; ++i) so->exports_.emplace(module->exports[i].name, &module->exports[i]);
+  for (uint32_t i = 0; i < module->export_count; ++i)
+    so->exports_.emplace(module->exports[i].name, &module->exports[i]);
   return std::shared_ptr<const SharedObject>(std::move(so));
 }
 
@@ -67,7 +68,8 @@ using FuncNames = std::shared_ptr<const std::vector<std::string>>;
 class AotInstance final : public GuestInstance {
  public:
   // With a snapshot, the instance starts as its module was after _initialize (preinit.hpp).
-  AotInstance(std::shared_ptr<const SharedObject> so, FuncNames names, std::shared_ptr<const Snapshot> snapshot = nullptr)
+  AotInstance(std::shared_ptr<const SharedObject> so, FuncNames names,
+              std::shared_ptr<const Snapshot> snapshot = nullptr)
       : so_(std::move(so)), names_(std::move(names)), snapshot_(std::move(snapshot)) {
     const auto& m = so_->module();
     // Zeroed: a trap half-way through instantiation leaves fields the free function can handle.
@@ -89,10 +91,12 @@ class AotInstance final : public GuestInstance {
       void* ctx;
     } args{&so_->module(), storage_, &ctx};
     instantiated_ = true;  // free_instance copes with a partial instance (zeroed fields)
-    auto r = guarded_call([](void* a) {
-      auto* p = static_cast<Args*>(a);
-      p->m->instantiate(p->inst, p->ctx);
-    }, &args, nullptr, ctx.deadline, limits.max_memory_pages);  // a start function may loop
+    auto r = guarded_call(
+        [](void* a) {
+          auto* p = static_cast<Args*>(a);
+          p->m->instantiate(p->inst, p->ctx);
+        },
+        &args, nullptr, ctx.deadline, limits.max_memory_pages);  // a start function may loop
     if (r.status != GuardedResult::Status::Ok) {
       if (error) *error = r.message;
       return false;
@@ -137,10 +141,12 @@ class AotInstance final : public GuestInstance {
     }
     for (size_t i = 0; i < n; ++i)
       call.params[i] = e->params[i] == 'i' ? uint64_t(uint32_t(args[i])) : uint64_t(args[i]);
-    auto r = guarded_call([](void* a) {
-      auto* c = static_cast<Call*>(a);
-      c->e->invoke(c->inst, c->params, c->results);
-    }, &call, memory_, deadline);
+    auto r = guarded_call(
+        [](void* a) {
+          auto* c = static_cast<Call*>(a);
+          c->e->invoke(c->inst, c->params, c->results);
+        },
+        &call, memory_, deadline);
     if (r.status == GuardedResult::Status::Timeout) {
       out.status = CallResult::Status::Timeout;
       out.message = "timeout";
@@ -219,8 +225,8 @@ std::shared_ptr<const Snapshot> preinitialise(const std::shared_ptr<const Shared
   }
   std::vector<uint64_t> globals(module.global_count);
   module.save_globals(instance.storage(), globals.data());
-  return std::make_shared<const Snapshot>(std::span<const uint8_t>(fresh), std::span<const uint8_t>(after.data, after.size),
-                                          std::move(globals));
+  return std::make_shared<const Snapshot>(std::span<const uint8_t>(fresh),
+                                          std::span<const uint8_t>(after.data, after.size), std::move(globals));
 }
 
 class AotEngine final : public Engine {
@@ -263,10 +269,11 @@ class AotEngine final : public Engine {
     std::shared_ptr<const Snapshot> snapshot = preinitialise(shared, names, per_instance_why);
     if (options_.log) {
       std::string id = digest.empty() ? art->shared_object.stem().string() : digest.substr(0, 12);
-      options_.log(snapshot ? fmt::format("aot: {} instances start pre-initialised (_initialize ran once at load: {} bytes "
-                                          "of memory changed, {} globals restored)",
-                                          id, snapshot->changed_bytes(), snapshot->global_count())
-                            : fmt::format("aot: {} initialised per instance: {}", id, per_instance_why));
+      options_.log(snapshot
+                       ? fmt::format("aot: {} instances start pre-initialised (_initialize ran once at load: {} bytes "
+                                     "of memory changed, {} globals restored)",
+                                     id, snapshot->changed_bytes(), snapshot->global_count())
+                       : fmt::format("aot: {} initialised per instance: {}", id, per_instance_why));
     }
     // Compiled frames have no code offset: each gets its function's first line (line_is_entry).
     return make_loaded_module(
@@ -344,9 +351,10 @@ Result<std::unique_ptr<Engine>> make_aot_engine_checked(const AotOptions& option
   if (options.cache_dir.empty()) return make_error("the AOT engine needs a cache directory");
   fs::path worker = find_compile_worker(options.compile_worker);
   if (worker.empty())
-    return make_error(fmt::format("the compile worker {} was not found next to this program",
-                                  options.compile_worker.empty() ? "edge-aot-compile" : options.compile_worker.string()),
-                      "reinstall edge-node (edge-aot-compile is installed beside it); the interpreter keeps serving");
+    return make_error(
+        fmt::format("the compile worker {} was not found next to this program",
+                    options.compile_worker.empty() ? "edge-aot-compile" : options.compile_worker.string()),
+        "reinstall edge-node (edge-aot-compile is installed beside it); the interpreter keeps serving");
   return std::unique_ptr<Engine>(std::make_unique<AotEngine>(options, cc, std::move(worker)));
 }
 

@@ -82,10 +82,9 @@ int write_c_sources(const fs::path& work) {
     std::fprintf(stderr, "%s\n", glue.error().to_string().c_str());
     return worker::kBadModule;
   }
-  for (auto [name, text] : {std::pair{kHeaderName, std::string_view(c->header)},
-                            std::pair{"module.c", std::string_view(c->c_source)},
-                            std::pair{"glue.c", std::string_view(*glue)},
-                            std::pair{"edge_aot_abi.h", kAotAbiHeaderText}}) {
+  for (auto [name, text] :
+       {std::pair{kHeaderName, std::string_view(c->header)}, std::pair{"module.c", std::string_view(c->c_source)},
+        std::pair{"glue.c", std::string_view(*glue)}, std::pair{"edge_aot_abi.h", kAotAbiHeaderText}}) {
     if (!write_all(work / name, text)) {
       std::fprintf(stderr, "cannot write %s\n", (work / name).c_str());
       return worker::kCompilerFailed;
@@ -108,9 +107,9 @@ int compile(const fs::path& work, const std::string& cc, const std::vector<std::
   // -fvisibility=hidden: only the entry point is exported; calls inside the module are direct.
   // -fno-reorder-blocks-and-partition: a function's cold part (its trap paths!) would leave
   // the edge_wasm_text section that tells trap backtraces which function a PC is in (func_table.hpp).
-  for (const char* f : {"-fPIC", "-shared", "-fvisibility=hidden", "-fstack-clash-protection",
-                        "-fno-optimize-sibling-calls", "-fno-strict-aliasing", "-fno-reorder-blocks-and-partition",
-                        "-w", "-I", EDGE_WASM_RT_INCLUDE_DIR})
+  for (const char* f :
+       {"-fPIC", "-shared", "-fvisibility=hidden", "-fstack-clash-protection", "-fno-optimize-sibling-calls",
+        "-fno-strict-aliasing", "-fno-reorder-blocks-and-partition", "-w", "-I", EDGE_WASM_RT_INCLUDE_DIR})
     argv.emplace_back(f);
 #if defined(__arm__)
   // Trap backtraces unwind the generated code, from a signal handler too: 32-bit ARM's C compilers

@@ -22,10 +22,10 @@
 namespace edge::node::aot {
 
 struct CompileBudget {
-  std::chrono::seconds cpu{120};         // per process (the worker, the C compiler); wall: 2 x cpu + 10 s
-  uint64_t memory_mb = 2048;             // address space per process
-  uint64_t max_module_bytes = 32u << 20; // larger modules are not compiled
-  uint64_t max_cache_bytes = 1u << 30;   // the cache is pruned to this, least recently used first
+  std::chrono::seconds cpu{120};          // per process (the worker, the C compiler); wall: 2 x cpu + 10 s
+  uint64_t memory_mb = 2048;              // address space per process
+  uint64_t max_module_bytes = 32u << 20;  // larger modules are not compiled
+  uint64_t max_cache_bytes = 1u << 30;    // the cache is pruned to this, least recently used first
 };
 
 class Compiler {
@@ -43,7 +43,6 @@ class Compiler {
 
   // Kills the compile in progress and fails every later one at once: the node is stopping.
   void abandon();
-
 
  private:
   void remove_leftovers();

@@ -25,10 +25,8 @@ uint32_t add_function_table(std::string& c_source, uint32_t imported_funcs, uint
     size_t eol = c_source.find('\n', pos);
     if (eol == std::string::npos) eol = c_source.size();
     std::string line = c_source.substr(pos, eol - pos);
-    if (std::regex_match(line, m, decl_re) && m[2].str().starts_with(instance))
-      decls.push_back({eol - 1, m[1]});
-    else if (!decls.empty())
-      break;  // the block ended
+    if (std::regex_match(line, m, decl_re) && m[2].str().starts_with(instance)) decls.push_back({eol - 1, m[1]});
+    else if (!decls.empty()) break;  // the block ended
     pos = eol + 1;
   }
 

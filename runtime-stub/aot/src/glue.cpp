@@ -13,7 +13,7 @@ namespace {
 
 // A prototype line of wasm2c's header: "u32 Z_mZ_foo(Z_m_instance_t*, u32, u64);"
 struct Prototype {
-  std::string result;             // "void", "u32", "wasm_rt_memory_t*", ...
+  std::string result;  // "void", "u32", "wasm_rt_memory_t*", ...
   std::string name;
   std::vector<std::string> params;  // as written
 };
@@ -49,18 +49,26 @@ const char* host_c_type(char l) { return l == 'I' ? "int64_t" : "int32_t"; }
 // Slot -> value of the C type, and back.
 std::string from_slot(char l, const std::string& slot) {
   switch (l) {
-    case 'i': return fmt::format("(u32){}", slot);
-    case 'I': return fmt::format("(u64){}", slot);
-    case 'f': return fmt::format("edge_f32_of({})", slot);
-    default: return fmt::format("edge_f64_of({})", slot);
+    case 'i':
+      return fmt::format("(u32){}", slot);
+    case 'I':
+      return fmt::format("(u64){}", slot);
+    case 'f':
+      return fmt::format("edge_f32_of({})", slot);
+    default:
+      return fmt::format("edge_f64_of({})", slot);
   }
 }
 std::string to_slot(char l, const std::string& value) {
   switch (l) {
-    case 'i': return fmt::format("(uint64_t)(u32)({})", value);
-    case 'I': return fmt::format("(uint64_t)({})", value);
-    case 'f': return fmt::format("edge_bits_f32({})", value);
-    default: return fmt::format("edge_bits_f64({})", value);
+    case 'i':
+      return fmt::format("(uint64_t)(u32)({})", value);
+    case 'I':
+      return fmt::format("(uint64_t)({})", value);
+    case 'f':
+      return fmt::format("edge_bits_f32({})", value);
+    default:
+      return fmt::format("edge_bits_f64({})", value);
   }
 }
 
@@ -257,9 +265,9 @@ Result<std::string> make_glue(const std::string& header, const std::vector<HostI
       }
       if (!plain) continue;
       std::string call = fmt::format("{}({})", proto.name, args);
-      invokers += fmt::format("static void edge_invoke_{}(void* instance, const uint64_t* p, uint64_t* r) {{ {}; }}\n",
-                              export_count, rl == 'v' ? "(void)p; (void)r; " + call
-                                                      : "(void)p; r[0] = " + to_slot(rl, call));
+      invokers +=
+          fmt::format("static void edge_invoke_{}(void* instance, const uint64_t* p, uint64_t* r) {{ {}; }}\n",
+                      export_count, rl == 'v' ? "(void)p; (void)r; " + call : "(void)p; r[0] = " + to_slot(rl, call));
       exports_table += fmt::format("  {{\"{}\", \"{}\", \"{}\", edge_invoke_{}}},\n", name, params,
                                    rl == 'v' ? "" : std::string(1, rl), export_count);
       ++export_count;

@@ -20,10 +20,8 @@ struct Thunk<F> {
     bool trapped = false;
     std::conditional_t<std::is_void_v<R>, int, R> result{};
     try {
-      if constexpr (std::is_void_v<R>)
-        F(*static_cast<HostContext*>(ctx), args...);
-      else
-        result = F(*static_cast<HostContext*>(ctx), args...);
+      if constexpr (std::is_void_v<R>) F(*static_cast<HostContext*>(ctx), args...);
+      else result = F(*static_cast<HostContext*>(ctx), args...);
     } catch (const std::exception& e) {
       rt::set_host_trap_message(e.what());
       trapped = true;

@@ -21,7 +21,7 @@ struct InitMemories {
   std::string memory;         // the instance field, e.g. "w2c_memory"
   std::string allocate_line;
   std::vector<std::string> load_lines;
-  uint64_t data_end = 0;      // where the furthest active segment ends
+  uint64_t data_end = 0;  // where the furthest active segment ends
 };
 
 // Parses init_memories(); false when its shape is anything but "allocate one memory, then load
@@ -73,7 +73,8 @@ bool rewrite_init_memories(std::string& c_source) {
   // LOAD_DATA(instance->MEM, ...) -> LOAD_DATA((*edge_mem), ...): the macro takes the memory by name.
   static const std::regex memory_arg(R"(^  LOAD_DATA\(instance->\w+,)");
   std::string loads;
-  for (const auto& line : im.load_lines) loads += std::regex_replace(line, memory_arg, "  LOAD_DATA((*edge_mem),") + "\n";
+  for (const auto& line : im.load_lines)
+    loads += std::regex_replace(line, memory_arg, "  LOAD_DATA((*edge_mem),") + "\n";
   std::string replacement = fmt::format(
       "/* edge-node: the active data segments, applied once when the module is loaded to build the\n"
       " * initial-memory image (runtime-stub/aot/src/memory_image.hpp); instances copy that image. */\n"

@@ -109,8 +109,10 @@ class TieredEngine final : public Engine {
     if (!first) return first.error();
     auto module = std::make_shared<TieredModule>(std::move(*first));
     if (aot_ && has_debug_marker(wasm)) {
-      say(fmt::format("engine auto: {} is a debug build: it stays on the interpreter, whose traps name "
-                      "source lines (--engine aot compiles it anyway)", digest.substr(0, 12)));
+      say(
+          fmt::format("engine auto: {} is a debug build: it stays on the interpreter, whose traps name "
+                      "source lines (--engine aot compiles it anyway)",
+                      digest.substr(0, 12)));
     } else if (aot_) {
       std::lock_guard lock(mu_);
       jobs_.push_back({std::vector<uint8_t>(wasm.begin(), wasm.end()), digest, module});
@@ -137,9 +139,8 @@ class TieredEngine final : public Engine {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
         if (stop_) return;
-        auto smallest = std::min_element(jobs_.begin(), jobs_.end(), [](const Job& a, const Job& b) {
-          return a.wasm.size() < b.wasm.size();
-        });
+        auto smallest = std::min_element(jobs_.begin(), jobs_.end(),
+                                         [](const Job& a, const Job& b) { return a.wasm.size() < b.wasm.size(); });
         job = std::move(*smallest);
         jobs_.erase(smallest);
       }

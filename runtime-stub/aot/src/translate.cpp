@@ -34,7 +34,8 @@ bool changes_tables(const wabt::ExprList& exprs) {
       case T::TableCopy:
       case T::ElemDrop:
       case T::DataDrop:  // also caught by the instance struct (glue.cpp); twice is cheap
-      case T::MemoryInit: return true;
+      case T::MemoryInit:
+        return true;
       case T::Block:
         if (changes_tables(wabt::cast<wabt::BlockExpr>(&e)->block.exprs)) return true;
         break;
@@ -46,7 +47,8 @@ bool changes_tables(const wabt::ExprList& exprs) {
         if (changes_tables(i->true_.exprs) || changes_tables(i->false_)) return true;
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   return false;
@@ -65,22 +67,21 @@ Result<Translation> translate_to_c(std::span<const uint8_t> wasm) {
   wabt::ReadBinaryOptions read_options(features, nullptr, read_debug_names, stop_on_first_error,
                                        fail_on_custom_section_error);
   auto failed = [&](std::string_view what) {
-    return make_error(fmt::format("wasm2c: {}: {}", what, wabt::FormatErrorsToString(errors, wabt::Location::Type::Binary)),
-                      "the module stays on the interpreter engine");
+    return make_error(
+        fmt::format("wasm2c: {}: {}", what, wabt::FormatErrorsToString(errors, wabt::Location::Type::Binary)),
+        "the module stays on the interpreter engine");
   };
   if (wabt::Failed(wabt::ReadBinaryIr("module.wasm", wasm.data(), wasm.size(), read_options, &errors, &module)))
     return failed("cannot read the module");
   wabt::ValidateOptions validate_options(features);
-  if (wabt::Failed(wabt::ValidateModule(&module, &errors, validate_options)))
-    return failed("invalid module");
+  if (wabt::Failed(wabt::ValidateModule(&module, &errors, validate_options))) return failed("invalid module");
   if (wabt::Failed(wabt::GenerateNames(&module))) return failed("cannot name the module's items");
   (void)wabt::ApplyNames(&module);  // as wasm2c: a name that cannot be applied is skipped
 
   wabt::MemoryStream c_stream, h_stream;
   wabt::WriteCOptions options;
   options.module_name = kModuleName;
-  if (wabt::Failed(wabt::WriteC(&c_stream, &h_stream, kHeaderName, &module, options)))
-    return failed("cannot write C");
+  if (wabt::Failed(wabt::WriteC(&c_stream, &h_stream, kHeaderName, &module, options))) return failed("cannot write C");
   auto text = [](wabt::MemoryStream& s) {
     const auto& data = s.output_buffer().data;
     return std::string(reinterpret_cast<const char*>(data.data()), data.size());

@@ -9,8 +9,8 @@
 namespace edge::node::aot {
 
 struct Translation {
-  std::string c_source;  // the module's C (includes "module.h")
-  std::string header;    // module.h
+  std::string c_source;         // the module's C (includes "module.h")
+  std::string header;           // module.h
   uint32_t imported_funcs = 0;  // function indexes of defined functions start here
   uint32_t defined_funcs = 0;
   bool changes_tables = false;  // some code changes a table, or drops or copies from a segment

@@ -58,7 +58,8 @@ SendArgs send_args_of(const json& params) {
   a.body = body.is_string() ? body.get<std::string>() : (body.is_null() ? std::string() : text_of(body));
   if (params.is_array() && params.size() > 1 && params[1].is_object()) {
     const json& opt = params[1];
-    if (auto it = opt.find("statusCode"); it != opt.end() && it->is_number_integer()) a.status_code = it->get<int64_t>();
+    if (auto it = opt.find("statusCode"); it != opt.end() && it->is_number_integer())
+      a.status_code = it->get<int64_t>();
     if (auto it = opt.find("headers"); it != opt.end() && it->is_object())
       for (auto& [k, v] : it->items()) a.headers.emplace_back(k, v.is_string() ? v.get<std::string>() : text_of(v));
     a.file_path = str(opt, "filePath");
@@ -127,7 +128,8 @@ std::optional<SendArgs> send_args_in_place(std::string_view params) {
 
 void response_send(HostContext& ctx, SendArgs a) {
   if (ctx.response) {
-    ctx.guest_output(ServiceLog::Stream::Node, fmt::format("{} called again; the first response stands", abi::method::response_send));
+    ctx.guest_output(ServiceLog::Stream::Node,
+                     fmt::format("{} called again; the first response stands", abi::method::response_send));
     return;
   }
   HttpResponse r;
@@ -188,7 +190,8 @@ std::optional<Call> call_in_place(std::string_view message) {
     const Kind value = r.peek();
     if (key == "method" && !std::exchange(seen_method, true) && value == Kind::String) r.string(c.method);
     else if (key == "params" && !std::exchange(seen_params, true)) r.raw(c.params);
-    else if (((key == "jsonrpc" && !std::exchange(seen_jsonrpc, true)) || (key == "id" && !std::exchange(seen_id, true))) &&
+    else if (((key == "jsonrpc" && !std::exchange(seen_jsonrpc, true)) ||
+              (key == "id" && !std::exchange(seen_id, true))) &&
              value != Kind::Map && value != Kind::Array)
       r.skip();
     else return std::nullopt;
@@ -214,10 +217,8 @@ struct EachItem : std::enable_shared_from_this<EachItem> {
     auto self = shared_from_this();
     ctx.reply(session, success_reply(session, 200, {{item.key, item.value}}, item.value),
               [self](HostContext& c, int32_t code) {
-                if (code == abi::code::each_continue)
-                  self->next(c);
-                else
-                  c.reply(self->session, success_reply(self->session, 200, {}, ""));
+                if (code == abi::code::each_continue) self->next(c);
+                else c.reply(self->session, success_reply(self->session, 200, {}, ""));
               });
   }
 };
@@ -232,10 +233,8 @@ void storage_call(HostContext& ctx, int64_t session, std::string_view method, co
   if (method == abi::method::storage_get_item) {
     auto r = ctx.storage->get(key);
     if (!r) return fail(r.error());
-    if (*r)
-      reply_if_wanted(ctx, session, success_reply(session, 200, {}, **r));
-    else
-      reply_if_wanted(ctx, session, success_reply(session, 404, {}, ""));
+    if (*r) reply_if_wanted(ctx, session, success_reply(session, 200, {}, **r));
+    else reply_if_wanted(ctx, session, success_reply(session, 404, {}, ""));
   } else if (method == abi::method::storage_set_item || method == abi::method::storage_set_item_with_tag) {
     auto r = ctx.storage->set(key, value, method == abi::method::storage_set_item_with_tag ? tag : std::string());
     if (!r) return fail(r.error());
@@ -275,13 +274,13 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
     int64_t path_ref = ctx.add_buffer({}, kPathCapacity);
     auto self = shared_from_this();
     ctx.reply_later(session,
-              success_reply(session, abi::code::form_field,
-                            {{"key", part.name},
-                             {"filename", part.filename},
-                             {"path_ref", std::to_string(path_ref)},
-                             {"path_len", std::to_string(kPathCapacity)}},
-                            ""),
-              [self, path_ref](HostContext& c, int32_t action) { self->on_found(c, action, path_ref); });
+                    success_reply(session, abi::code::form_field,
+                                  {{"key", part.name},
+                                   {"filename", part.filename},
+                                   {"path_ref", std::to_string(path_ref)},
+                                   {"path_len", std::to_string(kPathCapacity)}},
+                                  ""),
+                    [self, path_ref](HostContext& c, int32_t action) { self->on_found(c, action, path_ref); });
   }
 
   void on_found(HostContext& ctx, int32_t action, int64_t path_ref) {
@@ -291,7 +290,10 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
     auto go_on = [self](HostContext& c, int32_t) { self->next(c); };
     switch (action) {
       case abi::code::form_get:  // hand the value to the guest
-        ctx.reply_later(session, success_reply(session, abi::code::form_value, {{"key", part.name}, {"value", std::string(part.data)}}, ""), go_on);
+        ctx.reply_later(
+            session,
+            success_reply(session, abi::code::form_value, {{"key", part.name}, {"value", std::string(part.data)}}, ""),
+            go_on);
         return;
       case abi::code::form_store: {  // write the part where the guest said
         std::string path = ctx.buffers[path_ref].bytes;
@@ -302,7 +304,7 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
                                                      "': " + std::strerror(-fd) +
                                                      " (the path must be inside a preopened directory)");
           ctx.reply_later(session, error_reply(session, "cannot store upload at '" + path + "': " + std::strerror(-fd)),
-                    go_on);
+                          go_on);
           return;
         }
         size_t done = 0;
@@ -312,8 +314,10 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
           done += size_t(n);
         }
         ::close(fd);
-        ctx.reply_later(session, success_reply(session, abi::code::form_stored, {{"path", path}, {"file_size", std::to_string(done)}}, ""),
-                  go_on);
+        ctx.reply_later(
+            session,
+            success_reply(session, abi::code::form_stored, {{"path", path}, {"file_size", std::to_string(done)}}, ""),
+            go_on);
         return;
       }
       case abi::code::form_abort:
@@ -366,7 +370,9 @@ void handle_api_request(HostContext& ctx, int32_t session, std::string_view mess
   // nlohmann's reader recurses without a limit: a guest's million nested arrays would take the
   // node's stack. Our reader walks it first, to its depth limit.
   if (!msgpack::Reader(message).skip()) {
-    ctx.log_line(ServiceLog::Stream::Node, "mk_module_api_request: the message is not a MessagePack object (or nests deeper than 64 levels); ignored");
+    ctx.log_line(
+        ServiceLog::Stream::Node,
+        "mk_module_api_request: the message is not a MessagePack object (or nests deeper than 64 levels); ignored");
     reply_if_wanted(ctx, session, error_reply(session, "the message is not MessagePack JSON-RPC"));
     return;
   }
@@ -394,31 +400,35 @@ void handle_api_request(HostContext& ctx, int32_t session, std::string_view mess
     if (r.deadline_passed) ctx.abort(ExecFailure::Kind::Timeout, r.error);  // the request ends 504 now
     // Delivered after the handler returns, as on a real node, where a fetch is asynchronous.
     if (session != 0)
-      ctx.reply_later(session, r.response ? success_reply(session, r.response->status, r.response->headers, r.response->body)
-                                          : error_reply(session, r.error));
+      ctx.reply_later(session, r.response
+                                   ? success_reply(session, r.response->status, r.response->headers, r.response->body)
+                                   : error_reply(session, r.error));
   } else if (method == abi::method::edge_request_bep) {
     // The BEP (the address a service is reached at from outside) of a node without mimik's
     // cloud relay is the node's own; the code must be one getEdgeHmacCode gave out.
     const std::string code = params.is_object() && params.contains("code") && params["code"].is_string()
-                                 ? params["code"].get<std::string>() : "";
+                                 ? params["code"].get<std::string>()
+                                 : "";
     if (!edge_hmac_code_valid(code))
-      reply_if_wanted(ctx, session, error_reply(session, fmt::format("{}: the code is not one this node's {} (POST "
-                                                                     "/jsonrpc/v1) gave out, or it expired",
-                                                                     abi::method::edge_request_bep,
-                                                                     abi::node_rpc::get_edge_hmac_code)));
-    else
-      reply_if_wanted(ctx, session, success_reply(session, 200, {}, ctx.node_url));
+      reply_if_wanted(
+          ctx, session,
+          error_reply(session, fmt::format("{}: the code is not one this node's {} (POST "
+                                           "/jsonrpc/v1) gave out, or it expired",
+                                           abi::method::edge_request_bep, abi::node_rpc::get_edge_hmac_code)));
+    else reply_if_wanted(ctx, session, success_reply(session, 200, {}, ctx.node_url));
   } else if (method == abi::method::edge_decrypt) {
     reply_if_wanted(ctx, session, error_reply(session, method + " is not supported on this node"));
   } else if (method == abi::method::request_handle_form_upload) {
     form_upload(ctx, session);
   } else if (method == abi::method::websocket_broker_publish) {
-    std::string type = params.is_array() && !params.empty() && params[0].is_string() ? params[0].get<std::string>() : "";
+    std::string type =
+        params.is_array() && !params.empty() && params[0].is_string() ? params[0].get<std::string>() : "";
     std::string text = params.is_array() && params.size() > 1
                            ? (params[1].is_string() ? params[1].get<std::string>() : text_of(params[1]))
                            : text_of(params);
     // Guest-sized text: counted against the per-request log budget like stdout.
-    ctx.guest_output(ServiceLog::Stream::Node, fmt::format("{} [{}] {}", abi::method::websocket_broker_publish, type, text));
+    ctx.guest_output(ServiceLog::Stream::Node,
+                     fmt::format("{} [{}] {}", abi::method::websocket_broker_publish, type, text));
     reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
   } else {
     ctx.guest_output(ServiceLog::Stream::Node, "unknown host method '" + method.substr(0, 200) + "'");

@@ -29,8 +29,8 @@ void HostContext::add_preopens(const std::vector<Preopen>& preopens) {
   for (const auto& p : preopens) {
     int fd = ::open(p.host.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-      log_line(ServiceLog::Stream::Node, "preopen " + p.host.string() + " -> " + p.guest +
-                                             " skipped: " + std::strerror(errno));
+      log_line(ServiceLog::Stream::Node,
+               "preopen " + p.host.string() + " -> " + p.guest + " skipped: " + std::strerror(errno));
       continue;
     }
     FdEntry e;
@@ -53,9 +53,8 @@ MemoryView HostContext::memory() {
 uint8_t* HostContext::span(uint64_t ptr, uint64_t len, const char* what) {
   MemoryView m = memory();
   if (!m.data || ptr > m.size || len > m.size - ptr)
-    throw HostTrap(std::string("out of bounds memory access in host call ") + what + " (ptr " +
-                   std::to_string(ptr) + ", len " + std::to_string(len) + ", memory " +
-                   std::to_string(m.size) + " bytes)");
+    throw HostTrap(std::string("out of bounds memory access in host call ") + what + " (ptr " + std::to_string(ptr) +
+                   ", len " + std::to_string(len) + ", memory " + std::to_string(m.size) + " bytes)");
   return m.data + ptr;
 }
 
@@ -169,8 +168,8 @@ void HostContext::guest_output(ServiceLog::Stream stream, std::string_view text)
   if (log_bytes >= limits.max_log_bytes_per_request) {
     if (!log_truncated) {
       log_truncated = true;
-      log_line(ServiceLog::Stream::Node, "output beyond " + std::to_string(limits.max_log_bytes_per_request) +
-                                             " bytes in this request dropped");
+      log_line(ServiceLog::Stream::Node,
+               "output beyond " + std::to_string(limits.max_log_bytes_per_request) + " bytes in this request dropped");
     }
     return;
   }

@@ -80,7 +80,8 @@ std::optional<Url> parse_url(const std::string& url, std::string* why) {
   if (scheme_end == std::string::npos) return *why = "'" + url + "' is not an absolute URL", std::nullopt;
   std::string scheme = url.substr(0, scheme_end);
   std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  if (scheme != "http" && scheme != "https") return *why = "unsupported scheme '" + scheme + "' in " + url, std::nullopt;
+  if (scheme != "http" && scheme != "https")
+    return *why = "unsupported scheme '" + scheme + "' in " + url, std::nullopt;
   Url out;
   out.tls = scheme == "https";
   const size_t authority_start = scheme_end + 3;
@@ -168,7 +169,8 @@ http::request<http::string_body> make_request(const FetchRequest& request, const
   req.set(http::field::user_agent, "edge-node");
   for (const auto& [k, v] : request.headers) req.set(k, v);
   req.body() = request.body;
-  if (!request.body.empty() && req[http::field::content_type].empty()) req.set(http::field::content_type, "application/json");
+  if (!request.body.empty() && req[http::field::content_type].empty())
+    req.set(http::field::content_type, "application/json");
   req.keep_alive(false);
   req.prepare_payload();
   return req;
@@ -223,7 +225,8 @@ net::awaitable<FetchOutcome> fetch_following(FetchRequest request, size_t max_bo
     out.response = std::move(got);
     co_return out;
   }
-  out.error = std::string(abi::method::httpclient_fetch) + " " + request.url + ": more than " + std::to_string(kMaxRedirects) + " redirects";
+  out.error = std::string(abi::method::httpclient_fetch) + " " + request.url + ": more than " +
+              std::to_string(kMaxRedirects) + " redirects";
   co_return out;
 }
 
@@ -289,7 +292,8 @@ FetchOutcome http_fetch(const FetchRequest& request, std::chrono::steady_clock::
     out.error = std::string(abi::method::httpclient_fetch) + " " + request.url + ": the node is stopping";
     return out;
   }
-  out.error = std::string(abi::method::httpclient_fetch) + " " + request.url + ": no answer before the request's deadline";
+  out.error =
+      std::string(abi::method::httpclient_fetch) + " " + request.url + ": no answer before the request's deadline";
   out.deadline_passed = true;
   return out;
 }

@@ -27,18 +27,18 @@ ExecFailure classify(HostContext& ctx, const CallResult& r, std::string_view dur
     f.backtrace = r.backtrace;  // where the guest was stopped, if the engine can tell (the compiled tier)
     return f;
   }
-  if (r.status == CallResult::Status::MissingExport)
-    return failure(ExecFailure::Kind::BadModule, r.message);
+  if (r.status == CallResult::Status::MissingExport) return failure(ExecFailure::Kind::BadModule, r.message);
   // Engines do not report a refused memory.grow, and guests that cannot allocate abort (a trap).
   // So a trap with memory over 3/4 of the limit is reported as memory exhaustion, naming the trap.
   MemoryView m = ctx.memory();
   uint64_t max_bytes = uint64_t(ctx.limits.max_memory_pages) * 65536;
-  ExecFailure f = m.size > max_bytes / 4 * 3
-      ? failure(ExecFailure::Kind::OutOfMemory,
-                "out of memory: the module uses " + std::to_string(m.size >> 10) + " KiB of its " +
-                    std::to_string(max_bytes >> 10) + " KiB limit (EDGE_MAX_MEMORY_MB) and trapped: " + r.message +
-                    " in " + std::string(during))
-      : failure(ExecFailure::Kind::Trap, "trap: " + r.message + " in " + std::string(during));
+  ExecFailure f =
+      m.size > max_bytes / 4 * 3
+          ? failure(ExecFailure::Kind::OutOfMemory, "out of memory: the module uses " + std::to_string(m.size >> 10) +
+                                                        " KiB of its " + std::to_string(max_bytes >> 10) +
+                                                        " KiB limit (EDGE_MAX_MEMORY_MB) and trapped: " + r.message +
+                                                        " in " + std::string(during))
+          : failure(ExecFailure::Kind::Trap, "trap: " + r.message + " in " + std::string(during));
   f.backtrace = r.backtrace;
   return f;
 }
@@ -81,7 +81,8 @@ void deliver_replies_at_once(HostContext& ctx, size_t from) {
   if (!ctx.instance || ctx.reply_depth >= kMaxDepth || ctx.replies.size() <= from) return;
   std::deque<PendingReply> now;
   auto take = [&](size_t first) {
-    for (auto it = ctx.replies.begin() + std::ptrdiff_t(std::min(first, ctx.replies.size())); it != ctx.replies.end();) {
+    for (auto it = ctx.replies.begin() + std::ptrdiff_t(std::min(first, ctx.replies.size()));
+         it != ctx.replies.end();) {
       if (!it->at_once) {
         ++it;
         continue;
@@ -222,13 +223,14 @@ Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpR
   if (ctx.response) {
     // The response was sent before a later failure: it stands (a real node has streamed it already).
     if (failed)
-      ctx.log_line(ServiceLog::Stream::Node, request.method + " " + request.url +
-                                                 ": failed after its response was sent: " + failed->message);
+      ctx.log_line(ServiceLog::Stream::Node,
+                   request.method + " " + request.url + ": failed after its response was sent: " + failed->message);
     return std::move(*ctx.response);
   }
   if (failed) return std::move(*failed);
   return failure(ExecFailure::Kind::NoResponse,
-                 fmt::format("the service returned without sending a response (call {} in every path)", abi::method::response_send));
+                 fmt::format("the service returned without sending a response (call {} in every path)",
+                             abi::method::response_send));
 }
 
 Result<int> RequestDriver::run(const CommandInvocation& inv) const {
@@ -280,7 +282,8 @@ class DriverModule final : public LoadedModule {
 
 }  // namespace
 
-std::shared_ptr<LoadedModule> make_loaded_module(std::string_view engine_name, InstanceFactory factory, DwarfLines lines) {
+std::shared_ptr<LoadedModule> make_loaded_module(std::string_view engine_name, InstanceFactory factory,
+                                                 DwarfLines lines) {
   return std::make_shared<DriverModule>(engine_name, std::move(factory), std::move(lines));
 }
 

@@ -61,7 +61,7 @@ int open_any_type_beneath(int dirfd, const std::string& p, int flags, unsigned m
   // EDGE_SANDBOX_NO_OPENAT2=1 forces the fallback walk (tests exercise it on new kernels too).
   const bool forced_walk = std::getenv("EDGE_SANDBOX_NO_OPENAT2") != nullptr;
   if (!forced_walk && !g_openat2_missing.load(std::memory_order_relaxed)) {
-    struct open_how how {};
+    struct open_how how{};
     how.flags = uint64_t(flags | O_CLOEXEC | (follow_final ? 0 : O_NOFOLLOW));
     // O_TMPFILE shares bits with O_DIRECTORY: test it whole, or directories get a mode (EINVAL).
     how.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0;
@@ -83,7 +83,7 @@ int open_beneath(int dirfd, std::string_view path, int flags, unsigned mode, boo
   if (flags & O_PATH) return open_any_type_beneath(dirfd, p, flags, mode, follow_final);
   int fd = open_any_type_beneath(dirfd, p, flags | O_NONBLOCK, mode, follow_final);
   if (fd < 0) return fd == -ENXIO || fd == -ENODEV ? -ENXIO : fd;  // a FIFO without a reader, a device
-  struct stat st {};
+  struct stat st{};
   if (::fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
     ::close(fd);
     return -ENXIO;

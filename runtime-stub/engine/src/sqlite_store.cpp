@@ -11,7 +11,8 @@ struct Stmt {
 };
 
 Error db_error(sqlite3* db, const std::string& what) {
-  return make_error("storage: " + what + ": " + sqlite3_errmsg(db), "check the node's data dir (disk full? permissions?)");
+  return make_error("storage: " + what + ": " + sqlite3_errmsg(db),
+                    "check the node's data dir (disk full? permissions?)");
 }
 
 void bind_all(sqlite3_stmt* s, std::initializer_list<std::string_view> binds) {
@@ -32,8 +33,8 @@ Result<std::unique_ptr<SqliteKeyValueStore>> SqliteKeyValueStore::open(const std
   std::error_code ec;
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Error e = make_error("storage: cannot open " + file.string() + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
     sqlite3_close(db);
@@ -76,9 +77,10 @@ Result<std::optional<std::string>> SqliteKeyValueStore::get(std::string_view key
 }
 
 Status SqliteKeyValueStore::set(std::string_view key, std::string_view value, std::string_view tag) {
-  return exec("INSERT INTO items(key, value, tag) VALUES(?, ?, ?) "
-              "ON CONFLICT(key) DO UPDATE SET value = excluded.value, tag = excluded.tag",
-              {key, value, tag});
+  return exec(
+      "INSERT INTO items(key, value, tag) VALUES(?, ?, ?) "
+      "ON CONFLICT(key) DO UPDATE SET value = excluded.value, tag = excluded.tag",
+      {key, value, tag});
 }
 
 Status SqliteKeyValueStore::remove(std::string_view key) { return exec("DELETE FROM items WHERE key = ?", {key}); }

@@ -18,29 +18,52 @@ namespace wasi {
 
 int32_t wasi_errno(int e) {
   switch (e) {
-    case 0: return kSuccess;
-    case EACCES: return kAcces;
-    case EAGAIN: return kAgain;
-    case EBADF: return kBadf;
-    case EEXIST: return kExist;
-    case EFAULT: return kFault;
-    case EINVAL: return kInval;
-    case EISDIR: return kIsdir;
-    case ELOOP: return kNotcapable;  // a symlink we refused to follow
-    case EMFILE: return kMfile;
-    case EMLINK: return kMlink;
-    case ENAMETOOLONG: return kNametoolong;
-    case ENOENT: return kNoent;
-    case ENOSPC: return kNospc;
-    case ENOTDIR: return kNotdir;
-    case ENOTEMPTY: return kNotempty;
-    case ENXIO: return kNxio;
-    case EOPNOTSUPP: return kNotsup;
-    case EPERM: return kPerm;
-    case EROFS: return kRofs;
-    case ESPIPE: return kSpipe;
-    case EXDEV: return kNotcapable;  // RESOLVE_BENEATH: the path would leave the preopen
-    default: return kIo;
+    case 0:
+      return kSuccess;
+    case EACCES:
+      return kAcces;
+    case EAGAIN:
+      return kAgain;
+    case EBADF:
+      return kBadf;
+    case EEXIST:
+      return kExist;
+    case EFAULT:
+      return kFault;
+    case EINVAL:
+      return kInval;
+    case EISDIR:
+      return kIsdir;
+    case ELOOP:
+      return kNotcapable;  // a symlink we refused to follow
+    case EMFILE:
+      return kMfile;
+    case EMLINK:
+      return kMlink;
+    case ENAMETOOLONG:
+      return kNametoolong;
+    case ENOENT:
+      return kNoent;
+    case ENOSPC:
+      return kNospc;
+    case ENOTDIR:
+      return kNotdir;
+    case ENOTEMPTY:
+      return kNotempty;
+    case ENXIO:
+      return kNxio;
+    case EOPNOTSUPP:
+      return kNotsup;
+    case EPERM:
+      return kPerm;
+    case EROFS:
+      return kRofs;
+    case ESPIPE:
+      return kSpipe;
+    case EXDEV:
+      return kNotcapable;  // RESOLVE_BENEATH: the path would leave the preopen
+    default:
+      return kIo;
   }
 }
 
@@ -84,8 +107,7 @@ void store_filestat(HostContext& ctx, int32_t out, const struct stat& st) {
 
 int32_t wasi_times(int64_t atim, int64_t mtim, int32_t fst_flags, struct timespec out[2]) {
   constexpr int32_t kAtim = 1, kAtimNow = 2, kMtim = 4, kMtimNow = 8;
-  if (((fst_flags & kAtim) && (fst_flags & kAtimNow)) || ((fst_flags & kMtim) && (fst_flags & kMtimNow)))
-    return kInval;
+  if (((fst_flags & kAtim) && (fst_flags & kAtimNow)) || ((fst_flags & kMtim) && (fst_flags & kMtimNow))) return kInval;
   auto one = [](int64_t t, bool set, bool now, struct timespec& ts) {
     if (now) ts = {0, UTIME_NOW};
     else if (set) ts = {time_t(uint64_t(t) / 1'000'000'000ull), long(uint64_t(t) % 1'000'000'000ull)};
@@ -146,11 +168,16 @@ int32_t put_sizes(HostContext& ctx, const List& items, int32_t count_out, int32_
 
 clockid_t host_clock(int32_t id) {
   switch (id) {
-    case 0: return CLOCK_REALTIME;
-    case 1: return CLOCK_MONOTONIC;
-    case 2: return CLOCK_PROCESS_CPUTIME_ID;
-    case 3: return CLOCK_THREAD_CPUTIME_ID;
-    default: return clockid_t(-1);
+    case 0:
+      return CLOCK_REALTIME;
+    case 1:
+      return CLOCK_MONOTONIC;
+    case 2:
+      return CLOCK_PROCESS_CPUTIME_ID;
+    case 3:
+      return CLOCK_THREAD_CPUTIME_ID;
+    default:
+      return clockid_t(-1);
   }
 }
 
@@ -180,7 +207,7 @@ int32_t environ_sizes_get(HostContext& ctx, int32_t count_out, int32_t buf_size_
 int32_t clock_res_get(HostContext& ctx, int32_t clock_id, int32_t resolution_out) {
   return guarded(ctx, "clock_res_get", [&] {
     clockid_t c = host_clock(clock_id);
-    struct timespec ts {};
+    struct timespec ts{};
     if (c == clockid_t(-1) || ::clock_getres(c, &ts) != 0) return kInval;
     ctx.store_u64(uint32_t(resolution_out), ns(ts));
     return kSuccess;
@@ -189,7 +216,7 @@ int32_t clock_res_get(HostContext& ctx, int32_t clock_id, int32_t resolution_out
 int32_t clock_time_get(HostContext& ctx, int32_t clock_id, int64_t, int32_t time_out) {
   return guarded(ctx, "clock_time_get", [&] {
     clockid_t c = host_clock(clock_id);
-    struct timespec ts {};
+    struct timespec ts{};
     if (c == clockid_t(-1) || ::clock_gettime(c, &ts) != 0) return kInval;
     ctx.store_u64(uint32_t(time_out), ns(ts));
     return kSuccess;
@@ -267,11 +294,12 @@ int32_t poll_oneoff(HostContext& ctx, int32_t in, int32_t out, int32_t nsubscrip
         }
         uint64_t delay = timeout;
         if (flags & 1) {  // absolute: against that clock's now
-          struct timespec now {};
+          struct timespec now{};
           ::clock_gettime(c, &now);
           delay = timeout > ns(now) ? timeout - ns(now) : 0;
         }
-        auto at = std::chrono::steady_clock::now() + std::chrono::nanoseconds(std::min<uint64_t>(delay, uint64_t(1) << 62));
+        auto at =
+            std::chrono::steady_clock::now() + std::chrono::nanoseconds(std::min<uint64_t>(delay, uint64_t(1) << 62));
         clocks.push_back({at, userdata});
         if (!wake || at < *wake) wake = at;
       } else if (tag == 1 || tag == 2) {  // fd_read, fd_write
@@ -285,7 +313,7 @@ int32_t poll_oneoff(HostContext& ctx, int32_t in, int32_t out, int32_t nsubscrip
         } else {
           uint64_t nbytes = 0;
           if (tag == 1 && e->kind == FdEntry::Kind::File) {
-            struct stat st {};
+            struct stat st{};
             off_t pos = ::lseek(e->host_fd, 0, SEEK_CUR);
             if (::fstat(e->host_fd, &st) == 0 && pos >= 0 && st.st_size > pos) nbytes = uint64_t(st.st_size - pos);
           }
@@ -305,7 +333,7 @@ int32_t poll_oneoff(HostContext& ctx, int32_t in, int32_t out, int32_t nsubscrip
         int ms = until == std::chrono::steady_clock::time_point::max()
                      ? -1
                      : int(std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(left).count()));
-        struct pollfd p {0, POLLIN, 0};
+        struct pollfd p{0, POLLIN, 0};
         if (::poll(&p, 1, ms) > 0) ready.push_back({stdin_userdata, 0, 1, 0});
       } else if (until != std::chrono::steady_clock::time_point::max()) {
         std::this_thread::sleep_until(until);

@@ -49,12 +49,11 @@ int32_t wasi_errno(int host_errno);
 // Rights (the bit numbers of the specification's `rights` flags).
 namespace right {
 inline constexpr uint64_t kFdDatasync = 1ull << 0, kFdRead = 1ull << 1, kFdSeek = 1ull << 2,
-                          kFdFdstatSetFlags = 1ull << 3, kFdSync = 1ull << 4, kFdTell = 1ull << 5,
-                          kFdWrite = 1ull << 6, kFdAdvise = 1ull << 7, kFdAllocate = 1ull << 8,
-                          kPathCreateDirectory = 1ull << 9, kPathCreateFile = 1ull << 10,
-                          kPathLinkSource = 1ull << 11, kPathLinkTarget = 1ull << 12, kPathOpen = 1ull << 13,
-                          kFdReaddir = 1ull << 14, kPathReadlink = 1ull << 15, kPathRenameSource = 1ull << 16,
-                          kPathRenameTarget = 1ull << 17, kPathFilestatGet = 1ull << 18,
+                          kFdFdstatSetFlags = 1ull << 3, kFdSync = 1ull << 4, kFdTell = 1ull << 5, kFdWrite = 1ull << 6,
+                          kFdAdvise = 1ull << 7, kFdAllocate = 1ull << 8, kPathCreateDirectory = 1ull << 9,
+                          kPathCreateFile = 1ull << 10, kPathLinkSource = 1ull << 11, kPathLinkTarget = 1ull << 12,
+                          kPathOpen = 1ull << 13, kFdReaddir = 1ull << 14, kPathReadlink = 1ull << 15,
+                          kPathRenameSource = 1ull << 16, kPathRenameTarget = 1ull << 17, kPathFilestatGet = 1ull << 18,
                           kPathFilestatSetSize = 1ull << 19, kPathFilestatSetTimes = 1ull << 20,
                           kFdFilestatGet = 1ull << 21, kFdFilestatSetSize = 1ull << 22,
                           kFdFilestatSetTimes = 1ull << 23, kPathSymlink = 1ull << 24,
@@ -62,8 +61,8 @@ inline constexpr uint64_t kFdDatasync = 1ull << 0, kFdRead = 1ull << 1, kFdSeek 
                           kPollFdReadwrite = 1ull << 27, kSockShutdown = 1ull << 28, kSockAccept = 1ull << 29;
 // What a regular file can do, what a directory can do (as wasmtime grants them).
 inline constexpr uint64_t kFile = kFdDatasync | kFdRead | kFdSeek | kFdFdstatSetFlags | kFdSync | kFdTell | kFdWrite |
-                                  kFdAdvise | kFdAllocate | kFdFilestatGet | kFdFilestatSetSize |
-                                  kFdFilestatSetTimes | kPollFdReadwrite;
+                                  kFdAdvise | kFdAllocate | kFdFilestatGet | kFdFilestatSetSize | kFdFilestatSetTimes |
+                                  kPollFdReadwrite;
 inline constexpr uint64_t kDirectory = kFdFdstatSetFlags | kFdSync | kFdDatasync | kPathCreateDirectory |
                                        kPathCreateFile | kPathLinkSource | kPathLinkTarget | kPathOpen | kFdReaddir |
                                        kPathReadlink | kPathRenameSource | kPathRenameTarget | kPathFilestatGet |

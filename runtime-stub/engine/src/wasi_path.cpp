@@ -117,10 +117,12 @@ int32_t path_open(HostContext& ctx, int32_t fd, int32_t dirflags, int32_t path, 
     if (fdflags & 8) flags |= O_RSYNC;
     if (fdflags & 16) flags |= O_SYNC;
     switch (ctx.take_file_slot()) {
-      case HostContext::FileSlot::Taken: break;
+      case HostContext::FileSlot::Taken:
+        break;
       case HostContext::FileSlot::RequestFull:
-        note_refused_open(ctx, "this request holds " + std::to_string(ctx.limits.max_open_files) +
-                                   " open files (EDGE_MAX_OPEN_FILES); path_open answers EMFILE: close files it is done with");
+        note_refused_open(
+            ctx, "this request holds " + std::to_string(ctx.limits.max_open_files) +
+                     " open files (EDGE_MAX_OPEN_FILES); path_open answers EMFILE: close files it is done with");
         return kMfile;
       case HostContext::FileSlot::ServiceFull:
         note_refused_open(ctx, "the service's requests hold " + std::to_string(ctx.limits.max_service_open_files) +
@@ -132,13 +134,14 @@ int32_t path_open(HostContext& ctx, int32_t fd, int32_t dirflags, int32_t path, 
     if (host == -EISDIR && !(oflags & (kCreat | kTrunc)))  // a directory asked for with write rights: read-only
       host = open_beneath(dir->host_fd, p, O_RDONLY | O_DIRECTORY, 0, follow);
     if (host == -ENXIO)
-      note_refused_open(ctx, "path_open " + p + ": not a regular file or directory (a FIFO, socket or device "
+      note_refused_open(ctx, "path_open " + p +
+                                 ": not a regular file or directory (a FIFO, socket or device "
                                  "could block the request past its deadline); answered ENXIO");
     if (host < 0) {
       ctx.release_file_slot();
       return wasi_errno(-host);
     }
-    struct stat st {};
+    struct stat st{};
     ::fstat(host, &st);
     FdEntry e;
     e.kind = S_ISDIR(st.st_mode) ? FdEntry::Kind::Directory : FdEntry::Kind::File;
@@ -163,7 +166,7 @@ int32_t path_filestat_get(HostContext& ctx, int32_t fd, int32_t flags, int32_t p
     if (!read_path(ctx, path, path_len, "path_filestat_get", p)) return kInval;
     int host = open_beneath(dir->host_fd, p, O_PATH, 0, (flags & 1) != 0);
     if (host < 0) return wasi_errno(-host);
-    struct stat st {};
+    struct stat st{};
     int r = ::fstat(host, &st);
     int e = errno;
     ::close(host);
@@ -179,8 +182,9 @@ int32_t path_filestat_set_times(HostContext& ctx, int32_t fd, int32_t flags, int
     struct timespec times[2];
     if (int32_t bad = wasi_times(atim, mtim, fst_flags, times)) return bad;
     if (!(flags & 1))
-      return on_leaf(ctx, fd, right::kPathFilestatSetTimes, path, path_len, "path_filestat_set_times",
-                     [&](int parent, const char* leaf) { return ::utimensat(parent, leaf, times, AT_SYMLINK_NOFOLLOW); });
+      return on_leaf(
+          ctx, fd, right::kPathFilestatSetTimes, path, path_len, "path_filestat_set_times",
+          [&](int parent, const char* leaf) { return ::utimensat(parent, leaf, times, AT_SYMLINK_NOFOLLOW); });
     // Following a symlink: resolve it beneath the directory first, then set the times of what it names.
     int32_t err = kSuccess;
     FdEntry* dir = directory_with(ctx, fd, right::kPathFilestatSetTimes, err);
@@ -225,11 +229,11 @@ int32_t path_readlink(HostContext& ctx, int32_t fd, int32_t path, int32_t path_l
   return guarded(ctx, "path_readlink", [&] {
     uint8_t* out = ctx.span(uint32_t(buf), uint32_t(buf_len), "path_readlink");
     ssize_t n = 0;
-    int32_t r = on_leaf(ctx, fd, right::kPathReadlink, path, path_len, "path_readlink",
-                        [&](int parent, const char* leaf) {
-                          n = ::readlinkat(parent, leaf, reinterpret_cast<char*>(out), size_t(uint32_t(buf_len)));
-                          return n < 0 ? -1 : 0;
-                        });
+    int32_t r =
+        on_leaf(ctx, fd, right::kPathReadlink, path, path_len, "path_readlink", [&](int parent, const char* leaf) {
+          n = ::readlinkat(parent, leaf, reinterpret_cast<char*>(out), size_t(uint32_t(buf_len)));
+          return n < 0 ? -1 : 0;
+        });
     if (r == kSuccess) ctx.store_u32(uint32_t(bufused_out), uint32_t(n));  // cut at buf_len, as readlink(2)
     return r;
   });

@@ -55,11 +55,19 @@ struct Steal {
 template <class Tag, typename Tag::type P>
 Steal<Tag, P> Steal<Tag, P>::instance;
 
-struct PushValuesTag { using type = PushValuesFn; };
-struct PushCallTag { using type = PushCallFn; };
-struct PopValuesTag { using type = PopValuesFn; };
+struct PushValuesTag {
+  using type = PushValuesFn;
+};
+struct PushCallTag {
+  using type = PushCallFn;
+};
+struct PopValuesTag {
+  using type = PopValuesFn;
+};
 // The frames a trap captured (wabt keeps them private and never prints them).
-struct TrapTraceTag { using type = std::vector<wi::Frame> wi::Trap::*; };
+struct TrapTraceTag {
+  using type = std::vector<wi::Frame> wi::Trap::*;
+};
 template struct Steal<TrapTraceTag, &wi::Trap::trace_>;
 template struct Steal<PushValuesTag, &wi::Thread::PushValues>;
 template struct Steal<PushCallTag, static_cast<PushCallFn>(&wi::Thread::PushCall)>;
@@ -73,10 +81,8 @@ wabt::Type wasm_type() {
 }
 template <class T>
 T get_arg(const wi::Value& v) {
-  if constexpr (std::is_same_v<T, int32_t>)
-    return int32_t(v.Get<wi::u32>());
-  else
-    return int64_t(v.Get<wi::u64>());
+  if constexpr (std::is_same_v<T, int32_t>) return int32_t(v.Get<wi::u32>());
+  else return int64_t(v.Get<wi::u64>());
 }
 
 template <class R, class... Args, size_t... I>
@@ -220,10 +226,8 @@ class WabtInstance final : public GuestInstance {
     }
     wi::Values params;
     for (size_t i = 0; i < args.size(); ++i) {
-      if (type.params[i] == wabt::Type::I32)
-        params.push_back(wi::Value::Make(wi::u32(args[i])));
-      else
-        params.push_back(wi::Value::Make(wi::u64(args[i])));
+      if (type.params[i] == wabt::Type::I32) params.push_back(wi::Value::Make(wi::u32(args[i])));
+      else params.push_back(wi::Value::Make(wi::u64(args[i])));
     }
 
     // A fresh Thread per call: its stacks are bounded (wabt traps "call stack exhausted").
@@ -254,10 +258,8 @@ class WabtInstance final : public GuestInstance {
     wi::Values results;
     (thread.*Private<PopValuesTag>::ptr)(type.results, &results);
     if (!results.empty()) {
-      if (type.results[0] == wabt::Type::I32)
-        result.value = int64_t(int32_t(results[0].Get<wi::u32>()));
-      else if (type.results[0] == wabt::Type::I64)
-        result.value = int64_t(results[0].Get<wi::u64>());
+      if (type.results[0] == wabt::Type::I32) result.value = int64_t(int32_t(results[0].Get<wi::u32>()));
+      else if (type.results[0] == wabt::Type::I64) result.value = int64_t(results[0].Get<wi::u64>());
     }
     return result;
   }
@@ -305,8 +307,12 @@ class OpcodeRecorder : public wabt::BinaryReaderNop {
 
 bool interp_only(wabt::Opcode op) {
   switch (op) {
-    case wabt::Opcode::InterpAlloca: case wabt::Opcode::InterpBrUnless: case wabt::Opcode::InterpCallImport:
-    case wabt::Opcode::InterpData: case wabt::Opcode::InterpDropKeep: case wabt::Opcode::InterpCatchDrop:
+    case wabt::Opcode::InterpAlloca:
+    case wabt::Opcode::InterpBrUnless:
+    case wabt::Opcode::InterpCallImport:
+    case wabt::Opcode::InterpData:
+    case wabt::Opcode::InterpDropKeep:
+    case wabt::Opcode::InterpCatchDrop:
     case wabt::Opcode::InterpAdjustFrameForReturnCall:
       return true;
     default:

@@ -52,8 +52,8 @@ web::Response serve_dashboard(const std::string& file) {
   // scripts from elsewhere.
   web::Response res{web::http::status::ok, 11};
   res.set("Content-Security-Policy",
-                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                 "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+          "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+          "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Referrer-Policy", "no-referrer");  // `/?token=...` must not leak in a Referer
   res.set("Cache-Control", "no-cache");

@@ -48,8 +48,8 @@ class ExecutionPool final : private BlockingObserver {
   };
   void blocking_begins() override;
   void blocking_ends() override;
-  void start_thread();                            // mu_ held
-  std::deque<Job>::iterator next_runnable();      // mu_ held; jobs_.end() if none may run now
+  void start_thread();                        // mu_ held
+  std::deque<Job>::iterator next_runnable();  // mu_ held; jobs_.end() if none may run now
   bool surplus() const { return alive_ - blocked_ > target_; }
   void work();
 
@@ -58,9 +58,9 @@ class ExecutionPool final : private BlockingObserver {
   std::condition_variable wake_, idle_, gone_;
   std::deque<Job> jobs_;
   std::map<std::string, size_t> running_;  // by owner, only owners with a job running
-  size_t alive_ = 0;    // threads
-  size_t blocked_ = 0;  // of which waiting on the network
-  size_t busy_ = 0;     // of which running a job
+  size_t alive_ = 0;                       // threads
+  size_t blocked_ = 0;                     // of which waiting on the network
+  size_t busy_ = 0;                        // of which running a job
   bool stopping_ = false;
 };
 

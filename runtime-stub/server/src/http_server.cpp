@@ -91,8 +91,9 @@ class Session : public std::enable_shared_from_this<Session> {
       // No end of line in what was read: the request line itself is the long part.
       const bool line = beast::buffers_to_string(buffer_.data()).find("\r\n") == std::string::npos;
       return refuse(line ? line_too_long()
-                         : app_.error(431, "the request headers are larger than " +
-                                               std::to_string(limits().max_header_bytes) + " bytes",
+                         : app_.error(431,
+                                      "the request headers are larger than " +
+                                          std::to_string(limits().max_header_bytes) + " bytes",
                                       "send fewer or smaller headers"));
     }
     if (ec) return refuse(app_.error(400, "malformed HTTP request: " + ec.message(), "send HTTP/1.1"));
@@ -101,8 +102,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (head.target().size() > limits().max_request_line) return refuse(line_too_long());
     keep_alive_ = head.keep_alive();
     const auto announced = head_parser_->content_length();
-    Admission admission =
-        app_.admit(head, announced ? std::optional<uint64_t>(*announced) : std::nullopt);
+    Admission admission = app_.admit(head, announced ? std::optional<uint64_t>(*announced) : std::nullopt);
     if (admission.refusal) {
       app_.log(head, nullptr, admission.refusal->result_int(), elapsed());
       return refuse(std::move(*admission.refusal));
@@ -136,8 +136,9 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == net::error::eof ||
           ec == net::error::connection_reset)
         return self->close();
-      if (ec) return self->refuse(self->app_.error(400, "malformed HTTP request body: " + ec.message(),
-                                                   "send the body as Content-Length bytes or valid chunks"));
+      if (ec)
+        return self->refuse(self->app_.error(400, "malformed HTTP request body: " + ec.message(),
+                                             "send the body as Content-Length bytes or valid chunks"));
       if (self->body_parser_->is_done()) return self->dispatch_request();
       self->read_body();
     });
@@ -261,10 +262,11 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     chunk_ = std::move(*bytes);
     stream_.expires_after(limits().write_timeout);
-    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)), [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->close();
-      self->stream_next();
-    });
+    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec) return self->close();
+                       self->stream_next();
+                     });
   }
 
   void close() {
@@ -292,13 +294,13 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point started_ = Clock::now();
   Clock::time_point linger_until_;
   size_t drained_ = 0;
-  RoutePtr route_;                                      // of the request being answered
-  std::optional<web::Response> response_;               // being written
+  RoutePtr route_;                         // of the request being answered
+  std::optional<web::Response> response_;  // being written
   std::optional<http::response<http::empty_body>> continue_;
   std::shared_ptr<BodyStream> stream_source_;
   std::optional<http::response<http::empty_body>> stream_head_;
   std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
-  std::string chunk_;                                   // being written
+  std::string chunk_;  // being written
 };
 
 // Accepts connections on one endpoint for one application, and hands each to the next event
@@ -312,7 +314,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   Result<int> open(const std::string& host, int port) {
     beast::error_code ec;
     auto address = net::ip::make_address(host, ec);
-    if (ec) return make_error("--host " + host + " is not an IP address", "give an address such as 127.0.0.1 or 0.0.0.0");
+    if (ec)
+      return make_error("--host " + host + " is not an IP address", "give an address such as 127.0.0.1 or 0.0.0.0");
     tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
@@ -323,8 +326,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec)
       return make_error(fmt::format("cannot listen on {}:{}: {}", host, port, ec.message()),
-                        ec == net::error::address_in_use ? "is another edge-node running? stop it or choose another --port"
-                                                         : "choose another --host or --port");
+                        ec == net::error::address_in_use
+                            ? "is another edge-node running? stop it or choose another --port"
+                            : "choose another --host or --port");
     return static_cast<int>(acceptor_.local_endpoint().port());
   }
 
@@ -352,8 +356,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   // Written by the acceptor itself when the node holds max_connections already: serialised once.
   static std::string busy_text(HttpApplication& app) {
-    web::Response res = app.error(503, "the node has too many open connections",
-                                  "retry shortly; close idle keep-alive connections");
+    web::Response res =
+        app.error(503, "the node has too many open connections", "retry shortly; close idle keep-alive connections");
     res.set(http::field::retry_after, "1");
     res.keep_alive(false);
     res.prepare_payload();

@@ -75,13 +75,13 @@ class HttpApplication {
 };
 
 struct HttpLimits {
-  size_t max_request_line = 8 * 1024;          // longer: 414
-  size_t max_header_bytes = 16 * 1024;         // request line + headers; more (or more headers): 431
-  size_t max_connections = 10'000;             // open at once; beyond: 503 and closed
-  std::chrono::milliseconds header_timeout{10'000};   // from a request's first byte to its last header
-  std::chrono::milliseconds body_idle_timeout{15'000};// a body that stops arriving for this long: closed
-  std::chrono::milliseconds keep_alive_timeout{5'000};// an idle connection between requests: closed
-  std::chrono::milliseconds write_timeout{30'000};    // a client that does not read its answer: closed
+  size_t max_request_line = 8 * 1024;                   // longer: 414
+  size_t max_header_bytes = 16 * 1024;                  // request line + headers; more (or more headers): 431
+  size_t max_connections = 10'000;                      // open at once; beyond: 503 and closed
+  std::chrono::milliseconds header_timeout{10'000};     // from a request's first byte to its last header
+  std::chrono::milliseconds body_idle_timeout{15'000};  // a body that stops arriving for this long: closed
+  std::chrono::milliseconds keep_alive_timeout{5'000};  // an idle connection between requests: closed
+  std::chrono::milliseconds write_timeout{30'000};      // a client that does not read its answer: closed
 };
 
 class HttpServer {

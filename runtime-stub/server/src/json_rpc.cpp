@@ -41,7 +41,8 @@ json NodeJsonRpc::answer(std::string_view body) const {
   const json request = json::parse(body, nullptr, false);
   if (request.is_discarded()) return failure(nullptr, -32700, "parse error: the body is not JSON");
   if (!request.is_object() || !request.contains("method") || !request["method"].is_string())
-    return failure(nullptr, -32600, "invalid request: send {\"jsonrpc\":\"2.0\",\"id\":1,\"method\":...,\"params\":[...]}");
+    return failure(nullptr, -32600,
+                   "invalid request: send {\"jsonrpc\":\"2.0\",\"id\":1,\"method\":...,\"params\":[...]}");
   const json id = request.value("id", json());
   const std::string method = request["method"];
   const json params = request.value("params", json::array());
@@ -58,7 +59,8 @@ json NodeJsonRpc::answer(std::string_view body) const {
       std::from_chars(s.data(), s.data() + s.size(), expiry);
     }
     const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    if (expiry <= now_s) return failure(id, -32602, fmt::format("{}: the expiry is not in the future (unix seconds)", method));
+    if (expiry <= now_s)
+      return failure(id, -32602, fmt::format("{}: the expiry is not in the future (unix seconds)", method));
     expiry = std::min(expiry, now_s + 3600);
     const std::string code = hmac_hex(secret_, params.dump());
     issue_edge_hmac_code(code, std::chrono::system_clock::time_point(std::chrono::seconds(expiry)));
@@ -66,7 +68,9 @@ json NodeJsonRpc::answer(std::string_view body) const {
   }
   if (method == abi::node_rpc::get_me) return success(id, {{"nodeId", node_id_}, {"account", nullptr}});
   if (method == abi::node_rpc::get_edge_id_token)
-    return failure(id, -32000, fmt::format("{}: the reference node has no mimik cloud identity to sign an edge id token with", method));
+    return failure(
+        id, -32000,
+        fmt::format("{}: the reference node has no mimik cloud identity to sign an edge id token with", method));
   return failure(id, -32601, "method not found: " + method.substr(0, 100));
 }
 

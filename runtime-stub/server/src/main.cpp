@@ -28,11 +28,11 @@ using namespace edge::node;
 
 namespace {
 
-constexpr int kRunnerFailure = 125;  // `run`: the node could not run the module (as docker/podman)
-constexpr int kTrapExitCode = 134;   // `run`: the module trapped; wasmtime's code (128 + SIGABRT, as abort())
-constexpr size_t kMaxQueuedRequests = 1024;              // waiting for a worker; more: 503
-constexpr size_t kMaxWorkers = 64;                       // with stand-ins for guests waiting on fetches
-constexpr std::chrono::milliseconds kStopGrace{3000};    // SIGTERM: what running requests get
+constexpr int kRunnerFailure = 125;          // `run`: the node could not run the module (as docker/podman)
+constexpr int kTrapExitCode = 134;           // `run`: the module trapped; wasmtime's code (128 + SIGABRT, as abort())
+constexpr size_t kMaxQueuedRequests = 1024;  // waiting for a worker; more: 503
+constexpr size_t kMaxWorkers = 64;           // with stand-ins for guests waiting on fetches
+constexpr std::chrono::milliseconds kStopGrace{3000};  // SIGTERM: what running requests get
 
 void print_error(const Error& e) {
   fmt::print(stderr, "edge-node: error: {}\n", e.message);
@@ -73,7 +73,7 @@ struct ServeArgs {
   bool no_auth = false;
   std::string engine = "auto";
   std::string api_key_file;  // mim OE's mimoe-api-key.env (default: in the data dir)
-  std::string cc;  // the compiled tier's C compiler (--cc); empty: $CC, else cc, gcc, clang
+  std::string cc;            // the compiled tier's C compiler (--cc); empty: $CC, else cc, gcc, clang
   // The compiled tier's budget (--compile-*); the defaults are AotOptions', the memory fitted to
   // the machine.
   unsigned compile_cpu_seconds = unsigned(AotOptions{}.compile_cpu.count());
@@ -137,12 +137,12 @@ int serve(const ServeArgs& args) {
   fmt::print("edge-node: listening on http://{}:{} (client id {}, {} engine, data dir {})\n", args.host, *bound,
              identity->client_id, node.engine_name(), data_dir.string());
   if (identity->token)
-    fmt::print("edge-node: mCM API token {} {}\n", identity->token_created ? "created in" : "in", identity->token_file.string());
+    fmt::print("edge-node: mCM API token {} {}\n", identity->token_created ? "created in" : "in",
+               identity->token_file.string());
   if (identity->mcm_api_key)
     fmt::print("edge-node: mim OE API key (MCM_API_KEY, client id from x-client-id or \"api\") {} {}\n",
                identity->api_key_created ? "created in" : "in", identity->api_key_file.string());
-  if (!identity->token)
-    fmt::print("edge-node: --no-auth: the mCM API accepts anyone who can reach this port\n");
+  if (!identity->token) fmt::print("edge-node: --no-auth: the mCM API accepts anyone who can reach this port\n");
   fmt::print("edge-node: services answer at http://{}:{}/{}/<name>/v1/...\n", args.host, *bound, identity->client_id);
   fmt::print("edge-node: dashboard at http://{}:{}/ (its own origin, out of reach of services' pages)\n", args.host,
              *dashboard);
@@ -182,7 +182,8 @@ struct RunArgs {
 
 int run_module(const RunArgs& args) {
   std::ifstream in(args.file, std::ios::binary);
-  if (!in) return print_error(make_error("cannot read " + args.file, "check the path of the .wasm file")), kRunnerFailure;
+  if (!in)
+    return print_error(make_error("cannot read " + args.file, "check the path of the .wasm file")), kRunnerFailure;
   std::vector<uint8_t> wasm((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 
   CommandInvocation inv;
@@ -200,7 +201,8 @@ int run_module(const RunArgs& args) {
     std::error_code ec;
     if (!fs::is_directory(p.host, ec))
       return print_error(make_error("--dir " + d + ": " + p.host.string() + " is not a directory",
-                                    "give an existing directory, optionally as HOST::GUEST")), 2;
+                                    "give an existing directory, optionally as HOST::GUEST")),
+             2;
     inv.preopens.push_back(std::move(p));
   }
 
@@ -234,12 +236,18 @@ int main(int argc, char** argv) {
     cmd.add_option("--dashboard-port", serve_args.dashboard_port,
                    "TCP port of the dashboard, an origin apart from the services (0: any free port, printed at start)")
         ->capture_default_str();
-    cmd.add_option("--data-dir", serve_args.data_dir, "where images, containers, storage, logs, token live (default $EDGE_NODE_DATA_DIR or ~/.edge-node)");
-    cmd.add_option("--client-id", serve_args.client_id, "client id (default: generated once, kept in DATA_DIR/client-id)");
-    auto token = cmd.add_option("--token", serve_args.token, "bearer token of the mCM API (default: DATA_DIR/token, created at first start)");
-    auto key_file = cmd.add_option("--api-key-file", serve_args.api_key_file,
-                                   "mim OE's API key file (MCM_API_KEY=...), created when missing (default: DATA_DIR/mimoe-api-key.env)");
-    cmd.add_flag("--no-auth", serve_args.no_auth, "no token: anyone who reaches the port may deploy")->excludes(token)->excludes(key_file);
+    cmd.add_option("--data-dir", serve_args.data_dir,
+                   "where images, containers, storage, logs, token live (default $EDGE_NODE_DATA_DIR or ~/.edge-node)");
+    cmd.add_option("--client-id", serve_args.client_id,
+                   "client id (default: generated once, kept in DATA_DIR/client-id)");
+    auto token = cmd.add_option("--token", serve_args.token,
+                                "bearer token of the mCM API (default: DATA_DIR/token, created at first start)");
+    auto key_file = cmd.add_option(
+        "--api-key-file", serve_args.api_key_file,
+        "mim OE's API key file (MCM_API_KEY=...), created when missing (default: DATA_DIR/mimoe-api-key.env)");
+    cmd.add_flag("--no-auth", serve_args.no_auth, "no token: anyone who reaches the port may deploy")
+        ->excludes(token)
+        ->excludes(key_file);
     cmd.add_option("--engine", serve_args.engine, "execution engine")
         ->check(CLI::IsMember({"interp", "aot", "auto"}))
         ->capture_default_str();

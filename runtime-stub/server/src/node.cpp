@@ -95,8 +95,9 @@ Result<std::vector<Preopen>> preopens_from_env(const std::map<std::string, std::
     p.guest = sep == std::string::npos ? item : item.substr(sep + 2);
     std::error_code ec;
     if (p.host.empty() || !p.host.is_absolute() || !fs::is_directory(p.host, ec) || p.guest.empty())
-      return make_error("EDGE_PREOPEN_DIRS entry '" + item + "' is not HOSTDIR::GUESTDIR with an existing absolute HOSTDIR",
-                        "grant directories as /abs/host/dir::/guest/dir, separated by commas");
+      return make_error(
+          "EDGE_PREOPEN_DIRS entry '" + item + "' is not HOSTDIR::GUESTDIR with an existing absolute HOSTDIR",
+          "grant directories as /abs/host/dir::/guest/dir, separated by commas");
     out.push_back(std::move(p));
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -146,7 +147,8 @@ Result<json> Node::upload_image(const std::string& client, std::span<const uint8
     return make_error(ErrorKind::Invalid, "not a valid image: its name '" + image->name + "' is not a plain name",
                       "name images like hello-v1 (letters, digits, '-', '_', '.'), as edge pack does");
   if (image->index_file != "index.wasm")
-    return make_error(ErrorKind::Refused, "the image holds " + image->index_file + "; this node runs WebAssembly services only",
+    return make_error(ErrorKind::Refused,
+                      "the image holds " + image->index_file + "; this node runs WebAssembly services only",
                       "pack a .wasm module (edge pack) instead of a JavaScript service");
   const std::string module_sha256 = sha256_hex(image->module);
   // A module this node has validated and instantiated before passes again: the checks depend
@@ -183,10 +185,12 @@ Result<json> Node::upload_image(const std::string& client, std::span<const uint8
   std::lock_guard lock(deploy_mu_);
   // Ids are "<client>-<name>", as on real nodes: client "a" with "b-c" and client "a-b" with "c"
   // would share one. The first keeps it.
-  if (auto existing = images_.find(record.id); existing && existing->id == record.id && owner_of(existing->client_id) != client)
+  if (auto existing = images_.find(record.id);
+      existing && existing->id == record.id && owner_of(existing->client_id) != client)
     return make_error(ErrorKind::Conflict, "image id " + record.id + " belongs to another client of this node",
                       "choose another image name");
-  if (auto st = images_.put(record, tar); !st) return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
+  if (auto st = images_.put(record, tar); !st)
+    return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
   return images_.find(record.id)->to_api_json();
 }
 
@@ -196,7 +200,8 @@ Result<json> Node::upload_image(const std::string& client, std::span<const uint8
 // initialisation does with the env, the preopens and the limits is judged at start.
 Status Node::check_instantiable(std::span<const uint8_t> wasm, const std::string& digest) {
   auto module = check_engine_->load(wasm, digest);
-  if (!module) return make_error(ErrorKind::Refused, "index.wasm does not load: " + module.error().message, module.error().hint);
+  if (!module)
+    return make_error(ErrorKind::Refused, "index.wasm does not load: " + module.error().message, module.error().hint);
   ServiceContext probe;
   probe.name = "upload-check";
   probe.limits.max_memory_pages = 65536;  // EDGE_MAX_MEMORY_MB's maximum, 4 GiB
@@ -331,13 +336,17 @@ std::string Node::state_of(const ContainerRecord& record) const {
 }
 
 Result<json> Node::start_container(const std::string& client, const json& request) {
-  if (!request.is_object()) return make_error(ErrorKind::Invalid, "the body is not a JSON object", R"(send {"name": ..., "image": ..., "env": {...}})");
+  if (!request.is_object())
+    return make_error(ErrorKind::Invalid, "the body is not a JSON object",
+                      R"(send {"name": ..., "image": ..., "env": {...}})");
   const auto name = request.value("name", json()).is_string() ? request["name"].get<std::string>() : "";
   if (!valid_name(name))
-    return make_error(ErrorKind::Invalid, "missing or invalid container name", "give \"name\" like \"hello-v1\" (letters, digits, '-', '_', '.')");
+    return make_error(ErrorKind::Invalid, "missing or invalid container name",
+                      "give \"name\" like \"hello-v1\" (letters, digits, '-', '_', '.')");
   std::string image_ref = name;
   if (request.contains("image")) {
-    if (!request["image"].is_string()) return make_error(ErrorKind::Invalid, "\"image\" must be a string", "give the image name, e.g. \"hello-v1\"");
+    if (!request["image"].is_string())
+      return make_error(ErrorKind::Invalid, "\"image\" must be a string", "give the image name, e.g. \"hello-v1\"");
     image_ref = request["image"];
   }
   std::map<std::string, std::string> env;
@@ -357,7 +366,8 @@ Result<json> Node::start_container(const std::string& client, const json& reques
 
   std::lock_guard lock(deploy_mu_);
   auto image = find_image(client, image_ref);
-  if (!image) return make_error(ErrorKind::Invalid, "unknown image '" + image_ref + "'", "upload it first: POST /mcm/v1/images");
+  if (!image)
+    return make_error(ErrorKind::Invalid, "unknown image '" + image_ref + "'", "upload it first: POST /mcm/v1/images");
   if (auto other = services_.by_base_path(base->second); other && other->record.id != client + "-" + name)
     return make_error(ErrorKind::Conflict, "base path " + base->second + " is already served by " + other->record.name,
                       "choose another MCM.BASE_API_PATH or delete " + other->record.id);
@@ -380,14 +390,16 @@ Result<json> Node::start_container(const std::string& client, const json& reques
 Result<json> Node::restart_container(const std::string& client, const std::string& id) {
   std::lock_guard lock(deploy_mu_);
   auto record = find_container(client, id);
-  if (!record) return make_error(ErrorKind::NotFound, "no container " + id, "list containers with GET /mcm/v1/containers");
+  if (!record)
+    return make_error(ErrorKind::NotFound, "no container " + id, "list containers with GET /mcm/v1/containers");
   auto image = images_.find(record->image_id);
   if (!image) return make_error(ErrorKind::Conflict, "the image of " + record->name + " is gone", "deploy it again");
   record->created = unix_now();
   return swap_in(client, *record, *image, true);
 }
 
-Result<json> Node::swap_in(const std::string& client, const ContainerRecord& record, const ImageRecord& image, bool restart) {
+Result<json> Node::swap_in(const std::string& client, const ContainerRecord& record, const ImageRecord& image,
+                           bool restart) {
   // Load first, then start one real instance under this env and these limits (start before
   // swap): only a version that does both replaces what serves now (if anything). What fails here
   // would fail every request. (Not at node start: a stored container passed this at its deploy.)
@@ -406,19 +418,23 @@ Result<json> Node::swap_in(const std::string& client, const ContainerRecord& rec
     log->node((restart ? "restart of " : "deploy of image ") + image.id + " failed: " + service.error().to_string() +
               (previous ? "; the previous version keeps serving" : ""));
     log->backtrace(backtrace);
-    return make_error(ErrorKind::Refused, "container " + record.name + " did not start: " + service.error().message +
-                                              (previous ? " (the previous version keeps serving)" : ""),
+    return make_error(ErrorKind::Refused,
+                      "container " + record.name + " did not start: " + service.error().message +
+                          (previous ? " (the previous version keeps serving)" : ""),
                       service.error().hint);
   }
-  if (auto st = containers_.put(record); !st) return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
+  if (auto st = containers_.put(record); !st)
+    return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
   services_.publish(*service);
   {
     std::lock_guard aux(aux_mu_);
     failed_.erase(record.id);
   }
   (*service)->log->node(fmt::format("{} {} version {} ({} engine) at {}",
-                                    restart ? "restarted" : previous ? "redeployed" : "started", record.name,
-                                    image.version, engine_name_, (*service)->base_path));
+                                    restart    ? "restarted"
+                                    : previous ? "redeployed"
+                                               : "started",
+                                    record.name, image.version, engine_name_, (*service)->base_path));
   return record.to_api_json(client, "started");
 }
 
@@ -456,7 +472,8 @@ Result<json> Node::delete_container(const std::string& client, const std::string
   std::lock_guard lock(deploy_mu_);
   auto r = find_container(client, id);
   if (!r) return make_error(ErrorKind::NotFound, "no container " + id, "list containers with GET /mcm/v1/containers");
-  if (auto st = containers_.remove(r->id); !st) return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
+  if (auto st = containers_.remove(r->id); !st)
+    return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
   services_.remove(r->id);
   log_for(r->id)->node("stopped " + r->name);
   return r->to_api_json(client, "exited");
@@ -473,8 +490,9 @@ json Node::stats_json() const {
   // By name for the node's own client (what the dashboard shows), by container id for others.
   const std::string own_prefix = client_id() + "-";
   for (const auto& [id, s] : const_cast<ServiceTable&>(services_).all_stats())
-    out[id.starts_with(own_prefix) ? id.substr(own_prefix.size()) : id] = {{"requests", s.requests}, {"failures", s.failures}, {"p50Ms", s.p50_ms},
-                 {"p95Ms", s.p95_ms},      {"p99Ms", s.p99_ms},     {"maxMs", s.max_ms}};
+    out[id.starts_with(own_prefix) ? id.substr(own_prefix.size()) : id] = {
+        {"requests", s.requests}, {"failures", s.failures}, {"p50Ms", s.p50_ms},
+        {"p95Ms", s.p95_ms},      {"p99Ms", s.p99_ms},      {"maxMs", s.max_ms}};
   return {{"engine", engine_name_}, {"services", out}};
 }
 

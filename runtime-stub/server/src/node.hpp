@@ -68,7 +68,8 @@ class Node {
   Result<std::shared_ptr<RunningService>> prepare(const ContainerRecord& record);
   // Prepares `record`, starts one instance (start before swap), stores the record and publishes
   // the service; deploy_mu_ held. 422 when it does not start: what served before keeps serving.
-  Result<nlohmann::json> swap_in(const std::string& client, const ContainerRecord& record, const ImageRecord& image, bool restart);
+  Result<nlohmann::json> swap_in(const std::string& client, const ContainerRecord& record, const ImageRecord& image,
+                                 bool restart);
   std::string state_of(const ContainerRecord& record) const;
   Status check_instantiable(std::span<const uint8_t> wasm, const std::string& digest);
   nlohmann::json container_json(const ContainerRecord& record) const;
@@ -84,12 +85,12 @@ class Node {
   ImageStore images_;
   ContainerStore containers_;
   ServiceTable services_;
-  ModuleCache modules_;                      // by module digest: services of one module share it
-  std::shared_ptr<StoragePool> storage_;     // services' databases, opened when used
-  std::mutex deploy_mu_;   // one mCM change at a time: the stores and the table stay consistent
+  ModuleCache modules_;                   // by module digest: services of one module share it
+  std::shared_ptr<StoragePool> storage_;  // services' databases, opened when used
+  std::mutex deploy_mu_;                  // one mCM change at a time: the stores and the table stay consistent
   mutable std::mutex aux_mu_;
-  std::map<std::string, std::shared_ptr<FileServiceLog>> logs_;                // by container id
-  std::map<std::string, std::string> failed_;                                  // container id -> why
+  std::map<std::string, std::shared_ptr<FileServiceLog>> logs_;  // by container id
+  std::map<std::string, std::string> failed_;                    // container id -> why
   std::set<std::string> checked_modules_;  // digests that passed upload's checks (bytes decide them)
 };
 

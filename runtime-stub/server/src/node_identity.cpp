@@ -72,18 +72,19 @@ Result<NodeIdentity> load_identity(const fs::path& data_dir, const std::string& 
   std::error_code ec;
   // A new data dir is private: it holds the token and every service's storage and logs.
   if (!fs::exists(data_dir, ec) && fs::create_directories(data_dir, ec)) ::chmod(data_dir.c_str(), 0700);
-  if (ec) return make_error("cannot create data dir " + data_dir.string() + ": " + ec.message(),
-                            "choose another --data-dir");
+  if (ec)
+    return make_error("cannot create data dir " + data_dir.string() + ": " + ec.message(), "choose another --data-dir");
   // An existing one is made private too: others could read the token, services' storage and
   // logs, or plant compiled code in aot-cache/ that the node would load.
-  struct stat st {};
+  struct stat st{};
   if (::stat(data_dir.c_str(), &st) == 0 && (st.st_mode & 077)) {
     if (::chmod(data_dir.c_str(), 0700) == 0) {
       id.tightened_from = unsigned(st.st_mode & 0777);
     } else if (st.st_mode & 022) {
-      return make_error(fmt::format("the data dir {} is writable by others (mode {:04o}) and cannot be made private: {}",
-                                    data_dir.string(), st.st_mode & 0777, std::strerror(errno)),
-                        "run the node as the data dir's owner, or choose another --data-dir");
+      return make_error(
+          fmt::format("the data dir {} is writable by others (mode {:04o}) and cannot be made private: {}",
+                      data_dir.string(), st.st_mode & 0777, std::strerror(errno)),
+          "run the node as the data dir's owner, or choose another --data-dir");
     }
   }
 
@@ -112,8 +113,8 @@ Result<NodeIdentity> load_identity(const fs::path& data_dir, const std::string& 
   } else if (!fs::exists(id.api_key_file, ec)) {
     id.mcm_api_key = random_hex(32);
     id.api_key_created = true;
-    if (auto st = write_file_atomic(id.api_key_file,
-                                    "ACCOUNT_API_KEY=" + random_hex(32) + "\nMCM_API_KEY=" + *id.mcm_api_key + "\n", 0600);
+    if (auto st = write_file_atomic(
+            id.api_key_file, "ACCOUNT_API_KEY=" + random_hex(32) + "\nMCM_API_KEY=" + *id.mcm_api_key + "\n", 0600);
         !st)
       return st.error();
   } else {

@@ -11,9 +11,9 @@ namespace edge::node {
 
 struct NodeIdentity {
   std::string client_id;
-  std::optional<std::string> token;   // none: --no-auth
-  std::filesystem::path token_file;   // where the token lives (printed at start, never the token)
-  bool token_created = false;         // this start created it
+  std::optional<std::string> token;        // none: --no-auth
+  std::filesystem::path token_file;        // where the token lives (printed at start, never the token)
+  bool token_created = false;              // this start created it
   std::optional<unsigned> tightened_from;  // the data dir's mode before this start made it 0700
   // mim OE's API key (docs/deploy.md): also accepted as the bearer of the mCM API, with the client
   // id of the x-client-id header or "api". None with --no-auth.
@@ -33,7 +33,6 @@ std::filesystem::path default_data_dir();
 Result<NodeIdentity> load_identity(const std::filesystem::path& data_dir, const std::string& given_client_id,
                                    const std::string& given_token, bool no_auth,
                                    const std::filesystem::path& api_key_file = {});
-
 
 // Equal strings, compared in time that depends only on the length of `expected`.
 bool constant_time_equal(std::string_view given, std::string_view expected);

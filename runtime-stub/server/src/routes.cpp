@@ -132,11 +132,11 @@ std::string decoded_path(std::string_view target) { return url_decode(target.sub
 
 // What admit() made of a request's headers, for handle(), too_large() and log().
 struct Route {
-  std::string path;                                // decoded
+  std::string path;  // decoded
   bool mcm = false;
-  std::shared_ptr<const RunningService> service;   // the service it goes to, if any
-  std::string rest;                                // what follows the service's base path
-  std::string client;                              // mCM: the client id the request acts for
+  std::shared_ptr<const RunningService> service;  // the service it goes to, if any
+  std::string rest;                               // what follows the service's base path
+  std::string client;                             // mCM: the client id the request acts for
 };
 
 NodeRoutes::NodeRoutes(Node& node, ExecutionPool& pool, AccessLog& access_log, RouteOptions options)
@@ -219,8 +219,9 @@ web::Response NodeRoutes::too_large_for(const Route& route, uint64_t length, uin
   if (route.mcm)
     return error(413, fmt::format("{} is over the mCM API's limit of {} bytes", size, limit),
                  "images are at most 64 MiB; container requests a few KiB");
-  return error(413, fmt::format("{} is over this service's limit of {} bytes", size, limit),
-               route.service ? "send less, or raise the limit with the container env EDGE_MAX_BODY_BYTES" : "send less");
+  return error(
+      413, fmt::format("{} is over this service's limit of {} bytes", size, limit),
+      route.service ? "send less, or raise the limit with the container env EDGE_MAX_BODY_BYTES" : "send less");
 }
 
 web::Response NodeRoutes::error(unsigned status, const std::string& message, const std::string& hint) {
@@ -231,8 +232,8 @@ void NodeRoutes::run_on_pool(ReplyCallback done, std::function<Reply()> work, co
   // `done` is shared: if the pool refuses the job, the job (and its copy) is gone and we answer.
   auto answer = std::make_shared<ReplyCallback>(std::move(done));
   if (!pool_.try_post([answer, work = std::move(work)] { (*answer)(work()); }, owner, cap)) {
-    auto res = error_response(503, "the node is busy: every execution slot is taken and the queue is full",
-                              "retry shortly");
+    auto res =
+        error_response(503, "the node is busy: every execution slot is taken and the queue is full", "retry shortly");
     res.set(http::field::retry_after, "1");
     (*answer)(Reply{std::move(res), nullptr});
   }
@@ -248,7 +249,8 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
     return done(Reply{std::move(res), nullptr});
   }
   if (path == "/jsonrpc/v1" && options_.door == Door::Node && request.method() == http::verb::post)
-    return done(Reply{json_response(200, json_rpc_.answer(request.body())), nullptr});  // small and quick: no worker needed
+    return done(
+        Reply{json_response(200, json_rpc_.answer(request.body())), nullptr});  // small and quick: no worker needed
   if (route->mcm) {
     auto req = std::make_shared<web::Request>(std::move(request));
     return run_on_pool(std::move(done), [this, req, route] { return mcm(*req, route->path, route->client); });
@@ -256,19 +258,20 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
   if (options_.door == Door::Dashboard) {
     if (read && path == "/") return done(Reply{serve_dashboard(""), nullptr});
     if (read && path.starts_with("/dashboard/")) return done(Reply{serve_dashboard(path.substr(11)), nullptr});
-    return done(not_found("nothing here: " + printable(path), "this is the dashboard port; services answer on port " +
-                                                                    std::to_string(options_.node_port)));
+    return done(not_found("nothing here: " + printable(path),
+                          "this is the dashboard port; services answer on port " + std::to_string(options_.node_port)));
   }
   if (path == "/" && read && options_.dashboard_port) {
     // A browser pointed at the node finds the dashboard on its own origin (see routes.hpp).
     std::string_view host = request[http::field::host];
-    std::string hostname(host.substr(0, host.rfind(':') == std::string_view::npos || host.ends_with(']')
-                                            ? host.size() : host.rfind(':')));
+    std::string hostname(host.substr(
+        0, host.rfind(':') == std::string_view::npos || host.ends_with(']') ? host.size() : host.rfind(':')));
     if (hostname.empty()) hostname = "127.0.0.1";
     web::Response res{http::status::found, 11};
     // The query goes along: `/?token=...` hands the dashboard its token, as it always did.
     const std::string_view target = request.target();
-    const auto query = target.find('?') == std::string_view::npos ? std::string_view() : target.substr(target.find('?'));
+    const auto query =
+        target.find('?') == std::string_view::npos ? std::string_view() : target.substr(target.find('?'));
     res.set(http::field::location, fmt::format("http://{}:{}/{}", hostname, options_.dashboard_port, query));
     return done(Reply{std::move(res), nullptr});
   }
@@ -308,9 +311,11 @@ Reply NodeRoutes::mcm(const web::Request& req, const std::string& path, const st
     if (parts.size() == 1 && method == http::verb::post) {
       auto tar = uploaded_tar(req);
       if (!tar)
-        return reply_of(make_error(ErrorKind::Invalid, "no image received: expected multipart/form-data with a file field named 'image'",
+        return reply_of(make_error(ErrorKind::Invalid,
+                                   "no image received: expected multipart/form-data with a file field named 'image'",
                                    "upload the .tar as: curl -F image=@NAME.tar ..."));
-      return reply_of(node_.upload_image(client, std::span(reinterpret_cast<const uint8_t*>(tar->data()), tar->size())));
+      return reply_of(
+          node_.upload_image(client, std::span(reinterpret_cast<const uint8_t*>(tar->data()), tar->size())));
     }
     if (parts.size() == 3 && parts[2] == "tarball" && get) {
       auto tar = node_.image_tarball(client, parts[1]);
@@ -331,8 +336,9 @@ Reply NodeRoutes::mcm(const web::Request& req, const std::string& path, const st
     if (parts.size() == 1 && method == http::verb::post) {
       auto body = json::parse(req.body(), nullptr, false);
       if (body.is_discarded())
-        return reply_of(make_error(ErrorKind::Invalid, "the body is not JSON",
-                                   R"(send {"name": "hello-v1", "image": "hello-v1", "env": {"MCM.BASE_API_PATH": "/hello/v1"}})"));
+        return reply_of(
+            make_error(ErrorKind::Invalid, "the body is not JSON",
+                       R"(send {"name": "hello-v1", "image": "hello-v1", "env": {"MCM.BASE_API_PATH": "/hello/v1"}})"));
       return reply_of(node_.start_container(client, body));
     }
     if (parts.size() == 3 && parts[2] == "logs" && get) return container_logs(req, client, parts[1]);
@@ -365,8 +371,8 @@ void NodeRoutes::log(const web::RequestHead& head, const Route* route, int statu
   if (options_.token && !options_.token->empty())
     for (size_t at = path.find(*options_.token); at != std::string::npos; at = path.find(*options_.token, at + 7))
       path.replace(at, options_.token->size(), "<token>");  // (past the "<token>": it may contain the token)
-  access_log_.write(fmt::format("{} {} {} {:.1f}ms\n", printable(head.method_string()), path, status,
-                                 elapsed.count() / 1000.0));
+  access_log_.write(
+      fmt::format("{} {} {} {:.1f}ms\n", printable(head.method_string()), path, status, elapsed.count() / 1000.0));
 }
 
 }  // namespace edge::node

@@ -31,8 +31,8 @@ struct RouteOptions {
   // mim OE's MCM_API_KEY, accepted as the bearer too: the request then acts for the client id of
   // its x-client-id header, or "api" (docs/deploy.md).
   std::optional<std::string> mcm_api_key;
-  int node_port = 0;                 // where services answer (the dashboard links to them)
-  int dashboard_port = 0;            // where `/` of the node port sends a browser; 0: nowhere
+  int node_port = 0;       // where services answer (the dashboard links to them)
+  int dashboard_port = 0;  // where `/` of the node port sends a browser; 0: nowhere
 };
 
 class NodeRoutes final : public HttpApplication {

@@ -20,26 +20,26 @@ namespace edge::node {
 
 struct RunningService {
   ContainerRecord record;
-  std::string base_path;                      // "/<clientId>/hello/v1": where it answers
+  std::string base_path;  // "/<clientId>/hello/v1": where it answers
   std::shared_ptr<LoadedModule> module;
-  std::shared_ptr<KeyValueStore> storage;     // shared by every version of the same name
+  std::shared_ptr<KeyValueStore> storage;  // shared by every version of the same name
   std::shared_ptr<FileServiceLog> log;
-  ServiceContext context;                     // points into storage, log and open_files
-  std::atomic<uint32_t> open_files{0};        // files its requests hold open (the per-service cap)
+  ServiceContext context;               // points into storage, log and open_files
+  std::atomic<uint32_t> open_files{0};  // files its requests hold open (the per-service cap)
 };
 
 // Request counts and latency of one service (in memory; the dashboard reads them).
 class ServiceStats {
  public:
   struct Snapshot {
-    uint64_t requests = 0, failures = 0;      // failures: 5xx answers
+    uint64_t requests = 0, failures = 0;  // failures: 5xx answers
     double p50_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0;
   };
   void record(double ms, int status);
   Snapshot snapshot() const;
 
  private:
-  static constexpr size_t kWindow = 1024;     // latency percentiles over the last requests
+  static constexpr size_t kWindow = 1024;  // latency percentiles over the last requests
   mutable std::mutex mu_;
   uint64_t requests_ = 0, failures_ = 0;
   std::deque<double> recent_ms_;

@@ -22,30 +22,30 @@
 namespace edge::node {
 
 struct ImageRecord {
-  std::string id;                       // "<clientId>-<name>", e.g. "abc-hello-v1"
-  std::string name;                     // "hello-v1"
-  std::string version;                  // "1.0.0"
-  std::vector<std::string> repo_tags;   // ["hello-v1:1.0.0"]
-  std::string digest;                   // "sha256:..." of the image config
-  std::string module_sha256;            // hex of index.wasm
-  size_t size = 0;                      // tar bytes
-  int64_t created = 0;                  // unix seconds
-  std::string tar_file;                 // file name in images/
-  std::string client_id;                // whose it is; empty in records of older nodes: the node's own
+  std::string id;                      // "<clientId>-<name>", e.g. "abc-hello-v1"
+  std::string name;                    // "hello-v1"
+  std::string version;                 // "1.0.0"
+  std::vector<std::string> repo_tags;  // ["hello-v1:1.0.0"]
+  std::string digest;                  // "sha256:..." of the image config
+  std::string module_sha256;           // hex of index.wasm
+  size_t size = 0;                     // tar bytes
+  int64_t created = 0;                 // unix seconds
+  std::string tar_file;                // file name in images/
+  std::string client_id;               // whose it is; empty in records of older nodes: the node's own
 
-  nlohmann::json to_api_json() const;   // the mCM shape (adds "runtime:wasm" and status)
+  nlohmann::json to_api_json() const;  // the mCM shape (adds "runtime:wasm" and status)
   nlohmann::json to_store_json() const;
   static std::optional<ImageRecord> from_store_json(const nlohmann::json& j);
 };
 
 struct ContainerRecord {
-  std::string id;                       // "<clientId>-<name>"
-  std::string name;                     // "hello-v1"
-  std::string image;                    // image name as given, "hello-v1"
-  std::string image_id;                 // "<clientId>-hello-v1"
+  std::string id;                          // "<clientId>-<name>"
+  std::string name;                        // "hello-v1"
+  std::string image;                       // image name as given, "hello-v1"
+  std::string image_id;                    // "<clientId>-hello-v1"
   std::map<std::string, std::string> env;  // with MCM.BASE_API_PATH already rewritten
   int64_t created = 0;
-  std::string client_id;                // whose it is; empty in records of older nodes: the node's own
+  std::string client_id;  // whose it is; empty in records of older nodes: the node's own
 
   nlohmann::json to_api_json(const std::string& client_id, const std::string& state) const;
   nlohmann::json to_store_json() const;

@@ -102,8 +102,8 @@ web::Response serve_service_request(const RunningService& service, ServiceStats&
     res.body() = std::move(r.body);
   } else {
     const ExecFailure& failure = *outcome.failure();
-    service.log->node(fmt::format("{} {} failed: {}", printable(request.method_string()),
-                                  printable(request.target()), failure.message));
+    service.log->node(fmt::format("{} {} failed: {}", printable(request.method_string()), printable(request.target()),
+                                  failure.message));
     service.log->backtrace(failure.backtrace);
     res = error_response(unsigned(failure.http_status()), service.record.name + ": " + failure.message,
                          "see the service log: edge logs " + service.record.name);

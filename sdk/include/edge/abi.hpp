@@ -14,8 +14,7 @@
 
 #define EDGE_ABI_IMPORT(name, result, params) \
   extern "C" __attribute__((import_module("env"), import_name(#name))) result name params;
-#define EDGE_ABI_EXPORT(name, result, params) \
-  extern "C" __attribute__((export_name(#name))) result name params;
+#define EDGE_ABI_EXPORT(name, result, params) extern "C" __attribute__((export_name(#name))) result name params;
 #include "edge/abi.def"
 
 namespace edge::abi {

@@ -26,13 +26,13 @@ inline void request_bep(const Request& req, std::string_view access_token,
   rpc.url = "http://localhost:" + port + "/jsonrpc/v1";
   rpc.method = "POST";
   rpc.headers.set("content-type", "application/json");
-  rpc.body = Json::object({{"id", 1},
-                           {"jsonrpc", "2.0"},
-                           {"method", std::string(abi::node_rpc::get_edge_hmac_code)},
-                           {"params", Json::array({std::string(access_token),
-                                                   std::to_string(time::now_ms() / 1000 + 600), req.info("nodeId"),
-                                                   "jsapi://requestBep"})}})
-                 .dump();
+  rpc.body =
+      Json::object({{"id", 1},
+                    {"jsonrpc", "2.0"},
+                    {"method", std::string(abi::node_rpc::get_edge_hmac_code)},
+                    {"params", Json::array({std::string(access_token), std::to_string(time::now_ms() / 1000 + 600),
+                                            req.info("nodeId"), "jsapi://requestBep"})}})
+          .dump();
   http::fetch(rpc, [done = std::move(done)](Result<http::FetchResponse> answer) mutable {
     if (!answer) return done(Result<std::string>::failure(answer.error()));
     auto body = Json::parse(answer->body);

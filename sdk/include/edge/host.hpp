@@ -49,8 +49,8 @@ inline void get(std::string_view key, Callback done) {
 inline void set(std::string_view key, std::string_view value, Callback done = [](Result<std::string>) {}) {
   detail::string_call(abi::method::storage_set_item, detail::item(key, value, {}), std::move(done));
 }
-inline void set_with_tag(std::string_view key, std::string_view value, std::string_view tag,
-                         Callback done = [](Result<std::string>) {}) {
+inline void set_with_tag(
+    std::string_view key, std::string_view value, std::string_view tag, Callback done = [](Result<std::string>) {}) {
   detail::string_call(abi::method::storage_set_item_with_tag, detail::item(key, value, tag), std::move(done));
 }
 inline void remove(std::string_view key, Callback done = [](Result<std::string>) {}) {
@@ -158,8 +158,8 @@ struct Handlers {
   // A field was found. Return Get to receive its value, Store to have the host write it to
   // `store_path` (set it), Skip or Abort.
   std::function<Action(const std::string& key, const std::string& filename, std::string& store_path)> on_field;
-  std::function<void(const std::string& key, const std::string& value)> on_value;    // after Get
-  std::function<void(const std::string& path, uint64_t size)> on_stored;              // after Store
+  std::function<void(const std::string& key, const std::string& value)> on_value;  // after Get
+  std::function<void(const std::string& path, uint64_t size)> on_stored;           // after Store
   std::function<void(Status)> on_done;  // once: the end, an error, or after Abort
 };
 

@@ -48,7 +48,9 @@ class Request {
     }
     return headers_;
   }
-  std::string header(std::string_view name, std::string_view fallback = {}) const { return headers().get(name, fallback); }
+  std::string header(std::string_view name, std::string_view fallback = {}) const {
+    return headers().get(name, fallback);
+  }
   const std::string& body() const { return body_; }
   // Path parameters of the matched route: ":id" -> param("id"), a trailing "*" -> param("*").
   std::string param(std::string_view name, std::string_view fallback = {}) const {
@@ -285,11 +287,19 @@ class Response {
   }
   // Serialises a value with dump(): edge::Json (<edge/json.hpp>), or nlohmann::json.
   template <class J>
-    requires requires(const J& j) { { j.dump() } -> std::convertible_to<std::string>; }
-  void json(const J& value) { json_text(status_, value.dump()); }
+    requires requires(const J& j) {
+      { j.dump() } -> std::convertible_to<std::string>;
+    }
+  void json(const J& value) {
+    json_text(status_, value.dump());
+  }
   template <class J>
-    requires requires(const J& j) { { j.dump() } -> std::convertible_to<std::string>; }
-  void json(int code, const J& value) { json_text(code, value.dump()); }
+    requires requires(const J& j) {
+      { j.dump() } -> std::convertible_to<std::string>;
+    }
+  void json(int code, const J& value) {
+    json_text(code, value.dump());
+  }
   // Text is not a JSON value: it would be ambiguous (serialise it, or send it as is?).
   template <class S>
     requires std::convertible_to<const S&, std::string_view>
@@ -300,7 +310,9 @@ class Response {
   }
   template <class S>
     requires std::convertible_to<const S&, std::string_view>
-  void json(int, const S& text) { json(text); }
+  void json(int, const S& text) {
+    json(text);
+  }
   // Sends text that already is JSON, as is, with content-type application/json.
   void json_text(std::string_view json_text) { this->json_text(status_, json_text); }
   void json_text(int code, std::string_view json_text) {

@@ -36,7 +36,9 @@ class Headers {
     return v ? *v : std::string(fallback);
   }
   bool has(std::string_view name) const { return find(name) != nullptr; }
-  void add(std::string_view name, std::string_view value) { entries_.emplace_back(std::string(name), std::string(value)); }
+  void add(std::string_view name, std::string_view value) {
+    entries_.emplace_back(std::string(name), std::string(value));
+  }
   // Replaces every value of `name` with one.
   void set(std::string_view name, std::string_view value) {
     remove(name);

@@ -63,9 +63,21 @@ void write(Level level, const Args&... args) {
   detail::write_line(level, line);
 }
 
-template <class... Args> void debug(const Args&... a) { write(Level::Debug, a...); }
-template <class... Args> void info(const Args&... a) { write(Level::Info, a...); }
-template <class... Args> void warn(const Args&... a) { write(Level::Warn, a...); }
-template <class... Args> void error(const Args&... a) { write(Level::Error, a...); }
+template <class... Args>
+void debug(const Args&... a) {
+  write(Level::Debug, a...);
+}
+template <class... Args>
+void info(const Args&... a) {
+  write(Level::Info, a...);
+}
+template <class... Args>
+void warn(const Args&... a) {
+  write(Level::Warn, a...);
+}
+template <class... Args>
+void error(const Args&... a) {
+  write(Level::Error, a...);
+}
 
 }  // namespace edge::log

@@ -70,7 +70,6 @@ inline void put_str(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-
 inline void put_map_header(std::string& out, size_t n) { put_len(out, n, 0x80, 15, 0, 0xde, 0xdf); }
 inline void put_array_header(std::string& out, size_t n) { put_len(out, n, 0x90, 15, 0, 0xdc, 0xdd); }
 

@@ -21,8 +21,7 @@ Result<T> parse(std::string_view text) {
   const char* end = text.data() + text.size();
   auto [stop, ec] = std::from_chars(text.data(), end, value);
   if (text.empty()) return Result<T>::failure("expected a number, got nothing");
-  if (ec == std::errc::result_out_of_range)
-    return Result<T>::failure("`" + std::string(text) + "` is out of range");
+  if (ec == std::errc::result_out_of_range) return Result<T>::failure("`" + std::string(text) + "` is out of range");
   if (ec != std::errc() || stop != end) return Result<T>::failure("`" + std::string(text) + "` is not a whole number");
   return value;
 }

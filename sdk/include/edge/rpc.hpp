@@ -34,7 +34,8 @@ struct HostReply {
 namespace rpc {
 
 inline Value message(int64_t id, std::string_view method, Value params) {
-  return Value::map({{"jsonrpc", "2.0"}, {"id", static_cast<long long>(id)}, {"method", method}, {"params", std::move(params)}});
+  return Value::map(
+      {{"jsonrpc", "2.0"}, {"id", static_cast<long long>(id)}, {"method", method}, {"params", std::move(params)}});
 }
 
 // The bytes of message(id, method, ...) up to its params, which the caller appends: a message is
@@ -140,8 +141,8 @@ inline int32_t deliver(int64_t session_id, std::string_view bytes) {
     return 0;
   }
   auto decoded = msgpack::decode(bytes);
-  Result<HostReply> reply = decoded ? parse_reply(*decoded)
-                                    : Result<HostReply>::failure("cannot read the host's reply: " + decoded.error());
+  Result<HostReply> reply =
+      decoded ? parse_reply(*decoded) : Result<HostReply>::failure("cannot read the host's reply: " + decoded.error());
   Owner* owner = st.sessions[i].owner;
   // Run the handler on a copy: it may start calls that grow (and move) the session list.
   ReplyHandler handler = st.sessions[i].handler;

@@ -109,7 +109,8 @@ inline void settle() {
   for (size_t i = 0; i < rt.exchanges.size();) {
     Exchange* ex = rt.exchanges[i];
     if (!ex->res.sent() && ex->pending == 0) {
-      log::error("edge: ", ex->req.method(), " ", ex->req.path(), " returned without sending a response; answering 500");
+      log::error("edge: ", ex->req.method(), " ", ex->req.path(),
+                 " returned without sending a response; answering 500");
       ex->res.error(500, "the service did not send a response");
     }
     if (ex->res.sent() && ex->pending == 0) {

@@ -14,7 +14,8 @@ inline void append_dec(std::string& out, I v) {
   using U = std::make_unsigned_t<I>;
   bool neg = v < 0;
   U u = neg ? static_cast<U>(0 - static_cast<U>(v)) : static_cast<U>(v);
-  do *--p = static_cast<char>('0' + u % 10); while (u /= 10);
+  do *--p = static_cast<char>('0' + u % 10);
+  while (u /= 10);
   if (neg) *--p = '-';
   out.append(p, static_cast<size_t>(buf + sizeof buf - p));
 }

@@ -14,8 +14,7 @@ namespace {
 
 // A fresh folder with app.log (five numbered lines) and a sub-folder, removed at the end.
 struct LogFolder {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() / ("{{name}}-test-" + std::to_string(::getpid()));
+  std::filesystem::path path = std::filesystem::temp_directory_path() / ("{{name}}-test-" + std::to_string(::getpid()));
   LogFolder() {
     std::filesystem::create_directories(path / "archive");
     std::ofstream log(path / "app.log");

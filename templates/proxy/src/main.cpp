@@ -28,8 +28,9 @@ void fetch(edge::Request& req, edge::Response& res) {
   if (out.url.empty()) return res.error(400, "give the URL to fetch: /fetch?url=http://...");
   const std::string allow = req.env("PROXY_ALLOW");
   if (allow.empty())
-    return res.error(403, "PROXY_ALLOW is empty, so this proxy calls nothing: list the URL prefixes it may call "
-                          "in edge.yaml (env PROXY_ALLOW, comma-separated; \"*\" for any http(s) URL)");
+    return res.error(403,
+                     "PROXY_ALLOW is empty, so this proxy calls nothing: list the URL prefixes it may call "
+                     "in edge.yaml (env PROXY_ALLOW, comma-separated; \"*\" for any http(s) URL)");
   if (!allowed(out.url, allow))
     return res.error(403, "this proxy may not call " + out.url + " (http(s) only; see PROXY_ALLOW)");
   out.method = req.query("method", "GET");

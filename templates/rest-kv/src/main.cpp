@@ -15,7 +15,8 @@ constexpr const char* kTag = "items";  // every item is stored with this tag, so
 bool valid_id(const std::string& id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+          c == '.'))
       return false;
   return true;
 }

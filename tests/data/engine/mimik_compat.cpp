@@ -26,7 +26,8 @@ using cppjson = nlohmann::json;
 #define WASM_EXPORT_AS(NAME) WASM_EXPORT __attribute__((export_name(NAME)))
 #define WASM_IMPORT(MODULE, NAME) __attribute__((import_module(MODULE))) __attribute__((import_name(NAME)))
 
-WASM_IMPORT("env", "mk_module_api_request") void mk_module_api_request(int32_t sessionId, uint32_t memAddr, uint32_t len);
+WASM_IMPORT("env", "mk_module_api_request")
+void mk_module_api_request(int32_t sessionId, uint32_t memAddr, uint32_t len);
 WASM_IMPORT("env", "mk_module_get_buffer") void mk_module_get_buffer(int32_t memAddr, int64_t bufRef, int32_t len);
 WASM_IMPORT("env", "mk_module_set_buffer") void mk_module_set_buffer(int64_t bufRef, int32_t memAddr, int32_t len);
 
@@ -125,8 +126,8 @@ static void send(const std::string& data, int status) {
 
 static void storage(const std::string& method, model::storage_item_option opt,
                     std::function<void(const std::string* error, const std::string& data)> cb) {
-  int64_t id = register_result_callback(
-      [cb](const std::string* error, const model::callback_result& r) { cb(error, r.data); });
+  int64_t id =
+      register_result_callback([cb](const std::string* error, const model::callback_result& r) { cb(error, r.data); });
   rpc_call(int32_t(id), stringify(int32_t(id), method, cppjson(opt)));
 }
 
@@ -147,13 +148,14 @@ static void handler(const model::http_event& evt) {
     doc["env"] = evt.context.env;
     send(doc.dump(), 202);
   } else if (url == "/storage") {
-    storage("storage.set_item", {"greeting", "hi from mimik's wire format"}, [](const std::string* err, const std::string&) {
-      if (err) return send(*err, 500);
-      storage("storage.get_item", {"greeting"}, [](const std::string* err2, const std::string& data) {
-        if (err2) return send(*err2, 500);
-        send(data);
-      });
-    });
+    storage("storage.set_item", {"greeting", "hi from mimik's wire format"},
+            [](const std::string* err, const std::string&) {
+              if (err) return send(*err, 500);
+              storage("storage.get_item", {"greeting"}, [](const std::string* err2, const std::string& data) {
+                if (err2) return send(*err2, 500);
+                send(data);
+              });
+            });
   } else if (url == "/walk") {
     // storage.each_item as mimik's SDK uses it: one callback for every item ({key: value} in
     // data.headers; 0 goes on), no end-of-walk callback, and the response right after the call

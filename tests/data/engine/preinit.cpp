@@ -11,11 +11,11 @@
 
 namespace {
 
-int g_table[4096];          // filled by a constructor: 16 KiB of memory to snapshot
-int g_constructed = 0;      // constructors run in this instance
-int g_requests = 0;         // requests this instance has seen: always 1
-long long g_clock_ns = 0;   // PREINIT_READS_CLOCK: when the constructor ran
-std::string g_greeting;     // a heap allocation made during initialisation
+int g_table[4096];         // filled by a constructor: 16 KiB of memory to snapshot
+int g_constructed = 0;     // constructors run in this instance
+int g_requests = 0;        // requests this instance has seen: always 1
+long long g_clock_ns = 0;  // PREINIT_READS_CLOCK: when the constructor ran
+std::string g_greeting;    // a heap allocation made during initialisation
 
 struct Constructed {
   Constructed() {

@@ -196,7 +196,8 @@ GUEST_EXPORT(mk_module_on_event) void on_event(int64_t ref, int32_t len) {
     // Relative to the first preopen (fd 3) with the raw WASI call, bypassing libc's path handling.
     std::string rel = query(url, "path");
     __wasi_fd_t fd = 0;
-    __wasi_errno_t e = __wasi_path_open(3, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, rel.c_str(), 0, __WASI_RIGHTS_FD_READ, 0, 0, &fd);
+    __wasi_errno_t e =
+        __wasi_path_open(3, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, rel.c_str(), 0, __WASI_RIGHTS_FD_READ, 0, 0, &fd);
     guest::send(json{{"errno", e}}.dump(), e == 0 ? 200 : 403);
   } else if (path == "/ls") {
     DIR* d = opendir(query(url, "path").c_str());
@@ -227,12 +228,18 @@ GUEST_EXPORT(mk_module_on_event) void on_event(int64_t ref, int32_t len) {
     // edge.request_bep as mimik's C++ SDK v2.0.x does it: a getEdgeHmacCode from the node's
     // /jsonrpc/v1 first, then request_bep with that code.
     std::string port = g_event["params"]["context"]["info"]["httpPort"].get<std::string>();
-    json rpc = {{"id", 1}, {"jsonrpc", "2.0"}, {"method", "getEdgeHmacCode"},
-                {"params", json::array({"an-access-token", std::to_string(time(nullptr) + 600), "node", "jsapi://requestBep"})}};
+    json rpc = {{"id", 1},
+                {"jsonrpc", "2.0"},
+                {"method", "getEdgeHmacCode"},
+                {"params",
+                 json::array({"an-access-token", std::to_string(time(nullptr) + 600), "node", "jsapi://requestBep"})}};
     std::string code_override = query(url, "code");
     guest::request("httpclient.fetch",
-                   {{"url", "http://localhost:" + port + "/jsonrpc/v1"}, {"method", "POST"},
-                    {"headers", {{"content-type", "application/json"}}}, {"data", rpc.dump()}, {"mode", ""}},
+                   {{"url", "http://localhost:" + port + "/jsonrpc/v1"},
+                    {"method", "POST"},
+                    {"headers", {{"content-type", "application/json"}}},
+                    {"data", rpc.dump()},
+                    {"mode", ""}},
                    [code_override](const json& r) {
                      json fetched = guest::data_of(r);
                      if (fetched.is_null()) {
@@ -244,7 +251,8 @@ GUEST_EXPORT(mk_module_on_event) void on_event(int64_t ref, int32_t len) {
                        guest::send("no result: " + r.dump(), 502);
                        return 0;
                      }
-                     std::string code = code_override.empty() ? answer["result"]["edgeHmacCode"].get<std::string>() : code_override;
+                     std::string code =
+                         code_override.empty() ? answer["result"]["edgeHmacCode"].get<std::string>() : code_override;
                      guest::request("edge.request_bep", {{"code", code}}, [](const json& bep) {
                        guest::send(bep.dump());
                        return 0;
@@ -252,12 +260,13 @@ GUEST_EXPORT(mk_module_on_event) void on_event(int64_t ref, int32_t len) {
                      return 0;
                    });
   } else if (path == "/fetch") {
-    guest::request("httpclient.fetch",
-                   {{"url", query(url, "url")}, {"method", "GET"}, {"headers", json::object()}, {"data", ""}, {"mode", ""}},
-                   [](const json& r) {
-                     guest::send(r.dump());
-                     return 0;
-                   });
+    guest::request(
+        "httpclient.fetch",
+        {{"url", query(url, "url")}, {"method", "GET"}, {"headers", json::object()}, {"data", ""}, {"mode", ""}},
+        [](const json& r) {
+          guest::send(r.dump());
+          return 0;
+        });
   } else if (path == "/upload") {
     static json log = json::array();
     guest::request("request.handle_form_upload", nullptr, [](const json& r) -> int32_t {

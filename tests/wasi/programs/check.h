@@ -21,13 +21,13 @@ static inline void tally(const char* fn) {
   }
 }
 
-#define EXPECT(fn, expr)                                                  \
-  do {                                                                    \
-    tally(fn);                                                            \
-    if (!(expr)) {                                                        \
-      ++g_failed;                                                         \
-      printf("FAIL %s:%d (%s): %s\n", __FILE__, __LINE__, fn, #expr);     \
-    }                                                                     \
+#define EXPECT(fn, expr)                                              \
+  do {                                                                \
+    tally(fn);                                                        \
+    if (!(expr)) {                                                    \
+      ++g_failed;                                                     \
+      printf("FAIL %s:%d (%s): %s\n", __FILE__, __LINE__, fn, #expr); \
+    }                                                                 \
   } while (0)
 
 static inline int finish(void) {
@@ -50,11 +50,11 @@ static inline __wasi_fd_t sandbox(void) {
   return (__wasi_fd_t)-1;
 }
 
-static const __wasi_rights_t kFileRights =
-    __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_SEEK | __WASI_RIGHTS_FD_TELL |
-    __WASI_RIGHTS_FD_FILESTAT_GET | __WASI_RIGHTS_FD_FILESTAT_SET_SIZE | __WASI_RIGHTS_FD_FILESTAT_SET_TIMES |
-    __WASI_RIGHTS_FD_ADVISE | __WASI_RIGHTS_FD_ALLOCATE | __WASI_RIGHTS_FD_SYNC | __WASI_RIGHTS_FD_DATASYNC |
-    __WASI_RIGHTS_FD_FDSTAT_SET_FLAGS;
+static const __wasi_rights_t kFileRights = __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_SEEK |
+                                           __WASI_RIGHTS_FD_TELL | __WASI_RIGHTS_FD_FILESTAT_GET |
+                                           __WASI_RIGHTS_FD_FILESTAT_SET_SIZE | __WASI_RIGHTS_FD_FILESTAT_SET_TIMES |
+                                           __WASI_RIGHTS_FD_ADVISE | __WASI_RIGHTS_FD_ALLOCATE | __WASI_RIGHTS_FD_SYNC |
+                                           __WASI_RIGHTS_FD_DATASYNC | __WASI_RIGHTS_FD_FDSTAT_SET_FLAGS;
 
 static inline __wasi_errno_t write_all(__wasi_fd_t fd, const char* text, __wasi_size_t* n) {
   __wasi_ciovec_t v = {(const uint8_t*)text, strlen(text)};

@@ -26,15 +26,15 @@ static void list(__wasi_fd_t d, size_t chunk, char* out, size_t out_len) {
     while (at + sizeof(__wasi_dirent_t) <= used) {
       __wasi_dirent_t e;
       memcpy(&e, buf + at, sizeof e);
-      if (at + sizeof e + e.d_namlen > used) break;  /* cut: read again from its cookie */
+      if (at + sizeof e + e.d_namlen > used) break; /* cut: read again from its cookie */
       strncat(out, (const char*)buf + at + sizeof e, e.d_namlen < out_len - strlen(out) - 2 ? e.d_namlen : 0);
       strcat(out, ",");
       cookie = e.d_next;
       at += sizeof e + e.d_namlen;
       ++whole;
     }
-    if (used < chunk && at == used) return;  /* the end */
-    if (!whole) return;                      /* a buffer too small for one entry */
+    if (used < chunk && at == used) return; /* the end */
+    if (!whole) return;                     /* a buffer too small for one entry */
   }
 }
 
@@ -47,9 +47,10 @@ int main(void) {
 
   EXPECT("fd_prestat_get", __wasi_fd_prestat_get(1, (__wasi_prestat_t*)buf) == __WASI_ERRNO_BADF);
   __wasi_prestat_t pre;
-  EXPECT("fd_prestat_get", __wasi_fd_prestat_get(dir, &pre) == 0 && pre.tag == __WASI_PREOPENTYPE_DIR &&
-                               pre.u.dir.pr_name_len == 8);
-  EXPECT("fd_prestat_dir_name", __wasi_fd_prestat_dir_name(dir, (uint8_t*)buf, 8) == 0 && memcmp(buf, "/sandbox", 8) == 0);
+  EXPECT("fd_prestat_get",
+         __wasi_fd_prestat_get(dir, &pre) == 0 && pre.tag == __WASI_PREOPENTYPE_DIR && pre.u.dir.pr_name_len == 8);
+  EXPECT("fd_prestat_dir_name",
+         __wasi_fd_prestat_dir_name(dir, (uint8_t*)buf, 8) == 0 && memcmp(buf, "/sandbox", 8) == 0);
   EXPECT("fd_prestat_dir_name", __wasi_fd_prestat_dir_name(dir, (uint8_t*)buf, 3) == __WASI_ERRNO_NAMETOOLONG);
 
   /* Rust's std reopens a preopen with exactly the rights fd_fdstat_get reports. */
@@ -60,14 +61,16 @@ int main(void) {
   EXPECT("path_open", __wasi_fd_fdstat_get(f, &fs) == 0 && fs.fs_filetype == __WASI_FILETYPE_DIRECTORY &&
                           (fs.fs_rights_base & __WASI_RIGHTS_PATH_OPEN));
   EXPECT("fd_close", __wasi_fd_close(f) == 0);
-  EXPECT("path_open", __wasi_path_open(dir, 0, ".", 0, ~0ull, 0, 0, &f) == __WASI_ERRNO_NOTCAPABLE);  /* more than allowed */
+  EXPECT("path_open",
+         __wasi_path_open(dir, 0, ".", 0, ~0ull, 0, 0, &f) == __WASI_ERRNO_NOTCAPABLE); /* more than allowed */
 
   EXPECT("path_create_directory", __wasi_path_create_directory(dir, "d") == 0);
   EXPECT("path_create_directory", __wasi_path_create_directory(dir, "d") == __WASI_ERRNO_EXIST);
   EXPECT("path_create_directory", __wasi_path_create_directory(dir, "no/such/parent") == __WASI_ERRNO_NOENT);
   EXPECT("path_create_directory", __wasi_path_create_directory(dir, "../evil") == __WASI_ERRNO_NOTCAPABLE);
   EXPECT("path_open", make_file(dir, "d/inner.txt", "x"));
-  EXPECT("path_filestat_get", __wasi_path_filestat_get(dir, 0, "d", &st) == 0 && st.filetype == __WASI_FILETYPE_DIRECTORY);
+  EXPECT("path_filestat_get",
+         __wasi_path_filestat_get(dir, 0, "d", &st) == 0 && st.filetype == __WASI_FILETYPE_DIRECTORY);
   EXPECT("path_filestat_get", __wasi_path_filestat_get(dir, 0, "d/inner.txt", &st) == 0 && st.size == 1);
   EXPECT("path_filestat_get", __wasi_path_filestat_get(dir, 0, "nothing", &st) == __WASI_ERRNO_NOENT);
 
@@ -75,9 +78,10 @@ int main(void) {
   EXPECT("path_symlink", __wasi_path_symlink("inner.txt", dir, "d/link") == __WASI_ERRNO_EXIST);
   EXPECT("path_readlink", __wasi_path_readlink(dir, "d/link", (uint8_t*)buf, sizeof buf, &n) == 0 && n == 9 &&
                               memcmp(buf, "inner.txt", 9) == 0);
-  EXPECT("path_readlink", __wasi_path_readlink(dir, "d/inner.txt", (uint8_t*)buf, sizeof buf, &n) == __WASI_ERRNO_INVAL);
-  EXPECT("path_filestat_get", __wasi_path_filestat_get(dir, 0, "d/link", &st) == 0 &&
-                                  st.filetype == __WASI_FILETYPE_SYMBOLIC_LINK);
+  EXPECT("path_readlink",
+         __wasi_path_readlink(dir, "d/inner.txt", (uint8_t*)buf, sizeof buf, &n) == __WASI_ERRNO_INVAL);
+  EXPECT("path_filestat_get",
+         __wasi_path_filestat_get(dir, 0, "d/link", &st) == 0 && st.filetype == __WASI_FILETYPE_SYMBOLIC_LINK);
   /* The node follows a symlink inside the preopen through openat2; without it (old kernels,
    * qemu-user before 9.0) it refuses every symlink: the test says so with this variable. */
   const int follows = getenv("EDGE_TEST_NO_OPENAT2") == NULL;
@@ -86,18 +90,20 @@ int main(void) {
                                     st.filetype == __WASI_FILETYPE_REGULAR_FILE);
   /* Dangling: the link is there, what it names is not. */
   EXPECT("path_symlink", __wasi_path_symlink("not-there", dir, "dangling") == 0);
-  EXPECT("path_filestat_get", __wasi_path_filestat_get(dir, 0, "dangling", &st) == 0 &&
-                                  st.filetype == __WASI_FILETYPE_SYMBOLIC_LINK);
+  EXPECT("path_filestat_get",
+         __wasi_path_filestat_get(dir, 0, "dangling", &st) == 0 && st.filetype == __WASI_FILETYPE_SYMBOLIC_LINK);
   if (follows)
-    EXPECT("path_open", __wasi_path_open(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "dangling", 0, __WASI_RIGHTS_FD_READ, 0, 0,
-                                         &f) == __WASI_ERRNO_NOENT);
+    EXPECT("path_open", __wasi_path_open(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "dangling", 0, __WASI_RIGHTS_FD_READ,
+                                         0, 0, &f) == __WASI_ERRNO_NOENT);
   /* A link that points out exists, but following it leaves the preopen. */
   EXPECT("path_symlink", __wasi_path_symlink("../../outside", dir, "escape") == 0);
-  EXPECT("path_open", __wasi_path_open(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "escape", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) ==
-                          __WASI_ERRNO_NOTCAPABLE);
-  EXPECT("path_open", __wasi_path_open(dir, 0, "../outside", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) == __WASI_ERRNO_NOTCAPABLE);
-  EXPECT("path_open", __wasi_path_open(dir, 0, "/etc/passwd", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) == __WASI_ERRNO_NOTCAPABLE);
-  EXPECT("path_open", __wasi_path_open(dir, 0, "d/link", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) != 0);  /* O_NOFOLLOW */
+  EXPECT("path_open", __wasi_path_open(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "escape", 0, __WASI_RIGHTS_FD_READ, 0, 0,
+                                       &f) == __WASI_ERRNO_NOTCAPABLE);
+  EXPECT("path_open",
+         __wasi_path_open(dir, 0, "../outside", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) == __WASI_ERRNO_NOTCAPABLE);
+  EXPECT("path_open",
+         __wasi_path_open(dir, 0, "/etc/passwd", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) == __WASI_ERRNO_NOTCAPABLE);
+  EXPECT("path_open", __wasi_path_open(dir, 0, "d/link", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) != 0); /* O_NOFOLLOW */
 
   EXPECT("path_link", __wasi_path_link(dir, 0, "d/inner.txt", dir, "hard.txt") == 0);
   EXPECT("path_link", __wasi_path_filestat_get(dir, 0, "hard.txt", &st) == 0 && st.nlink == 2);
@@ -113,17 +119,19 @@ int main(void) {
   const __wasi_timestamp_t when = 2000000000456ull;
   EXPECT("path_filestat_set_times", __wasi_path_filestat_set_times(dir, 0, "d/inner.txt", when, when,
                                                                    __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM) == 0);
-  EXPECT("path_filestat_set_times", __wasi_path_filestat_get(dir, 0, "d/inner.txt", &st) == 0 && st.mtim == when &&
-                                        st.atim == when);
+  EXPECT("path_filestat_set_times",
+         __wasi_path_filestat_get(dir, 0, "d/inner.txt", &st) == 0 && st.mtim == when && st.atim == when);
   if (follows) {
-    EXPECT("path_filestat_set_times", __wasi_path_filestat_set_times(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "d/link", 0,
-                                                                     when + 1000, __WASI_FSTFLAGS_MTIM) == 0);
-    EXPECT("path_filestat_set_times", __wasi_path_filestat_get(dir, 0, "d/inner.txt", &st) == 0 && st.mtim == when + 1000);
+    EXPECT("path_filestat_set_times", __wasi_path_filestat_set_times(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "d/link",
+                                                                     0, when + 1000, __WASI_FSTFLAGS_MTIM) == 0);
+    EXPECT("path_filestat_set_times",
+           __wasi_path_filestat_get(dir, 0, "d/inner.txt", &st) == 0 && st.mtim == when + 1000);
   }
 
   /* fd_readdir: everything at once, then a few bytes at a time through the cookies. */
   EXPECT("path_create_directory", __wasi_path_create_directory(dir, "r") == 0);
-  EXPECT("path_open", make_file(dir, "r/a", "1") && make_file(dir, "r/b", "2") && make_file(dir, "r/ccccccccccccc", "3"));
+  EXPECT("path_open",
+         make_file(dir, "r/a", "1") && make_file(dir, "r/b", "2") && make_file(dir, "r/ccccccccccccc", "3"));
   __wasi_fd_t r;
   EXPECT("path_open", __wasi_path_open(dir, 0, "r", __WASI_OFLAGS_DIRECTORY, __WASI_RIGHTS_FD_READDIR, 0, 0, &r) == 0);
   char all[256], pieces[256];
@@ -136,11 +144,12 @@ int main(void) {
   EXPECT("path_unlink_file", __wasi_path_unlink_file(dir, "d/moved.txt") == 0);
   EXPECT("path_unlink_file", __wasi_path_unlink_file(dir, "d/moved.txt") == __WASI_ERRNO_NOENT);
   EXPECT("path_unlink_file", __wasi_path_unlink_file(dir, "d") == __WASI_ERRNO_ISDIR);
-  EXPECT("path_unlink_file", __wasi_path_unlink_file(dir, "dangling") == 0);  /* the link, not what it names */
+  EXPECT("path_unlink_file", __wasi_path_unlink_file(dir, "dangling") == 0); /* the link, not what it names */
   EXPECT("path_unlink_file", __wasi_path_unlink_file(dir, "../outside") == __WASI_ERRNO_NOTCAPABLE);
   EXPECT("path_remove_directory", __wasi_path_remove_directory(dir, "d") == __WASI_ERRNO_NOTEMPTY);
   EXPECT("path_remove_directory", __wasi_path_remove_directory(dir, "d/inner.txt") == __WASI_ERRNO_NOTDIR);
-  EXPECT("path_unlink_file", __wasi_path_unlink_file(dir, "d/inner.txt") == 0 && __wasi_path_unlink_file(dir, "d/link") == 0);
+  EXPECT("path_unlink_file",
+         __wasi_path_unlink_file(dir, "d/inner.txt") == 0 && __wasi_path_unlink_file(dir, "d/link") == 0);
   EXPECT("path_remove_directory", __wasi_path_remove_directory(dir, "d") == 0);
   EXPECT("path_remove_directory", __wasi_path_remove_directory(dir, "d") == __WASI_ERRNO_NOENT);
   return finish();

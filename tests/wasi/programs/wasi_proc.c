@@ -14,8 +14,8 @@ int main(void) {
   uint8_t* argv[8];
   uint8_t argv_buf[256];
   EXPECT("args_get", argc <= 8 && argv_size <= sizeof argv_buf && __wasi_args_get(argv, argv_buf) == 0);
-  EXPECT("args_get", strcmp((char*)argv[1], "a") == 0 && strcmp((char*)argv[2], "-b") == 0 &&
-                         strcmp((char*)argv[3], "--c") == 0);
+  EXPECT("args_get",
+         strcmp((char*)argv[1], "a") == 0 && strcmp((char*)argv[2], "-b") == 0 && strcmp((char*)argv[3], "--c") == 0);
 
   __wasi_size_t envc = 0, env_size = 0;
   EXPECT("environ_sizes_get", __wasi_environ_sizes_get(&envc, &env_size) == 0 && envc >= 1);
@@ -30,7 +30,7 @@ int main(void) {
   EXPECT("clock_res_get", __wasi_clock_res_get(__WASI_CLOCKID_MONOTONIC, &res) == 0 && res > 0);
   EXPECT("clock_res_get", __wasi_clock_res_get(__WASI_CLOCKID_REALTIME, &res) == 0 && res > 0);
   EXPECT("clock_res_get", __wasi_clock_res_get(99, &res) == __WASI_ERRNO_INVAL);
-  EXPECT("clock_time_get", now(__WASI_CLOCKID_REALTIME) > 1600000000ull * 1000000000ull);  /* after 2020 */
+  EXPECT("clock_time_get", now(__WASI_CLOCKID_REALTIME) > 1600000000ull * 1000000000ull); /* after 2020 */
   __wasi_timestamp_t m1 = now(__WASI_CLOCKID_MONOTONIC), m2 = now(__WASI_CLOCKID_MONOTONIC);
   EXPECT("clock_time_get", m1 > 0 && m2 >= m1);
   EXPECT("clock_time_get", now(__WASI_CLOCKID_PROCESS_CPUTIME_ID) > 0);
@@ -48,7 +48,7 @@ int main(void) {
   sub.userdata = 42;
   sub.u.tag = __WASI_EVENTTYPE_CLOCK;
   sub.u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
-  sub.u.u.clock.timeout = 20000000;  /* 20 ms */
+  sub.u.u.clock.timeout = 20000000; /* 20 ms */
   __wasi_event_t ev[2];
   __wasi_size_t nev = 0;
   __wasi_timestamp_t before = now(__WASI_CLOCKID_MONOTONIC);
@@ -75,7 +75,7 @@ int main(void) {
   subs[1].userdata = 2;
   subs[1].u.tag = __WASI_EVENTTYPE_CLOCK;
   subs[1].u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
-  subs[1].u.u.clock.timeout = 5000000000ull;  /* 5 s: must not be waited for */
+  subs[1].u.u.clock.timeout = 5000000000ull; /* 5 s: must not be waited for */
   before = now(__WASI_CLOCKID_MONOTONIC);
   EXPECT("poll_oneoff", __wasi_poll_oneoff(subs, ev, 2, &nev) == 0 && nev == 1 && ev[0].userdata == 1 &&
                             ev[0].type == __WASI_EVENTTYPE_FD_READ && ev[0].fd_readwrite.nbytes == 5);

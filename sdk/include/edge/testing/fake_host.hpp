@@ -126,13 +126,16 @@ class FakeHost {
 
   // Reply builders, in the shapes of the compat reference.
   static Value success(std::string data, int status = 200, Value headers = Value::map()) {
-    return rpc::message(0, abi::reply::success,
-                        Value::map({{"data", Value::map({{"status", status}, {"headers", std::move(headers)}, {"data", std::move(data)}})}}));
+    return rpc::message(
+        0, abi::reply::success,
+        Value::map(
+            {{"data", Value::map({{"status", status}, {"headers", std::move(headers)}, {"data", std::move(data)}})}}));
   }
   static Value error_with_data(std::string message, std::string data, int status) {
-    return rpc::message(0, abi::reply::error_with_data,
-                        Value::map({{"error", Value::map({{"message", std::move(message)}})},
-                                    {"data", Value::map({{"status", status}, {"headers", Value::map()}, {"data", std::move(data)}})}}));
+    return rpc::message(
+        0, abi::reply::error_with_data,
+        Value::map({{"error", Value::map({{"message", std::move(message)}})},
+                    {"data", Value::map({{"status", status}, {"headers", Value::map()}, {"data", std::move(data)}})}}));
   }
   static Value error(std::string message) {
     return rpc::message(0, abi::reply::error, Value::map({{"error", Value::map({{"message", std::move(message)}})}}));

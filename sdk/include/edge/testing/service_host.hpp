@@ -131,7 +131,8 @@ class ServiceHost {
     if (sent.headers.is_map())
       for (const auto& [name, value] : sent.headers.as_map()) {
         std::string lower = name;
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char c) { return char(std::tolower(c)); });
         out.headers[lower] = value.is_string() ? value.as_string() : std::string();
       }
     return out;
@@ -162,7 +163,8 @@ class ServiceHost {
       auto it = storage.find(text("key"));
       answer(it == storage.end() ? test::FakeHost::success("", 404) : test::FakeHost::success(it->second.value));
     } else if (method == abi::method::storage_set_item || method == abi::method::storage_set_item_with_tag) {
-      storage[text("key")] = StoredItem{text("value"), method == abi::method::storage_set_item_with_tag ? text("tag") : ""};
+      storage[text("key")] =
+          StoredItem{text("value"), method == abi::method::storage_set_item_with_tag ? text("tag") : ""};
       answer(test::FakeHost::success(""));
     } else if (method == abi::method::storage_remove_item) {
       storage.erase(text("key"));
@@ -197,11 +199,13 @@ class ServiceHost {
           stub = &fn;
           longest = prefix.size();
         }
-      const FetchReply r = stub ? (*stub)(req) : FetchReply::failure("no stub for " + req.url + " (ServiceHost::on_fetch)");
+      const FetchReply r =
+          stub ? (*stub)(req) : FetchReply::failure("no stub for " + req.url + " (ServiceHost::on_fetch)");
       // Later, as on the node: after the handler returns.
       if (session != 0)
-        host_.queue.push_back({session, r.error.empty() ? test::FakeHost::success(r.body, r.status, reply_headers(r.headers))
-                                                        : test::FakeHost::error(r.error)});
+        host_.queue.push_back({session, r.error.empty()
+                                            ? test::FakeHost::success(r.body, r.status, reply_headers(r.headers))
+                                            : test::FakeHost::error(r.error)});
     } else if (method != abi::method::response_send && session != 0) {
       answer(test::FakeHost::error(method + " is not played by ServiceHost"));
     }

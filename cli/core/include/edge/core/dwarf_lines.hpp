@@ -43,6 +43,7 @@ class DwarfLines {
     uint32_t begin = 0, end = 0;  // [begin, end)
     std::vector<Row> rows;        // ascending address
   };
+
  private:
   uint32_t imported_funcs_ = 0;
   std::vector<uint32_t> body_starts_;  // by defined-function index

@@ -11,8 +11,8 @@
 namespace edge {
 
 struct ImageSpec {
-  std::string name;      // image name with api version, e.g. "hello-v1"
-  std::string version;   // e.g. "1.0.0"
+  std::string name;             // image name with api version, e.g. "hello-v1"
+  std::string version;          // e.g. "1.0.0"
   std::vector<uint8_t> module;  // the .wasm bytes, stored as index.wasm
 };
 
@@ -28,12 +28,12 @@ struct ImageLimits {
 };
 
 struct Image {
-  std::string name;                     // "hello-v1"
-  std::string version;                  // "1.0.0"
-  std::vector<std::string> repo_tags;   // ["hello-v1:1.0.0"]
-  std::string digest;                   // "sha256:<hex of config json>"
-  std::string index_file;               // "index.wasm" (or "index.js" for JavaScript images)
-  std::vector<uint8_t> module;          // the index file's bytes
+  std::string name;                    // "hello-v1"
+  std::string version;                 // "1.0.0"
+  std::vector<std::string> repo_tags;  // ["hello-v1:1.0.0"]
+  std::string digest;                  // "sha256:<hex of config json>"
+  std::string index_file;              // "index.wasm" (or "index.js" for JavaScript images)
+  std::vector<uint8_t> module;         // the index file's bytes
   size_t tar_bytes = 0;
 };
 

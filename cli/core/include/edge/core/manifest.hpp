@@ -15,20 +15,20 @@ struct BuildSettings {
   std::vector<std::string> sources = {"src/*.cpp"};  // globs relative to the project root
   std::vector<std::string> include_dirs = {"include"};
   std::vector<std::string> defines;
-  std::vector<std::string> cxxflags;   // extra compiler flags
-  std::vector<std::string> ldflags;    // extra linker flags
+  std::vector<std::string> cxxflags;  // extra compiler flags
+  std::vector<std::string> ldflags;   // extra linker flags
   ModuleModel model = ModuleModel::Reactor;
 };
 
 struct Manifest {
-  std::string name;             // service name: image name, container name, URL segment
+  std::string name;  // service name: image name, container name, URL segment
   std::string version = "1.0.0";
   std::string api_version = "v1";
-  std::string base_path;        // defaults to /<name>/<api_version>
+  std::string base_path;  // defaults to /<name>/<api_version>
   std::map<std::string, std::string> env;
   BuildSettings build;
 
-  std::string image_name() const { return name + "-" + api_version; }      // "hello-v1"
+  std::string image_name() const { return name + "-" + api_version; }  // "hello-v1"
   std::string image_file() const { return image_name() + "-" + version + ".tar"; }
 };
 

@@ -20,20 +20,20 @@ struct WasmImport {
   std::string module;
   std::string name;
   ExternKind kind = ExternKind::Func;
-  abi::FuncSig sig;            // for functions
-  uint32_t func_index = 0;     // for functions: index in the function index space
+  abi::FuncSig sig;         // for functions
+  uint32_t func_index = 0;  // for functions: index in the function index space
 };
 
 struct WasmExport {
   std::string name;
   ExternKind kind = ExternKind::Func;
-  abi::FuncSig sig;            // for functions
+  abi::FuncSig sig;  // for functions
 };
 
 // Where in the source a function comes from, when the module carries names or DWARF.
 struct SourceLocation {
-  std::string function;        // from the name section
-  std::string file;            // from DWARF, may be empty
+  std::string function;  // from the name section
+  std::string file;      // from DWARF, may be empty
   uint32_t line = 0;
   std::string to_string() const;
 };
@@ -45,7 +45,7 @@ struct ModuleInfo {
   std::map<uint32_t, std::string> function_names;  // name section
   bool has_dwarf = false;
   std::optional<uint32_t> memory_min_pages, memory_max_pages;
-  std::string abi_version;     // from the mk_module_abi_version_X_Y_Z marker; empty if none
+  std::string abi_version;                   // from the mk_module_abi_version_X_Y_Z marker; empty if none
   std::vector<std::string> custom_sections;  // names, in order ("name", ".debug_info", ...)
   // For each imported function (by function index): the defined functions that call it.
   std::map<uint32_t, std::vector<uint32_t>> callers;
@@ -53,20 +53,20 @@ struct ModuleInfo {
   // called (caller + file:line).
   std::map<uint32_t, std::vector<SourceLocation>> call_sites;
   std::string function_name(uint32_t func_index) const;  // "" when the module has no name for it
-  bool is_reactor() const;     // exports _initialize
-  bool is_command() const;     // exports _start
+  bool is_reactor() const;                               // exports _initialize
+  bool is_command() const;                               // exports _start
 };
 
 struct Problem {
-  std::string subject;         // "import env.not_in_abi", "export mk_module_on_event", "module"
-  std::string message;         // what is wrong: expected vs found
-  std::string fix;             // what to do
+  std::string subject;                  // "import env.not_in_abi", "export mk_module_on_event", "module"
+  std::string message;                  // what is wrong: expected vs found
+  std::string fix;                      // what to do
   std::vector<SourceLocation> used_at;  // functions that call an offending import
-  std::string to_string() const;  // one line
+  std::string to_string() const;        // one line
 };
 
 struct ValidationReport {
-  std::optional<ModuleInfo> info;   // absent when the bytes are not a readable module
+  std::optional<ModuleInfo> info;  // absent when the bytes are not a readable module
   std::vector<Problem> problems;
   bool ok() const { return info.has_value() && problems.empty(); }
 };

@@ -118,12 +118,27 @@ inline uint32_t count_func_imports(Reader r) {
     r.name();
     r.name();
     switch (r.byte()) {
-      case 0: r.leb(); ++funcs; break;      // func: type index
-      case 1: r.byte(); r.limits(); break;  // table: reftype, limits
-      case 2: r.limits(); break;            // memory
-      case 3: r.byte(); r.byte(); break;    // global: valtype, mutability
-      case 4: r.byte(); r.leb(); break;     // tag
-      default: return funcs;
+      case 0:
+        r.leb();
+        ++funcs;
+        break;  // func: type index
+      case 1:
+        r.byte();
+        r.limits();
+        break;  // table: reftype, limits
+      case 2:
+        r.limits();
+        break;  // memory
+      case 3:
+        r.byte();
+        r.byte();
+        break;  // global: valtype, mutability
+      case 4:
+        r.byte();
+        r.leb();
+        break;  // tag
+      default:
+        return funcs;
     }
   }
   return funcs;

@@ -16,17 +16,17 @@
 namespace edge::node {
 
 struct AotOptions {
-  std::filesystem::path cache_dir;   // <data-dir>/aot-cache; created when missing
-  std::string cc;                    // C compiler; empty: $CC, else `cc` from PATH
-  std::string cflags = "-O2";        // optimisation flags (always with -fPIC -shared)
+  std::filesystem::path cache_dir;  // <data-dir>/aot-cache; created when missing
+  std::string cc;                   // C compiler; empty: $CC, else `cc` from PATH
+  std::string cflags = "-O2";       // optimisation flags (always with -fPIC -shared)
   // The compile worker (edge-aot-compile); empty: next to this executable, else the build tree's.
   std::filesystem::path compile_worker;
   // Each compile runs in that worker under these limits (defaults for a machine with 2 GB or more;
   // edge-node's --compile-* options). Past them the module stays on the interpreter.
-  std::chrono::seconds compile_cpu{120};         // per process; the wall-clock limit is 2 x this + 10 s
-  uint64_t compile_memory_mb = 2048;             // address space per process
-  uint64_t max_module_bytes = 32u << 20;         // larger modules are not compiled
-  uint64_t max_cache_bytes = 1u << 30;           // the compile cache, pruned least recently used first
+  std::chrono::seconds compile_cpu{120};  // per process; the wall-clock limit is 2 x this + 10 s
+  uint64_t compile_memory_mb = 2048;      // address space per process
+  uint64_t max_module_bytes = 32u << 20;  // larger modules are not compiled
+  uint64_t max_cache_bytes = 1u << 30;    // the compile cache, pruned least recently used first
   // Where the engine reports compilations, cache hits and fallbacks; may be empty.
   std::function<void(const std::string&)> log;
 };

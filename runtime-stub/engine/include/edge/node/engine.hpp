@@ -23,15 +23,15 @@ namespace edge::node {
 
 // Per-request limits, from the container env (docs/node.md) with these defaults.
 struct Limits {
-  std::chrono::milliseconds wall_time{10'000};   // MCM.MAX_EXECUTION_TIME_SEC
-  uint32_t max_memory_pages = 4096;              // 256 MiB; EDGE_MAX_MEMORY_MB
-  size_t max_request_body_bytes = 8u << 20;      // EDGE_MAX_BODY_BYTES
+  std::chrono::milliseconds wall_time{10'000};  // MCM.MAX_EXECUTION_TIME_SEC
+  uint32_t max_memory_pages = 4096;             // 256 MiB; EDGE_MAX_MEMORY_MB
+  size_t max_request_body_bytes = 8u << 20;     // EDGE_MAX_BODY_BYTES
   size_t max_response_bytes = 16u << 20;
-  size_t max_log_bytes_per_request = 1u << 20;   // stdout/stderr beyond this is dropped, once noted
-  uint32_t max_host_calls = 100'000;             // per request
-  uint32_t max_concurrency = 0;                  // requests of this service at once; MCM.MAX_CONCURRENCY (0: one per core)
-  uint32_t max_open_files = 64;                  // files a request holds open at once; EDGE_MAX_OPEN_FILES
-  uint32_t max_service_open_files = 512;         // ... all requests of the service together; EDGE_MAX_SERVICE_OPEN_FILES
+  size_t max_log_bytes_per_request = 1u << 20;  // stdout/stderr beyond this is dropped, once noted
+  uint32_t max_host_calls = 100'000;            // per request
+  uint32_t max_concurrency = 0;           // requests of this service at once; MCM.MAX_CONCURRENCY (0: one per core)
+  uint32_t max_open_files = 64;           // files a request holds open at once; EDGE_MAX_OPEN_FILES
+  uint32_t max_service_open_files = 512;  // ... all requests of the service together; EDGE_MAX_SERVICE_OPEN_FILES
 };
 
 // A directory of the host granted to the guest (EDGE_PREOPEN_DIRS env key: "HOST::GUEST[,HOST::GUEST]", docs/node.md).
@@ -65,23 +65,23 @@ class ServiceLog {
 
 // Everything about the deployed service that a request needs.
 struct ServiceContext {
-  std::string name;                              // container name, e.g. "hello-v1"
-  std::map<std::string, std::string> env;        // container env (context.env)
-  std::map<std::string, std::string> info;       // context.info: serviceType, apiRoot, httpPort, nodeId, ...
-  std::string node_url;                          // "http://localhost:<httpPort>": the node as its services reach it
+  std::string name;                         // container name, e.g. "hello-v1"
+  std::map<std::string, std::string> env;   // container env (context.env)
+  std::map<std::string, std::string> info;  // context.info: serviceType, apiRoot, httpPort, nodeId, ...
+  std::string node_url;                     // "http://localhost:<httpPort>": the node as its services reach it
   std::vector<Preopen> preopens;
   Limits limits;
-  KeyValueStore* storage = nullptr;              // not owned; may be null (storage calls then fail)
-  ServiceLog* log = nullptr;                     // not owned; may be null
+  KeyValueStore* storage = nullptr;  // not owned; may be null (storage calls then fail)
+  ServiceLog* log = nullptr;         // not owned; may be null
   // Files the service's requests hold open now, against limits.max_service_open_files. Not owned;
   // null: no per-service count (edge-node run, tests).
   std::atomic<uint32_t>* open_files = nullptr;
 };
 
 struct HttpRequest {
-  std::string method;                            // "GET"
-  std::string url;                               // path + query relative to the base path, e.g. "/items/1?x=2"
-  std::map<std::string, std::string> headers;    // lower-case names
+  std::string method;                          // "GET"
+  std::string url;                             // path + query relative to the base path, e.g. "/items/1?x=2"
+  std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 };
 
@@ -98,8 +98,8 @@ struct ExecFailure {
   ExecFailure(Kind k, std::string m, std::vector<TraceFrame> trace = {})
       : kind(k), message(std::move(m)), backtrace(std::move(trace)) {}
   Kind kind = Kind::Internal;
-  std::string message;                           // "trap: integer divide by zero in handler()"
-  std::vector<TraceFrame> backtrace;             // guest frames of a trap, innermost first (logged, not replied)
+  std::string message;                // "trap: integer divide by zero in handler()"
+  std::vector<TraceFrame> backtrace;  // guest frames of a trap, innermost first (logged, not replied)
   int http_status() const { return kind == Kind::Timeout ? 504 : 500; }
 };
 
@@ -120,7 +120,7 @@ class Outcome {
 
 // Running a WASI command module directly (`edge-node run FILE.wasm`).
 struct CommandInvocation {
-  std::vector<std::string> args;                 // argv, args[0] is the program name
+  std::vector<std::string> args;  // argv, args[0] is the program name
   std::map<std::string, std::string> env;
   std::vector<Preopen> preopens;
   std::optional<std::chrono::milliseconds> wall_time;  // none: no limit

@@ -52,8 +52,8 @@ using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 struct CallResult {
   enum class Status { Ok, Trap, Timeout, MissingExport };
   Status status = Status::Ok;
-  std::optional<int64_t> value;   // the single result, if the function has one (i32 sign-extended)
-  std::string message;            // trap text from the engine
+  std::optional<int64_t> value;       // the single result, if the function has one (i32 sign-extended)
+  std::string message;                // trap text from the engine
   std::vector<TraceFrame> backtrace;  // on a trap, innermost frame first (empty if the engine cannot tell)
   bool ok() const { return status == Status::Ok; }
 };
@@ -65,8 +65,7 @@ class GuestInstance {
   virtual MemoryView memory() = 0;
   virtual bool has_export(const std::string& name) const = 0;
   // Calls an exported function; args are converted to the function's i32/i64 parameter types.
-  virtual CallResult call_export(const std::string& name, const std::vector<int64_t>& args,
-                                 Deadline deadline) = 0;
+  virtual CallResult call_export(const std::string& name, const std::vector<int64_t>& args, Deadline deadline) = 0;
   // True when the instance starts from a snapshot taken after its module's _initialize ran
   // (pre-initialisation): the driver then does not run it again.
   virtual bool initialised() const { return false; }

@@ -52,11 +52,11 @@ namespace edge::node {
 struct FdEntry {
   enum class Kind { Stdin, Stdout, Stderr, Directory, File };
   Kind kind = Kind::File;
-  int host_fd = -1;              // owned, closed with the entry (not for stdio)
-  std::string preopen_name;      // set for preopened directories: the guest path, e.g. "/data"
+  int host_fd = -1;          // owned, closed with the entry (not for stdio)
+  std::string preopen_name;  // set for preopened directories: the guest path, e.g. "/data"
   bool append = false;
-  bool guest_opened = false;     // by path_open: counts against the open-file caps until closed
-  uint64_t rights_base = 0;      // WASI rights: what this descriptor may do
+  bool guest_opened = false;       // by path_open: counts against the open-file caps until closed
+  uint64_t rights_base = 0;        // WASI rights: what this descriptor may do
   uint64_t rights_inheriting = 0;  // ... and what descriptors opened through it may
 };
 
@@ -113,10 +113,8 @@ class HostContext {
   // --- request state ---
   std::deque<PendingReply> replies;
   std::optional<HttpResponse> response;
-  void reply(int64_t session, std::vector<uint8_t> message,
-             std::function<void(HostContext&, int32_t)> then = {});
-  void reply_later(int64_t session, std::vector<uint8_t> message,
-                   std::function<void(HostContext&, int32_t)> then = {});
+  void reply(int64_t session, std::vector<uint8_t> message, std::function<void(HostContext&, int32_t)> then = {});
+  void reply_later(int64_t session, std::vector<uint8_t> message, std::function<void(HostContext&, int32_t)> then = {});
   int reply_depth = 0;  // replies being delivered inside mk_module_api_request, nested
 
   // --- WASI ---
@@ -134,19 +132,19 @@ class HostContext {
   std::atomic<uint32_t>* service_open_files = nullptr;
 
   // --- time ---
-  Deadline deadline;                                   // none: no limit (edge-node run)
-  std::chrono::milliseconds time_left() const;         // a large value without a deadline
+  Deadline deadline;                            // none: no limit (edge-node run)
+  std::chrono::milliseconds time_left() const;  // a large value without a deadline
 
   // --- counters and termination ---
   uint32_t host_calls = 0;
   size_t log_bytes = 0;
   bool log_truncated = false;
-  bool file_refusal_logged = false;                   // a refused path_open was explained in the log
-  std::optional<int32_t> exit_code;                   // proc_exit was called
-  std::optional<ExecFailure::Kind> abort_kind;        // why the host trapped the guest
+  bool file_refusal_logged = false;             // a refused path_open was explained in the log
+  std::optional<int32_t> exit_code;             // proc_exit was called
+  std::optional<ExecFailure::Kind> abort_kind;  // why the host trapped the guest
   std::string abort_message;
-  const char* last_host_call = nullptr;               // the name given to count_host_call last
-  void count_host_call(const char* name);             // throws HostTrap past limits.max_host_calls
+  const char* last_host_call = nullptr;    // the name given to count_host_call last
+  void count_host_call(const char* name);  // throws HostTrap past limits.max_host_calls
   [[noreturn]] void abort(ExecFailure::Kind kind, std::string message);
   void log_line(ServiceLog::Stream stream, std::string_view text);  // node messages, unbounded
   // Guest-controlled text (stdout, stderr, publish): bounded by limits.max_log_bytes_per_request.

@@ -8,8 +8,8 @@
 namespace edge::node {
 
 struct FormPart {
-  std::string name;       // the field name
-  std::string filename;   // empty for a plain field
+  std::string name;      // the field name
+  std::string filename;  // empty for a plain field
   std::string content_type;
   std::string_view data;  // inside the body given to parse_multipart: an upload is not copied
 };

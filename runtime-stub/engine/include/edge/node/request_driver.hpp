@@ -42,6 +42,7 @@ class RequestDriver {
 // The one LoadedModule every engine returns: an engine supplies only how to make an instance
 // (`factory`); the request lifecycle and the source lines of trap backtraces (from `lines`, the
 // module's DWARF) are the same for all. `engine_name` must outlive the module (a literal).
-std::shared_ptr<LoadedModule> make_loaded_module(std::string_view engine_name, InstanceFactory factory, DwarfLines lines);
+std::shared_ptr<LoadedModule> make_loaded_module(std::string_view engine_name, InstanceFactory factory,
+                                                 DwarfLines lines);
 
 }  // namespace edge::node

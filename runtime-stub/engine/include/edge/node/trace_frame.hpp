@@ -29,7 +29,8 @@ inline std::string describe(const TraceFrame& frame, size_t depth) {
     text += std::string(" @") + hex;
   }
   if (frame.line > 0)
-    text += (frame.line_is_entry ? " in function starting at " : " at ") + frame.file + ":" + std::to_string(frame.line);
+    text +=
+        (frame.line_is_entry ? " in function starting at " : " at ") + frame.file + ":" + std::to_string(frame.line);
   return text;
 }
 
