@@ -365,11 +365,13 @@ std::vector<uint8_t> error_reply(int64_t id, std::string_view message) {
 
 void handle_api_request(HostContext& ctx, int32_t session, std::string_view message) {
   // response.send, once per request, is read in place; every other call as a JSON document.
-  if (auto call = call_in_place(message); call && call->method == abi::method::response_send)
+  const auto call = call_in_place(message);
+  if (call && call->method == abi::method::response_send)
     if (auto args = send_args_in_place(call->params)) return response_send(ctx, std::move(*args));
   // nlohmann's reader recurses without a limit: a guest's million nested arrays would take the
-  // node's stack. Our reader walks it first, to its depth limit.
-  if (!msgpack::Reader(message).skip()) {
+  // node's stack. A message call_in_place read whole is already known to nest within our reader's
+  // depth limit; any other is walked to that limit first.
+  if (!call && !msgpack::Reader(message).skip()) {
     ctx.log_line(
         ServiceLog::Stream::Node,
         "mk_module_api_request: the message is not a MessagePack object (or nests deeper than 64 levels); ignored");
