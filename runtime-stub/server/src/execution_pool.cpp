@@ -1,7 +1,9 @@
 #include "execution_pool.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <thread>
+#include <vector>
 
 namespace edge::node {
 
@@ -23,27 +25,56 @@ void ExecutionPool::start_thread() {
   std::thread([this] { work(); }).detach();
 }
 
-bool ExecutionPool::try_post(std::function<void()> job, const std::string& owner, size_t cap) {
+void ExecutionPool::join_ring_if_due(Owner& owner) {
+  if (!owner.in_ring && !owner.queued.empty() && owner.running < owner.cap) {
+    owner.in_ring = true;
+    ring_.push_back(&owner);
+  }
+}
+
+void ExecutionPool::forget_if_done(Owner& owner) {
+  if (owner.queued.empty() && owner.running == 0 && !owner.in_ring) owners_.erase(owner.name);
+}
+
+bool ExecutionPool::try_post(std::function<void()> job, const std::string& owner_name, size_t cap) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || jobs_.size() >= max_queued_) return false;
-    jobs_.push_back(Job{std::move(job), owner, cap ? cap : target_});
-    // Every worker busy, and with others' jobs: this owner would wait for them, however long.
-    // (Not when a worker is merely between jobs: under load that is most of the time, and a
-    // thread started then would only add a switch.)
-    const bool starved = !owner.empty() && !running_.contains(owner) && busy_ >= alive_;
-    if (starved && alive_ < max_threads_) start_thread();
+    if (stopping_ || queued_ >= max_queued_) return false;
+    auto [it, added] = owners_.try_emplace(owner_name);
+    Owner& owner = it->second;
+    if (added) owner.name = owner_name;
+    // The node's own work has no cap; a service's cap follows its latest deploy.
+    owner.cap = owner_name.empty() ? std::numeric_limits<size_t>::max() : (cap ? cap : target_);
+    owner.queued.push_back(std::move(job));
+    ++queued_;
+    const bool was_in_ring = owner.in_ring;
+    join_ring_if_due(owner);
+    // Nothing of this owner runs and the free workers go to the owners ahead of it in the ring
+    // (each of which may hold its worker until its time limit): a stand-in serves it instead.
+    if (!owner_name.empty() && owner.running == 0 && owner.in_ring && !was_in_ring) {
+      const size_t ahead = ring_.size() - 1;
+      const size_t free_workers = alive_ - busy_;
+      if (free_workers <= ahead && alive_ < max_threads_) start_thread();
+    }
   }
   wake_.notify_one();
   return true;
 }
 
 void ExecutionPool::stop() {
-  std::deque<Job> dropped;
+  std::vector<std::function<void()>> dropped;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
-    dropped.swap(jobs_);
+    ring_.clear();
+    for (auto it = owners_.begin(); it != owners_.end();) {
+      Owner& owner = it->second;
+      for (auto& job : owner.queued) dropped.push_back(std::move(job));
+      owner.queued.clear();
+      owner.in_ring = false;
+      it = owner.running == 0 ? owners_.erase(it) : std::next(it);
+    }
+    queued_ = 0;
   }
   wake_.notify_all();
   dropped.clear();  // outside the lock: a job's captures may post elsewhere when they go
@@ -51,7 +82,7 @@ void ExecutionPool::stop() {
 
 bool ExecutionPool::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return idle_.wait_for(lock, timeout, [this] { return busy_ == 0 && jobs_.empty(); });
+  return idle_.wait_for(lock, timeout, [this] { return busy_ == 0 && queued_ == 0; });
 }
 
 void ExecutionPool::blocking_begins() {
@@ -66,41 +97,35 @@ void ExecutionPool::blocking_ends() {
   wake_.notify_one();
 }
 
-std::deque<ExecutionPool::Job>::iterator ExecutionPool::next_runnable() {
-  // Oldest first, skipping owners at their cap (usually the first job qualifies).
-  return std::find_if(jobs_.begin(), jobs_.end(), [this](const Job& job) {
-    if (job.owner.empty()) return true;
-    auto it = running_.find(job.owner);
-    return it == running_.end() || it->second < job.cap;
-  });
-}
-
 void ExecutionPool::work() {
   set_thread_blocking_observer(this);
   std::unique_lock lock(mu_);
   for (;;) {
-    auto next = jobs_.end();
-    wake_.wait(lock, [&] {
-      next = next_runnable();
-      return stopping_ || next != jobs_.end() || surplus();
-    });
-    if (next == jobs_.end()) {
+    wake_.wait(lock, [&] { return stopping_ || !ring_.empty() || surplus(); });
+    if (ring_.empty()) {
       if (stopping_ || surplus()) break;  // a stand-in with nothing left to stand in for leaves
       continue;
     }
-    Job job = std::move(*next);
-    jobs_.erase(next);
-    if (!job.owner.empty()) ++running_[job.owner];
+    Owner& owner = *ring_.front();
+    ring_.pop_front();
+    owner.in_ring = false;
+    std::function<void()> job = std::move(owner.queued.front());
+    owner.queued.pop_front();
+    --queued_;
+    ++owner.running;
+    join_ring_if_due(owner);  // its next job waits behind the owners now ahead of it
     ++busy_;
+    if (!ring_.empty()) wake_.notify_one();  // another owner's turn, for another free worker
     lock.unlock();
-    job.run();
-    job.run = nullptr;
+    job();
+    job = nullptr;  // its captures go before the next job, outside the lock
     lock.lock();
-    if (!job.owner.empty())
-      if (auto it = running_.find(job.owner); it != running_.end() && --it->second == 0) running_.erase(it);
+    --owner.running;
+    join_ring_if_due(owner);  // it was at its cap: its turn comes again
+    forget_if_done(owner);
     --busy_;
-    if (busy_ == 0 && jobs_.empty()) idle_.notify_all();
-    if (!jobs_.empty()) wake_.notify_one();  // a job held back by this owner's cap may run now
+    if (busy_ == 0 && queued_ == 0) idle_.notify_all();
+    if (!ring_.empty()) wake_.notify_one();
   }
   if (--alive_ == 0) gone_.notify_all();
 }

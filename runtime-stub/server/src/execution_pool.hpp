@@ -9,17 +9,22 @@
 // stand-in thread that leaves once it has nothing to do, up to max_threads in all:
 // - a worker whose guest waits on the network (an outbound fetch, which may call another service
 //   of this node) tells the pool, which starts a stand-in for as long as it waits;
-// - a job of an owner (a service) that has nothing running, when no worker is free: one service
-//   looping on every worker must not make the others wait for its time limit.
-// And an owner never runs more than its cap of jobs at once (MCM.MAX_CONCURRENCY).
+// - a job of an owner (a service) that has nothing running, when no worker is free for it: one
+//   service looping on every worker must not make the others wait for its time limit.
+//
+// Owners take turns: each has its own queue, and a free worker serves the owner at the front of
+// a ring of owners with work, then moves it to the back. First come, first served across owners
+// let a burst of one service (eight requests of 300 ms) hold another's request until the whole
+// burst had run; in turns, that request waits for one job at most. And an owner never runs more
+// than its cap of jobs at once (MCM.MAX_CONCURRENCY): at its cap it leaves the ring.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "edge/node/engine.hpp"
 
@@ -41,26 +46,31 @@ class ExecutionPool final : private BlockingObserver {
   bool wait_idle(std::chrono::milliseconds timeout);
 
  private:
-  struct Job {
-    std::function<void()> run;
-    std::string owner;
-    size_t cap;
+  // An owner with work queued or running; gone when it has neither.
+  struct Owner {
+    std::string name;
+    std::deque<std::function<void()>> queued;
+    size_t running = 0;
+    size_t cap = 0;
+    bool in_ring = false;  // queued work and below its cap: waiting for its turn
   };
   void blocking_begins() override;
   void blocking_ends() override;
-  void start_thread();                        // mu_ held
-  std::deque<Job>::iterator next_runnable();  // mu_ held; jobs_.end() if none may run now
+  void start_thread();                  // mu_ held
+  void join_ring_if_due(Owner& owner);  // mu_ held
+  void forget_if_done(Owner& owner);    // mu_ held
   bool surplus() const { return alive_ - blocked_ > target_; }
   void work();
 
   const size_t target_, max_threads_, max_queued_;
   std::mutex mu_;
   std::condition_variable wake_, idle_, gone_;
-  std::deque<Job> jobs_;
-  std::map<std::string, size_t> running_;  // by owner, only owners with a job running
-  size_t alive_ = 0;                       // threads
-  size_t blocked_ = 0;                     // of which waiting on the network
-  size_t busy_ = 0;                        // of which running a job
+  std::unordered_map<std::string, Owner> owners_;  // node-based: an Owner's address is stable
+  std::deque<Owner*> ring_;                        // owners whose turn is due, front first
+  size_t queued_ = 0;                              // jobs, over all owners
+  size_t alive_ = 0;                               // threads
+  size_t blocked_ = 0;                             // of which waiting on the network
+  size_t busy_ = 0;                                // of which running a job
   bool stopping_ = false;
 };
 
