@@ -80,11 +80,8 @@ class AotInstance final : public GuestInstance {
     std::free(storage_);
   }
 
-  bool instantiate(HostContext& ctx, const InstanceLimits& limits, std::string* error) {
-    if (!storage_) {
-      if (error) *error = "out of memory";
-      return false;
-    }
+  Status instantiate(HostContext& ctx, const InstanceLimits& limits) {
+    if (!storage_) return make_error(ErrorKind::Unavailable, "out of memory");
     struct Args {
       const edge_aot_module* m;
       void* inst;
@@ -97,13 +94,10 @@ class AotInstance final : public GuestInstance {
           p->m->instantiate(p->inst, p->ctx);
         },
         &args, nullptr, ctx.deadline, limits.max_memory_pages);  // a start function may loop
-    if (r.status != GuardedResult::Status::Ok) {
-      if (error) *error = r.message;
-      return false;
-    }
+    if (r.status != GuardedResult::Status::Ok) return make_error(ErrorKind::Refused, r.message);
     memory_ = so_->module().memory ? so_->module().memory(storage_) : nullptr;
     if (snapshot_ && memory_) snapshot_->apply(memory_->data, memory_->size, storage_, so_->module());
-    return true;
+    return ok();
   }
   bool initialised() const override { return snapshot_ && memory_; }
 
@@ -174,59 +168,46 @@ class AotInstance final : public GuestInstance {
 };
 
 // Runs the module's _initialize once, in an instance of its own with every host call refused,
-// and keeps what it left (preinit.hpp). Null, with the reason in `why`, when instances must run it
-// themselves.
-std::shared_ptr<const Snapshot> preinitialise(const std::shared_ptr<const SharedObject>& so, const FuncNames& names,
-                                              std::string& why) {
+// and keeps what it left (preinit.hpp). An error, whose message is the reason, when instances must
+// run it themselves: not a failure of the load, which goes on without a snapshot.
+Result<std::shared_ptr<const Snapshot>> preinitialise(const std::shared_ptr<const SharedObject>& so,
+                                                      const FuncNames& names) {
+  const auto per_instance = [](std::string why) { return make_error(ErrorKind::Refused, std::move(why)); };
   const edge_aot_module& module = so->module();
   const std::string entry(abi::kReactorEntry);
-  if (!so->find_export(entry)) {
-    why = "it is not a reactor (no _initialize)";
-    return nullptr;
-  }
+  if (!so->find_export(entry)) return per_instance("it is not a reactor (no _initialize)");
   if (so->find_export(std::string(abi::kCommandEntry))) {  // `edge-node run` calls _start on a fresh instance
-    why = "it is a command too (_start)";
-    return nullptr;
+    return per_instance("it is a command too (_start)");
   }
-  if (!module.can_preinit) {
-    why = "its state is more than memory and globals (a table changed by code, or a dropped segment)";
-    return nullptr;
-  }
+  if (!module.can_preinit)
+    return per_instance("its state is more than memory and globals (a table changed by code, or a dropped segment)");
   Limits limits;
   limits.max_host_calls = 0;  // the first host call traps: its answer would be frozen into every instance
   HostContext ctx(HostContext::Mode::Request, limits);
   ctx.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   AotInstance instance(so, names);
-  std::string error;
-  if (!instance.instantiate(ctx, InstanceLimits{limits.max_memory_pages}, &error)) {
-    why = "it cannot be instantiated: " + error;
-    return nullptr;
-  }
+  if (auto st = instance.instantiate(ctx, InstanceLimits{limits.max_memory_pages}); !st)
+    return per_instance("it cannot be instantiated: " + st.error().message);
   attach_instance(ctx, &instance);
   const MemoryView before = instance.memory();
-  if (!before.data) {
-    why = "it exports no memory";
-    return nullptr;
-  }
+  if (!before.data) return per_instance("it exports no memory");
   const uint64_t grows = memory_grow_calls();
   const std::vector<uint8_t> fresh(before.data, before.data + before.size);
   CallResult r = instance.call_export(entry, {}, ctx.deadline);
   const MemoryView after = instance.memory();
   if (!r.ok()) {
-    why = ctx.last_host_call ? fmt::format("its initialisation calls the host ({})", ctx.last_host_call)
-          : r.status == CallResult::Status::Timeout ? std::string("its initialisation runs longer than a second")
-                                                    : "its initialisation traps: " + r.message;
-    return nullptr;
+    return per_instance(ctx.last_host_call ? fmt::format("its initialisation calls the host ({})", ctx.last_host_call)
+                        : r.status == CallResult::Status::Timeout
+                            ? std::string("its initialisation runs longer than a second")
+                            : "its initialisation traps: " + r.message);
   }
   // A refused grow would be frozen into every instance as much as a granted one.
-  if (after.size != before.size || memory_grow_calls() != grows) {
-    why = "its initialisation grows memory (or asks to)";
-    return nullptr;
-  }
+  if (after.size != before.size || memory_grow_calls() != grows)
+    return per_instance("its initialisation grows memory (or asks to)");
   std::vector<uint64_t> globals(module.global_count);
   module.save_globals(instance.storage(), globals.data());
-  return std::make_shared<const Snapshot>(std::span<const uint8_t>(fresh),
-                                          std::span<const uint8_t>(after.data, after.size), std::move(globals));
+  return std::shared_ptr<const Snapshot>(std::make_shared<const Snapshot>(
+      std::span<const uint8_t>(fresh), std::span<const uint8_t>(after.data, after.size), std::move(globals)));
 }
 
 class AotEngine final : public Engine {
@@ -265,24 +246,24 @@ class AotEngine final : public Engine {
     }
     auto names = std::make_shared<const std::vector<std::string>>(read_wasm_func_names(wasm.data(), wasm.size()));
     std::shared_ptr<const SharedObject> shared = std::move(*so);
-    std::string per_instance_why;
-    std::shared_ptr<const Snapshot> snapshot = preinitialise(shared, names, per_instance_why);
+    auto preinit = preinitialise(shared, names);
+    std::shared_ptr<const Snapshot> snapshot = preinit ? *preinit : nullptr;
     if (options_.log) {
       std::string id = digest.empty() ? art->shared_object.stem().string() : digest.substr(0, 12);
       options_.log(snapshot
                        ? fmt::format("aot: {} instances start pre-initialised (_initialize ran once at load: {} bytes "
                                      "of memory changed, {} globals restored)",
                                      id, snapshot->changed_bytes(), snapshot->global_count())
-                       : fmt::format("aot: {} initialised per instance: {}", id, per_instance_why));
+                       : fmt::format("aot: {} initialised per instance: {}", id, preinit.error().message));
     }
     // Compiled frames have no code offset: each gets its function's first line (line_is_entry).
     return make_loaded_module(
         "aot",
         [so = std::move(shared), names = std::move(names), snapshot = std::move(snapshot)](
-            HostContext& ctx, const InstanceLimits& limits, std::string* error) -> std::unique_ptr<GuestInstance> {
+            HostContext& ctx, const InstanceLimits& limits) -> Result<std::unique_ptr<GuestInstance>> {
           auto inst = std::make_unique<AotInstance>(so, names, snapshot);
-          if (!inst->instantiate(ctx, limits, error)) return nullptr;
-          return inst;
+          if (auto st = inst->instantiate(ctx, limits); !st) return st.error();
+          return std::unique_ptr<GuestInstance>(std::move(inst));
         },
         DwarfLines::read(wasm));
   }

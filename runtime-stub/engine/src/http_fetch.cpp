@@ -75,13 +75,13 @@ struct Url {
   std::string host, port, target;
 };
 
-std::optional<Url> parse_url(const std::string& url, std::string* why) {
+Result<Url> parse_url(const std::string& url) {
+  const auto bad = [](std::string why) { return make_error(ErrorKind::Invalid, std::move(why)); };
   const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return *why = "'" + url + "' is not an absolute URL", std::nullopt;
+  if (scheme_end == std::string::npos) return bad("'" + url + "' is not an absolute URL");
   std::string scheme = url.substr(0, scheme_end);
   std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  if (scheme != "http" && scheme != "https")
-    return *why = "unsupported scheme '" + scheme + "' in " + url, std::nullopt;
+  if (scheme != "http" && scheme != "https") return bad("unsupported scheme '" + scheme + "' in " + url);
   Url out;
   out.tls = scheme == "https";
   const size_t authority_start = scheme_end + 3;
@@ -93,7 +93,7 @@ std::optional<Url> parse_url(const std::string& url, std::string* why) {
   if (out.target.empty() || out.target[0] != '/') out.target.insert(0, "/");
   if (!authority.empty() && authority[0] == '[') {  // [v6]:port
     auto close = authority.find(']');
-    if (close == std::string::npos) return *why = "bad IPv6 host in " + url, std::nullopt;
+    if (close == std::string::npos) return bad("bad IPv6 host in " + url);
     out.host = authority.substr(1, close - 1);
     if (close + 1 < authority.size() && authority[close + 1] == ':') out.port = authority.substr(close + 2);
   } else if (auto colon = authority.rfind(':'); colon != std::string::npos) {
@@ -102,7 +102,7 @@ std::optional<Url> parse_url(const std::string& url, std::string* why) {
   } else {
     out.host = authority;
   }
-  if (out.host.empty()) return *why = "no host in " + url, std::nullopt;
+  if (out.host.empty()) return bad("no host in " + url);
   if (out.port.empty()) out.port = out.tls ? "443" : "80";
   return out;
 }
@@ -189,10 +189,9 @@ std::string resolve_location(const Url& from, std::string_view location) {
 net::awaitable<FetchOutcome> fetch_following(FetchRequest request, size_t max_body) {
   FetchOutcome out;
   for (int hop = 0; hop <= kMaxRedirects; ++hop) {
-    std::string why;
-    auto url = parse_url(request.url, &why);
+    auto url = parse_url(request.url);
     if (!url) {
-      out.error = std::string(abi::method::httpclient_fetch) + ": " + why;
+      out.error = std::string(abi::method::httpclient_fetch) + ": " + url.error().message;
       co_return out;
     }
     auto req = make_request(request, *url);

@@ -125,14 +125,15 @@ Result<int> RequestDriver::run_command(const CommandInvocation& invocation) cons
 }
 
 RequestDriver::Started RequestDriver::start_instance(HostContext& ctx, const Limits& limits) const {
-  std::string why;
   std::unique_ptr<GuestInstance> instance;
   try {
-    instance = factory_(ctx, InstanceLimits{limits.max_memory_pages}, &why);
+    auto made = factory_(ctx, InstanceLimits{limits.max_memory_pages});
+    if (!made)
+      return {nullptr, failure(ExecFailure::Kind::BadModule, "cannot instantiate the module: " + made.error().message)};
+    instance = std::move(*made);
   } catch (const std::exception& e) {
-    why = e.what();
+    return {nullptr, failure(ExecFailure::Kind::BadModule, std::string("cannot instantiate the module: ") + e.what())};
   }
-  if (!instance) return {nullptr, failure(ExecFailure::Kind::BadModule, "cannot instantiate the module: " + why)};
   attach_instance(ctx, instance.get());
 
   // Entry point: reactor or command. proc_exit(0) from _start is the normal end of main().
@@ -242,8 +243,9 @@ Result<int> RequestDriver::run(const CommandInvocation& inv) const {
   ctx.env = inv.env;
   ctx.add_preopens(inv.preopens);
   std::string why;
-  auto instance = factory_(ctx, InstanceLimits{limits.max_memory_pages}, &why);
-  if (!instance) return make_error("cannot instantiate the module: " + why);
+  auto made = factory_(ctx, InstanceLimits{limits.max_memory_pages});
+  if (!made) return make_error("cannot instantiate the module: " + made.error().message);
+  auto instance = std::move(*made);
   attach_instance(ctx, instance.get());
   std::string entry(abi::kCommandEntry);
   if (!instance->has_export(entry))

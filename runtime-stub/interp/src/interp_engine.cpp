@@ -13,14 +13,14 @@ class InterpEngine final : public Engine {
  public:
   std::string_view name() const override { return "interp"; }
   Result<std::shared_ptr<LoadedModule>> load(std::span<const uint8_t> wasm, const std::string&) override {
-    std::string error;
-    auto parsed = interp::parse_module(wasm.data(), wasm.size(), &error);
-    if (!parsed) return make_error("invalid WebAssembly module: " + error, "check it with `edge validate`");
+    auto parsed = interp::parse_module(wasm.data(), wasm.size());
+    if (!parsed)
+      return make_error(ErrorKind::Invalid, "invalid WebAssembly module: " + parsed.error().message,
+                        "check it with `edge validate`");
     return make_loaded_module(
         "interp",
-        [parsed = std::shared_ptr<const interp::ParsedModule>(std::move(parsed))](
-            HostContext& ctx, const InstanceLimits& limits, std::string* error) {
-          return interp::instantiate(parsed, ctx, limits, error);
+        [parsed = std::move(*parsed)](HostContext& ctx, const InstanceLimits& limits) {
+          return interp::instantiate(parsed, ctx, limits);
         },
         DwarfLines::read(wasm));
   }

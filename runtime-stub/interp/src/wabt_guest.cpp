@@ -154,15 +154,15 @@ class WabtInstance final : public GuestInstance {
     return out;
   }
 
-  bool init(const ParsedModule& parsed, HostContext& ctx, const InstanceLimits& limits, std::string* error) {
+  Status init(const ParsedModule& parsed, HostContext& ctx, const InstanceLimits& limits) {
     parsed_ = &parsed;
     wi::ModuleDesc desc = parsed.desc;  // wabt's Module owns its desc
     for (auto& mem : desc.memories) {
       auto& lim = mem.type.limits;
       if (lim.initial > limits.max_memory_pages) {
-        *error = "the module needs " + std::to_string(lim.initial) + " initial memory pages, over the limit of " +
-                 std::to_string(limits.max_memory_pages) + " (EDGE_MAX_MEMORY_MB)";
-        return false;
+        return make_error(ErrorKind::Refused, "the module needs " + std::to_string(lim.initial) +
+                                                  " initial memory pages, over the limit of " +
+                                                  std::to_string(limits.max_memory_pages) + " (EDGE_MAX_MEMORY_MB)");
       }
       if (!lim.has_max || lim.max > limits.max_memory_pages) {
         lim.max = limits.max_memory_pages;
@@ -181,17 +181,17 @@ class WabtInstance final : public GuestInstance {
         found = bind(store_, ctx, fn);
       });
       if (!found || import.type.type->kind != wabt::ExternalKind::Func) {
-        *error = "unknown import " + import.type.module + "." + import.type.name +
-                 (name_known ? " (not a function)" : " (not part of ABI 2.0.0 or WASI preview1)");
-        return false;
+        return make_error(ErrorKind::Invalid,
+                          "unknown import " + import.type.module + "." + import.type.name +
+                              (name_known ? " (not a function)" : " (not part of ABI 2.0.0 or WASI preview1)"));
       }
       imports.push_back(found.ref());
     }
     wi::Trap::Ptr trap;
     instance_ = wi::Instance::Instantiate(store_, module_.ref(), imports, &trap);
     if (!instance_) {
-      *error = trap ? "instantiation trapped: " + trap->message() : std::string("instantiation failed");
-      return false;
+      return make_error(ErrorKind::Refused,
+                        trap ? "instantiation trapped: " + trap->message() : std::string("instantiation failed"));
     }
     const auto& exports = module_->export_types();
     for (size_t i = 0; i < exports.size(); ++i) {
@@ -199,7 +199,7 @@ class WabtInstance final : public GuestInstance {
         memory_ = store_.UnsafeGet<wi::Memory>(instance_->exports()[i]);
     }
     if (!memory_ && !instance_->memories().empty()) memory_ = store_.UnsafeGet<wi::Memory>(instance_->memories()[0]);
-    return true;
+    return ok();
   }
 
   MemoryView memory() override {
@@ -359,28 +359,27 @@ std::vector<std::vector<std::pair<uint32_t, uint32_t>>> map_code_offsets(const u
 
 }  // namespace
 
-std::shared_ptr<const ParsedModule> parse_module(const uint8_t* data, size_t size, std::string* error) {
+Result<std::shared_ptr<const ParsedModule>> parse_module(const uint8_t* data, size_t size) {
   auto parsed = std::make_shared<ParsedModule>();
   wabt::Errors errors;
   wabt::Features features;
   wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/true, /*stop_on_first_error=*/true,
                                   /*fail_on_custom_section_error=*/false);
   if (wabt::Failed(wi::ReadBinaryInterp("module.wasm", data, size, options, &errors, &parsed->desc))) {
-    *error = wabt::FormatErrorsToString(errors, wabt::Location::Type::Binary);
-    while (!error->empty() && error->back() == '\n') error->pop_back();
-    if (error->empty()) *error = "not a valid WebAssembly module";
-    return nullptr;
+    std::string why = wabt::FormatErrorsToString(errors, wabt::Location::Type::Binary);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return make_error(ErrorKind::Invalid, why.empty() ? "not a valid WebAssembly module" : why);
   }
   parsed->func_names = read_wasm_func_names(data, size);
   parsed->code_maps = map_code_offsets(data, size, parsed->desc);
-  return parsed;
+  return std::shared_ptr<const ParsedModule>(std::move(parsed));
 }
 
-std::unique_ptr<GuestInstance> instantiate(const std::shared_ptr<const ParsedModule>& module, HostContext& ctx,
-                                           const InstanceLimits& limits, std::string* error) {
+Result<std::unique_ptr<GuestInstance>> instantiate(const std::shared_ptr<const ParsedModule>& module, HostContext& ctx,
+                                                   const InstanceLimits& limits) {
   auto instance = std::make_unique<WabtInstance>();
-  if (!instance->init(*module, ctx, limits, error)) return nullptr;
-  return instance;
+  if (auto st = instance->init(*module, ctx, limits); !st) return st.error();
+  return std::unique_ptr<GuestInstance>(std::move(instance));
 }
 
 }  // namespace edge::node::interp

@@ -12,10 +12,10 @@ namespace edge::node::interp {
 
 struct ParsedModule;  // wabt's ModuleDesc, parsed and validated once
 
-std::shared_ptr<const ParsedModule> parse_module(const uint8_t* data, size_t size, std::string* error);
+Result<std::shared_ptr<const ParsedModule>> parse_module(const uint8_t* data, size_t size);
 
 // A fresh wabt Store + Instance with every import bound to `ctx`.
-std::unique_ptr<GuestInstance> instantiate(const std::shared_ptr<const ParsedModule>& module, HostContext& ctx,
-                                           const InstanceLimits& limits, std::string* error);
+Result<std::unique_ptr<GuestInstance>> instantiate(const std::shared_ptr<const ParsedModule>& module, HostContext& ctx,
+                                                   const InstanceLimits& limits);
 
 }  // namespace edge::node::interp

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "edge/core/result.hpp"
 #include "edge/node/trace_frame.hpp"
 
 namespace edge::node {
@@ -75,9 +76,8 @@ struct InstanceLimits {
   uint32_t max_memory_pages = 4096;
 };
 
-// Creates a fresh instance whose imports are bound to `ctx`. On failure returns null and says why.
-using InstanceFactory =
-    std::function<std::unique_ptr<GuestInstance>(HostContext& ctx, const InstanceLimits&, std::string* error)>;
+// Creates a fresh instance whose imports are bound to `ctx`, or says why it cannot.
+using InstanceFactory = std::function<Result<std::unique_ptr<GuestInstance>>(HostContext& ctx, const InstanceLimits&)>;
 
 // The host functions, one per import of abi.def, each taking the HostContext first.
 #define EDGE_HOST_PARAMS(...) (HostContext & ctx __VA_OPT__(, ) __VA_ARGS__)
