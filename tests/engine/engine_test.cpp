@@ -209,11 +209,11 @@ TEST_CASE("the event is written byte for byte as nlohmann::json writes the same 
 // (api_methods.cpp): both must give the response a JSON reading of the message gives.
 TEST_CASE("response.send: every shape of message gives the response its JSON reading gives") {
   auto send = [](const json& params) {
-    HostContext ctx(HostContext::Mode::Request, Limits{});
+    HostContext ctx(HostContext::Setup{});
     const auto bytes = json::to_msgpack(json{{"jsonrpc", "2.0"}, {"method", "response.send"}, {"params", params}});
     handle_api_request(ctx, 0, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-    REQUIRE(ctx.response);
-    return *ctx.response;
+    REQUIRE(ctx.response());
+    return *ctx.response();
   };
   using Headers = std::vector<std::pair<std::string, std::string>>;
   SUBCASE("as the SDK sends it (in place)") {
@@ -242,7 +242,7 @@ TEST_CASE("response.send: every shape of message gives the response its JSON rea
   }
   // What a hostile or odd guest may send: each case is what the JSON reading answers.
   auto raw_send = [](std::string bytes) {
-    auto ctx = std::make_unique<HostContext>(HostContext::Mode::Request, Limits{});
+    auto ctx = std::make_unique<HostContext>(HostContext::Setup{});
     handle_api_request(*ctx, 0, bytes);
     return ctx;
   };
@@ -256,17 +256,17 @@ TEST_CASE("response.send: every shape of message gives the response its JSON rea
                         "\x92\xa0\x82\xa7headers\x81\xa1"
                         "a\xa1"
                         "1\xa7headers\x80");
-    REQUIRE(ctx->response);
-    CHECK(ctx->response->headers.empty());
+    REQUIRE(ctx->response());
+    CHECK(ctx->response()->headers.empty());
     // ["", {"statusCode": 201, "statusCode": 202}]
     ctx = raw_send(envelope + "\x92\xa0\x82\xaastatusCode\xcc\xc9\xaastatusCode\xcc\xca");
-    REQUIRE(ctx->response);
-    CHECK(ctx->response->status == 202);
+    REQUIRE(ctx->response());
+    CHECK(ctx->response()->status == 202);
   }
   SUBCASE("a map key that is not a string anywhere makes the message unreadable, as for the JSON reading") {
     // ["", {"x": {1: 2}}]
     auto ctx = raw_send(envelope + "\x92\xa0\x81\xa1x\x81\x01\x02");
-    CHECK_FALSE(ctx->response);
+    CHECK_FALSE(ctx->response());
   }
   SUBCASE("200,000 headers of one name cost a sort, not a square: the last one is kept") {
     std::string bytes = envelope + "\x92\xa0\x81\xa7headers\xdf";
@@ -274,13 +274,13 @@ TEST_CASE("response.send: every shape of message gives the response its JSON rea
     for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(char((n >> shift) & 0xff));
     for (uint32_t i = 0; i < n; ++i) bytes += i + 1 == n ? "\xa1h\xa4last" : "\xa1h\xa1v";
     auto ctx = raw_send(bytes);
-    REQUIRE(ctx->response);
-    CHECK(ctx->response->headers == Headers{{"h", "last"}});
+    REQUIRE(ctx->response());
+    CHECK(ctx->response()->headers == Headers{{"h", "last"}});
   }
   SUBCASE("a million nested arrays are refused without taking the node's stack") {
     std::string bytes = envelope + std::string(1000000, '\x91') + "\xc0";
     auto ctx = raw_send(bytes);
-    CHECK_FALSE(ctx->response);
+    CHECK_FALSE(ctx->response());
   }
   SUBCASE("a filePath outside every preopen is a 404 naming it") {
     auto r = send(json::array({"", {{"filePath", "/etc/passwd"}}}));

@@ -93,7 +93,7 @@ class AotInstance final : public GuestInstance {
           auto* p = static_cast<Args*>(a);
           p->m->instantiate(p->inst, p->ctx);
         },
-        &args, nullptr, ctx.deadline, limits.max_memory_pages);  // a start function may loop
+        &args, nullptr, ctx.deadline(), limits.max_memory_pages);  // a start function may loop
     if (r.status != GuardedResult::Status::Ok) return make_error(ErrorKind::Refused, r.message);
     memory_ = so_->module().memory ? so_->module().memory(storage_) : nullptr;
     if (snapshot_ && memory_) snapshot_->apply(memory_->data, memory_->size, storage_, so_->module());
@@ -183,8 +183,10 @@ Result<std::shared_ptr<const Snapshot>> preinitialise(const std::shared_ptr<cons
     return per_instance("its state is more than memory and globals (a table changed by code, or a dropped segment)");
   Limits limits;
   limits.max_host_calls = 0;  // the first host call traps: its answer would be frozen into every instance
-  HostContext ctx(HostContext::Mode::Request, limits);
-  ctx.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  HostContext::Setup setup;
+  setup.limits = limits;
+  setup.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  HostContext ctx(std::move(setup));
   AotInstance instance(so, names);
   if (auto st = instance.instantiate(ctx, InstanceLimits{limits.max_memory_pages}); !st)
     return per_instance("it cannot be instantiated: " + st.error().message);
@@ -193,13 +195,13 @@ Result<std::shared_ptr<const Snapshot>> preinitialise(const std::shared_ptr<cons
   if (!before.data) return per_instance("it exports no memory");
   const uint64_t grows = memory_grow_calls();
   const std::vector<uint8_t> fresh(before.data, before.data + before.size);
-  CallResult r = instance.call_export(entry, {}, ctx.deadline);
+  CallResult r = instance.call_export(entry, {}, ctx.deadline());
   const MemoryView after = instance.memory();
   if (!r.ok()) {
-    return per_instance(ctx.last_host_call ? fmt::format("its initialisation calls the host ({})", ctx.last_host_call)
-                        : r.status == CallResult::Status::Timeout
-                            ? std::string("its initialisation runs longer than a second")
-                            : "its initialisation traps: " + r.message);
+    return per_instance(
+        ctx.last_host_call() ? fmt::format("its initialisation calls the host ({})", ctx.last_host_call())
+        : r.status == CallResult::Status::Timeout ? std::string("its initialisation runs longer than a second")
+                                                  : "its initialisation traps: " + r.message);
   }
   // A refused grow would be frozen into every instance as much as a granted one.
   if (after.size != before.size || memory_grow_calls() != grows)

@@ -127,7 +127,7 @@ std::optional<SendArgs> send_args_in_place(std::string_view params) {
 }
 
 void response_send(HostContext& ctx, SendArgs a) {
-  if (ctx.response) {
+  if (ctx.responded()) {
     ctx.guest_output(ServiceLog::Stream::Node,
                      fmt::format("{} called again; the first response stands", abi::method::response_send));
     return;
@@ -151,7 +151,7 @@ void response_send(HostContext& ctx, SendArgs a) {
       r.status = 404;
       r.body = text_of(json{{"error", "file not found: " + a.file_path}});
       r.headers = {{"content-type", "application/json"}};
-      ctx.response = std::move(r);
+      ctx.respond(std::move(r));
       return;
     }
     std::string data;
@@ -159,16 +159,16 @@ void response_send(HostContext& ctx, SendArgs a) {
     ssize_t n;
     while ((n = ::read(fd, buf, sizeof buf)) > 0) {
       data.append(buf, size_t(n));
-      if (data.size() > ctx.limits.max_response_bytes) break;
+      if (data.size() > ctx.limits().max_response_bytes) break;
     }
     ::close(fd);
     r.body = std::move(data);
     if (!a.file_mime.empty() && !has_content_type) r.headers.emplace_back("content-type", a.file_mime);
   }
-  if (r.body.size() > ctx.limits.max_response_bytes)
+  if (r.body.size() > ctx.limits().max_response_bytes)
     ctx.abort(ExecFailure::Kind::Trap, "response of " + std::to_string(r.body.size()) + " bytes exceeds the limit of " +
-                                           std::to_string(ctx.limits.max_response_bytes));
-  ctx.response = std::move(r);
+                                           std::to_string(ctx.limits().max_response_bytes));
+  ctx.respond(std::move(r));
 }
 
 // The method and the params (their bytes) of a JSON-RPC message, read in place; nullopt when the
@@ -224,31 +224,31 @@ struct EachItem : std::enable_shared_from_this<EachItem> {
 };
 
 void storage_call(HostContext& ctx, int64_t session, std::string_view method, const json& params) {
-  if (!ctx.storage) {
+  if (!ctx.storage()) {
     reply_if_wanted(ctx, session, error_reply(session, "storage is not available for this service"));
     return;
   }
   std::string key = str(params, "key"), value = str(params, "value"), tag = str(params, "tag");
   auto fail = [&](const Error& e) { reply_if_wanted(ctx, session, error_reply(session, e.message)); };
   if (method == abi::method::storage_get_item) {
-    auto r = ctx.storage->get(key);
+    auto r = ctx.storage()->get(key);
     if (!r) return fail(r.error());
     if (*r) reply_if_wanted(ctx, session, success_reply(session, 200, {}, **r));
     else reply_if_wanted(ctx, session, success_reply(session, 404, {}, ""));
   } else if (method == abi::method::storage_set_item || method == abi::method::storage_set_item_with_tag) {
-    auto r = ctx.storage->set(key, value, method == abi::method::storage_set_item_with_tag ? tag : std::string());
+    auto r = ctx.storage()->set(key, value, method == abi::method::storage_set_item_with_tag ? tag : std::string());
     if (!r) return fail(r.error());
     reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
   } else if (method == abi::method::storage_remove_item) {
-    auto r = ctx.storage->remove(key);
+    auto r = ctx.storage()->remove(key);
     if (!r) return fail(r.error());
     reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
   } else if (method == abi::method::storage_remove_items_by_tag) {
-    auto r = ctx.storage->remove_by_tag(tag);
+    auto r = ctx.storage()->remove_by_tag(tag);
     if (!r) return fail(r.error());
     reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
   } else {  // storage.each_item
-    auto items = ctx.storage->list(tag);
+    auto items = ctx.storage()->list(tag);
     if (!items) return fail(items.error());
     if (session == 0) return;
     auto walk = std::make_shared<EachItem>();
@@ -296,7 +296,8 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
             go_on);
         return;
       case abi::code::form_store: {  // write the part where the guest said
-        std::string path = ctx.buffers[path_ref].bytes;
+        const HostContext::Buffer* buffer = ctx.buffer(path_ref);
+        std::string path = buffer ? buffer->bytes : std::string();
         path = path.substr(0, path.find('\0'));
         int fd = path.empty() ? -ENOENT : open_guest_path(ctx, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd < 0) {
@@ -332,15 +333,14 @@ struct FormUpload : std::enable_shared_from_this<FormUpload> {
 void form_upload(HostContext& ctx, int64_t session) {
   if (session == 0) return;
   std::string content_type;
-  if (ctx.request)
-    if (auto it = ctx.request->headers.find("content-type"); it != ctx.request->headers.end())
-      content_type = it->second;
+  if (const HttpRequest* request = ctx.request())
+    if (auto it = request->headers.find("content-type"); it != request->headers.end()) content_type = it->second;
   auto boundary = multipart_boundary(content_type);
   if (!boundary) {
     ctx.reply_later(session, error_reply(session, "the request is not multipart/form-data"));
     return;
   }
-  auto parts = parse_multipart(ctx.request->body, *boundary);
+  auto parts = parse_multipart(ctx.request()->body, *boundary);
   if (!parts) {
     ctx.reply_later(session, error_reply(session, "malformed multipart/form-data body"));
     return;
@@ -397,8 +397,8 @@ void handle_api_request(HostContext& ctx, int32_t session, std::string_view mess
     if (params.is_object() && params.contains("headers") && params["headers"].is_object())
       for (auto& [k, v] : params["headers"].items()) req.headers[k] = v.is_string() ? v.get<std::string>() : text_of(v);
     // Bounded by the request's own deadline (none for `edge-node run`: a day, as time_left says).
-    const auto deadline = ctx.deadline.value_or(std::chrono::steady_clock::now() + ctx.time_left());
-    FetchOutcome r = http_fetch(req, deadline, ctx.limits.max_response_bytes);
+    const auto deadline = ctx.deadline().value_or(std::chrono::steady_clock::now() + ctx.time_left());
+    FetchOutcome r = http_fetch(req, deadline, ctx.limits().max_response_bytes);
     if (r.deadline_passed) ctx.abort(ExecFailure::Kind::Timeout, r.error);  // the request ends 504 now
     // Delivered after the handler returns, as on a real node, where a fetch is asynchronous.
     if (session != 0)
@@ -417,7 +417,7 @@ void handle_api_request(HostContext& ctx, int32_t session, std::string_view mess
           error_reply(session, fmt::format("{}: the code is not one this node's {} (POST "
                                            "/jsonrpc/v1) gave out, or it expired",
                                            abi::method::edge_request_bep, abi::node_rpc::get_edge_hmac_code)));
-    else reply_if_wanted(ctx, session, success_reply(session, 200, {}, ctx.node_url));
+    else reply_if_wanted(ctx, session, success_reply(session, 200, {}, ctx.node_url()));
   } else if (method == abi::method::edge_decrypt) {
     reply_if_wanted(ctx, session, error_reply(session, method + " is not supported on this node"));
   } else if (method == abi::method::request_handle_form_upload) {

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "edge/node/host.hpp"
@@ -9,23 +10,25 @@
 
 namespace edge::node {
 
-HostContext::HostContext(Mode m, Limits l) : mode(m), limits(l) {
+HostContext::HostContext(Setup setup) : setup_(std::move(setup)) {
   for (auto [n, kind] : {std::pair{0, FdEntry::Kind::Stdin}, {1, FdEntry::Kind::Stdout}, {2, FdEntry::Kind::Stderr}}) {
     FdEntry e;
     e.kind = kind;
     e.rights_base = wasi::right::kStdio;
-    fds[n] = e;
+    fds_[n] = e;
   }
+  add_preopens(setup_.preopens);
+  setup_.preopens = {};  // the caller's: it may not outlive this constructor
 }
 
 HostContext::~HostContext() {
-  for (auto& [n, e] : fds) {
+  for (auto& [n, e] : fds_) {
     if (e.host_fd >= 0) ::close(e.host_fd);
     if (e.guest_opened) release_file_slot();
   }
 }
 
-void HostContext::add_preopens(const std::vector<Preopen>& preopens) {
+void HostContext::add_preopens(std::span<const Preopen> preopens) {
   for (const auto& p : preopens) {
     int fd = ::open(p.host.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
@@ -43,11 +46,16 @@ void HostContext::add_preopens(const std::vector<Preopen>& preopens) {
   }
 }
 
-void attach_instance(HostContext& ctx, GuestInstance* instance) { ctx.instance = instance; }
+void attach_instance(HostContext& ctx, GuestInstance* instance) { ctx.attach(instance); }
+
+const std::map<std::string, std::string>& HostContext::env() const {
+  static const std::map<std::string, std::string> none;
+  return setup_.env ? *setup_.env : none;
+}
 
 MemoryView HostContext::memory() {
-  if (!instance) return {};
-  return instance->memory();
+  if (!instance_) return {};
+  return instance_->memory();
 }
 
 uint8_t* HostContext::span(uint64_t ptr, uint64_t len, const char* what) {
@@ -77,42 +85,75 @@ void HostContext::store_u64(uint64_t ptr, uint64_t v) { std::memcpy(span(ptr, 8,
 int64_t HostContext::add_buffer(std::string bytes, size_t capacity) {
   int64_t ref = next_buffer_++;
   size_t cap = capacity ? capacity : bytes.size();
-  buffers[ref] = Buffer{std::move(bytes), cap};
+  buffers_[ref] = Buffer{std::move(bytes), cap};
   return ref;
 }
 
+HostContext::Buffer* HostContext::buffer(int64_t ref) {
+  auto it = buffers_.find(ref);
+  return it == buffers_.end() ? nullptr : &it->second;
+}
+
+void HostContext::drop_buffer(int64_t ref) { buffers_.erase(ref); }
+
 void HostContext::reply(int64_t session, std::vector<uint8_t> message,
                         std::function<void(HostContext&, int32_t)> then) {
-  replies.push_back(PendingReply{session, std::move(message), std::move(then), true});
+  replies_.push_back(PendingReply{session, std::move(message), std::move(then), true});
 }
 
 void HostContext::reply_later(int64_t session, std::vector<uint8_t> message,
                               std::function<void(HostContext&, int32_t)> then) {
-  replies.push_back(PendingReply{session, std::move(message), std::move(then), false});
+  replies_.push_back(PendingReply{session, std::move(message), std::move(then), false});
+}
+
+std::optional<PendingReply> HostContext::next_reply() {
+  if (replies_.empty()) return std::nullopt;
+  PendingReply reply = std::move(replies_.front());
+  replies_.pop_front();
+  return reply;
+}
+
+void HostContext::take_at_once_replies(size_t from, std::deque<PendingReply>& into) {
+  for (auto it = replies_.begin() + std::ptrdiff_t(std::min(from, replies_.size())); it != replies_.end();) {
+    if (!it->at_once) {
+      ++it;
+      continue;
+    }
+    into.push_back(std::move(*it));
+    it = replies_.erase(it);
+  }
 }
 
 int32_t HostContext::add_fd(FdEntry entry) {
   int32_t n = 3;
-  while (fds.count(n)) ++n;
-  fds[n] = std::move(entry);
+  while (fds_.count(n)) ++n;
+  fds_[n] = std::move(entry);
   return n;
 }
 
 void HostContext::close_fd(int32_t n) {
-  auto it = fds.find(n);
-  if (it == fds.end()) return;
+  auto it = fds_.find(n);
+  if (it == fds_.end()) return;
   if (it->second.host_fd >= 0) ::close(it->second.host_fd);
   if (it->second.guest_opened) release_file_slot();
-  fds.erase(it);
+  fds_.erase(it);
+}
+
+void HostContext::renumber_fd(int32_t from, int32_t to) {
+  if (from == to || !fds_.contains(from)) return;
+  close_fd(to);
+  auto entry = fds_.extract(from);
+  entry.key() = to;
+  fds_.insert(std::move(entry));
 }
 
 HostContext::FileSlot HostContext::take_file_slot() {
-  if (open_files_ >= limits.max_open_files) return FileSlot::RequestFull;
-  if (service_open_files) {
-    uint32_t held = service_open_files->load(std::memory_order_relaxed);
+  if (open_files_ >= setup_.limits.max_open_files) return FileSlot::RequestFull;
+  if (auto* service_files = setup_.service_open_files) {
+    uint32_t held = service_files->load(std::memory_order_relaxed);
     do {
-      if (held >= limits.max_service_open_files) return FileSlot::ServiceFull;
-    } while (!service_open_files->compare_exchange_weak(held, held + 1, std::memory_order_relaxed));
+      if (held >= setup_.limits.max_service_open_files) return FileSlot::ServiceFull;
+    } while (!service_files->compare_exchange_weak(held, held + 1, std::memory_order_relaxed));
   }
   ++open_files_;
   return FileSlot::Taken;
@@ -120,38 +161,38 @@ HostContext::FileSlot HostContext::take_file_slot() {
 
 void HostContext::release_file_slot() {
   --open_files_;
-  if (service_open_files) service_open_files->fetch_sub(1, std::memory_order_relaxed);
+  if (setup_.service_open_files) setup_.service_open_files->fetch_sub(1, std::memory_order_relaxed);
 }
 
 FdEntry* HostContext::fd(int32_t n) {
-  auto it = fds.find(n);
-  return it == fds.end() ? nullptr : &it->second;
+  auto it = fds_.find(n);
+  return it == fds_.end() ? nullptr : &it->second;
 }
 
 void HostContext::count_host_call(const char* name) {
-  last_host_call = name;
-  if (++host_calls > limits.max_host_calls)
-    abort(ExecFailure::Kind::HostCallLimit, "host call limit of " + std::to_string(limits.max_host_calls) +
+  last_host_call_ = name;
+  if (++host_calls_ > setup_.limits.max_host_calls)
+    abort(ExecFailure::Kind::HostCallLimit, "host call limit of " + std::to_string(setup_.limits.max_host_calls) +
                                                 " per request exceeded (last call: " + name + ")");
 }
 
 void HostContext::abort(ExecFailure::Kind kind, std::string message) {
-  abort_kind = kind;
-  abort_message = message;
+  abort_kind_ = kind;
+  abort_message_ = message;
   throw HostTrap(message);
 }
 
 void HostContext::log_line(ServiceLog::Stream stream, std::string_view text) {
-  if (log) {
-    log->write(stream, text);
-  } else if (mode == Mode::Command) {
+  if (setup_.log) {
+    setup_.log->write(stream, text);
+  } else if (setup_.mode == Mode::Command) {
     std::string line = "edge-node: " + std::string(text) + "\n";
     (void)!::write(2, line.data(), line.size());
   }
 }
 
 void HostContext::guest_output(ServiceLog::Stream stream, std::string_view text) {
-  if (mode == Mode::Command) {
+  if (setup_.mode == Mode::Command) {
     int fd = stream == ServiceLog::Stream::Stdout ? 1 : 2;
     std::string line;
     if (stream == ServiceLog::Stream::Node) {
@@ -165,26 +206,27 @@ void HostContext::guest_output(ServiceLog::Stream stream, std::string_view text)
     }
     return;
   }
-  if (log_bytes >= limits.max_log_bytes_per_request) {
-    if (!log_truncated) {
-      log_truncated = true;
-      log_line(ServiceLog::Stream::Node,
-               "output beyond " + std::to_string(limits.max_log_bytes_per_request) + " bytes in this request dropped");
+  const size_t cap = setup_.limits.max_log_bytes_per_request;
+  if (log_bytes_ >= cap) {
+    if (!log_truncated_) {
+      log_truncated_ = true;
+      log_line(ServiceLog::Stream::Node, "output beyond " + std::to_string(cap) + " bytes in this request dropped");
     }
     return;
   }
-  size_t room = limits.max_log_bytes_per_request - log_bytes;
+  size_t room = cap - log_bytes_;
   if (text.size() > room) text = text.substr(0, room);
-  log_bytes += text.size();
-  if (log) log->write(stream, text);
+  log_bytes_ += text.size();
+  if (setup_.log) setup_.log->write(stream, text);
 }
 
 }  // namespace edge::node
 
 namespace edge::node {
 std::chrono::milliseconds HostContext::time_left() const {
-  if (!deadline) return std::chrono::hours(24);
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+  if (!setup_.deadline) return std::chrono::hours(24);
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(*setup_.deadline - std::chrono::steady_clock::now());
   return left.count() > 0 ? left : std::chrono::milliseconds(0);
 }
 }  // namespace edge::node

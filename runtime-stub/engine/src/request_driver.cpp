@@ -19,10 +19,10 @@ ExecFailure failure(ExecFailure::Kind kind, std::string message) { return ExecFa
 
 // Turns a failed guest call into the failure the server reports.
 ExecFailure classify(HostContext& ctx, const CallResult& r, std::string_view during) {
-  if (ctx.abort_kind) return failure(*ctx.abort_kind, ctx.abort_message);
+  if (auto kind = ctx.abort_kind()) return failure(*kind, ctx.abort_message());
   if (r.status == CallResult::Status::Timeout) {
     ExecFailure f = failure(ExecFailure::Kind::Timeout,
-                            "timeout: the request ran longer than " + std::to_string(ctx.limits.wall_time.count()) +
+                            "timeout: the request ran longer than " + std::to_string(ctx.limits().wall_time.count()) +
                                 " ms (MCM.MAX_EXECUTION_TIME_SEC) in " + std::string(during));
     f.backtrace = r.backtrace;  // where the guest was stopped, if the engine can tell (the compiled tier)
     return f;
@@ -31,7 +31,7 @@ ExecFailure classify(HostContext& ctx, const CallResult& r, std::string_view dur
   // Engines do not report a refused memory.grow, and guests that cannot allocate abort (a trap).
   // So a trap with memory over 3/4 of the limit is reported as memory exhaustion, naming the trap.
   MemoryView m = ctx.memory();
-  uint64_t max_bytes = uint64_t(ctx.limits.max_memory_pages) * 65536;
+  uint64_t max_bytes = uint64_t(ctx.limits().max_memory_pages) * 65536;
   ExecFailure f =
       m.size > max_bytes / 4 * 3
           ? failure(ExecFailure::Kind::OutOfMemory, "out of memory: the module uses " + std::to_string(m.size >> 10) +
@@ -43,14 +43,21 @@ ExecFailure classify(HostContext& ctx, const CallResult& r, std::string_view dur
   return f;
 }
 
-void configure(HostContext& ctx, const ServiceContext& service) {
-  ctx.env = service.env;
-  ctx.args = {service.name.empty() ? std::string("service") : service.name};
-  ctx.storage = service.storage;
-  ctx.log = service.log;
-  ctx.service_open_files = service.open_files;
-  ctx.node_url = service.node_url;
-  ctx.add_preopens(service.preopens);
+// A request's context: the service's env, storage, log and limits, a deadline from now.
+HostContext::Setup request_setup(const ServiceContext& service, const HttpRequest& request) {
+  HostContext::Setup setup;
+  setup.mode = HostContext::Mode::Request;
+  setup.limits = service.limits;
+  setup.deadline = Clock::now() + service.limits.wall_time;
+  setup.args = {service.name.empty() ? std::string("service") : service.name};
+  setup.env = &service.env;
+  setup.preopens = service.preopens;
+  setup.storage = service.storage;
+  setup.log = service.log;
+  setup.request = &request;
+  setup.node_url = service.node_url;
+  setup.service_open_files = service.open_files;
+  return setup;
 }
 
 }  // namespace
@@ -59,8 +66,8 @@ void configure(HostContext& ctx, const ServiceContext& service) {
 static CallResult call_on_api_response(HostContext& ctx, const PendingReply& reply) {
   const int32_t len = int32_t(reply.message.size());
   const int64_t buf = ctx.add_buffer(std::string(reply.message.begin(), reply.message.end()));
-  CallResult r = ctx.instance->call_export("mk_module_on_api_response", {reply.session, buf, len}, ctx.deadline);
-  ctx.buffers.erase(buf);
+  CallResult r = ctx.instance()->call_export("mk_module_on_api_response", {reply.session, buf, len}, ctx.deadline());
+  ctx.drop_buffer(buf);
   return r;
 }
 
@@ -78,32 +85,17 @@ void deliver_replies_at_once(HostContext& ctx, size_t from) {
   // answers every reply with another call cannot use up the native stack.
   constexpr int kMaxDepth = 32;
   // Most calls queue nothing (response.send): nothing to take, and no deque to make.
-  if (!ctx.instance || ctx.reply_depth >= kMaxDepth || ctx.replies.size() <= from) return;
+  if (!ctx.instance() || ctx.reply_depth() >= kMaxDepth || ctx.replies_queued() <= from) return;
   std::deque<PendingReply> now;
-  auto take = [&](size_t first) {
-    for (auto it = ctx.replies.begin() + std::ptrdiff_t(std::min(first, ctx.replies.size()));
-         it != ctx.replies.end();) {
-      if (!it->at_once) {
-        ++it;
-        continue;
-      }
-      now.push_back(std::move(*it));
-      it = ctx.replies.erase(it);
-    }
-  };
-  take(from);
-  ++ctx.reply_depth;
-  struct Depth {
-    HostContext& c;
-    ~Depth() { --c.reply_depth; }
-  } depth{ctx};
+  ctx.take_at_once_replies(from, now);
+  const HostContext::NestedDelivery nested(ctx);
   while (!now.empty()) {
     PendingReply reply = std::move(now.front());
     now.pop_front();
     const int32_t control = deliver_reply(ctx, reply);
-    const size_t mark = ctx.replies.size();
+    const size_t mark = ctx.replies_queued();
     if (reply.then) reply.then(ctx, control);
-    take(mark);  // what the continuation queued: an each_item walk's next item, its end
+    ctx.take_at_once_replies(mark, now);  // what the continuation queued: an each_item walk's next item, its end
   }
 }
 
@@ -141,13 +133,14 @@ RequestDriver::Started RequestDriver::start_instance(HostContext& ctx, const Lim
   for (std::string_view entry : {abi::kReactorEntry, abi::kCommandEntry}) {
     std::string name(entry);
     if (!instance->has_export(name)) continue;
-    CallResult r = instance->call_export(name, {}, ctx.deadline);
+    CallResult r = instance->call_export(name, {}, ctx.deadline());
     if (!r.ok()) {
-      if (ctx.exit_code && *ctx.exit_code == 0 && !ctx.abort_kind) {
-        ctx.exit_code.reset();
-      } else if (ctx.exit_code && !ctx.abort_kind) {
+      const auto exit_code = ctx.exit_code();
+      if (exit_code && *exit_code == 0 && !ctx.abort_kind()) {
+        ctx.forget_exit();
+      } else if (exit_code && !ctx.abort_kind()) {
         return {nullptr, failure(ExecFailure::Kind::Trap,
-                                 "the module exited with code " + std::to_string(*ctx.exit_code) + " in " + name)};
+                                 "the module exited with code " + std::to_string(*exit_code) + " in " + name)};
       } else {
         return {nullptr, classify(ctx, r, name)};
       }
@@ -159,11 +152,8 @@ RequestDriver::Started RequestDriver::start_instance(HostContext& ctx, const Lim
 
 std::optional<ExecFailure> RequestDriver::check_start(const ServiceContext& service) const {
   try {
-    HostContext ctx(HostContext::Mode::Request, service.limits);
-    ctx.deadline = Clock::now() + service.limits.wall_time;
     const HttpRequest no_request;
-    ctx.request = &no_request;
-    configure(ctx, service);
+    HostContext ctx(request_setup(service, no_request));
     return start_instance(ctx, service.limits).failure;
   } catch (const std::exception& e) {
     return ExecFailure{ExecFailure::Kind::Internal, std::string("internal error: ") + e.what()};
@@ -172,10 +162,7 @@ std::optional<ExecFailure> RequestDriver::check_start(const ServiceContext& serv
 
 Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpRequest& request) const {
   const Limits& limits = service.limits;
-  HostContext ctx(HostContext::Mode::Request, limits);
-  ctx.deadline = Clock::now() + limits.wall_time;
-  ctx.request = &request;
-  configure(ctx, service);
+  HostContext ctx(request_setup(service, request));
   // Failures are logged by the caller (it knows the route); the driver logs only what the caller
   // cannot see: a failure after the response was already sent.
   std::optional<ExecFailure> failed;
@@ -186,7 +173,7 @@ Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpR
 
   // A guest call; nullopt when it trapped or ran out of time (then `failed` says why).
   auto call = [&](const std::string& name, std::vector<int64_t> args) -> std::optional<CallResult> {
-    CallResult r = instance->call_export(name, args, ctx.deadline);
+    CallResult r = instance->call_export(name, args, ctx.deadline());
     if (r.ok()) return r;
     fail(classify(ctx, r, name));
     return std::nullopt;
@@ -196,11 +183,12 @@ Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpR
   const int32_t event_len = int32_t(event.size());
   const int64_t ref = ctx.add_buffer(std::move(event));
   bool ok = bool(call("mk_module_on_event", {ref, event_len}));
-  ctx.buffers.erase(ref);
+  ctx.drop_buffer(ref);
 
-  while (ok && !ctx.replies.empty()) {
-    PendingReply reply = std::move(ctx.replies.front());
-    ctx.replies.pop_front();
+  while (ok) {
+    std::optional<PendingReply> next = ctx.next_reply();
+    if (!next) break;
+    PendingReply& reply = *next;
     CallResult r = call_on_api_response(ctx, reply);
     if (!r.ok()) {  // the backtrace is kept here (deliver_reply, inside a host call, cannot)
       fail(classify(ctx, r, "mk_module_on_api_response"));
@@ -211,22 +199,23 @@ Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpR
       try {
         reply.then(ctx, int32_t(r.value.value_or(0)));
       } catch (const HostTrap& e) {  // e.g. a response over the size limit
-        fail(failure(ctx.abort_kind.value_or(ExecFailure::Kind::Internal), e.what()));
+        fail(failure(ctx.abort_kind().value_or(ExecFailure::Kind::Internal), e.what()));
         ok = false;
       }
     }
   }
-  if (ctx.exit_code && !ctx.abort_kind && failed) {
+  if (ctx.exit_code() && !ctx.abort_kind() && failed) {
     // proc_exit inside a handler: the instance ends; a response already sent still stands.
-    failed->message = "the module called proc_exit(" + std::to_string(*ctx.exit_code) + ") while handling the request";
+    failed->message =
+        "the module called proc_exit(" + std::to_string(*ctx.exit_code()) + ") while handling the request";
   }
 
-  if (ctx.response) {
+  if (auto response = ctx.take_response()) {
     // The response was sent before a later failure: it stands (a real node has streamed it already).
     if (failed)
       ctx.log_line(ServiceLog::Stream::Node,
                    request.method + " " + request.url + ": failed after its response was sent: " + failed->message);
-    return std::move(*ctx.response);
+    return std::move(*response);
   }
   if (failed) return std::move(*failed);
   return failure(ExecFailure::Kind::NoResponse,
@@ -237,12 +226,14 @@ Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpR
 Result<int> RequestDriver::run(const CommandInvocation& inv) const {
   Limits limits;
   limits.max_host_calls = UINT32_MAX;
-  HostContext ctx(HostContext::Mode::Command, limits);
-  if (inv.wall_time) ctx.deadline = Clock::now() + *inv.wall_time;
-  ctx.args = inv.args.empty() ? std::vector<std::string>{"main.wasm"} : inv.args;
-  ctx.env = inv.env;
-  ctx.add_preopens(inv.preopens);
-  std::string why;
+  HostContext::Setup setup;
+  setup.mode = HostContext::Mode::Command;
+  setup.limits = limits;
+  if (inv.wall_time) setup.deadline = Clock::now() + *inv.wall_time;
+  setup.args = inv.args.empty() ? std::vector<std::string>{"main.wasm"} : inv.args;
+  setup.env = &inv.env;
+  setup.preopens = inv.preopens;
+  HostContext ctx(std::move(setup));
   auto made = factory_(ctx, InstanceLimits{limits.max_memory_pages});
   if (!made) return make_error("cannot instantiate the module: " + made.error().message);
   auto instance = std::move(*made);
@@ -250,8 +241,8 @@ Result<int> RequestDriver::run(const CommandInvocation& inv) const {
   std::string entry(abi::kCommandEntry);
   if (!instance->has_export(entry))
     return make_error("the module has no _start export", "build it as a WASI command (a main function)");
-  CallResult r = instance->call_export(entry, {}, ctx.deadline);
-  if (ctx.exit_code) return int(*ctx.exit_code);
+  CallResult r = instance->call_export(entry, {}, ctx.deadline());
+  if (auto code = ctx.exit_code()) return int(*code);
   if (r.ok()) return 0;
   if (r.status == CallResult::Status::Timeout) return make_error("timeout: the module ran out of its time limit");
   return make_error("trap: " + r.message);

@@ -130,8 +130,7 @@ std::vector<Iov> iovecs(HostContext& ctx, int32_t iovs, int32_t count) {
 }
 
 void note_refused_open(HostContext& ctx, const std::string& why) {
-  if (ctx.file_refusal_logged) return;
-  ctx.file_refusal_logged = true;
+  if (!ctx.first_file_refusal()) return;
   ctx.log_line(ServiceLog::Stream::Node, why);
 }
 
@@ -152,8 +151,8 @@ int32_t put_strings(HostContext& ctx, const List& items, int32_t ptrs, int32_t b
 
 std::vector<std::string> environ_strings(const HostContext& ctx) {
   std::vector<std::string> v;
-  v.reserve(ctx.env.size());
-  for (const auto& [k, val] : ctx.env) v.push_back(std::string(k).append("=").append(val));
+  v.reserve(ctx.env().size());
+  for (const auto& [k, val] : ctx.env()) v.push_back(std::string(k).append("=").append(val));
   return v;
 }
 
@@ -191,10 +190,10 @@ namespace host_wasi {
 using namespace wasi;
 
 int32_t args_get(HostContext& ctx, int32_t argv, int32_t argv_buf) {
-  return guarded(ctx, "args_get", [&] { return put_strings(ctx, ctx.args, argv, argv_buf); });
+  return guarded(ctx, "args_get", [&] { return put_strings(ctx, ctx.args(), argv, argv_buf); });
 }
 int32_t args_sizes_get(HostContext& ctx, int32_t argc_out, int32_t argv_buf_size_out) {
-  return guarded(ctx, "args_sizes_get", [&] { return put_sizes(ctx, ctx.args, argc_out, argv_buf_size_out); });
+  return guarded(ctx, "args_sizes_get", [&] { return put_sizes(ctx, ctx.args(), argc_out, argv_buf_size_out); });
 }
 int32_t environ_get(HostContext& ctx, int32_t environ, int32_t environ_buf) {
   return guarded(ctx, "environ_get", [&] { return put_strings(ctx, environ_strings(ctx), environ, environ_buf); });
@@ -240,7 +239,7 @@ int32_t random_get(HostContext& ctx, int32_t buf, int32_t buf_len) {
 }
 
 void proc_exit(HostContext& ctx, int32_t code) {
-  ctx.exit_code = code;
+  ctx.exit(code);
   throw HostTrap("proc_exit(" + std::to_string(code) + ")");
 }
 
@@ -307,7 +306,7 @@ int32_t poll_oneoff(HostContext& ctx, int32_t in, int32_t out, int32_t nsubscrip
         FdEntry* e = ctx.fd(fd);
         if (!e) {
           ready.push_back({userdata, uint16_t(kBadf), tag});
-        } else if (e->kind == FdEntry::Kind::Stdin && tag == 1 && ctx.mode == HostContext::Mode::Command) {
+        } else if (e->kind == FdEntry::Kind::Stdin && tag == 1 && ctx.mode() == HostContext::Mode::Command) {
           stdin_wanted = true;
           stdin_userdata = userdata;
         } else {
@@ -326,8 +325,8 @@ int32_t poll_oneoff(HostContext& ctx, int32_t in, int32_t out, int32_t nsubscrip
     if (ready.empty()) {
       // Wait for the earliest clock (or stdin), but never past the request's deadline.
       auto until = wake.value_or(std::chrono::steady_clock::time_point::max());
-      const bool deadline_first = ctx.deadline && *ctx.deadline < until;
-      if (deadline_first) until = *ctx.deadline;
+      const bool deadline_first = ctx.deadline() && *ctx.deadline() < until;
+      if (deadline_first) until = *ctx.deadline();
       if (stdin_wanted) {
         auto left = until - std::chrono::steady_clock::now();
         int ms = until == std::chrono::steady_clock::time_point::max()
@@ -340,7 +339,7 @@ int32_t poll_oneoff(HostContext& ctx, int32_t in, int32_t out, int32_t nsubscrip
       }
       if (ready.empty() && deadline_first)
         ctx.abort(ExecFailure::Kind::Timeout, "timeout: the request ran longer than " +
-                                                  std::to_string(ctx.limits.wall_time.count()) +
+                                                  std::to_string(ctx.limits().wall_time.count()) +
                                                   " ms (MCM.MAX_EXECUTION_TIME_SEC) in poll_oneoff");
       const auto now = std::chrono::steady_clock::now();
       for (const auto& [at, userdata] : clocks)

@@ -73,7 +73,7 @@ int32_t fd_read(HostContext& ctx, int32_t fd, int32_t iovs, int32_t iovs_len, in
     FdEntry* e = fd_with(ctx, fd, right::kFdRead, err);
     if (!e) return err;
     auto v = iovecs(ctx, iovs, iovs_len);
-    int host = e->kind == FdEntry::Kind::Stdin  ? (ctx.mode == HostContext::Mode::Command ? 0 : -1)
+    int host = e->kind == FdEntry::Kind::Stdin  ? (ctx.mode() == HostContext::Mode::Command ? 0 : -1)
                : e->kind == FdEntry::Kind::File ? e->host_fd
                                                 : -2;
     if (host == -2) return e->kind == FdEntry::Kind::Directory ? kIsdir : kBadf;
@@ -159,9 +159,7 @@ int32_t fd_renumber(HostContext& ctx, int32_t fd, int32_t to) {
   return guarded(ctx, "fd_renumber", [&] {
     if (!ctx.fd(fd) || !ctx.fd(to)) return kBadf;
     if (fd == to) return kSuccess;
-    ctx.close_fd(to);
-    ctx.fds[to] = std::move(ctx.fds[fd]);
-    ctx.fds.erase(fd);
+    ctx.renumber_fd(fd, to);
     return kSuccess;
   });
 }

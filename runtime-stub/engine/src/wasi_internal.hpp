@@ -79,7 +79,7 @@ int32_t guarded(HostContext& ctx, const char* name, F&& body) {
   try {
     return body();
   } catch (const HostTrap&) {
-    if (ctx.abort_kind || ctx.exit_code) throw;
+    if (ctx.abort_kind() || ctx.exit_code()) throw;
     return kFault;
   }
 }

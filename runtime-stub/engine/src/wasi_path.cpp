@@ -71,7 +71,7 @@ int32_t on_leaf(HostContext& ctx, int32_t fd, uint64_t needed, int32_t path, int
 int open_guest_path(HostContext& ctx, std::string_view guest_path, int flags, unsigned mode) {
   const FdEntry* best = nullptr;
   std::string_view rest;
-  for (const auto& [n, e] : ctx.fds) {
+  for (const auto& [n, e] : ctx.fds()) {
     if (e.preopen_name.empty()) continue;
     std::string_view pre = e.preopen_name;
     while (pre.size() > 1 && pre.back() == '/') pre.remove_suffix(1);
@@ -121,11 +121,11 @@ int32_t path_open(HostContext& ctx, int32_t fd, int32_t dirflags, int32_t path, 
         break;
       case HostContext::FileSlot::RequestFull:
         note_refused_open(
-            ctx, "this request holds " + std::to_string(ctx.limits.max_open_files) +
+            ctx, "this request holds " + std::to_string(ctx.limits().max_open_files) +
                      " open files (EDGE_MAX_OPEN_FILES); path_open answers EMFILE: close files it is done with");
         return kMfile;
       case HostContext::FileSlot::ServiceFull:
-        note_refused_open(ctx, "the service's requests hold " + std::to_string(ctx.limits.max_service_open_files) +
+        note_refused_open(ctx, "the service's requests hold " + std::to_string(ctx.limits().max_service_open_files) +
                                    " open files together (EDGE_MAX_SERVICE_OPEN_FILES); path_open answers ENFILE");
         return kNfile;
     }
