@@ -90,8 +90,7 @@ Error transport_message(const std::string& node_url, int code, const Timeouts& t
     case httplib::Error::SSLLoadingCerts:
       return make_error("TLS with " + node_url + " failed",
                         "check the URL's scheme (edgeEngine nodes speak http on 8083)");
-    default:
-      return make_error("could not talk to " + node_url, "check --node and that the node is running");
+    default: return make_error("could not talk to " + node_url, "check --node and that the node is running");
   }
 }
 

@@ -54,14 +54,10 @@ const std::vector<Function>& wasi_table() {
 
 std::string_view to_string(ValType t) {
   switch (t) {
-    case ValType::I32:
-      return "i32";
-    case ValType::I64:
-      return "i64";
-    case ValType::F32:
-      return "f32";
-    case ValType::F64:
-      return "f64";
+    case ValType::I32: return "i32";
+    case ValType::I64: return "i64";
+    case ValType::F32: return "f32";
+    case ValType::F64: return "f64";
   }
   return "?";
 }

@@ -31,38 +31,17 @@ struct FormValue {
 bool read_form(DwarfReader& r, uint64_t form, bool dwarf64, const Sections& s, FormValue& out) {
   const int offset_size = dwarf64 ? 8 : 4;
   switch (form) {
-    case 0x08:
-      out.text = r.cstr();
-      return r.ok;  // DW_FORM_string
-    case 0x1f:
-      out.text = string_at(s.line_str, r.fixed(offset_size));
-      return r.ok;  // DW_FORM_line_strp
-    case 0x0e:
-      out.text = string_at(s.str, r.fixed(offset_size));
-      return r.ok;  // DW_FORM_strp
-    case 0x0f:
-      out.number = r.uleb64();
-      return r.ok;  // DW_FORM_udata
-    case 0x0b:
-      out.number = r.fixed(1);
-      return r.ok;  // DW_FORM_data1
-    case 0x05:
-      out.number = r.fixed(2);
-      return r.ok;  // DW_FORM_data2
-    case 0x06:
-      out.number = r.fixed(4);
-      return r.ok;  // DW_FORM_data4
-    case 0x07:
-      out.number = r.fixed(8);
-      return r.ok;  // DW_FORM_data8
-    case 0x1e:
-      r.skip(16);
-      return r.ok;  // DW_FORM_data16 (MD5)
-    case 0x09:
-      r.skip(r.uleb64());
-      return r.ok;  // DW_FORM_block
-    default:
-      return false;  // a form line tables do not use: stop reading this unit
+    case 0x08: out.text = r.cstr(); return r.ok;                                     // DW_FORM_string
+    case 0x1f: out.text = string_at(s.line_str, r.fixed(offset_size)); return r.ok;  // DW_FORM_line_strp
+    case 0x0e: out.text = string_at(s.str, r.fixed(offset_size)); return r.ok;       // DW_FORM_strp
+    case 0x0f: out.number = r.uleb64(); return r.ok;                                 // DW_FORM_udata
+    case 0x0b: out.number = r.fixed(1); return r.ok;                                 // DW_FORM_data1
+    case 0x05: out.number = r.fixed(2); return r.ok;                                 // DW_FORM_data2
+    case 0x06: out.number = r.fixed(4); return r.ok;                                 // DW_FORM_data4
+    case 0x07: out.number = r.fixed(8); return r.ok;                                 // DW_FORM_data8
+    case 0x1e: r.skip(16); return r.ok;                                              // DW_FORM_data16 (MD5)
+    case 0x09: r.skip(r.uleb64()); return r.ok;                                      // DW_FORM_block
+    default: return false;  // a form line tables do not use: stop reading this unit
   }
 }
 
@@ -188,24 +167,12 @@ void read_line_programs(const Sections& s, std::vector<DwarfLines::Sequence>& se
           u.pos = next;  // define_file, set_discriminator and unknown ones: skipped whole
           break;
         }
-        case 1:
-          emit();
-          break;  // DW_LNS_copy
-        case 2:
-          address += u.uleb64() * min_inst_length;
-          break;  // DW_LNS_advance_pc
-        case 3:
-          line += u.sleb();
-          break;  // DW_LNS_advance_line
-        case 4:
-          file = u.uleb64();
-          break;  // DW_LNS_set_file
-        case 8:
-          address += uint64_t((255 - opcode_base) / line_range) * min_inst_length;
-          break;  // const_add_pc
-        case 9:
-          address += u.fixed(2);
-          break;  // DW_LNS_fixed_advance_pc
+        case 1: emit(); break;                                                                   // DW_LNS_copy
+        case 2: address += u.uleb64() * min_inst_length; break;                                  // DW_LNS_advance_pc
+        case 3: line += u.sleb(); break;                                                         // DW_LNS_advance_line
+        case 4: file = u.uleb64(); break;                                                        // DW_LNS_set_file
+        case 8: address += uint64_t((255 - opcode_base) / line_range) * min_inst_length; break;  // const_add_pc
+        case 9: address += u.fixed(2); break;  // DW_LNS_fixed_advance_pc
         default:  // column, stmt, basic block, prologue, epilogue, isa and unknown: skip their operands
           for (uint8_t i = 0; i < standard_lengths[op - 1] && u.ok; ++i) u.uleb64();
       }

@@ -26,16 +26,12 @@ constexpr std::string_view kSdkFix = "build the module with the edge SDK (ABI 2.
 
 abi::ValType to_val_type(wabt::Type t) {
   switch (t) {
-    case wabt::Type::I32:
-      return abi::ValType::I32;
-    case wabt::Type::I64:
-      return abi::ValType::I64;
-    case wabt::Type::F32:
-      return abi::ValType::F32;
+    case wabt::Type::I32: return abi::ValType::I32;
+    case wabt::Type::I64: return abi::ValType::I64;
+    case wabt::Type::F32: return abi::ValType::F32;
     // v128 and reference types never occur in the ABI, which uses i32/i64 only: reporting them
     // as f64 keeps the comparison failing, as it must.
-    default:
-      return abi::ValType::F64;
+    default: return abi::ValType::F64;
   }
 }
 
@@ -48,16 +44,11 @@ abi::FuncSig to_sig(const wabt::FuncSignature& s) {
 
 ExternKind to_kind(wabt::ExternalKind k) {
   switch (k) {
-    case wabt::ExternalKind::Func:
-      return ExternKind::Func;
-    case wabt::ExternalKind::Table:
-      return ExternKind::Table;
-    case wabt::ExternalKind::Memory:
-      return ExternKind::Memory;
-    case wabt::ExternalKind::Global:
-      return ExternKind::Global;
-    case wabt::ExternalKind::Tag:
-      return ExternKind::Tag;
+    case wabt::ExternalKind::Func: return ExternKind::Func;
+    case wabt::ExternalKind::Table: return ExternKind::Table;
+    case wabt::ExternalKind::Memory: return ExternKind::Memory;
+    case wabt::ExternalKind::Global: return ExternKind::Global;
+    case wabt::ExternalKind::Tag: return ExternKind::Tag;
   }
   return ExternKind::Func;
 }
@@ -220,16 +211,11 @@ std::string_view why_export(std::string_view name) {
 
 std::string_view to_string(ExternKind k) {
   switch (k) {
-    case ExternKind::Func:
-      return "function";
-    case ExternKind::Table:
-      return "table";
-    case ExternKind::Memory:
-      return "memory";
-    case ExternKind::Global:
-      return "global";
-    case ExternKind::Tag:
-      return "tag";
+    case ExternKind::Func: return "function";
+    case ExternKind::Table: return "table";
+    case ExternKind::Memory: return "memory";
+    case ExternKind::Global: return "global";
+    case ExternKind::Tag: return "tag";
   }
   return "?";
 }

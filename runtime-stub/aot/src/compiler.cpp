@@ -62,12 +62,9 @@ Error worker_failure(int status, const fs::path& log, const CompileBudget& budge
   std::string out = read_all(log);
   if (out.size() > 2000) out = out.substr(0, 2000) + "...";
   switch (WEXITSTATUS(status)) {
-    case worker::kOutOfCpu:
-      return make_error("the compile ran out of its budget of " + cpu, stays);
-    case worker::kOutOfMemory:
-      return make_error("the compile ran out of its budget of " + memory, stays);
-    case worker::kBadModule:
-      return make_error("wasm2c cannot translate the module: " + out, stays);
+    case worker::kOutOfCpu: return make_error("the compile ran out of its budget of " + cpu, stays);
+    case worker::kOutOfMemory: return make_error("the compile ran out of its budget of " + memory, stays);
+    case worker::kBadModule: return make_error("wasm2c cannot translate the module: " + out, stays);
     default:
       return make_error(fmt::format("the C compiler failed on the translated module: {}", out),
                         stays + "; report this with the module");

@@ -49,26 +49,18 @@ const char* host_c_type(char l) { return l == 'I' ? "int64_t" : "int32_t"; }
 // Slot -> value of the C type, and back.
 std::string from_slot(char l, const std::string& slot) {
   switch (l) {
-    case 'i':
-      return fmt::format("(u32){}", slot);
-    case 'I':
-      return fmt::format("(u64){}", slot);
-    case 'f':
-      return fmt::format("edge_f32_of({})", slot);
-    default:
-      return fmt::format("edge_f64_of({})", slot);
+    case 'i': return fmt::format("(u32){}", slot);
+    case 'I': return fmt::format("(u64){}", slot);
+    case 'f': return fmt::format("edge_f32_of({})", slot);
+    default: return fmt::format("edge_f64_of({})", slot);
   }
 }
 std::string to_slot(char l, const std::string& value) {
   switch (l) {
-    case 'i':
-      return fmt::format("(uint64_t)(u32)({})", value);
-    case 'I':
-      return fmt::format("(uint64_t)({})", value);
-    case 'f':
-      return fmt::format("edge_bits_f32({})", value);
-    default:
-      return fmt::format("edge_bits_f64({})", value);
+    case 'i': return fmt::format("(uint64_t)(u32)({})", value);
+    case 'I': return fmt::format("(uint64_t)({})", value);
+    case 'f': return fmt::format("edge_bits_f32({})", value);
+    default: return fmt::format("edge_bits_f64({})", value);
   }
 }
 

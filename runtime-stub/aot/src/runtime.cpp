@@ -494,33 +494,15 @@ GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory
   r.signal_pc = ts.signal_pc;
   r.status = GuardedResult::Status::Trap;
   switch (ts.trap_code) {
-    case rt::kHostTrap:
-      r.message = host_trap_message;
-      break;
-    case WASM_RT_TRAP_OOB:
-      r.message = "out of bounds memory access";
-      break;
-    case WASM_RT_TRAP_INT_OVERFLOW:
-      r.message = "integer overflow";
-      break;
-    case WASM_RT_TRAP_DIV_BY_ZERO:
-      r.message = "integer divide by zero";
-      break;
-    case WASM_RT_TRAP_INVALID_CONVERSION:
-      r.message = "invalid conversion to integer";
-      break;
-    case WASM_RT_TRAP_UNREACHABLE:
-      r.message = "unreachable executed";
-      break;
-    case WASM_RT_TRAP_CALL_INDIRECT:
-      r.message = "indirect call type mismatch or null";
-      break;
-    case WASM_RT_TRAP_EXHAUSTION:
-      r.message = "call stack exhausted";
-      break;
-    default:
-      r.message = "trap " + std::to_string(ts.trap_code);
-      break;
+    case rt::kHostTrap: r.message = host_trap_message; break;
+    case WASM_RT_TRAP_OOB: r.message = "out of bounds memory access"; break;
+    case WASM_RT_TRAP_INT_OVERFLOW: r.message = "integer overflow"; break;
+    case WASM_RT_TRAP_DIV_BY_ZERO: r.message = "integer divide by zero"; break;
+    case WASM_RT_TRAP_INVALID_CONVERSION: r.message = "invalid conversion to integer"; break;
+    case WASM_RT_TRAP_UNREACHABLE: r.message = "unreachable executed"; break;
+    case WASM_RT_TRAP_CALL_INDIRECT: r.message = "indirect call type mismatch or null"; break;
+    case WASM_RT_TRAP_EXHAUSTION: r.message = "call stack exhausted"; break;
+    default: r.message = "trap " + std::to_string(ts.trap_code); break;
   }
   return r;
 }

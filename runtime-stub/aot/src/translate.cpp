@@ -34,8 +34,7 @@ bool changes_tables(const wabt::ExprList& exprs) {
       case T::TableCopy:
       case T::ElemDrop:
       case T::DataDrop:  // also caught by the instance struct (glue.cpp); twice is cheap
-      case T::MemoryInit:
-        return true;
+      case T::MemoryInit: return true;
       case T::Block:
         if (changes_tables(wabt::cast<wabt::BlockExpr>(&e)->block.exprs)) return true;
         break;
@@ -47,8 +46,7 @@ bool changes_tables(const wabt::ExprList& exprs) {
         if (changes_tables(i->true_.exprs) || changes_tables(i->false_)) return true;
         break;
       }
-      default:
-        break;
+      default: break;
     }
   }
   return false;

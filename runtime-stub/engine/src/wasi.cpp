@@ -18,52 +18,29 @@ namespace wasi {
 
 int32_t wasi_errno(int e) {
   switch (e) {
-    case 0:
-      return kSuccess;
-    case EACCES:
-      return kAcces;
-    case EAGAIN:
-      return kAgain;
-    case EBADF:
-      return kBadf;
-    case EEXIST:
-      return kExist;
-    case EFAULT:
-      return kFault;
-    case EINVAL:
-      return kInval;
-    case EISDIR:
-      return kIsdir;
-    case ELOOP:
-      return kNotcapable;  // a symlink we refused to follow
-    case EMFILE:
-      return kMfile;
-    case EMLINK:
-      return kMlink;
-    case ENAMETOOLONG:
-      return kNametoolong;
-    case ENOENT:
-      return kNoent;
-    case ENOSPC:
-      return kNospc;
-    case ENOTDIR:
-      return kNotdir;
-    case ENOTEMPTY:
-      return kNotempty;
-    case ENXIO:
-      return kNxio;
-    case EOPNOTSUPP:
-      return kNotsup;
-    case EPERM:
-      return kPerm;
-    case EROFS:
-      return kRofs;
-    case ESPIPE:
-      return kSpipe;
-    case EXDEV:
-      return kNotcapable;  // RESOLVE_BENEATH: the path would leave the preopen
-    default:
-      return kIo;
+    case 0: return kSuccess;
+    case EACCES: return kAcces;
+    case EAGAIN: return kAgain;
+    case EBADF: return kBadf;
+    case EEXIST: return kExist;
+    case EFAULT: return kFault;
+    case EINVAL: return kInval;
+    case EISDIR: return kIsdir;
+    case ELOOP: return kNotcapable;  // a symlink we refused to follow
+    case EMFILE: return kMfile;
+    case EMLINK: return kMlink;
+    case ENAMETOOLONG: return kNametoolong;
+    case ENOENT: return kNoent;
+    case ENOSPC: return kNospc;
+    case ENOTDIR: return kNotdir;
+    case ENOTEMPTY: return kNotempty;
+    case ENXIO: return kNxio;
+    case EOPNOTSUPP: return kNotsup;
+    case EPERM: return kPerm;
+    case EROFS: return kRofs;
+    case ESPIPE: return kSpipe;
+    case EXDEV: return kNotcapable;  // RESOLVE_BENEATH: the path would leave the preopen
+    default: return kIo;
   }
 }
 
@@ -167,16 +144,11 @@ int32_t put_sizes(HostContext& ctx, const List& items, int32_t count_out, int32_
 
 clockid_t host_clock(int32_t id) {
   switch (id) {
-    case 0:
-      return CLOCK_REALTIME;
-    case 1:
-      return CLOCK_MONOTONIC;
-    case 2:
-      return CLOCK_PROCESS_CPUTIME_ID;
-    case 3:
-      return CLOCK_THREAD_CPUTIME_ID;
-    default:
-      return clockid_t(-1);
+    case 0: return CLOCK_REALTIME;
+    case 1: return CLOCK_MONOTONIC;
+    case 2: return CLOCK_PROCESS_CPUTIME_ID;
+    case 3: return CLOCK_THREAD_CPUTIME_ID;
+    default: return clockid_t(-1);
   }
 }
 

@@ -117,8 +117,7 @@ int32_t path_open(HostContext& ctx, int32_t fd, int32_t dirflags, int32_t path, 
     if (fdflags & 8) flags |= O_RSYNC;
     if (fdflags & 16) flags |= O_SYNC;
     switch (ctx.take_file_slot()) {
-      case HostContext::FileSlot::Taken:
-        break;
+      case HostContext::FileSlot::Taken: break;
       case HostContext::FileSlot::RequestFull:
         note_refused_open(
             ctx, "this request holds " + std::to_string(ctx.limits().max_open_files) +

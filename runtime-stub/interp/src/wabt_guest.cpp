@@ -313,10 +313,8 @@ bool interp_only(wabt::Opcode op) {
     case wabt::Opcode::InterpData:
     case wabt::Opcode::InterpDropKeep:
     case wabt::Opcode::InterpCatchDrop:
-    case wabt::Opcode::InterpAdjustFrameForReturnCall:
-      return true;
-    default:
-      return false;
+    case wabt::Opcode::InterpAdjustFrameForReturnCall: return true;
+    default: return false;
   }
 }
 

@@ -23,12 +23,9 @@ std::string timestamp_now() {
 
 const char* stream_name(ServiceLog::Stream s) {
   switch (s) {
-    case ServiceLog::Stream::Stdout:
-      return "stdout";
-    case ServiceLog::Stream::Stderr:
-      return "stderr";
-    case ServiceLog::Stream::Node:
-      return "node";
+    case ServiceLog::Stream::Stdout: return "stdout";
+    case ServiceLog::Stream::Stderr: return "stderr";
+    case ServiceLog::Stream::Node: return "node";
   }
   return "node";
 }

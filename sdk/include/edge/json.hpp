@@ -109,20 +109,13 @@ class Json {
     if (is_number() && o.is_number() && type_ != o.type_) return as_double() == o.as_double();
     if (type_ != o.type_) return false;
     switch (type_) {
-      case Type::Null:
-        return true;
-      case Type::Bool:
-        return b_ == o.b_;
-      case Type::Int:
-        return i_ == o.i_;
-      case Type::Double:
-        return d_ == o.d_;
-      case Type::String:
-        return s_ == o.s_;
-      case Type::Array:
-        return a_ == o.a_;
-      case Type::Object:
-        return o_ == o.o_;
+      case Type::Null: return true;
+      case Type::Bool: return b_ == o.b_;
+      case Type::Int: return i_ == o.i_;
+      case Type::Double: return d_ == o.d_;
+      case Type::String: return s_ == o.s_;
+      case Type::Array: return a_ == o.a_;
+      case Type::Object: return o_ == o.o_;
     }
     return false;
   }
@@ -135,21 +128,11 @@ class Json {
   }
   void dump_to(std::string& out) const {
     switch (type_) {
-      case Type::Null:
-        out += "null";
-        break;
-      case Type::Bool:
-        out += b_ ? "true" : "false";
-        break;
-      case Type::Int:
-        append_int(out, i_);
-        break;
-      case Type::Double:
-        append_double(out, d_);
-        break;
-      case Type::String:
-        append_string(out, s_);
-        break;
+      case Type::Null: out += "null"; break;
+      case Type::Bool: out += b_ ? "true" : "false"; break;
+      case Type::Int: append_int(out, i_); break;
+      case Type::Double: append_double(out, d_); break;
+      case Type::String: append_string(out, s_); break;
       case Type::Array:
         out.push_back('[');
         for (size_t i = 0; i < a_.size(); ++i) {
@@ -246,27 +229,13 @@ class Json {
     out.push_back('"');
     for (unsigned char c : s) {
       switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
         default:
           if (c < 0x20) {
             out += "\\u00";
@@ -355,25 +324,17 @@ class Parser {
     if (i_ >= s_.size()) return error("unexpected end of input");
     char c = s_[i_];
     switch (c) {
-      case 'n':
-        out = Json();
-        return literal("null");
-      case 't':
-        out = Json(true);
-        return literal("true");
-      case 'f':
-        out = Json(false);
-        return literal("false");
+      case 'n': out = Json(); return literal("null");
+      case 't': out = Json(true); return literal("true");
+      case 'f': out = Json(false); return literal("false");
       case '"': {
         std::string str;
         if (!string(str)) return false;
         out = Json(std::move(str));
         return true;
       }
-      case '[':
-        return array(out, depth);
-      case '{':
-        return object(out, depth);
+      case '[': return array(out, depth);
+      case '{': return object(out, depth);
       default:
         if (c == '-' || (c >= '0' && c <= '9')) return number(out);
         return error("unexpected character");
@@ -495,30 +456,14 @@ class Parser {
       if (i_ >= s_.size()) break;
       char e = s_[i_++];
       switch (e) {
-        case '"':
-          out.push_back('"');
-          break;
-        case '\\':
-          out.push_back('\\');
-          break;
-        case '/':
-          out.push_back('/');
-          break;
-        case 'b':
-          out.push_back('\b');
-          break;
-        case 'f':
-          out.push_back('\f');
-          break;
-        case 'n':
-          out.push_back('\n');
-          break;
-        case 'r':
-          out.push_back('\r');
-          break;
-        case 't':
-          out.push_back('\t');
-          break;
+        case '"': out.push_back('"'); break;
+        case '\\': out.push_back('\\'); break;
+        case '/': out.push_back('/'); break;
+        case 'b': out.push_back('\b'); break;
+        case 'f': out.push_back('\f'); break;
+        case 'n': out.push_back('\n'); break;
+        case 'r': out.push_back('\r'); break;
+        case 't': out.push_back('\t'); break;
         case 'u': {
           uint32_t cp;
           if (!hex4(cp)) return false;
@@ -538,8 +483,7 @@ class Parser {
           utf8(out, cp);
           break;
         }
-        default:
-          return error("bad escape");
+        default: return error("bad escape");
       }
     }
     return error("unterminated string");
@@ -628,16 +572,11 @@ inline Result<Json> Json::parse(std::string_view text) { return json_detail::Par
 // Bridges to the ABI's data model (e.g. to put a JSON body into a storage value or back).
 inline Value to_value(const Json& j) {
   switch (j.type()) {
-    case Json::Type::Null:
-      return Value();
-    case Json::Type::Bool:
-      return Value(j.as_bool());
-    case Json::Type::Int:
-      return Value(static_cast<long long>(j.as_int()));
-    case Json::Type::Double:
-      return Value(j.as_double());
-    case Json::Type::String:
-      return Value(j.as_string());
+    case Json::Type::Null: return Value();
+    case Json::Type::Bool: return Value(j.as_bool());
+    case Json::Type::Int: return Value(static_cast<long long>(j.as_int()));
+    case Json::Type::Double: return Value(j.as_double());
+    case Json::Type::String: return Value(j.as_string());
     case Json::Type::Array: {
       Value::Array a;
       for (const auto& item : j.as_array()) a.push_back(to_value(item));
@@ -655,19 +594,13 @@ inline Value to_value(const Json& j) {
 inline Json to_json(const Value& v) {
   using T = Value::Type;
   switch (v.type()) {
-    case T::Nil:
-      return Json();
-    case T::Bool:
-      return Json(v.as_bool());
-    case T::Int:
-      return Json(static_cast<long long>(v.as_int()));
-    case T::Uint:
-      return Json(static_cast<unsigned long long>(v.as_uint()));
-    case T::Double:
-      return Json(v.as_double());
+    case T::Nil: return Json();
+    case T::Bool: return Json(v.as_bool());
+    case T::Int: return Json(static_cast<long long>(v.as_int()));
+    case T::Uint: return Json(static_cast<unsigned long long>(v.as_uint()));
+    case T::Double: return Json(v.as_double());
     case T::String:
-    case T::Binary:
-      return Json(v.as_string());
+    case T::Binary: return Json(v.as_string());
     case T::Array: {
       Json::Array a;
       for (const auto& item : v.as_array()) a.push_back(to_json(item));

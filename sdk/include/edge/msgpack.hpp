@@ -19,18 +19,10 @@ namespace edge::msgpack {
 inline void encode(const Value& v, std::string& out) {
   using T = Value::Type;
   switch (v.type()) {
-    case T::Nil:
-      out.push_back('\xc0');
-      break;
-    case T::Bool:
-      out.push_back(v.as_bool() ? '\xc3' : '\xc2');
-      break;
-    case T::Int:
-      detail::put_int(out, v.as_int());
-      break;
-    case T::Uint:
-      detail::put_uint(out, v.as_uint());
-      break;
+    case T::Nil: out.push_back('\xc0'); break;
+    case T::Bool: out.push_back(v.as_bool() ? '\xc3' : '\xc2'); break;
+    case T::Int: detail::put_int(out, v.as_int()); break;
+    case T::Uint: detail::put_uint(out, v.as_uint()); break;
     case T::Double: {
       // float 32 when it holds the value exactly, as nlohmann::json (mimik's SDK) does.
       double d = v.as_double();
@@ -48,9 +40,7 @@ inline void encode(const Value& v, std::string& out) {
       }
       break;
     }
-    case T::String:
-      detail::put_str(out, v.as_string());
-      break;
+    case T::String: detail::put_str(out, v.as_string()); break;
     case T::Binary:
       detail::put_len(out, v.as_string().size(), 0, 0, 0xc4, 0xc5, 0xc6);
       out.append(v.as_string());
@@ -93,19 +83,12 @@ class Decoder {
     if ((b & 0xf0) == 0x80) return map(out, b & 0x0f, depth);
     uint64_t n = 0;
     switch (b) {
-      case 0xc0:
-        out = Value();
-        return true;
-      case 0xc2:
-        out = Value(false);
-        return true;
-      case 0xc3:
-        out = Value(true);
-        return true;
+      case 0xc0: out = Value(); return true;
+      case 0xc2: out = Value(false); return true;
+      case 0xc3: out = Value(true); return true;
       case 0xc4:
       case 0xc5:
-      case 0xc6:
-        return be(n, 1 << (b - 0xc4)) && string(out, n, Value::Type::Binary);
+      case 0xc6: return be(n, 1 << (b - 0xc4)) && string(out, n, Value::Type::Binary);
       case 0xca: {  // float 32
         if (!be(n, 4)) return false;
         uint32_t bits = static_cast<uint32_t>(n);
@@ -140,16 +123,12 @@ class Decoder {
       }
       case 0xd9:
       case 0xda:
-      case 0xdb:
-        return be(n, 1 << (b - 0xd9)) && string(out, n, Value::Type::String);
+      case 0xdb: return be(n, 1 << (b - 0xd9)) && string(out, n, Value::Type::String);
       case 0xdc:
-      case 0xdd:
-        return be(n, b == 0xdc ? 2 : 4) && array(out, n, depth);
+      case 0xdd: return be(n, b == 0xdc ? 2 : 4) && array(out, n, depth);
       case 0xde:
-      case 0xdf:
-        return be(n, b == 0xde ? 2 : 4) && map(out, n, depth);
-      default:
-        return fail("unsupported MessagePack type byte");  // ext types, 0xc1
+      case 0xdf: return be(n, b == 0xde ? 2 : 4) && map(out, n, depth);
+      default: return fail("unsupported MessagePack type byte");  // ext types, 0xc1
     }
   }
 

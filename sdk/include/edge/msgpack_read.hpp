@@ -140,15 +140,11 @@ class Reader {
     std::string_view s;
     switch (peek()) {
       case Kind::Nil:
-      case Kind::Bool:
-        return skip_bytes(1);
-      case Kind::Int:
-        return skip_bytes(int_size(*p_));
-      case Kind::Double:
-        return skip_bytes(*p_ == 0xca ? 5 : 9);
+      case Kind::Bool: return skip_bytes(1);
+      case Kind::Int: return skip_bytes(int_size(*p_));
+      case Kind::Double: return skip_bytes(*p_ == 0xca ? 5 : 9);
       case Kind::String:
-      case Kind::Binary:
-        return string(s);
+      case Kind::Binary: return string(s);
       case Kind::Array:
         if (!array_header(n)) return false;
         for (uint32_t k = 0; k < n; ++k)
@@ -159,10 +155,8 @@ class Reader {
         for (uint32_t k = 0; k < 2 * n; ++k)
           if (!skip_value(depth + 1)) return false;
         return true;
-      case Kind::Other:
-        return skip_ext();
-      case Kind::End:
-        return fail();
+      case Kind::Other: return skip_ext();
+      case Kind::End: return fail();
     }
     return fail();
   }
@@ -175,24 +169,15 @@ class Reader {
     const uint8_t b = *p_++;
     uint64_t n = 0;
     switch (b) {
-      case 0xd4:
-        return skip_bytes(2);
-      case 0xd5:
-        return skip_bytes(3);
-      case 0xd6:
-        return skip_bytes(5);
-      case 0xd7:
-        return skip_bytes(9);
-      case 0xd8:
-        return skip_bytes(17);
-      case 0xc7:
-        return be(n, 1) && skip_bytes(n + 1);
-      case 0xc8:
-        return be(n, 2) && skip_bytes(n + 1);
-      case 0xc9:
-        return be(n, 4) && skip_bytes(n + 1);
-      default:
-        return fail();  // 0xc1: never used
+      case 0xd4: return skip_bytes(2);
+      case 0xd5: return skip_bytes(3);
+      case 0xd6: return skip_bytes(5);
+      case 0xd7: return skip_bytes(9);
+      case 0xd8: return skip_bytes(17);
+      case 0xc7: return be(n, 1) && skip_bytes(n + 1);
+      case 0xc8: return be(n, 2) && skip_bytes(n + 1);
+      case 0xc9: return be(n, 4) && skip_bytes(n + 1);
+      default: return fail();  // 0xc1: never used
     }
   }
 

@@ -57,9 +57,7 @@ class Service {
       case Router::Match::Kind::MethodNotAllowed:
         res.header("allow", m.allow).error(405, "method " + req.method() + " not allowed on " + req.path());
         return;
-      case Router::Match::Kind::NotFound:
-        res.error(404, "no route for " + req.method() + " " + req.path());
-        return;
+      case Router::Match::Kind::NotFound: res.error(404, "no route for " + req.method() + " " + req.path()); return;
     }
   }
 

@@ -55,14 +55,10 @@ class Value {
   bool as_bool(bool fallback = false) const { return type_ == Type::Bool ? num_.b : fallback; }
   int64_t as_int(int64_t fallback = 0) const {
     switch (type_) {
-      case Type::Int:
-        return num_.i;
-      case Type::Uint:
-        return static_cast<int64_t>(num_.u);
-      case Type::Double:
-        return static_cast<int64_t>(num_.d);
-      default:
-        return fallback;
+      case Type::Int: return num_.i;
+      case Type::Uint: return static_cast<int64_t>(num_.u);
+      case Type::Double: return static_cast<int64_t>(num_.d);
+      default: return fallback;
     }
   }
   uint64_t as_uint(uint64_t fallback = 0) const {
@@ -70,14 +66,10 @@ class Value {
   }
   double as_double(double fallback = 0) const {
     switch (type_) {
-      case Type::Int:
-        return static_cast<double>(num_.i);
-      case Type::Uint:
-        return static_cast<double>(num_.u);
-      case Type::Double:
-        return num_.d;
-      default:
-        return fallback;
+      case Type::Int: return static_cast<double>(num_.i);
+      case Type::Uint: return static_cast<double>(num_.u);
+      case Type::Double: return num_.d;
+      default: return fallback;
     }
   }
   // Strings and binaries share storage; both read as bytes.
@@ -122,23 +114,15 @@ class Value {
       return (type_ == Type::Int ? num_.i >= 0 : o.num_.i >= 0) && num_.u == o.num_.u;
     if (type_ != o.type_) return false;
     switch (type_) {
-      case Type::Nil:
-        return true;
-      case Type::Bool:
-        return num_.b == o.num_.b;
-      case Type::Int:
-        return num_.i == o.num_.i;
-      case Type::Uint:
-        return num_.u == o.num_.u;
-      case Type::Double:
-        return num_.d == o.num_.d;
+      case Type::Nil: return true;
+      case Type::Bool: return num_.b == o.num_.b;
+      case Type::Int: return num_.i == o.num_.i;
+      case Type::Uint: return num_.u == o.num_.u;
+      case Type::Double: return num_.d == o.num_.d;
       case Type::String:
-      case Type::Binary:
-        return str_ == o.str_;
-      case Type::Array:
-        return arr_ == o.arr_;
-      case Type::Map:
-        return map_ == o.map_;
+      case Type::Binary: return str_ == o.str_;
+      case Type::Array: return arr_ == o.arr_;
+      case Type::Map: return map_ == o.map_;
     }
     return false;
   }

@@ -8,49 +8,33 @@ namespace edge {
 
 constexpr int http_status_of(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::Invalid:
-      return 400;
-    case ErrorKind::Unauthorized:
-      return 401;
-    case ErrorKind::NotFound:
-      return 404;
-    case ErrorKind::Conflict:
-      return 409;
-    case ErrorKind::TooLarge:
-      return 413;
-    case ErrorKind::Refused:
-      return 422;
-    case ErrorKind::Unavailable:
-      return 503;
+    case ErrorKind::Invalid: return 400;
+    case ErrorKind::Unauthorized: return 401;
+    case ErrorKind::NotFound: return 404;
+    case ErrorKind::Conflict: return 409;
+    case ErrorKind::TooLarge: return 413;
+    case ErrorKind::Refused: return 422;
+    case ErrorKind::Unavailable: return 503;
     case ErrorKind::Failed:
-    case ErrorKind::Internal:
-      return 500;
+    case ErrorKind::Internal: return 500;
   }
   return 500;
 }
 
 constexpr ErrorKind error_kind_of(int status) {
   switch (status) {
-    case 400:
-      return ErrorKind::Invalid;
+    case 400: return ErrorKind::Invalid;
     case 401:
-    case 403:
-      return ErrorKind::Unauthorized;
-    case 404:
-      return ErrorKind::NotFound;
-    case 409:
-      return ErrorKind::Conflict;
-    case 413:
-      return ErrorKind::TooLarge;
-    case 422:
-      return ErrorKind::Refused;
+    case 403: return ErrorKind::Unauthorized;
+    case 404: return ErrorKind::NotFound;
+    case 409: return ErrorKind::Conflict;
+    case 413: return ErrorKind::TooLarge;
+    case 422: return ErrorKind::Refused;
     case 429:
     case 502:
     case 503:
-    case 504:
-      return ErrorKind::Unavailable;
-    default:
-      return status >= 500 ? ErrorKind::Internal : status >= 400 ? ErrorKind::Invalid : ErrorKind::Failed;
+    case 504: return ErrorKind::Unavailable;
+    default: return status >= 500 ? ErrorKind::Internal : status >= 400 ? ErrorKind::Invalid : ErrorKind::Failed;
   }
 }
 

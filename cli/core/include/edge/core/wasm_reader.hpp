@@ -125,10 +125,8 @@ inline uint32_t count_func_imports(Reader r) {
       case 1:
         r.byte();
         r.limits();
-        break;  // table: reftype, limits
-      case 2:
-        r.limits();
-        break;  // memory
+        break;                    // table: reftype, limits
+      case 2: r.limits(); break;  // memory
       case 3:
         r.byte();
         r.byte();
@@ -137,8 +135,7 @@ inline uint32_t count_func_imports(Reader r) {
         r.byte();
         r.leb();
         break;  // tag
-      default:
-        return funcs;
+      default: return funcs;
     }
   }
   return funcs;
