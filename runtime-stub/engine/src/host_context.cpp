@@ -17,7 +17,13 @@ HostContext::HostContext(Setup setup) : setup_(std::move(setup)) {
     e.rights_base = wasi::right::kStdio;
     fds_[n] = e;
   }
-  add_preopens(setup_.preopens);
+  try {
+    add_preopens(setup_.preopens);
+  } catch (...) {  // the destructor will not run: close what was opened
+    for (auto& [n, e] : fds_)
+      if (e.host_fd >= 0) ::close(e.host_fd);
+    throw;
+  }
   setup_.preopens = {};  // the caller's: it may not outlive this constructor
 }
 

@@ -46,7 +46,7 @@ class ExecutionPool final : private BlockingObserver {
   bool wait_idle(std::chrono::milliseconds timeout);
 
  private:
-  // An owner with work queued or running; gone when it has neither.
+  // A service with work queued or running (or lately: idle ones are swept out now and then).
   struct Owner {
     std::string name;
     std::deque<std::function<void()>> queued;
@@ -58,15 +58,17 @@ class ExecutionPool final : private BlockingObserver {
   void blocking_ends() override;
   void start_thread();                  // mu_ held
   void join_ring_if_due(Owner& owner);  // mu_ held
-  void forget_if_done(Owner& owner);    // mu_ held
+  void forget_idle_owners();            // mu_ held
   bool surplus() const { return alive_ - blocked_ > target_; }
   void work();
 
+  static constexpr size_t kOwnersKept = 256;  // owners (idle ones included) before the first sweep
   const size_t target_, max_threads_, max_queued_;
   std::mutex mu_;
   std::condition_variable wake_, idle_, gone_;
   std::unordered_map<std::string, Owner> owners_;  // node-based: an Owner's address is stable
   std::deque<Owner*> ring_;                        // owners whose turn is due, front first
+  size_t sweep_at_ = kOwnersKept;                  // owners in the table that start a sweep of idle ones
   size_t queued_ = 0;                              // jobs, over all owners
   size_t alive_ = 0;                               // threads
   size_t blocked_ = 0;                             // of which waiting on the network
