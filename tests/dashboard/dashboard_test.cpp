@@ -87,6 +87,12 @@ void deploy_and_call(NodeProcess& node, int calls) {
   }
 }
 
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
 // The number a stat tile shows (`<span class="value" data-testid="requests">7</span>`), -1 if absent.
 long shown_number(const std::string& dom, const std::string& testid) {
   std::smatch m;
@@ -116,6 +122,40 @@ TEST_CASE("the dashboard shows a deployed service: URL, request count, latency a
   CHECK(std::regex_search(dom, std::regex(R"(data-testid="p50">[0-9.]+ ms<)")));
   CHECK(dom.find("cannot reach the node") == std::string::npos);
   CHECK(dom.find("token needed") == std::string::npos);
+}
+
+TEST_CASE("with many services the dashboard reads the logs of those on screen, not every log each refresh") {
+  TempDir data;
+  NodeProcess::Options o = node_options(data.path());
+  o.token = "";
+  NodeProcess node(o);
+  REQUIRE_MESSAGE(node.start(), node.log());
+  deploy_and_call(node, 2);  // "dashboard-greeter-v1": sorted first, on screen, its log shown
+  auto cli = client(node);
+  constexpr int kMore = 40;
+  for (int i = 0; i < kMore; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "zz-quiet-%02d", i);  // sorted after the greeter
+    auto up = upload(*cli, image_tar(name, "1.0.0", test_module("dashboard_greeter")));
+    REQUIRE(up);
+    REQUIRE_MESSAGE(up->status == 200, up->body);
+    auto started = start_container(*cli, name, {{"MCM.BASE_API_PATH", "/" + std::string(name) + "/v1"}});
+    REQUIRE(started);
+    REQUIRE_MESSAGE(started->status == 200, started->body);
+  }
+
+  const size_t log_reads_before = count_of(node.log(), "/logs 200");
+  const std::string dom = rendered_dom(node.url() + "/");
+  INFO("DOM: " << dom.substr(0, 4000));
+  CHECK(dom.find("data-service=\"zz-quiet-39\"") != std::string::npos);  // every service has its card
+  CHECK(dom.find(kLogLine) != std::string::npos);                         // the first one's log is shown
+  CHECK(dom.find("the log loads when this service is on screen") != std::string::npos);  // the last ones wait
+  // The page refreshes about twice in the browser's 5 s; reading every log each time would be
+  // 2 x 41. What it reads: the first 12 and those on screen, per refresh.
+  const size_t log_reads = count_of(node.log(), "/logs 200") - log_reads_before;
+  MESSAGE("41 services: the dashboard read " << log_reads << " logs while it was open");
+  CHECK(log_reads >= 1);
+  CHECK(log_reads < size_t(kMore + 1));
 }
 
 TEST_CASE("the dashboard tells each service's version, image, deploy time, tier and env, flags 5xx, offers actions") {

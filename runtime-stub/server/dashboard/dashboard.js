@@ -7,6 +7,7 @@
 const REFRESH_MS = 3000;
 const LOG_LINES = 12;           // recent lines shown per service
 const LOG_WINDOW_SEC = 3600;    // ...taken from the last hour (`?since=`), so a big log stays cheap
+const LOG_EAGER = 12;           // services whose log each refresh fetches whether on screen or not
 const TOKEN_KEY = "edge-node.token";
 
 const $ = (id) => document.getElementById(id);
@@ -78,6 +79,43 @@ const previous = new Map();
 const openEnv = new Set();
 const scrolledUp = new Set();
 
+// Logs are fetched for the cards on screen (and the first LOG_EAGER), not for every service each
+// refresh: with hundreds of services that was hundreds of log reads on the node every 3 s. A card
+// off screen keeps the tail fetched when it was last seen; one scrolled to fetches its own at once.
+const logTails = new Map();  // container id -> the last LOG_LINES lines, as shown
+const onScreen = new Set();  // container ids of the cards in view
+const cardWatcher = "IntersectionObserver" in window ? new IntersectionObserver(cardsMoved) : null;
+
+function tailOf(text) {
+  return (text || "").split("\n").filter((l) => l.length > 0).slice(-LOG_LINES).join("\n");
+}
+
+function showTail(card, id) {
+  const log = card.querySelector(".log");
+  if (!log || !logTails.has(id)) return;
+  log.textContent = logTails.get(id) || "(nothing logged in the last hour)";
+  if (!scrolledUp.has(card.dataset.service)) log.scrollTop = log.scrollHeight;
+}
+
+async function fetchTail(id) {
+  const since = Math.floor(Date.now() / 1000) - LOG_WINDOW_SEC;
+  const text = await mcm(`/mcm/v1/containers/${encodeURIComponent(id)}/logs?since=${since}`, true)
+    .catch((e) => `(log unavailable: ${e.message})`);
+  logTails.set(id, tailOf(text));
+}
+
+function cardsMoved(entries) {
+  for (const entry of entries) {
+    const id = entry.target.dataset.id;
+    if (!entry.isIntersecting) {
+      onScreen.delete(id);
+    } else if (!onScreen.has(id)) {
+      onScreen.add(id);
+      if (!logTails.has(id)) fetchTail(id).then(() => showTail(entry.target, id));
+    }
+  }
+}
+
 function rates(name, s, now) {
   const before = previous.get(name);
   previous.set(name, { requests: s.requests ?? 0, failures: s.failures ?? 0, at: now });
@@ -100,12 +138,11 @@ async function act(container, what) {
   refresh();
 }
 
-function renderService(container, image, stats, logText, now) {
+function renderService(container, image, stats, logTail, now) {
   const base = (container.env && container.env["MCM.BASE_API_PATH"]) || "";
   const url = nodeOrigin + base + "/";
   const s = stats || {};
   const up = container.state === "started";
-  const lines = (logText || "").split("\n").filter((l) => l.length > 0).slice(-LOG_LINES);
   const rate = rates(container.name, s, now);
   const tier = container.engine === "aot" ? "compiled" : container.engine === "interp" ? "interpreter" : container.engine;
   const digest = (image && image.digest) || "";
@@ -118,14 +155,16 @@ function renderService(container, image, stats, logText, now) {
   envBox.open = openEnv.has(container.name);
   envBox.addEventListener("toggle", () => (envBox.open ? openEnv.add(container.name) : openEnv.delete(container.name)));
 
-  const log = el("pre", { class: "log", "data-testid": "log" }, lines.length ? lines.join("\n") : "(nothing logged in the last hour)");
+  const log = el("pre", { class: "log", "data-testid": "log" },
+    logTail === undefined ? "(the log loads when this service is on screen)" : logTail || "(nothing logged in the last hour)");
   log.addEventListener("scroll", () => {
     const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
     if (atBottom) scrolledUp.delete(container.name);
     else scrolledUp.add(container.name);
   });
 
-  const card = el("section", { class: "service" + ((s.failures ?? 0) > 0 ? " has-5xx" : ""), "data-service": container.name },
+  const card = el("section", { class: "service" + ((s.failures ?? 0) > 0 ? " has-5xx" : ""), "data-service": container.name,
+                              "data-id": container.id },
     el("div", { class: "head" },
       el("h2", {}, container.name),
       el("span", { class: "state " + (up ? "up" : "down") }, up ? "running" : container.state || "unknown"),
@@ -166,13 +205,20 @@ async function refresh() {
     const imageByName = new Map((images.data || []).map((i) => [i.name, i]));
     if (stats.nodePort) nodeOrigin = `${window.location.protocol}//${window.location.hostname}:${stats.nodePort}`;
     const list = (containers.data || []).slice().sort((a, b) => a.name.localeCompare(b.name));
-    const since = Math.floor(Date.now() / 1000) - LOG_WINDOW_SEC;
-    const logs = await Promise.all(list.map((c) =>
-      mcm(`/mcm/v1/containers/${encodeURIComponent(c.id)}/logs?since=${since}`, true).catch((e) => `(log unavailable: ${e.message})`)));
+    // Without a way to tell what is on screen, every log, as before.
+    const wanted = cardWatcher ? list.filter((c, i) => i < LOG_EAGER || onScreen.has(c.id)) : list;
+    await Promise.all(wanted.map((c) => fetchTail(c.id)));
+    const ids = new Set(list.map((c) => c.id));
+    for (const id of [...logTails.keys()]) if (!ids.has(id)) logTails.delete(id);  // removed services
 
     const now = Date.now();
-    const cards = list.map((c, i) => renderService(c, imageByName.get(c.image), (stats.services || {})[c.name], logs[i], now));
+    const cards = list.map((c) => renderService(c, imageByName.get(c.image), (stats.services || {})[c.name], logTails.get(c.id), now));
     $("services").replaceChildren(...cards);
+    if (cardWatcher) {  // the new cards: which are on screen is told again, at once, by the watcher
+      cardWatcher.disconnect();
+      onScreen.clear();
+      for (const card of cards) cardWatcher.observe(card);
+    }
     // A log tail reads from the bottom: keep it there unless the user scrolled up to read.
     for (const card of cards)
       if (!scrolledUp.has(card.dataset.service)) {
