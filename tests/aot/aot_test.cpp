@@ -279,6 +279,37 @@ TEST_CASE("tiered engine: the interpreter answers at once, the compiled module t
   MESSAGE("requests served by the interpreter during compilation: " << served);
 }
 
+TEST_CASE("tiered engine: a module already in the compile cache runs compiled from its first request") {
+  if (!have_probe()) {
+    edge::test::skip_test("clang++-19 is missing, so the probe module was not built");
+    return;
+  }
+  TempDir dir;
+  AotOptions o;
+  o.cache_dir = dir / "cache";
+  std::string expected;
+  {  // the first node: interpreter, then the compile (which fills the cache)
+    Log log;
+    o.log = log.sink();
+    auto engine = make_tiered_engine(make_interp_engine(), o);
+    auto m = load(*engine, read_bytes(AOT_PROBE_WASM));
+    CHECK(m->engine_name() == "interp");
+    expected = outcome(*m, "/hello");
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(240);
+    while (m->engine_name() != "aot" && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(m->engine_name() == "aot");
+  }
+  Log log;  // the node restarted on the same data dir
+  o.log = log.sink();
+  auto engine = make_tiered_engine(make_interp_engine(), o);
+  auto m = load(*engine, read_bytes(AOT_PROBE_WASM));
+  CHECK(m->engine_name() == "aot");
+  CHECK(outcome(*m, "/hello") == expected);
+  CHECK(log.contains("runs compiled from its first request"));
+  CHECK_FALSE(log.contains("now runs compiled"));  // no interpreter in between
+}
+
 TEST_CASE("tiered engine: a debug build (marked by edge build --debug) stays on the interpreter") {
   if (!have_probe()) {
     edge::test::skip_test("clang++-19 is missing, so the probe module was not built");

@@ -235,23 +235,38 @@ class AotEngine final : public Engine {
       so = SharedObject::open(art->shared_object);
     }
     if (!so) return so.error();
+    return serve(std::move(*so), *art, wasm, digest);
+  }
+
+  Result<std::shared_ptr<LoadedModule>> load_ready(std::span<const uint8_t> wasm, const std::string& digest) override {
+    auto art = compiler_.cached(wasm);
+    if (!art) return make_error(ErrorKind::NotFound, "not compiled yet");
+    auto so = SharedObject::open(art->shared_object);
+    if (!so) return make_error(ErrorKind::NotFound, so.error().message);  // load() rebuilds it
+    return serve(std::move(*so), *art, wasm, digest);
+  }
+
+ private:
+  // The loaded module over an opened shared object: its function names, its pre-initialisation.
+  Result<std::shared_ptr<LoadedModule>> serve(std::shared_ptr<const SharedObject> so, const Compiler::Artifact& art,
+                                              std::span<const uint8_t> wasm, const std::string& digest) {
     if (options_.log) {
-      std::string id = digest.empty() ? art->shared_object.stem().string() : digest.substr(0, 12);
-      int64_t image = (*so)->module().memory_image_bytes();
+      std::string id = digest.empty() ? art.shared_object.stem().string() : digest.substr(0, 12);
+      int64_t image = so->module().memory_image_bytes();
       // How instances get their initial memory (memory_image.hpp), for operators and tests.
       std::string memory = image >= 0 ? fmt::format("initial memory from a {}-byte image", image)
                                       : std::string("initial memory by replaying data segments");
-      options_.log(art->from_cache
-                       ? fmt::format("aot: {} loaded from the cache ({}); {}", id, art->shared_object.string(), memory)
+      options_.log(art.from_cache
+                       ? fmt::format("aot: {} loaded from the cache ({}); {}", id, art.shared_object.string(), memory)
                        : fmt::format("aot: {} compiled in {:.0f} ms (translate {:.0f} ms, cc {:.0f} ms); {}", id,
-                                     art->translate_ms + art->compile_ms, art->translate_ms, art->compile_ms, memory));
+                                     art.translate_ms + art.compile_ms, art.translate_ms, art.compile_ms, memory));
     }
     auto names = std::make_shared<const std::vector<std::string>>(read_wasm_func_names(wasm.data(), wasm.size()));
-    std::shared_ptr<const SharedObject> shared = std::move(*so);
+    std::shared_ptr<const SharedObject> shared = std::move(so);
     auto preinit = preinitialise(shared, names);
     std::shared_ptr<const Snapshot> snapshot = preinit ? *preinit : nullptr;
     if (options_.log) {
-      std::string id = digest.empty() ? art->shared_object.stem().string() : digest.substr(0, 12);
+      std::string id = digest.empty() ? art.shared_object.stem().string() : digest.substr(0, 12);
       options_.log(snapshot
                        ? fmt::format("aot: {} instances start pre-initialised (_initialize ran once at load: {} bytes "
                                      "of memory changed, {} globals restored)",
@@ -270,7 +285,6 @@ class AotEngine final : public Engine {
         DwarfLines::read(wasm));
   }
 
- private:
   AotOptions options_;
   Compiler compiler_;
 };

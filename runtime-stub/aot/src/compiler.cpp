@@ -148,18 +148,27 @@ void Compiler::abandon() {
   abandoned_cv_.notify_all();
 }
 
-Result<Compiler::Artifact> Compiler::compile(std::span<const uint8_t> wasm) {
-  std::string module_digest = sha256_hex(wasm);
-  std::string key_text = module_digest + "\n" + fingerprint_;
-  std::string key = sha256_hex(key_text).substr(0, 32);
+fs::path Compiler::cache_path(std::span<const uint8_t> wasm) const {
+  const std::string key = sha256_hex(sha256_hex(wasm) + "\n" + fingerprint_).substr(0, 32);
+  return cache_dir_ / (key + ".so");
+}
+
+std::optional<Compiler::Artifact> Compiler::cached(std::span<const uint8_t> wasm) {
   Artifact art;
-  art.shared_object = cache_dir_ / (key + ".so");
+  art.shared_object = cache_path(wasm);
+  art.from_cache = true;
   std::error_code ec;
-  if (fs::exists(art.shared_object, ec)) {
-    art.from_cache = true;
-    fs::last_write_time(art.shared_object, fs::file_time_type::clock::now(), ec);  // recently used
-    return art;
-  }
+  if (!fs::exists(art.shared_object, ec)) return std::nullopt;
+  fs::last_write_time(art.shared_object, fs::file_time_type::clock::now(), ec);  // recently used
+  return art;
+}
+
+Result<Compiler::Artifact> Compiler::compile(std::span<const uint8_t> wasm) {
+  if (auto art = cached(wasm)) return *art;
+  Artifact art;
+  art.shared_object = cache_path(wasm);
+  const std::string key = art.shared_object.stem().string();
+  std::error_code ec;
   if (wasm.size() > budget_.max_module_bytes)
     return make_error(fmt::format("the module is {:.1f} MiB, over the compiled tier's {} MiB "
                                   "(edge-node --compile-max-module-mb)",

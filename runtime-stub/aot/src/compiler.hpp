@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -40,11 +41,14 @@ class Compiler {
     double translate_ms = 0, compile_ms = 0;
   };
   Result<Artifact> compile(std::span<const uint8_t> wasm);
+  // The cached shared object of `wasm`, without compiling; nullopt when the cache has none.
+  std::optional<Artifact> cached(std::span<const uint8_t> wasm);
 
   // Kills the compile in progress and fails every later one at once: the node is stopping.
   void abandon();
 
  private:
+  std::filesystem::path cache_path(std::span<const uint8_t> wasm) const;
   void remove_leftovers();
   void prune_cache(const std::filesystem::path& keep);
 

@@ -175,6 +175,12 @@ class Engine {
   virtual std::string_view name() const = 0;
   // `digest` identifies the module bytes (sha256 hex), for caches.
   virtual Result<std::shared_ptr<LoadedModule>> load(std::span<const uint8_t> wasm, const std::string& digest) = 0;
+  // The module, if this engine has it ready without long work: the compiled tier when its cache
+  // holds the module (a restarted node runs compiled from its first request), else NotFound.
+  // Engines that have no long work load as usual.
+  virtual Result<std::shared_ptr<LoadedModule>> load_ready(std::span<const uint8_t> wasm, const std::string& digest) {
+    return load(wasm, digest);
+  }
   // Abandons background work (compiles) at once and takes on none: the node is stopping.
   virtual void stop() {}
 };
