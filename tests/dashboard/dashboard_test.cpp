@@ -147,8 +147,8 @@ TEST_CASE("with many services the dashboard reads the logs of those on screen, n
   const size_t log_reads_before = count_of(node.log(), "/logs 200");
   const std::string dom = rendered_dom(node.url() + "/");
   INFO("DOM: " << dom.substr(0, 4000));
-  CHECK(dom.find("data-service=\"zz-quiet-39\"") != std::string::npos);  // every service has its card
-  CHECK(dom.find(kLogLine) != std::string::npos);                         // the first one's log is shown
+  CHECK(dom.find("data-service=\"zz-quiet-39\"") != std::string::npos);                  // every service has its card
+  CHECK(dom.find(kLogLine) != std::string::npos);                                        // the first one's log is shown
   CHECK(dom.find("the log loads when this service is on screen") != std::string::npos);  // the last ones wait
   // The page refreshes about twice in the browser's 5 s; reading every log each time would be
   // 2 x 41. What it reads: the first 12 and those on screen, per refresh.
