@@ -250,8 +250,8 @@ class AotEngine final : public Engine {
   // The loaded module over an opened shared object: its function names, its pre-initialisation.
   Result<std::shared_ptr<LoadedModule>> serve(std::shared_ptr<const SharedObject> so, const Compiler::Artifact& art,
                                               std::span<const uint8_t> wasm, const std::string& digest) {
+    const std::string id = digest.empty() ? art.shared_object.stem().string() : digest.substr(0, 12);
     if (options_.log) {
-      std::string id = digest.empty() ? art.shared_object.stem().string() : digest.substr(0, 12);
       int64_t image = so->module().memory_image_bytes();
       // How instances get their initial memory (memory_image.hpp), for operators and tests.
       std::string memory = image >= 0 ? fmt::format("initial memory from a {}-byte image", image)
@@ -262,11 +262,9 @@ class AotEngine final : public Engine {
                                      art.translate_ms + art.compile_ms, art.translate_ms, art.compile_ms, memory));
     }
     auto names = std::make_shared<const std::vector<std::string>>(read_wasm_func_names(wasm.data(), wasm.size()));
-    std::shared_ptr<const SharedObject> shared = std::move(so);
-    auto preinit = preinitialise(shared, names);
+    auto preinit = preinitialise(so, names);
     std::shared_ptr<const Snapshot> snapshot = preinit ? *preinit : nullptr;
     if (options_.log) {
-      std::string id = digest.empty() ? art.shared_object.stem().string() : digest.substr(0, 12);
       options_.log(snapshot
                        ? fmt::format("aot: {} instances start pre-initialised (_initialize ran once at load: {} bytes "
                                      "of memory changed, {} globals restored)",
@@ -276,7 +274,7 @@ class AotEngine final : public Engine {
     // Compiled frames have no code offset: each gets its function's first line (line_is_entry).
     return make_loaded_module(
         "aot",
-        [so = std::move(shared), names = std::move(names), snapshot = std::move(snapshot)](
+        [so = std::move(so), names = std::move(names), snapshot = std::move(snapshot)](
             HostContext& ctx, const InstanceLimits& limits) -> Result<std::unique_ptr<GuestInstance>> {
           auto inst = std::make_unique<AotInstance>(so, names, snapshot);
           if (auto st = inst->instantiate(ctx, limits); !st) return st.error();

@@ -154,19 +154,23 @@ fs::path Compiler::cache_path(std::span<const uint8_t> wasm) const {
 }
 
 std::optional<Compiler::Artifact> Compiler::cached(std::span<const uint8_t> wasm) {
-  Artifact art;
-  art.shared_object = cache_path(wasm);
-  art.from_cache = true;
+  return cached_at(cache_path(wasm));
+}
+
+std::optional<Compiler::Artifact> Compiler::cached_at(const fs::path& shared_object) {
   std::error_code ec;
-  if (!fs::exists(art.shared_object, ec)) return std::nullopt;
-  fs::last_write_time(art.shared_object, fs::file_time_type::clock::now(), ec);  // recently used
+  if (!fs::exists(shared_object, ec)) return std::nullopt;
+  fs::last_write_time(shared_object, fs::file_time_type::clock::now(), ec);  // recently used
+  Artifact art;
+  art.shared_object = shared_object;
+  art.from_cache = true;
   return art;
 }
 
 Result<Compiler::Artifact> Compiler::compile(std::span<const uint8_t> wasm) {
-  if (auto art = cached(wasm)) return *art;
   Artifact art;
-  art.shared_object = cache_path(wasm);
+  art.shared_object = cache_path(wasm);  // the module is hashed once
+  if (auto cached = cached_at(art.shared_object)) return *cached;
   const std::string key = art.shared_object.stem().string();
   std::error_code ec;
   if (wasm.size() > budget_.max_module_bytes)

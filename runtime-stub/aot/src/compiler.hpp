@@ -49,6 +49,7 @@ class Compiler {
 
  private:
   std::filesystem::path cache_path(std::span<const uint8_t> wasm) const;
+  std::optional<Artifact> cached_at(const std::filesystem::path& shared_object);
   void remove_leftovers();
   void prune_cache(const std::filesystem::path& keep);
 

@@ -1,11 +1,12 @@
 // "auto": the interpreter serves from the first request; the compiled module takes over when the
 // background compilation is done. A module the compile cache already holds (a restart, a
-// redeploy) runs compiled at once, without the interpreter. The swap is one atomic shared_ptr store: a request in
-// flight keeps the module it started on (it holds a reference), later requests get the compiled one, so no request
-// fails or waits. Compilations run one at a time on one worker (a 2-core machine keeps a core for requests), smallest
-// module first: a huge module does not hold back the small ones queued behind it. Each runs in a child process under a
-// budget (compiler.hpp); one that fails or runs out of it leaves its module on the interpreter, which its service's log
-// and engine_note() (GET /mcm/v1/containers) say.
+// redeploy) runs compiled at once, without the interpreter. The swap is one atomic shared_ptr
+// store: a request in flight keeps the module it started on (it holds a reference), later
+// requests get the compiled one, so no request fails or waits. Compilations run one at a time on
+// one worker (a 2-core machine keeps a core for requests), smallest module first: a huge module
+// does not hold back the small ones queued behind it. Each runs in a child process under a budget
+// (compiler.hpp); one that fails or runs out of it leaves its module on the interpreter, which
+// its service's log and engine_note() (GET /mcm/v1/containers) say.
 //
 // Debug builds (marked by `edge build --debug`, see build_marker.hpp) stay on the interpreter:
 // its traps map to source file:line, which is what a debug build is for, and `edge dev`

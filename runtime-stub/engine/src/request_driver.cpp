@@ -116,16 +116,17 @@ Result<int> RequestDriver::run_command(const CommandInvocation& invocation) cons
   }
 }
 
-RequestDriver::Started RequestDriver::start_instance(HostContext& ctx, const Limits& limits) const {
+RequestDriver::Started RequestDriver::start_instance(HostContext& ctx) const {
   std::unique_ptr<GuestInstance> instance;
+  std::string why;
   try {
-    auto made = factory_(ctx, InstanceLimits{limits.max_memory_pages});
-    if (!made)
-      return {nullptr, failure(ExecFailure::Kind::BadModule, "cannot instantiate the module: " + made.error().message)};
-    instance = std::move(*made);
+    auto made = factory_(ctx, InstanceLimits{ctx.limits().max_memory_pages});
+    if (made) instance = std::move(*made);
+    else why = made.error().message;
   } catch (const std::exception& e) {
-    return {nullptr, failure(ExecFailure::Kind::BadModule, std::string("cannot instantiate the module: ") + e.what())};
+    why = e.what();
   }
+  if (!instance) return {nullptr, failure(ExecFailure::Kind::BadModule, "cannot instantiate the module: " + why)};
   attach_instance(ctx, instance.get());
 
   // Entry point: reactor or command. proc_exit(0) from _start is the normal end of main().
@@ -154,21 +155,20 @@ std::optional<ExecFailure> RequestDriver::check_start(const ServiceContext& serv
   try {
     const HttpRequest no_request;
     HostContext ctx(request_setup(service, no_request));
-    return start_instance(ctx, service.limits).failure;
+    return start_instance(ctx).failure;
   } catch (const std::exception& e) {
     return ExecFailure{ExecFailure::Kind::Internal, std::string("internal error: ") + e.what()};
   }
 }
 
 Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpRequest& request) const {
-  const Limits& limits = service.limits;
   HostContext ctx(request_setup(service, request));
   // Failures are logged by the caller (it knows the route); the driver logs only what the caller
   // cannot see: a failure after the response was already sent.
   std::optional<ExecFailure> failed;
   auto fail = [&](ExecFailure f) { failed = std::move(f); };
 
-  auto [instance, start_failure] = start_instance(ctx, limits);
+  auto [instance, start_failure] = start_instance(ctx);
   if (!instance) return std::move(*start_failure);
 
   // A guest call; nullopt when it trapped or ran out of time (then `failed` says why).

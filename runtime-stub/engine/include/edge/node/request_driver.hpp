@@ -33,7 +33,7 @@ class RequestDriver {
     std::unique_ptr<GuestInstance> instance;
     std::optional<ExecFailure> failure;
   };
-  Started start_instance(HostContext& ctx, const Limits& limits) const;
+  Started start_instance(HostContext& ctx) const;  // within ctx.limits()
   Outcome handle_request(const ServiceContext& service, const HttpRequest& request) const;
   Result<int> run(const CommandInvocation& invocation) const;
   InstanceFactory factory_;
