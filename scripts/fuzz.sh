@@ -10,7 +10,7 @@ build=build-fuzz
 if [[ ! -f $build/CMakeCache.txt ]]; then
   CC=clang-19 CXX=clang++-19 cmake -S . -B $build -DEDGE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
-targets=(manifest image wasm msgpack mcm)
+targets=(manifest image wasm msgpack mcm front_door)
 if ! cmake --build $build -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >$build/build.log 2>&1; then
   tail -40 $build/build.log
   echo "fuzz: the fuzz targets did not build (log: $build/build.log)"

@@ -10,6 +10,8 @@ packages=(
   clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
   # Wasm tooling: validator, interpreter, wasm2c (libwabt.a) and wasm-opt
   wabt binaryen
+  # the quick compiled tier: tcc as a library (libtcc.a) and its runtime folder (libtcc1.a, headers)
+  tcc libtcc-dev
   # llvm-dwarfdump: the tests check the node's own DWARF line reader against it (tests/unit)
   llvm-19
   # libFuzzer and the sanitizers for scripts/fuzz.sh

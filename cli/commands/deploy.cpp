@@ -13,6 +13,7 @@
 #include "deploy_target.hpp"
 #include "edge/core/image.hpp"
 #include "ui.hpp"
+#include "edge/core/json_text.hpp"
 
 namespace edge {
 namespace {
@@ -206,7 +207,7 @@ int run_deploy(const DeployArgs& args) {
               {"ok", code == kExitOk},
               {"results", json::array()}};
     for (const auto& r : results) j["results"].push_back(outcome_json(r));
-    fmt::print("{}\n", j.dump(2));
+    fmt::print("{}\n", edge::json_text(j, 2));
     return code;
   }
   if (fleet) {

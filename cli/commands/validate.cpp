@@ -5,6 +5,7 @@
 #include "compile/report_output.hpp"
 #include "commands/commands.hpp"
 #include "ui.hpp"
+#include "edge/core/json_text.hpp"
 
 namespace edge {
 namespace {
@@ -27,7 +28,7 @@ int run_validate(const std::string& file, bool json) {
   if (json) {
     auto j = build::report_json(report);
     j["file"] = file;
-    fmt::print("{}\n", j.dump(2));
+    fmt::print("{}\n", edge::json_text(j, 2));
     return report.ok() ? kExitOk : kExitFailure;
   }
   if (report.ok()) {

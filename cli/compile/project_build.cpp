@@ -19,6 +19,7 @@
 #include "edge/core/build_marker.hpp"
 #include "paths.hpp"
 #include "ui.hpp"
+#include "edge/core/json_text.hpp"
 
 namespace edge::build {
 namespace fs = std::filesystem;
@@ -49,7 +50,7 @@ Status write_compile_commands(const fs::path& root, const fs::path& build_dir, c
                   {"arguments", args},
                   {"output", u.object.string()}});
   }
-  if (auto st = write_if_changed(build_dir / "compile_commands.json", db.dump(2) + "\n"); !st) return st;
+  if (auto st = write_if_changed(build_dir / "compile_commands.json", edge::json_text(db, 2) + "\n"); !st) return st;
   // clangd looks for compile_commands.json at the project root: point it into build/.
   std::error_code ec;
   auto link = root / "compile_commands.json";

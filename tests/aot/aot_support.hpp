@@ -4,12 +4,14 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "edge/node/aot_engine.hpp"
@@ -54,6 +56,13 @@ inline std::shared_ptr<LoadedModule> load(Engine& e, const std::vector<uint8_t>&
   return *m;
 }
 
+// The compiled tier these tests run on: the optimising one (a C compiler), or with
+// EDGE_TEST_TIER=quick (ctest's "quick tier: " run of the same cases) the quick one (libtcc).
+inline bool quick_tier_under_test() {
+  const char* tier = std::getenv("EDGE_TEST_TIER");
+  return tier && std::string_view(tier) == "quick";
+}
+
 // The interpreter and the compiled tier (its cache in a temp dir), to compare answers.
 struct Engines {
   edge::test::TempDir dir;
@@ -62,6 +71,7 @@ struct Engines {
   std::unique_ptr<Engine> aot;
   Engines() {
     AotOptions o;
+    o.quick = quick_tier_under_test();
     o.cache_dir = dir / "aot-cache";
     o.log = log.sink();
     auto e = make_aot_engine_checked(o);

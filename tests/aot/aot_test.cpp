@@ -74,7 +74,7 @@ TEST_CASE("traps, exhaustion, limits and loops end the same way in both engines 
     REQUIRE(!wasm.empty());
     auto in = load(*e.interp, wasm);
     auto out = load(*e.aot, wasm);
-    CHECK(out->engine_name() == "aot");
+    CHECK(out->engine_name() == (quick_tier_under_test() ? "quick" : "aot"));
     CHECK(command_outcome(*in) == c.expected);
     CHECK(command_outcome(*out) == c.expected);
   }
@@ -151,7 +151,7 @@ TEST_CASE("the compile cache is pruned least recently used first, and dead nodes
   CHECK(command_outcome(*first) == "exit 7");  // a loaded module keeps running: its mapping stays
 }
 
-TEST_CASE("without a C compiler the AOT engine says so and the tiered engine stays on the interpreter") {
+TEST_CASE("without a C compiler the AOT engine says so and the tiered engine stays on the quick tier") {
   TempDir dir;
   Log log;
   AotOptions o;
@@ -166,9 +166,9 @@ TEST_CASE("without a C compiler the AOT engine says so and the tiered engine sta
   CHECK(failed.error().message.find("/nonexistent/cc") != std::string::npos);
 
   auto tiered = make_tiered_engine(make_interp_engine(), o);
-  CHECK(log.contains("stay on the interpreter"));
+  CHECK(log.contains("stay on the quick compiled tier"));
   auto m = load(*tiered, wat_module("exit"));
-  CHECK(m->engine_name() == "interp");
+  CHECK(m->engine_name() == "quick");  // no C compiler needed for compiled code
   CHECK(command_outcome(*m) == "exit 7");
 }
 
@@ -255,7 +255,7 @@ struct Tiered {
   }
 };
 
-TEST_CASE("tiered engine: the interpreter answers at once, the compiled module takes over without a failed request") {
+TEST_CASE("tiered engine: the quick tier answers from the first request, the optimised one takes over without a failed request") {
   if (!have_probe()) {
     edge::test::skip_test("clang++-19 is missing, so the probe module was not built");
     return;
@@ -263,7 +263,8 @@ TEST_CASE("tiered engine: the interpreter answers at once, the compiled module t
   Tiered t;
   auto& log = t.log;
   auto m = load(*t.engine, t.wasm);
-  CHECK(m->engine_name() == "interp");
+  CHECK(m->engine_name() == "quick");
+  CHECK(log.contains("quick: "));
   std::string first = outcome(*m, "/hello");
   CHECK(first.rfind("201 ", 0) == 0);  // the probe answers /hello with 201
   int failures = 0, served = 0;
@@ -273,10 +274,10 @@ TEST_CASE("tiered engine: the interpreter answers at once, the compiled module t
     ++served;
   }
   CHECK(m->engine_name() == "aot");
-  CHECK(log.contains("now runs compiled"));
+  CHECK(log.contains("now runs compiled (aot)"));
   CHECK(failures == 0);
   CHECK(outcome(*m, "/hello") == first);
-  MESSAGE("requests served by the interpreter during compilation: " << served);
+  MESSAGE("requests served by the quick tier during the optimising compile: " << served);
 }
 
 TEST_CASE("tiered engine: a module already in the compile cache runs compiled from its first request") {
@@ -288,12 +289,12 @@ TEST_CASE("tiered engine: a module already in the compile cache runs compiled fr
   AotOptions o;
   o.cache_dir = dir / "cache";
   std::string expected;
-  {  // the first node: interpreter, then the compile (which fills the cache)
+  {  // the first node: the quick tier, then the optimising compile (which fills the cache)
     Log log;
     o.log = log.sink();
     auto engine = make_tiered_engine(make_interp_engine(), o);
     auto m = load(*engine, read_bytes(AOT_PROBE_WASM));
-    CHECK(m->engine_name() == "interp");
+    CHECK(m->engine_name() == "quick");
     expected = outcome(*m, "/hello");
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(240);
     while (m->engine_name() != "aot" && std::chrono::steady_clock::now() < until)

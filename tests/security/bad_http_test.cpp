@@ -205,3 +205,43 @@ TEST_CASE("200 idle connections held open do not block normal requests") {
   CHECK(closed == 200);
   CHECK(node_answers(port));
 }
+
+// Issue 23's critical finding: text from outside that is not valid UTF-8, echoed into a JSON
+// answer, made nlohmann's dump() throw and ended the process. Each of these killed the node.
+TEST_CASE("invalid UTF-8 anywhere in a request is answered, and the node lives on") {
+  ServingNode n;
+  const std::string token = "Authorization: Bearer " + n.node.token() + "\r\n";
+  std::string rpc_body = R"({"jsonrpc":"2.0","id":1,"method":")" + std::string(99, 'a') + "\xc3\xa9\"}";
+  struct Case {
+    const char* what;
+    int port;
+    std::string request;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {"a path that decodes to 0xFF", n.node.port(), "GET /%ff HTTP/1.1\r\nHost: x\r\n\r\n", 404},
+      {"the same on the dashboard port", n.node.dashboard_port(), "GET /%ff HTTP/1.1\r\nHost: x\r\n\r\n", 404},
+      {"a JSON-RPC method cut inside a character", n.node.port(),
+       "POST /jsonrpc/v1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(rpc_body.size()) + "\r\n\r\n" + rpc_body,
+       200},
+      {"x-client-id: 0xFF", n.node.port(), "GET /mcm/v1/images HTTP/1.1\r\nHost: x\r\n" + token + "x-client-id: \xff\r\n\r\n",
+       400},
+      {"an image name that decodes to 0xFF", n.node.port(),
+       "GET /mcm/v1/images/%ff HTTP/1.1\r\nHost: x\r\n" + token + "\r\n", 404},
+      {"a service path with 0xFF", n.node.port(), "GET " + n.hello_path() + "%ff%fe HTTP/1.1\r\nHost: x\r\n\r\n", 200},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    RawConnection conn(c.port);
+    REQUIRE(conn.connected());
+    REQUIRE(conn.send(c.request));
+    const std::string response = conn.read_response(20s);
+    CHECK(status_of(response) == c.status);
+    // The answer is JSON every reader takes: what was invalid became U+FFFD.
+    const std::string body = body_of(response);
+    if (body.starts_with("{")) CHECK_MESSAGE(!nlohmann::json::parse(body, nullptr, false).is_discarded(), body);
+    REQUIRE(node_answers(n.node.port()));
+  }
+  CHECK(json_of(n.cli->Get("/mcm/v1/stats"))["internalErrors"] == 0);  // refused in words, not by a caught crash
+}

@@ -54,6 +54,8 @@ std::string trap_log(const TempDir& dir, const std::string& wasm, const char* en
   NodeProcess edge_node(options);
   REQUIRE(edge_node.start());
   auto cli = node::client(edge_node);
+  // With --engine aot the start waits for the compile: seconds alone, far more on a loaded machine.
+  cli->set_read_timeout(280, 0);
   auto uploaded = node::upload(*cli, node::image_tar("trapper-v1", "1.0.0", wasm));
   REQUIRE(uploaded);
   REQUIRE(uploaded->status / 100 == 2);

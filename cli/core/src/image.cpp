@@ -4,6 +4,7 @@
 // refuses anything a naive extractor could be tricked by: traversal, links, devices,
 // duplicates, size bombs.
 #include "edge/core/image.hpp"
+#include "edge/core/json_text.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -283,7 +284,7 @@ std::vector<uint8_t> write_image(const ImageSpec& spec) {
       {"rootfs", {{"type", "layers"}, {"diff_ids", {"sha256:" + layer_id}}}},
       {"history", {{{"created", kEpoch}, {"created_by", "edge pack"}}}},
   };
-  const std::string config_text = config.dump();
+  const std::string config_text = edge::json_text(config);
   const std::string config_name = sha256_hex(config_text) + ".json";
   const json layer_json = {{"id", layer_id}, {"created", kEpoch},          {"architecture", "amd64"},
                            {"os", "linux"},  {"config", container_config}, {"container_config", container_config}};
@@ -296,11 +297,11 @@ std::vector<uint8_t> write_image(const ImageSpec& spec) {
   TarWriter tar;
   tar.dir(layer_id);
   tar.file(layer_id + "/VERSION", "1.0");
-  tar.file(layer_id + "/json", layer_json.dump());
+  tar.file(layer_id + "/json", edge::json_text(layer_json));
   tar.file(layer_id + "/layer.tar", layer);
   tar.file(config_name, config_text);
-  tar.file("manifest.json", manifest.dump());
-  tar.file("repositories", repositories.dump());
+  tar.file("manifest.json", edge::json_text(manifest));
+  tar.file("repositories", edge::json_text(repositories));
   return tar.finish();
 }
 

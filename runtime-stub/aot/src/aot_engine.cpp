@@ -68,9 +68,10 @@ using FuncNames = std::shared_ptr<const std::vector<std::string>>;
 class AotInstance final : public GuestInstance {
  public:
   // With a snapshot, the instance starts as its module was after _initialize (preinit.hpp).
-  AotInstance(std::shared_ptr<const SharedObject> so, FuncNames names,
+  // `quick`: the quick tier's code (tcc), whose trap backtraces follow frame pointers.
+  AotInstance(std::shared_ptr<const SharedObject> so, FuncNames names, bool quick,
               std::shared_ptr<const Snapshot> snapshot = nullptr)
-      : so_(std::move(so)), names_(std::move(names)), snapshot_(std::move(snapshot)) {
+      : so_(std::move(so)), names_(std::move(names)), snapshot_(std::move(snapshot)), quick_(quick) {
     const auto& m = so_->module();
     // Zeroed: a trap half-way through instantiation leaves fields the free function can handle.
     storage_ = std::calloc(1, m.instance_size);
@@ -93,7 +94,7 @@ class AotInstance final : public GuestInstance {
           auto* p = static_cast<Args*>(a);
           p->m->instantiate(p->inst, p->ctx);
         },
-        &args, nullptr, ctx.deadline(), limits.max_memory_pages);  // a start function may loop
+        &args, nullptr, ctx.deadline(), limits.max_memory_pages, quick_);  // a start function may loop
     if (r.status != GuardedResult::Status::Ok) return make_error(ErrorKind::Refused, r.message);
     memory_ = so_->module().memory ? so_->module().memory(storage_) : nullptr;
     if (snapshot_ && memory_) snapshot_->apply(memory_->data, memory_->size, storage_, so_->module());
@@ -140,7 +141,7 @@ class AotInstance final : public GuestInstance {
           auto* c = static_cast<Call*>(a);
           c->e->invoke(c->inst, c->params, c->results);
         },
-        &call, memory_, deadline);
+        &call, memory_, deadline, 65536, quick_);
     if (r.status == GuardedResult::Status::Timeout) {
       out.status = CallResult::Status::Timeout;
       out.message = "timeout";
@@ -165,13 +166,14 @@ class AotInstance final : public GuestInstance {
   void* storage_ = nullptr;
   bool instantiated_ = false;
   wasm_rt_memory_t* memory_ = nullptr;
+  bool quick_;
 };
 
 // Runs the module's _initialize once, in an instance of its own with every host call refused,
 // and keeps what it left (preinit.hpp). An error, whose message is the reason, when instances must
 // run it themselves: not a failure of the load, which goes on without a snapshot.
 Result<std::shared_ptr<const Snapshot>> preinitialise(const std::shared_ptr<const SharedObject>& so,
-                                                      const FuncNames& names) {
+                                                      const FuncNames& names, bool quick) {
   const auto per_instance = [](std::string why) { return make_error(ErrorKind::Refused, std::move(why)); };
   const edge_aot_module& module = so->module();
   const std::string entry(abi::kReactorEntry);
@@ -187,7 +189,7 @@ Result<std::shared_ptr<const Snapshot>> preinitialise(const std::shared_ptr<cons
   setup.limits = limits;
   setup.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   HostContext ctx(std::move(setup));
-  AotInstance instance(so, names);
+  AotInstance instance(so, names, quick);
   if (auto st = instance.instantiate(ctx, InstanceLimits{limits.max_memory_pages}); !st)
     return per_instance("it cannot be instantiated: " + st.error().message);
   attach_instance(ctx, &instance);
@@ -216,10 +218,11 @@ class AotEngine final : public Engine {
  public:
   AotEngine(AotOptions options, std::string cc, fs::path worker)
       : options_(std::move(options)),
-        compiler_(options_.cache_dir, std::move(cc), options_.cflags, std::move(worker),
+        compiler_(options_.cache_dir, std::move(cc), options_.quick ? std::string() : options_.cflags,
+                  std::move(worker),
                   CompileBudget{options_.compile_cpu, options_.compile_memory_mb, options_.max_module_bytes,
                                 options_.max_cache_bytes}) {}
-  std::string_view name() const override { return "aot"; }
+  std::string_view name() const override { return tier(); }
   void stop() override { compiler_.abandon(); }
 
   Result<std::shared_ptr<LoadedModule>> load(std::span<const uint8_t> wasm, const std::string& digest) override {
@@ -251,37 +254,41 @@ class AotEngine final : public Engine {
   Result<std::shared_ptr<LoadedModule>> serve(std::shared_ptr<const SharedObject> so, const Compiler::Artifact& art,
                                               std::span<const uint8_t> wasm, const std::string& digest) {
     const std::string id = digest.empty() ? art.shared_object.stem().string() : digest.substr(0, 12);
+    const std::string tier(this->tier());
     if (options_.log) {
       int64_t image = so->module().memory_image_bytes();
       // How instances get their initial memory (memory_image.hpp), for operators and tests.
       std::string memory = image >= 0 ? fmt::format("initial memory from a {}-byte image", image)
                                       : std::string("initial memory by replaying data segments");
-      options_.log(art.from_cache
-                       ? fmt::format("aot: {} loaded from the cache ({}); {}", id, art.shared_object.string(), memory)
-                       : fmt::format("aot: {} compiled in {:.0f} ms (translate {:.0f} ms, cc {:.0f} ms); {}", id,
-                                     art.translate_ms + art.compile_ms, art.translate_ms, art.compile_ms, memory));
+      options_.log(art.from_cache ? fmt::format("{}: {} loaded from the cache ({}); {}", tier, id,
+                                                art.shared_object.string(), memory)
+                                  : fmt::format("{}: {} compiled in {:.0f} ms (translate {:.0f} ms, {} {:.0f} ms); {}",
+                                                tier, id, art.translate_ms + art.compile_ms, art.translate_ms,
+                                                options_.quick ? "tcc" : "cc", art.compile_ms, memory));
     }
     auto names = std::make_shared<const std::vector<std::string>>(read_wasm_func_names(wasm.data(), wasm.size()));
-    auto preinit = preinitialise(so, names);
+    auto preinit = preinitialise(so, names, options_.quick);
     std::shared_ptr<const Snapshot> snapshot = preinit ? *preinit : nullptr;
     if (options_.log) {
       options_.log(snapshot
-                       ? fmt::format("aot: {} instances start pre-initialised (_initialize ran once at load: {} bytes "
+                       ? fmt::format("{}: {} instances start pre-initialised (_initialize ran once at load: {} bytes "
                                      "of memory changed, {} globals restored)",
-                                     id, snapshot->changed_bytes(), snapshot->global_count())
-                       : fmt::format("aot: {} initialised per instance: {}", id, preinit.error().message));
+                                     tier, id, snapshot->changed_bytes(), snapshot->global_count())
+                       : fmt::format("{}: {} initialised per instance: {}", tier, id, preinit.error().message));
     }
     // Compiled frames have no code offset: each gets its function's first line (line_is_entry).
     return make_loaded_module(
-        "aot",
-        [so = std::move(so), names = std::move(names), snapshot = std::move(snapshot)](
+        this->tier(),  // a literal: the module keeps the view
+        [so = std::move(so), names = std::move(names), snapshot = std::move(snapshot), quick = options_.quick](
             HostContext& ctx, const InstanceLimits& limits) -> Result<std::unique_ptr<GuestInstance>> {
-          auto inst = std::make_unique<AotInstance>(so, names, snapshot);
+          auto inst = std::make_unique<AotInstance>(so, names, quick, snapshot);
           if (auto st = inst->instantiate(ctx, limits); !st) return st.error();
           return std::unique_ptr<GuestInstance>(std::move(inst));
         },
         DwarfLines::read(wasm));
   }
+
+  std::string_view tier() const { return options_.quick ? "quick" : "aot"; }
 
   AotOptions options_;
   Compiler compiler_;
@@ -337,8 +344,25 @@ std::string find_c_compiler(const std::string& preferred) {
   return {};
 }
 
+// The quick tier's compiler: tcc inside the compile worker, with its runtime folder (libtcc1.a and
+// its headers, Debian's tcc package) where the node runs.
+Result<std::string> quick_compiler() {
+  if (!EDGE_HAVE_LIBTCC)
+    return make_error("this edge-node was built without libtcc: no quick compiled tier",
+                      "build it with Debian's libtcc-dev installed; the other tiers serve meanwhile");
+  std::error_code ec;
+  if (!fs::exists(fs::path(EDGE_TCC_LIB_DIR) / "libtcc1.a", ec))
+    return make_error(fmt::format("tcc's runtime folder {} is missing: no quick compiled tier", EDGE_TCC_LIB_DIR),
+                      "install it with: apt-get install tcc; the other tiers serve meanwhile");
+  return std::string(worker::kQuickCompiler);
+}
+
 Result<std::unique_ptr<Engine>> make_aot_engine_checked(const AotOptions& options) {
-  std::string cc = find_c_compiler(options.cc);
+  if (options.quick) {
+    auto tcc = quick_compiler();
+    if (!tcc) return tcc.error();
+  }
+  std::string cc = options.quick ? std::string(worker::kQuickCompiler) : find_c_compiler(options.cc);
   if (cc.empty())
     return make_error(options.cc.empty() ? "no C compiler found (looked for $CC, cc, gcc, clang on PATH)"
                                          : "the C compiler " + options.cc + " was not found",

@@ -6,7 +6,10 @@
 //
 // It reads WORK_DIR/module.wasm and writes WORK_DIR/module.so and WORK_DIR/timings
 // ("TRANSLATE_MS COMPILE_MS"); what it and the C compiler print goes to the log the node gives it.
+// CC kQuickCompiler: the quick tier, tcc linked into the worker (no C compiler is run).
 namespace edge::node::aot::worker {
+
+inline constexpr const char* kQuickCompiler = "@libtcc";
 
 inline constexpr const char* kExecutable = "edge-aot-compile";
 inline constexpr const char* kModule = "module.wasm";

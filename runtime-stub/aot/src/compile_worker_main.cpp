@@ -15,6 +15,10 @@
 #include <string>
 #include <vector>
 
+#if EDGE_HAVE_LIBTCC
+#include <libtcc.h>
+#endif
+
 #include "compile_worker.hpp"
 #include "edge_aot_abi_text.hpp"
 #include "func_table.hpp"
@@ -39,6 +43,9 @@ void limit_self(unsigned long cpu_seconds, unsigned long memory_mb) {
   setrlimit(RLIMIT_CORE, &core);
   setpriority(PRIO_PROCESS, 0, 10);
 }
+
+// "module" -> "module.tcc.c": the quick tier's wrapper of module.c.
+std::string fmt_unit(const char* unit) { return std::string(unit) + ".tcc.c"; }
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -93,7 +100,111 @@ int write_c_sources(const fs::path& work) {
   return worker::kDone;
 }
 
+bool write_timings(const fs::path& work, double translate_ms, double compile_ms) {
+  return write_all(work / worker::kTimings, std::to_string(translate_ms) + " " + std::to_string(compile_ms));
+}
+
+#if EDGE_HAVE_LIBTCC
+// What tcc lacks of what wasm2c's output and our glue use (gcc's builtins), in portable C: a
+// module that counts bits gets a few more instructions, not a failed compile.
+constexpr const char* kTccPrelude = R"(/* edge-aot-compile: the quick tier's additions for tcc */
+static inline int edge_clz32(unsigned int x) {
+  int n = 0;
+  if (!(x & 0xffff0000u)) { n += 16; x <<= 16; }
+  if (!(x & 0xff000000u)) { n += 8; x <<= 8; }
+  if (!(x & 0xf0000000u)) { n += 4; x <<= 4; }
+  if (!(x & 0xc0000000u)) { n += 2; x <<= 2; }
+  if (!(x & 0x80000000u)) { n += 1; }
+  return n;
+}
+static inline int edge_ctz32(unsigned int x) {
+  int n = 0;
+  if (!(x & 0xffffu)) { n += 16; x >>= 16; }
+  if (!(x & 0xffu)) { n += 8; x >>= 8; }
+  if (!(x & 0xfu)) { n += 4; x >>= 4; }
+  if (!(x & 0x3u)) { n += 2; x >>= 2; }
+  if (!(x & 0x1u)) { n += 1; }
+  return n;
+}
+static inline int edge_popcount32(unsigned int x) {
+  x = x - ((x >> 1) & 0x55555555u);
+  x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+  x = (x + (x >> 4)) & 0x0f0f0f0fu;
+  return (int)((x * 0x01010101u) >> 24);
+}
+static inline int edge_clz64(unsigned long long x) {
+  unsigned int hi = (unsigned int)(x >> 32);
+  return hi ? edge_clz32(hi) : 32 + edge_clz32((unsigned int)x);
+}
+static inline int edge_ctz64(unsigned long long x) {
+  unsigned int lo = (unsigned int)x;
+  return lo ? edge_ctz32(lo) : 32 + edge_ctz32((unsigned int)(x >> 32));
+}
+static inline int edge_popcount64(unsigned long long x) {
+  return edge_popcount32((unsigned int)x) + edge_popcount32((unsigned int)(x >> 32));
+}
+#define __builtin_clz(x) edge_clz32(x)
+#define __builtin_clzll(x) edge_clz64(x)
+#define __builtin_ctz(x) edge_ctz32(x)
+#define __builtin_ctzll(x) edge_ctz64(x)
+#define __builtin_popcount(x) edge_popcount32(x)
+#define __builtin_popcountll(x) edge_popcount64(x)
+#define __builtin_unreachable() abort()
+#include <stdlib.h>
+/* glibc's <sys/cdefs.h> (just included) defines __attribute__ away for compilers that are not GCC:
+   tcc does take the section attribute that trap backtraces need (func_table.hpp). */
+#undef __attribute__
+)";
+
+// The quick tier: the same C, compiled by tcc inside this process (same budget) into the same kind
+// of shared object. Its code keeps frame pointers (tcc always does) and has no unwind tables:
+// trap backtraces follow the frame pointers (runtime.cpp).
+int compile_quick(const fs::path& work) {
+  auto t0 = std::chrono::steady_clock::now();
+  if (int rc = write_c_sources(work); rc != worker::kDone) return rc;
+  const double translate_ms = ms_since(t0);
+
+  t0 = std::chrono::steady_clock::now();
+  // Each source behind the prelude, as its own translation unit (as the C compiler gets them).
+  for (const char* unit : {"module", "glue"}) {
+    if (!write_all(work / fmt_unit(unit), std::string(kTccPrelude) + "#include \"" + unit + ".c\"\n")) {
+      std::fprintf(stderr, "cannot write %s\n", (work / fmt_unit(unit)).c_str());
+      return worker::kCompilerFailed;
+    }
+  }
+  TCCState* tcc = tcc_new();
+  if (!tcc) return worker::kOutOfMemory;
+  std::string messages;
+  tcc_set_error_func(tcc, &messages, [](void* out, const char* msg) {
+    auto& text = *static_cast<std::string*>(out);
+    if (text.size() < 4000) text.append(msg).append("\n");
+  });
+  tcc_set_lib_path(tcc, EDGE_TCC_LIB_DIR);
+  tcc_set_options(tcc, "-w");
+  tcc_add_include_path(tcc, work.c_str());
+  tcc_add_include_path(tcc, EDGE_WASM_RT_INCLUDE_DIR);
+#if EDGE_AOT_BOUNDS_CHECKS
+  tcc_define_symbol(tcc, "WASM_RT_MEMCHECK_SIGNAL_HANDLER", "0");
+  tcc_define_symbol(tcc, "WASM_RT_USE_STACK_DEPTH_COUNT", "0");
+#endif
+  tcc_set_output_type(tcc, TCC_OUTPUT_DLL);
+  bool ok = true;
+  for (const char* unit : {"module", "glue"}) ok = ok && tcc_add_file(tcc, (work / fmt_unit(unit)).c_str()) == 0;
+  ok = ok && tcc_output_file(tcc, (work / worker::kSharedObject).c_str()) == 0;
+  tcc_delete(tcc);
+  const double compile_ms = ms_since(t0);
+  if (!ok) {
+    std::fprintf(stderr, "tcc (the quick tier) failed: %s\n", messages.substr(0, 2000).c_str());
+    return compiler_failure(messages);
+  }
+  return write_timings(work, translate_ms, compile_ms) ? worker::kDone : worker::kCompilerFailed;
+}
+#endif
+
 int compile(const fs::path& work, const std::string& cc, const std::vector<std::string>& cflags) {
+#if EDGE_HAVE_LIBTCC
+  if (cc == worker::kQuickCompiler) return compile_quick(work);
+#endif
   auto t0 = std::chrono::steady_clock::now();
   if (int rc = write_c_sources(work); rc != worker::kDone) return rc;
   const double translate_ms = ms_since(t0);
@@ -137,9 +248,7 @@ int compile(const fs::path& work, const std::string& cc, const std::vector<std::
     std::fprintf(stderr, "the C compiler failed (exit %d): %s\n", rc, out.substr(0, 2000).c_str());
     return compiler_failure(out);
   }
-  if (!write_all(work / worker::kTimings, std::to_string(translate_ms) + " " + std::to_string(compile_ms)))
-    return worker::kCompilerFailed;
-  return worker::kDone;
+  return write_timings(work, translate_ms, compile_ms) ? worker::kDone : worker::kCompilerFailed;
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <regex>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "translate.hpp"
@@ -32,7 +34,28 @@ uint32_t add_function_table(std::string& c_source, uint32_t imported_funcs, uint
 
   std::string addrs, text = "{0, 0}";
   if (decls.size() == defined_funcs && defined_funcs > 0) {
-    for (auto it = decls.rbegin(); it != decls.rend(); ++it)  // back to front: offsets stay valid
+    // The definitions get the section too: tcc (the quick tier) takes it from a definition only.
+    // Each is "static <type> <name>(Z_m_instance_t* instance...", after the declarations.
+    // One pass over the lines that follow (a search per function was quadratic: 0.4 s for 300).
+    std::unordered_set<std::string_view> names;
+    for (const Decl& d : decls) names.insert(d.name);
+    std::vector<size_t> definitions;  // where to insert, after "static "
+    const std::string params = "(" + instance + " instance";
+    for (size_t line = decls.back().end; line < c_source.size();) {
+      size_t eol = c_source.find('\n', line);
+      if (eol == std::string::npos) eol = c_source.size();
+      const std::string_view text(c_source.data() + line, eol - line);
+      if (text.starts_with("static ") && text.ends_with("{")) {
+        const size_t open = text.find(params);
+        const size_t space = open == std::string_view::npos ? open : text.rfind(' ', open);
+        if (space != std::string_view::npos && names.contains(text.substr(space + 1, open - space - 1)))
+          definitions.push_back(line + 7);
+      }
+      line = eol + 1;
+    }
+    for (auto it = definitions.rbegin(); it != definitions.rend(); ++it)  // back to front: offsets stay valid
+      c_source.insert(*it, "__attribute__((section(\"edge_wasm_text\"))) ");
+    for (auto it = decls.rbegin(); it != decls.rend(); ++it)
       c_source.insert(it->end, " __attribute__((section(\"edge_wasm_text\"), noclone, noinline))");
     for (const Decl& d : decls) addrs += fmt::format("  (const void*)&{},\n", d.name);
     text = "{__start_edge_wasm_text, __stop_edge_wasm_text}";

@@ -49,6 +49,7 @@ struct ThreadState {
   int trace_count;
   void* signal_pc;  // the PC a fault or the watchdog interrupted (not a return address)
   int depth;        // guarded calls in progress (a host call may deliver a reply: nested)
+  bool frame_pointer_trace;  // the running code is the quick tier's (tcc): no unwind tables
 };
 thread_local ThreadState ts;
 thread_local std::string host_trap_message;
@@ -110,7 +111,32 @@ void unregister_reservation(uint8_t* base) {
 // Wasm functions). glibc's backtrace() is not formally async-signal-safe only because its first
 // call loads libgcc_s (dlopen, malloc): install_handlers() makes that first call. After that it
 // walks .eh_frame without locks or allocation, and through the signal frame to the faulting code.
-void capture_trace() { ts.trace_count = backtrace(ts.trace, kMaxTraceFrames); }
+//
+// The quick tier's code (tcc) has no unwind tables, so the unwinder stops at its first frame. It
+// always keeps frame pointers, though, and so do the runtime functions between a trap and it
+// (compiled with -fno-omit-frame-pointer): on x86-64 and AArch64 [fp] holds the caller's frame
+// pointer and the word above it the return address. The walk stays inside this thread's stack and
+// only goes up it; what it finds outside the module's Wasm code is dropped by native_trace.
+[[maybe_unused]] int walk_frame_pointers(uintptr_t fp, int n) {
+  while (n < kMaxTraceFrames && fp % sizeof(void*) == 0 && fp >= ts.stack_lo && fp + 2 * sizeof(void*) <= ts.stack_hi) {
+    auto* const* frame = reinterpret_cast<void* const*>(fp);
+    ts.trace[n++] = frame[1];
+    const auto next = reinterpret_cast<uintptr_t>(frame[0]);
+    if (next <= fp) break;
+    fp = next;
+  }
+  return n;
+}
+
+__attribute__((noinline)) void capture_trace() {
+#if defined(__x86_64__) || defined(__aarch64__)
+  if (ts.frame_pointer_trace) {
+    ts.trace_count = walk_frame_pointers(reinterpret_cast<uintptr_t>(__builtin_frame_address(0)), 0);
+    return;
+  }
+#endif
+  ts.trace_count = backtrace(ts.trace, kMaxTraceFrames);
+}
 
 // The same, from a signal handler: also remembers the interrupted PC, which is exact (every other
 // frame holds a return address, one instruction past its call).
@@ -119,8 +145,18 @@ void capture_trace(void* uc) {
 #if defined(__x86_64__)
   // NOLINTNEXTLINE(performance-no-int-to-ptr): a register holds the PC
   ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.gregs[REG_RIP]);
+  if (ts.frame_pointer_trace) {
+    ts.trace[0] = ts.signal_pc;
+    ts.trace_count = walk_frame_pointers(uintptr_t(ctx->uc_mcontext.gregs[REG_RBP]), 1);
+    return;
+  }
 #elif defined(__aarch64__)
   ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.pc);
+  if (ts.frame_pointer_trace) {
+    ts.trace[0] = ts.signal_pc;
+    ts.trace_count = walk_frame_pointers(uintptr_t(ctx->uc_mcontext.regs[29]), 1);
+    return;
+  }
 #elif defined(__arm__)
   ts.signal_pc = reinterpret_cast<void*>(ctx->uc_mcontext.arm_pc);
   // 32-bit ARM's unwinder (EHABI) does not walk from a signal handler through the interrupted
@@ -438,7 +474,8 @@ uint32_t max_memory_pages() { return ts.max_memory_pages; }
 }  // namespace rt
 
 GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory,
-                           std::optional<std::chrono::steady_clock::time_point> deadline, uint32_t max_memory_pages) {
+                           std::optional<std::chrono::steady_clock::time_point> deadline, uint32_t max_memory_pages,
+                           bool frame_pointer_trace) {
   prepare_thread();
   // A host call may run guest code again (a reply delivered while the guest waits in
   // mk_module_api_request): the outer call's jump buffer and state are kept aside and put back,
@@ -448,6 +485,7 @@ GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory
     uintptr_t mem_lo;
     uint32_t max_memory_pages;
     sig_atomic_t in_guest;
+    bool frame_pointer_trace;
   };
   std::optional<Outer> outer;
   if (ts.depth > 0) {
@@ -456,7 +494,9 @@ GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory
     outer->mem_lo = ts.mem_lo;
     outer->max_memory_pages = ts.max_memory_pages;
     outer->in_guest = ts.in_guest;
+    outer->frame_pointer_trace = ts.frame_pointer_trace;
   }
+  ts.frame_pointer_trace = frame_pointer_trace;
   ++ts.depth;
   ts.mem_lo = memory && memory->data ? reinterpret_cast<uintptr_t>(memory->data) : 0;
   ts.max_memory_pages = max_memory_pages;
@@ -478,6 +518,7 @@ GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory
   if (outer) {
     std::memcpy(ts.jmp, outer->jmp, sizeof(sigjmp_buf));
     ts.mem_lo = outer->mem_lo;
+    ts.frame_pointer_trace = outer->frame_pointer_trace;
     ts.max_memory_pages = outer->max_memory_pages;
     ts.in_guest = outer->in_guest;
   }

@@ -38,10 +38,11 @@ using GuestFn = void (*)(void* arg);
 
 // Runs fn(arg) as guest code on this thread. `memory` is the instance's memory (for telling an
 // out-of-bounds fault from a node bug), may be null. `max_memory_pages` caps memories allocated
-// during the call (instantiation).
+// during the call (instantiation). `frame_pointer_trace`: the code is the quick tier's (tcc), whose
+// trap backtraces follow frame pointers instead of unwind tables.
 GuardedResult guarded_call(GuestFn fn, void* arg, const wasm_rt_memory_t* memory,
                            std::optional<std::chrono::steady_clock::time_point> deadline,
-                           uint32_t max_memory_pages = 65536);
+                           uint32_t max_memory_pages = 65536, bool frame_pointer_trace = false);
 
 // The table passed to every compiled module.
 const edge_aot_host* host_table();

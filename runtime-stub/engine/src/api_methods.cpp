@@ -15,6 +15,7 @@
 #include "edge/node/host.hpp"
 #include "http_fetch.hpp"
 #include "edge/node/multipart.hpp"
+#include "edge/core/json_text.hpp"
 
 namespace edge::node {
 namespace {
@@ -27,7 +28,7 @@ std::vector<uint8_t> rpc(int64_t id, std::string_view method, json params) {
 }
 
 // JSON text of guest data; invalid UTF-8 from the guest is replaced, never thrown about.
-std::string text_of(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string text_of(const json& j) { return edge::json_text(j); }
 
 // A string field of an object, "" when absent or not a string (guests send every key, but be lenient).
 std::string str(const json& obj, const char* key) {

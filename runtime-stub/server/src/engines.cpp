@@ -9,12 +9,15 @@ namespace fs = std::filesystem;
 Result<std::unique_ptr<Engine>> make_engine(const std::string& choice, const AotOptions& aot) {
   if (choice == "interp") return std::unique_ptr<Engine>(make_interp_engine());
   if (choice == "auto") return make_tiered_engine(make_interp_engine(), aot);
-  if (choice == "aot") {
-    auto engine = make_aot_engine_checked(aot);
+  if (choice == "aot") return make_tiered_engine(nullptr, aot);  // the quick tier, then the optimising one
+  if (choice == "quick") {
+    AotOptions quick = aot;
+    quick.quick = true;
+    auto engine = make_aot_engine_checked(quick);
     if (!engine) return engine.error();
     return std::move(*engine);
   }
-  return make_error("unknown engine '" + choice + "'", "use --engine interp, aot or auto");
+  return make_error("unknown engine '" + choice + "'", "use --engine interp, quick, aot or auto");
 }
 
 std::unique_ptr<Engine> make_check_engine() { return make_interp_engine(); }

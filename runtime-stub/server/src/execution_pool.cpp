@@ -1,5 +1,7 @@
 #include "execution_pool.hpp"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <limits>
 #include <thread>
@@ -131,7 +133,13 @@ void ExecutionPool::work() {
     ++busy_;
     if (!ring_.empty()) wake_.notify_one();  // another owner's turn, for another free worker
     lock.unlock();
-    job();
+    try {
+      job();
+    } catch (...) {
+      // Jobs answer their own failures (NodeRoutes::run_on_pool); this is the backstop that keeps
+      // a worker, and so the node, alive if one does not.
+      std::fputs("edge-node: internal error: a job ended with an exception; the worker goes on\n", stderr);
+    }
     job = nullptr;  // its captures go before the next job, outside the lock
     lock.lock();
     --owner.running;

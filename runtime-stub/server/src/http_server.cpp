@@ -35,7 +35,39 @@ constexpr size_t kLingerBytes = 128u << 20;  // what a refused upload may still 
 struct Shared {
   HttpLimits limits;
   std::atomic<size_t> connections{0};
+  FailureHandler on_failure;
+  void report(const std::string& what) const {
+    if (on_failure) on_failure(what);
+    else fmt::print(stderr, "edge-node: internal error: {}\n", what);
+  }
 };
+
+namespace {
+
+// What a request whose handling threw is answered: a fixed text, since the application's own
+// error() may be what failed.
+web::Response internal_error_response() {
+  web::Response res{http::status::internal_server_error, 11};
+  res.set(http::field::content_type, "application/json");
+  res.body() =
+      R"json({"error":{"code":500,"message":"the node failed on this request (an internal error, logged)",)json"
+      R"json("hint":"retry; if it persists, report it with the node's log"}})json"
+      "\n";
+  return res;
+}
+
+// The text of the exception being handled, for the log.
+std::string current_exception_text() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
+
+}  // namespace
 
 // One client connection. Requests are read one at a time and answered in order: a pipelined
 // request waits in `buffer_` until the answer before it is written. All of its handlers run on
@@ -51,6 +83,32 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  // Runs one step of a request's handling. If it throws (a bug in the node, never a client's
+  // due), the request is answered 500 and the connection closed, the failure is reported for the
+  // log and the count, and the node goes on: no request may end the process.
+  template <class Step>
+  void guarded(const char* stage, Step&& step) {
+    try {
+      step();
+    } catch (...) {
+      shared_->report(fmt::format("{} {} ({}): {}", std::string(head_.method_string()), printable_target(), stage,
+                                  current_exception_text()));
+      failed_ = true;  // an answer the application still posts is dropped: this one goes instead
+      try {
+        refuse(internal_error_response());
+      } catch (...) {
+        close();
+      }
+    }
+  }
+
+  std::string printable_target() const {
+    std::string t(head_.target().substr(0, 200));
+    for (char& c : t)
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+    return t;
+  }
+
   const HttpLimits& limits() const { return shared_->limits; }
 
   // Between requests the connection may idle for keep_alive_timeout; once a request's first byte
@@ -80,6 +138,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_head(beast::error_code ec) {
+    guarded("reading its headers", [&] { admit_head(ec); });
+  }
+
+  void admit_head(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
         ec == net::error::connection_reset || ec == net::error::eof)
       return close();
@@ -100,6 +162,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
     auto& head = head_parser_->get();
     if (head.target().size() > limits().max_request_line) return refuse(line_too_long());
+    head_ = {};  // what a failure report names
+    head_.method_string(head.method_string());
+    head_.target(head.target());
     keep_alive_ = head.keep_alive();
     const auto announced = head_parser_->content_length();
     Admission admission = app_.admit(head, announced ? std::optional<uint64_t>(*announced) : std::nullopt);
@@ -132,16 +197,20 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_body() {
     stream_.expires_after(limits().body_idle_timeout);
     http::async_read_some(stream_, buffer_, *body_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec == http::error::body_limit) return self->refuse(self->app_.too_large(*self->route_, self->body_limit_));
-      if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == net::error::eof ||
-          ec == net::error::connection_reset)
-        return self->close();
-      if (ec)
-        return self->refuse(self->app_.error(400, "malformed HTTP request body: " + ec.message(),
-                                             "send the body as Content-Length bytes or valid chunks"));
-      if (self->body_parser_->is_done()) return self->dispatch_request();
-      self->read_body();
+      self->guarded("reading its body", [&] { self->on_body(ec); });
     });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == http::error::body_limit) return refuse(app_.too_large(*route_, body_limit_));
+    if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::connection_reset)
+      return close();
+    if (ec)
+      return refuse(app_.error(400, "malformed HTTP request body: " + ec.message(),
+                               "send the body as Content-Length bytes or valid chunks"));
+    if (body_parser_->is_done()) return dispatch_request();
+    read_body();
   }
 
   void dispatch_request() {
@@ -154,9 +223,13 @@ class Session : public std::enable_shared_from_this<Session> {
     head_.version(request.version());
     // No read is pending while the application works: nothing times out under a long request.
     stream_.expires_never();
-    app_.handle(std::move(request), route_, [self = shared_from_this()](Reply reply) {
-      net::post(self->stream_.get_executor(),
-                [self, reply = std::move(reply)]() mutable { self->respond(std::move(reply)); });
+    guarded("handling it", [&] {
+      app_.handle(std::move(request), route_, [self = shared_from_this()](Reply reply) {
+        net::post(self->stream_.get_executor(), [self, reply = std::move(reply)]() mutable {
+          if (self->failed_) return;  // answered 500 already
+          self->guarded("writing its answer", [&] { self->respond(std::move(reply)); });
+        });
+      });
     });
   }
 
@@ -291,6 +364,7 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t body_limit_ = 0;
   bool keep_alive_ = true;
   bool first_request_ = true;
+  bool failed_ = false;  // a step of the request threw; it was answered 500 and the connection closes
   Clock::time_point started_ = Clock::now();
   Clock::time_point linger_until_;
   size_t drained_ = 0;
@@ -425,9 +499,22 @@ Result<int> HttpServer::listen(const std::string& host, int port, HttpApplicatio
 void HttpServer::start() {
   for (auto& loop : impl_->loops) {
     impl_->work.push_back(net::make_work_guard(*loop));
-    impl_->threads.emplace_back([&loop = *loop] { loop.run(); });
+    // The last line of defence, under each request's own (Session::guarded): an exception out of
+    // any other handler is reported and the loop goes on (Asio allows run() to be called again).
+    impl_->threads.emplace_back([&loop = *loop, shared = impl_->shared] {
+      for (;;) {
+        try {
+          loop.run();
+          return;
+        } catch (...) {
+          shared->report("in an event loop: " + current_exception_text());
+        }
+      }
+    });
   }
 }
+
+void HttpServer::on_failure(FailureHandler handler) { impl_->shared->on_failure = std::move(handler); }
 
 void HttpServer::stop_accepting() {
   for (auto& l : impl_->listeners) l->close();

@@ -84,6 +84,9 @@ struct HttpLimits {
   std::chrono::milliseconds write_timeout{30'000};      // a client that does not read its answer: closed
 };
 
+// Told what failed when handling a request threw (a bug in the node): for the log and a count.
+using FailureHandler = std::function<void(const std::string& what)>;
+
 class HttpServer {
  public:
   // `io_threads` 0: one per core, at most 4 (I/O is light; guests run elsewhere).
@@ -95,6 +98,9 @@ class HttpServer {
   // Binds and listens (SO_REUSEADDR, never SO_REUSEPORT: a second node on a busy port must fail).
   // Port 0 takes a free one. Returns the bound port. `app` must outlive the server.
   Result<int> listen(const std::string& host, int port, HttpApplication& app);
+  // Where failures go (before start()); by default, standard error. A request whose handling
+  // throws is answered 500 and its connection closed; the node goes on.
+  void on_failure(FailureHandler handler);
   // Runs the I/O threads; returns at once.
   void start();
   // Stops accepting; open connections finish the response they are writing.

@@ -9,8 +9,10 @@
 #include <fmt/format.h>
 
 #include "edge/abi_names.hpp"
+#include "edge/utf8.hpp"
 #include "edge/node/engine.hpp"
 #include "node_identity.hpp"
+#include "edge/core/json_text.hpp"
 
 namespace edge::node {
 using json = nlohmann::json;
@@ -62,7 +64,7 @@ json NodeJsonRpc::answer(std::string_view body) const {
     if (expiry <= now_s)
       return failure(id, -32602, fmt::format("{}: the expiry is not in the future (unix seconds)", method));
     expiry = std::min(expiry, now_s + 3600);
-    const std::string code = hmac_hex(secret_, params.dump());
+    const std::string code = hmac_hex(secret_, edge::json_text(params));
     issue_edge_hmac_code(code, std::chrono::system_clock::time_point(std::chrono::seconds(expiry)));
     return success(id, {{"edgeHmacCode", code}});
   }
@@ -71,7 +73,7 @@ json NodeJsonRpc::answer(std::string_view body) const {
     return failure(
         id, -32000,
         fmt::format("{}: the reference node has no mimik cloud identity to sign an edge id token with", method));
-  return failure(id, -32601, "method not found: " + method.substr(0, 100));
+  return failure(id, -32601, "method not found: " + std::string(utf8::prefix(method, 100)));
 }
 
 }  // namespace edge::node

@@ -123,6 +123,7 @@ int serve(const ServeArgs& args) {
   HttpLimits limits;
   limits.max_connections = connection_cap();
   HttpServer http(limits);
+  http.on_failure([&node](const std::string& what) { node.report_internal_error(what); });
   AccessLog access_log;
   NodeRoutes node_routes(node, pool, access_log, {Door::Node, identity->token, identity->mcm_api_key});
   NodeRoutes dashboard_routes(node, pool, access_log, {Door::Dashboard, identity->token, identity->mcm_api_key});
@@ -248,8 +249,9 @@ int main(int argc, char** argv) {
     cmd.add_flag("--no-auth", serve_args.no_auth, "no token: anyone who reaches the port may deploy")
         ->excludes(token)
         ->excludes(key_file);
-    cmd.add_option("--engine", serve_args.engine, "execution engine")
-        ->check(CLI::IsMember({"interp", "aot", "auto"}))
+    cmd.add_option("--engine", serve_args.engine,
+                   "execution engine: interp, quick (tcc), aot (quick, then optimised by the C compiler), auto (aot, with the interpreter for debug builds and as fallback)")
+        ->check(CLI::IsMember({"interp", "quick", "aot", "auto"}))
         ->capture_default_str();
     // The compiled tier's budget: a module that needs more stays on the interpreter.
     cmd.add_option("--compile-cpu-seconds", serve_args.compile_cpu_seconds,
@@ -283,7 +285,7 @@ int main(int argc, char** argv) {
   run_cmd->prefix_command();
   run_cmd->add_option("--dir", run_args.dirs, "preopen HOST[::GUEST] (repeatable)")->allow_extra_args(false);
   run_cmd->add_option("--env", run_args.envs, "environment K=V (repeatable)")->allow_extra_args(false);
-  run_cmd->add_option("--engine", run_args.engine, "execution engine")->check(CLI::IsMember({"interp", "aot", "auto"}));
+  run_cmd->add_option("--engine", run_args.engine, "execution engine")->check(CLI::IsMember({"interp", "quick", "aot", "auto"}));
   CLI11_PARSE(app, argc, argv);
   if (run_cmd->parsed()) {
     auto rest = run_cmd->remaining();

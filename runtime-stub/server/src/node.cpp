@@ -493,7 +493,13 @@ json Node::stats_json() const {
     out[id.starts_with(own_prefix) ? id.substr(own_prefix.size()) : id] = {
         {"requests", s.requests}, {"failures", s.failures}, {"p50Ms", s.p50_ms},
         {"p95Ms", s.p95_ms},      {"p99Ms", s.p99_ms},      {"maxMs", s.max_ms}};
-  return {{"engine", engine_name_}, {"services", out}};
+  return {{"engine", engine_name_}, {"services", out}, {"internalErrors", internal_errors_.load()}};
+}
+
+void Node::report_internal_error(const std::string& what) {
+  ++internal_errors_;
+  fmt::print("edge-node: internal error, answered 500: {}\n", what);
+  std::fflush(stdout);
 }
 
 }  // namespace edge::node

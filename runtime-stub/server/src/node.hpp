@@ -56,6 +56,8 @@ class Node {
   // The log file of a container (existing or not), nullopt for an unknown container.
   std::optional<std::filesystem::path> container_log(const std::string& client, const std::string& id) const;
   nlohmann::json stats_json() const;
+  // A request whose handling threw (a bug in the node): logged and counted (stats: internalErrors).
+  void report_internal_error(const std::string& what);
   // Abandons compiles in progress and starts none: the node is stopping.
   void stop_background_work();
 
@@ -92,6 +94,7 @@ class Node {
   std::map<std::string, std::shared_ptr<FileServiceLog>> logs_;  // by container id
   std::map<std::string, std::string> failed_;                    // container id -> why
   std::set<std::string> checked_modules_;  // digests that passed upload's checks (bytes decide them)
+  std::atomic<uint64_t> internal_errors_{0};
 };
 
 }  // namespace edge::node

@@ -231,7 +231,20 @@ web::Response NodeRoutes::error(unsigned status, const std::string& message, con
 void NodeRoutes::run_on_pool(ReplyCallback done, std::function<Reply()> work, const std::string& owner, size_t cap) {
   // `done` is shared: if the pool refuses the job, the job (and its copy) is gone and we answer.
   auto answer = std::make_shared<ReplyCallback>(std::move(done));
-  if (!pool_.try_post([answer, work = std::move(work)] { (*answer)(work()); }, owner, cap)) {
+  auto job = [this, answer, work = std::move(work)] {
+    Reply reply;
+    try {
+      reply = work();
+    } catch (const std::exception& e) {
+      // A bug, never the client's due: answered, logged and counted; the worker goes on.
+      node_.report_internal_error(fmt::format("a job threw: {}", e.what()));
+      reply = Reply{error_response(500, "the node failed on this request (an internal error, logged)",
+                                   "retry; if it persists, report it with the node's log"),
+                    nullptr};
+    }
+    (*answer)(std::move(reply));
+  };
+  if (!pool_.try_post(std::move(job), owner, cap)) {
     auto res =
         error_response(503, "the node is busy: every execution slot is taken and the queue is full", "retry shortly");
     res.set(http::field::retry_after, "1");

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "atomic_file.hpp"
+#include "edge/core/json_text.hpp"
 
 namespace edge::node {
 namespace fs = std::filesystem;
@@ -198,7 +199,7 @@ Status ImageStore::put(const ImageRecord& record, std::span<const uint8_t> tar) 
   auto previous = images_.find(record.id);
   std::string previous_tar = previous == images_.end() ? "" : previous->second.tar_file;
   if (auto st = write_file_atomic(dir_ / stored.tar_file, tar); !st) return st;
-  if (auto st = write_file_atomic(meta_path(record.id), stored.to_store_json().dump(2)); !st) {
+  if (auto st = write_file_atomic(meta_path(record.id), edge::json_text(stored.to_store_json(), 2)); !st) {
     if (previous_tar != stored.tar_file) (void)remove_file_durable(dir_ / stored.tar_file);
     return st;
   }
@@ -273,7 +274,7 @@ std::vector<ContainerRecord> ContainerStore::named(const std::string& name) cons
 
 Status ContainerStore::put(const ContainerRecord& record) {
   std::lock_guard lock(mu_);
-  if (auto st = write_file_atomic(path(record.id), record.to_store_json().dump(2)); !st) return st;
+  if (auto st = write_file_atomic(path(record.id), edge::json_text(record.to_store_json(), 2)); !st) return st;
   if (auto it = containers_.find(record.id); it != containers_.end()) by_name_.remove(it->second.name, record.id);
   containers_[record.id] = record;
   by_name_.add(record.name, record.id);

@@ -6,6 +6,8 @@
 #include <fmt/core.h>
 
 #include "edge/core/http_status.hpp"
+#include "edge/utf8.hpp"
+#include "edge/core/json_text.hpp"
 
 namespace edge::node {
 
@@ -14,7 +16,7 @@ namespace http = web::http;
 web::Response json_response(unsigned status, const nlohmann::json& body) {
   web::Response res{static_cast<http::status>(status), 11};
   res.set(http::field::content_type, "application/json");
-  res.body() = body.dump() + "\n";
+  res.body() = edge::json_text(body) + "\n";
   return res;
 }
 
@@ -35,7 +37,7 @@ web::Response json_response(const Result<nlohmann::json>& reply) {
 }
 
 std::string printable(std::string_view text) {
-  std::string out(text.substr(0, 2048));
+  std::string out = utf8::valid(utf8::prefix(text, 2048));
   for (char& c : out)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   return out;

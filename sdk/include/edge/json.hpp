@@ -16,6 +16,7 @@
 
 #include "edge/result.hpp"
 #include "edge/value.hpp"
+#include "edge/utf8.hpp"
 
 namespace edge {
 
@@ -224,10 +225,20 @@ class Json {
     for (; k < -22; k += 22) v /= 1e22;
     return k >= 0 ? v * p10[k] : v / p10[-k];
   }
+  // Invalid UTF-8 (text from a client or a file, cut anywhere) becomes U+FFFD: the text written
+  // is always JSON that every reader accepts.
   static void append_string(std::string& out, std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
     out.push_back('"');
-    for (unsigned char c : s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80) {
+        const size_t n = utf8::sequence_length(s.substr(i));
+        if (n == 0) out += utf8::kReplacement;
+        else out.append(s.data() + i, n);
+        i += n ? n - 1 : 0;
+        continue;
+      }
       switch (c) {
         case '"': out += "\\\""; break;
         case '\\': out += "\\\\"; break;

@@ -16,6 +16,9 @@
 namespace edge::node {
 
 struct AotOptions {
+  // The quick tier: tcc, linked into the compile worker, compiles in a fraction of a second with
+  // no C compiler on the machine (code about 2-3x slower than gcc -O2's); cc and cflags unused.
+  bool quick = false;
   std::filesystem::path cache_dir;  // <data-dir>/aot-cache; created when missing
   std::string cc;                   // C compiler; empty: $CC, else `cc` from PATH
   std::string cflags = "-O2";       // optimisation flags (always with -fPIC -shared)
@@ -31,15 +34,18 @@ struct AotOptions {
   std::function<void(const std::string&)> log;
 };
 
-// Fails (as a value) when no C compiler is found: the caller then stays on the interpreter.
+// Fails (as a value) when no C compiler is found (quick: when this node has no quick tier, or tcc's
+// runtime folder is missing): the caller then stays on another tier.
 Result<std::unique_ptr<Engine>> make_aot_engine_checked(const AotOptions& options);
 // The factory the node uses. Never null: without a C compiler, load() returns a clear error.
 std::unique_ptr<Engine> make_aot_engine(const AotOptions& options);
 
-// "auto": load() returns at once with `interpreter`'s module and compiles in the background with
-// the AOT engine; the compiled module takes over atomically (requests in flight finish on the one
-// they started on). Without a C compiler it logs that it stays on the interpreter. Compiles run
-// one at a time, smallest module first, so one huge module does not hold back the others.
+// Tiers, fastest to start first (tiered_engine.cpp): load() returns the quick tier's module (it
+// waits a moment for that compile; past it, `interpreter`'s serves meanwhile), and the optimising
+// tier compiles in the background and takes over atomically (requests in flight finish on the
+// module they started on). `interpreter` null (--engine aot): compiled code only; a load waits for
+// the quick tier, or for the optimising one when the quick tier cannot compile the module.
+// Compiles run smallest module first, so one huge module does not hold back the others.
 std::unique_ptr<Engine> make_tiered_engine(std::unique_ptr<Engine> interpreter, const AotOptions& options);
 
 // The compile worker the engine would use, or empty when there is none.

@@ -1,0 +1,159 @@
+// The node's front door: raw request bytes through the real HTTP layer (Beast on Asio) and the
+// real routes, on a real node listening on loopback with a service deployed. The first byte picks
+// the door (node or dashboard port) and whether the mCM token is sent; the rest goes on the wire
+// as it is. After every input the node must still answer /healthz, and must not have failed
+// inside (its count of internal errors, each one an exception caught at a connection or a job,
+// stays 0): a request may be refused, never crash or break the node.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+
+#include "access_log.hpp"
+#include "edge/core/image.hpp"
+#include "edge/node/interp_engine.hpp"
+#include "execution_pool.hpp"
+#include "http_server.hpp"
+#include "node.hpp"
+#include "routes.hpp"
+
+namespace {
+
+constexpr const char* kToken = "fuzz-token";
+
+// One blocking exchange: connect, send `bytes`, half-close, read until the node closes or
+// `timeout_ms` passes without a byte. Returns what came back.
+std::string round_trip(int port, std::string_view bytes, int timeout_ms = 2000) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) std::abort();
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return {};
+  }
+  for (size_t sent = 0; sent < bytes.size();) {
+    ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the node closed early (a refusal): what it said is still readable
+    sent += size_t(n);
+  }
+  ::shutdown(fd, SHUT_WR);
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0) break;
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    if (out.size() < (1u << 20)) out.append(buf, size_t(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+// A node with both doors open and hello deployed, for the whole run; its data dir goes with it.
+struct FuzzNode {
+  std::filesystem::path dir;
+  std::unique_ptr<edge::node::Node> node;
+  std::unique_ptr<edge::node::ExecutionPool> pool;
+  std::unique_ptr<edge::node::AccessLog> access_log;
+  std::unique_ptr<edge::node::NodeRoutes> node_routes, dashboard_routes;
+  std::unique_ptr<edge::node::HttpServer> http;
+  int node_port = 0, dashboard_port = 0;
+
+  FuzzNode() {
+    // The access log's line per input would fill the fuzzer's log: libFuzzer reports on stderr.
+    if (int devnull = ::open("/dev/null", O_WRONLY); devnull >= 0) ::dup2(devnull, 1), ::close(devnull);
+    char tmpl[] = "/tmp/edge-fuzz-front-door-XXXXXX";
+    if (!mkdtemp(tmpl)) std::abort();
+    dir = tmpl;
+    edge::node::NodeOptions options{
+        dir, {"fuzz-client", kToken, {}, false, std::nullopt, std::nullopt, {}, false}, 0};
+    node = std::make_unique<edge::node::Node>(options, edge::node::make_interp_engine());
+    if (!node->open().ok()) std::abort();
+    deploy_hello();
+    pool = std::make_unique<edge::node::ExecutionPool>(2, 16, 64);
+    access_log = std::make_unique<edge::node::AccessLog>();
+    http = std::make_unique<edge::node::HttpServer>();
+    using edge::node::Door;
+    node_routes = std::make_unique<edge::node::NodeRoutes>(*node, *pool, *access_log,
+                                                           edge::node::RouteOptions{Door::Node, kToken, {}});
+    dashboard_routes = std::make_unique<edge::node::NodeRoutes>(*node, *pool, *access_log,
+                                                                edge::node::RouteOptions{Door::Dashboard, kToken, {}});
+    auto a = http->listen("127.0.0.1", 0, *node_routes);
+    auto b = http->listen("127.0.0.1", 0, *dashboard_routes);
+    if (!a || !b) std::abort();
+    node_port = *a;
+    dashboard_port = *b;
+    node_routes->set_ports(node_port, dashboard_port);
+    dashboard_routes->set_ports(node_port, dashboard_port);
+    http->on_failure([this](const std::string& what) { node->report_internal_error(what); });
+    http->start();
+  }
+
+  void deploy_hello() {
+    std::ifstream in(EDGE_FUZZ_HELLO_WASM, std::ios::binary);
+    std::vector<uint8_t> wasm((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (wasm.empty()) std::abort();
+    auto tar = edge::write_image({"hello-v1", "1.0.0", wasm});
+    if (!node->upload_image("fuzz-client", tar)) std::abort();
+    nlohmann::json start = {
+        {"name", "hello-v1"}, {"image", "hello-v1"}, {"env", {{"MCM.BASE_API_PATH", "/hello/v1"}}}};
+    if (!node->start_container("fuzz-client", start)) std::abort();
+  }
+
+  ~FuzzNode() {
+    http->stop();
+    pool->stop();
+    pool->wait_idle(std::chrono::milliseconds(2000));
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+
+  uint64_t internal_errors() const { return node->stats_json()["internalErrors"].get<uint64_t>(); }
+};
+
+FuzzNode& fuzz_node() {
+  static FuzzNode instance;
+  return instance;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  FuzzNode& n = fuzz_node();
+  const bool dashboard = data[0] & 1;
+  const bool with_token = data[0] & 2;
+  std::string bytes(reinterpret_cast<const char*>(data + 1), size - 1);
+  if (with_token) {
+    // After the request line, so that the mCM routes behind the token are reached too.
+    const auto eol = bytes.find("\r\n");
+    if (eol != std::string::npos) bytes.insert(eol + 2, std::string("Authorization: Bearer ") + kToken + "\r\n");
+  }
+  round_trip(dashboard ? n.dashboard_port : n.node_port, bytes);
+
+  const std::string health = round_trip(n.node_port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  if (!health.starts_with("HTTP/1.1 200") || health.find("\r\n\r\nok\n") == std::string::npos) {
+    std::fprintf(stderr, "front door: /healthz did not answer 200 ok after this input: '%s'\n", health.c_str());
+    std::abort();
+  }
+  if (n.internal_errors() != 0) {
+    std::fprintf(stderr, "front door: this input made the node fail inside (an exception, answered 500)\n");
+    std::abort();
+  }
+  return 0;
+}
