@@ -7,7 +7,7 @@
 //   edge_bench request-path --engine E [--cache DIR] [--iterations N] [--url /] FILE.wasm
 //       the same from the parsed HTTP request (a Beast request as a client sends it) to the HTTP
 //       response object: the node's own steps around the instance path (serve_service_request).
-// E is interp or aot. The AOT cache defaults to a folder under /tmp.
+// E is interp, quick (tcc) or aot (the C compiler). The compile cache defaults to a folder under /tmp.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -31,8 +31,8 @@ namespace {
 int usage() {
   std::fprintf(
       stderr,
-      "usage: edge_bench run --engine interp|aot [--cache DIR] FILE.wasm [ARGS...]\n"
-      "       edge_bench instantiate|request-path --engine interp|aot [--cache DIR] [--iterations N] [--url PATH] "
+      "usage: edge_bench run --engine interp|quick|aot [--cache DIR] FILE.wasm [ARGS...]\n"
+      "       edge_bench instantiate|request-path --engine interp|quick|aot [--cache DIR] [--iterations N] [--url PATH] "
       "FILE.wasm\n");
   return 2;
 }
@@ -64,8 +64,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<Engine> engine;
   if (engine_name == "interp") {
     engine = make_interp_engine();
-  } else if (engine_name == "aot") {
+  } else if (engine_name == "aot" || engine_name == "quick") {
     AotOptions o;
+    o.quick = engine_name == "quick";  // tcc instead of the C compiler
     o.cache_dir = cache;
     o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };  // how instances start
     auto e = make_aot_engine_checked(o);

@@ -153,6 +153,16 @@ json outcome_json(const deploy::NodeOutcome& o) {
   return j;
 }
 
+// Which tier serves, as edge-node says in the container it started (`engine`); a real node does
+// not say, and then neither do we.
+std::string tier_phrase(const json& container) {
+  const auto engine = container.is_object() ? container.value("engine", std::string()) : std::string();
+  if (engine == "quick") return ", compiled by the quick tier; optimised code takes over when ready";
+  if (engine == "aot") return ", optimised compiled code";
+  if (engine == "interp") return ", on the interpreter";
+  return "";
+}
+
 void print_table(const std::vector<deploy::NodeOutcome>& results) {
   size_t w = 4;
   for (const auto& r : results) w = std::max(w, r.node.size());
@@ -222,8 +232,8 @@ int run_deploy(const DeployArgs& args) {
     deploy::print_failure(r.error);
     return code;
   }
-  ui::success(fmt::format("deployed {} {} to {} (the service answers: HTTP {})", payload->request.image_name,
-                          payload->version, r.node, r.service_status));
+  ui::success(fmt::format("deployed {} {} to {} (the service answers: HTTP {}{})", payload->request.image_name,
+                          payload->version, r.node, r.service_status, tier_phrase(r.container)));
   fmt::print("{}\n", r.service_url);
   return code;
 }

@@ -215,6 +215,8 @@ TEST_CASE("new user path: edge new, build, pack, deploy, then the service answer
   auto deployed =
       edge_cli({"deploy", "--node", node.url()}, project, {{"EDGE_NODE_DATA_DIR", (dir / "node").string()}});
   REQUIRE_MESSAGE(deployed.exit_code == 0, dump(deployed) << node.log());
+  // Compiled code answers from the first request, and edge deploy says by which tier.
+  CHECK_MESSAGE(deployed.err.find("compiled by the quick tier") != std::string::npos, dump(deployed));
   const std::string url = deployed_url(deployed);
   CHECK(url == node.url() + "/" + node.client_id() + "/hello/v1/");
   auto answer = http_get(url);

@@ -144,7 +144,8 @@ function renderService(container, image, stats, logTail, now) {
   const s = stats || {};
   const up = container.state === "started";
   const rate = rates(container.name, s, now);
-  const tier = container.engine === "aot" ? "compiled" : container.engine === "interp" ? "interpreter" : container.engine;
+  const tier = { aot: "compiled (optimised)", quick: "compiled (quick)", interp: "interpreter" }[container.engine] ||
+    container.engine;
   const digest = (image && image.digest) || "";
 
   const env = Object.entries(container.env || {}).sort(([a], [b]) => a.localeCompare(b));

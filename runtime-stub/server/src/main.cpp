@@ -109,7 +109,10 @@ int serve(const ServeArgs& args) {
   aot.compile_memory_mb = args.compile_memory_mb;
   aot.max_module_bytes = args.compile_max_module_mb << 20;
   aot.max_cache_bytes = args.compile_cache_mb << 20;
-  aot.log = [](const std::string& line) { fmt::print("edge-node: {}\n", line); };
+  aot.log = [](const std::string& line) {
+    fmt::print("edge-node: {}\n", line);
+    std::fflush(stdout);  // compiles end in the background: an operator tailing the log sees them then
+  };
   auto engine = make_engine(args.engine, aot);
   if (!engine) return print_error(engine.error()), 1;
 

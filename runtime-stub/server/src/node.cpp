@@ -435,7 +435,10 @@ Result<json> Node::swap_in(const std::string& client, const ContainerRecord& rec
                                     : previous ? "redeployed"
                                                : "started",
                                     record.name, image.version, engine_name_, (*service)->base_path));
-  return record.to_api_json(client, "started");
+  // Which tier serves it from now on (beyond mCM's fields, as in the containers list): edge deploy says.
+  json started = record.to_api_json(client, "started");
+  started["engine"] = std::string((*service)->module->engine_name());
+  return started;
 }
 
 json Node::container_json(const ContainerRecord& record) const {
