@@ -29,11 +29,11 @@ namespace http = boost::beast::http;
 namespace {
 
 int usage() {
-  std::fprintf(
-      stderr,
-      "usage: edge_bench run --engine interp|quick|aot [--cache DIR] FILE.wasm [ARGS...]\n"
-      "       edge_bench instantiate|request-path --engine interp|quick|aot [--cache DIR] [--iterations N] [--url PATH] "
-      "FILE.wasm\n");
+  std::fprintf(stderr,
+               "usage: edge_bench run --engine interp|quick|aot [--cache DIR] FILE.wasm [ARGS...]\n"
+               "       edge_bench instantiate|request-path --engine interp|quick|aot [--cache DIR] [--iterations N] "
+               "[--url PATH] "
+               "FILE.wasm\n");
   return 2;
 }
 

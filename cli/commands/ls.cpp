@@ -39,7 +39,8 @@ int run_ls(const deploy::NodeFlags& flags) {
     if (c.is_object()) c["url"] = mcm::service_url(target->url, c, "");
 
   if (flags.json) {
-    fmt::print("{}\n", edge::json_text(json{{"node", target->url}, {"containers", *containers}, {"images", *images}}, 2));
+    fmt::print("{}\n",
+               edge::json_text(json{{"node", target->url}, {"containers", *containers}, {"images", *images}}, 2));
     return kExitOk;
   }
   fmt::print("{}\n", ui::bold("SERVICES", 1));

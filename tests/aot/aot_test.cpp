@@ -255,7 +255,9 @@ struct Tiered {
   }
 };
 
-TEST_CASE("tiered engine: the quick tier answers from the first request, the optimised one takes over without a failed request") {
+TEST_CASE(
+    "tiered engine: the quick tier answers from the first request, the optimised one takes over without a failed "
+    "request") {
   if (!have_probe()) {
     edge::test::skip_test("clang++-19 is missing, so the probe module was not built");
     return;

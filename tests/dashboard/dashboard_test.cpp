@@ -197,7 +197,8 @@ TEST_CASE("the dashboard tells each service's version, image, deploy time, tier 
     CHECK(card.find("data-testid=\"version\">2.3.4<") != std::string::npos);
     CHECK(card.find("data-testid=\"digest\">" + digest.substr(7, 12) + "<") != std::string::npos);
     CHECK(std::regex_search(card, std::regex(R"(data-testid="deployed">[0-9]+ s ago<)")));
-    CHECK(std::regex_search(card, std::regex(R"(data-testid="tier"[^>]*>(interpreter|compiled \((quick|optimised)\))<)")));
+    CHECK(std::regex_search(card,
+                            std::regex(R"(data-testid="tier"[^>]*>(interpreter|compiled \((quick|optimised)\))<)")));
     CHECK(card.find("<th>GREETING</th><td>hej</td>") != std::string::npos);
     CHECK(card.find("<th>API_TOKEN</th><td>•••• (hidden)</td>") != std::string::npos);
     CHECK(dom.find("s3cret-value") == std::string::npos);

@@ -137,5 +137,6 @@ TEST_CASE("completion offers the installed templates and the services on the nod
   CHECK(none.exit_code == 0);
   CHECK(none.out.empty());
   CHECK(none.err.empty());
-  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));  // liveness: never the 30 s of a hung connect
+  CHECK(std::chrono::steady_clock::now() - t0 <
+        std::chrono::seconds(20));  // liveness: never the 30 s of a hung connect
 }

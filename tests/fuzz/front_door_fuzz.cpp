@@ -80,8 +80,7 @@ struct FuzzNode {
     char tmpl[] = "/tmp/edge-fuzz-front-door-XXXXXX";
     if (!mkdtemp(tmpl)) std::abort();
     dir = tmpl;
-    edge::node::NodeOptions options{
-        dir, {"fuzz-client", kToken, {}, false, std::nullopt, std::nullopt, {}, false}, 0};
+    edge::node::NodeOptions options{dir, {"fuzz-client", kToken, {}, false, std::nullopt, std::nullopt, {}, false}, 0};
     node = std::make_unique<edge::node::Node>(options, edge::node::make_interp_engine());
     if (!node->open().ok()) std::abort();
     deploy_hello();
@@ -110,8 +109,7 @@ struct FuzzNode {
     if (wasm.empty()) std::abort();
     auto tar = edge::write_image({"hello-v1", "1.0.0", wasm});
     if (!node->upload_image("fuzz-client", tar)) std::abort();
-    nlohmann::json start = {
-        {"name", "hello-v1"}, {"image", "hello-v1"}, {"env", {{"MCM.BASE_API_PATH", "/hello/v1"}}}};
+    nlohmann::json start = {{"name", "hello-v1"}, {"image", "hello-v1"}, {"env", {{"MCM.BASE_API_PATH", "/hello/v1"}}}};
     if (!node->start_container("fuzz-client", start)) std::abort();
   }
 

@@ -210,8 +210,8 @@ TEST_CASE("bad uploads get a 4xx JSON error and leave the store unchanged") {
   CHECK(files_in(tmp / "data" / "images") == before);
   const auto top = files_in(tmp / "data");
   // (no client-id file: the test gives --client-id)
-  const std::vector<std::string> expected_top = {"aot-cache",         "containers", "images", "logs",
-                                                 "mimoe-api-key.env", "storage",    "token"};
+  const std::vector<std::string> expected_top = {"aot-cache", "containers",        "images",  "lock",
+                                                 "logs",      "mimoe-api-key.env", "storage", "token"};
   CHECK_MESSAGE(top == expected_top, fmt_list(top));
   CHECK(json_of(cli->Get("/mcm/v1/images")) == listed);
 
@@ -224,4 +224,27 @@ TEST_CASE("bad uploads get a 4xx JSON error and leave the store unchanged") {
   CHECK(json_of(cli->Get("/mcm/v1/containers"))["data"].empty());
   CHECK(cli->Get("/mcm/v1/nothing")->status == 404);
   CHECK(json_of(cli->Get("/mcm/v1/nothing"))["error"]["code"] == 404);
+}
+
+TEST_CASE("a second node on the same data dir exits 1 naming the first one's PID, and the first serves on") {
+  TempDir tmp;
+  NodeProcess first(node_options(tmp / "data"));
+  REQUIRE(first.start());
+  auto cli = client(first);
+  REQUIRE(upload(*cli, image_tar("hello-v1", "1.0.0", test_module("node_hello_v1")))->status == 200);
+
+  NodeProcess second(node_options(tmp / "data"));
+  CHECK_FALSE(second.start());
+  CHECK(second.exit_code() == 1);
+  const std::string log = second.log();
+  INFO(log);
+  CHECK(log.find("in use by another edge-node (PID " + std::to_string(first.pid()) + ")") != std::string::npos);
+  // The first node lost nothing: its image is listed, a new upload works.
+  CHECK(json_of(cli->Get("/mcm/v1/images"))["data"].size() == 1);
+  CHECK(upload(*cli, image_tar("hello-v2", "1.0.0", test_module("node_hello_v2")))->status == 200);
+
+  // Once it is gone, the dir is free again.
+  CHECK(first.stop() == 0);
+  NodeProcess third(node_options(tmp / "data"));
+  CHECK(third.start());
 }

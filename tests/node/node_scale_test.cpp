@@ -152,7 +152,8 @@ TEST_CASE(
   // Each distinct module is loaded (and compiled or found in the cache) once, whatever shares it.
   const std::string log = node.log();
   // Per tier (the quick tier's code first, the optimising tier's when ready): the optimising one.
-  const size_t aot_loads = lines_with(log, "aot: ", " compiled in ") + lines_with(log, "aot: ", " loaded from the cache ");
+  const size_t aot_loads =
+      lines_with(log, "aot: ", " compiled in ") + lines_with(log, "aot: ", " loaded from the cache ");
   MESSAGE("1 service: p50 " << one_us << " us, " << threads_1 << " threads, " << fds_1 << " fds, RSS " << rss_1
                             << " KiB; " << kServices << " services: p50 " << hundred_us << " us, " << threads_100
                             << " threads, " << fds_100 << " fds, RSS " << rss_100 << " KiB (" << rss_per_service_kb

@@ -225,8 +225,8 @@ TEST_CASE("invalid UTF-8 anywhere in a request is answered, and the node lives o
        "POST /jsonrpc/v1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
            std::to_string(rpc_body.size()) + "\r\n\r\n" + rpc_body,
        200},
-      {"x-client-id: 0xFF", n.node.port(), "GET /mcm/v1/images HTTP/1.1\r\nHost: x\r\n" + token + "x-client-id: \xff\r\n\r\n",
-       400},
+      {"x-client-id: 0xFF", n.node.port(),
+       "GET /mcm/v1/images HTTP/1.1\r\nHost: x\r\n" + token + "x-client-id: \xff\r\n\r\n", 400},
       {"an image name that decodes to 0xFF", n.node.port(),
        "GET /mcm/v1/images/%ff HTTP/1.1\r\nHost: x\r\n" + token + "\r\n", 404},
       {"a service path with 0xFF", n.node.port(), "GET " + n.hello_path() + "%ff%fe HTTP/1.1\r\nHost: x\r\n\r\n", 200},

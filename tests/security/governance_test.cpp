@@ -174,7 +174,7 @@ TEST_CASE("a FIFO in a preopen is refused at once (ENXIO) instead of blocking th
                  << " ms; hello's slowest answer meanwhile " << hello_ms << " ms");
   CHECK(refused == kOpens);
   CHECK(slowest_ms < kLimitMs);  // none ended at the deadline: the open does not block at all
-  CHECK(hello_ms < kLimitMs);     // hello did not wait behind a blocked open
+  CHECK(hello_ms < kLimitMs);    // hello did not wait behind a blocked open
   CHECK(service_log(*n.cli, "probe-v1").find("not a regular file or directory") != std::string::npos);
 }
 
@@ -224,7 +224,7 @@ TEST_CASE("a descriptor flood is capped per request and per service while anothe
   CHECK(answered == kFloods);
   CHECK(over_request == 0);
   CHECK(service_full > 0);
-  CHECK(hello_ms < kHoldMs);  // hello took its turn beside the floods, never after one
+  CHECK(hello_ms < kHoldMs);   // hello took its turn beside the floods, never after one
   CHECK(after <= before + 8);  // every file a request opened was closed with its instance
   // Nothing leaked from the count: a request that starts now gets its whole 50 again.
   auto again = json_of(n.cli->Get(service_path(n.node, "/probe/v1") + "/openmany?path=/data/inside.txt"));

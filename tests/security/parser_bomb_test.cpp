@@ -16,7 +16,9 @@ using namespace edge::test::security;
 // '[' then 30 Mi ']'. A recursive JSON parser given this takes seconds and gigabytes; the node must
 // refuse it by its size before parsing, in about the time the upload takes, without holding the
 // upload more than once or twice.
-TEST_CASE("a 60 MiB manifest of nested brackets is refused as fast as a plain upload of its size, without the memory it asks for") {
+TEST_CASE(
+    "a 60 MiB manifest of nested brackets is refused as fast as a plain upload of its size, without the memory it asks "
+    "for") {
   TempDir tmp;
   NodeProcess node(node_options(tmp / "data"));
   REQUIRE(node.start());
@@ -54,8 +56,7 @@ TEST_CASE("a 60 MiB manifest of nested brackets is refused as fast as a plain up
   const std::string plain = make_image(make_tar(layer), {}, plain_layout);
   const auto t1 = std::chrono::steady_clock::now();
   auto baseline = upload(*cli, plain);
-  const auto plain_took =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t1);
+  const auto plain_took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t1);
   REQUIRE(baseline);
   MESSAGE("a plain upload of the same size: " << baseline->status << " in " << plain_took.count() << " ms");
   CHECK_MESSAGE(baseline->status == 400, baseline->body);

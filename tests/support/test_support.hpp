@@ -71,7 +71,8 @@ class NodeProcess {
   NodeProcess(const NodeProcess&) = delete;
   NodeProcess& operator=(const NodeProcess&) = delete;
 
-  bool start();               // spawns and waits until the mCM API answers (false on timeout)
+  bool start();                                 // spawns and waits until the mCM API answers (false on timeout)
+  int exit_code() const { return exit_code_; }  // after a start() that failed because the node exited
   int stop(int signal = 15);  // SIGTERM by default; SIGKILL for crash tests. The exit code (-1: not running)
   bool running() const { return pid_ > 0; }
   int port() const { return opts_.port; }
@@ -86,6 +87,7 @@ class NodeProcess {
  private:
   Options opts_;
   int pid_ = -1;
+  int exit_code_ = -1;
   std::filesystem::path log_path_;
 };
 

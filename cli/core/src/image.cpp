@@ -206,31 +206,12 @@ Result<Entries> read_tar(std::span<const uint8_t> data, const std::string& what,
   return files;
 }
 
-// True when arrays and objects in `text` nest deeper than `limit` (brackets in strings do not count).
-bool nested_deeper_than(const Bytes& text, int limit) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (uint8_t c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return false;
-}
-
 Result<json> parse_json(const Entries& files, const std::string& name, const std::string& what) {
   auto it = files.find(name);
   if (it == files.end()) return refuse(what, "it has no " + name);
   if (it->second.size() > kMaxMetadataBytes) return refuse(what, too_large(name, kMaxMetadataBytes));
-  if (nested_deeper_than(it->second, kMaxMetadataDepth))
+  if (nests_deeper_than(std::string_view(reinterpret_cast<const char*>(it->second.data()), it->second.size()),
+                        kMaxMetadataDepth))
     return refuse(what, name + " nests arrays or objects deeper than " + std::to_string(kMaxMetadataDepth) + " levels");
   json j = json::parse(it->second.begin(), it->second.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return refuse(what, name + " is not valid JSON");

@@ -47,8 +47,8 @@ struct ThreadState {
   int trap_code;
   void* trace[kMaxTraceFrames];  // native return addresses at the trap, innermost first
   int trace_count;
-  void* signal_pc;  // the PC a fault or the watchdog interrupted (not a return address)
-  int depth;        // guarded calls in progress (a host call may deliver a reply: nested)
+  void* signal_pc;           // the PC a fault or the watchdog interrupted (not a return address)
+  int depth;                 // guarded calls in progress (a host call may deliver a reply: nested)
   bool frame_pointer_trace;  // the running code is the quick tier's (tcc): no unwind tables
 };
 thread_local ThreadState ts;
@@ -119,6 +119,7 @@ void unregister_reservation(uint8_t* base) {
 // only goes up it; what it finds outside the module's Wasm code is dropped by native_trace.
 [[maybe_unused]] int walk_frame_pointers(uintptr_t fp, int n) {
   while (n < kMaxTraceFrames && fp % sizeof(void*) == 0 && fp >= ts.stack_lo && fp + 2 * sizeof(void*) <= ts.stack_hi) {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a frame pointer read from the stack or a register
     auto* const* frame = reinterpret_cast<void* const*>(fp);
     ts.trace[n++] = frame[1];
     const auto next = reinterpret_cast<uintptr_t>(frame[0]);

@@ -75,8 +75,7 @@ class TieredModule final : public LoadedModule {
     return true;
   }
   void stay(const std::string& tier, const std::string& why) {
-    const std::string where(current_.load()->engine_name() == "interp" ? "the interpreter"
-                                                                        : "the quick compiled tier");
+    const std::string where(current_.load()->engine_name() == "interp" ? "the interpreter" : "the quick compiled tier");
     {
       std::lock_guard lock(mu_);
       note_ = why;
@@ -201,8 +200,9 @@ class CompileQueue {
     }
     if (!module) return;
     if (!compiled) {
-      if (log_) log_(fmt::format("engine: {} stays where it is: the {} tier cannot compile it: {}", id, tier(),
-                                 compiled.error().to_string()));
+      if (log_)
+        log_(fmt::format("engine: {} stays where it is: the {} tier cannot compile it: {}", id, tier(),
+                         compiled.error().to_string()));
       module->stay(std::string(tier()), compiled.error().message);
     } else if (module->take_over(std::move(*compiled)) && log_) {
       log_(fmt::format("engine: {} now runs compiled ({})", id, tier()));
@@ -244,7 +244,8 @@ class TieredEngine final : public Engine {
   Result<std::shared_ptr<LoadedModule>> load(std::span<const uint8_t> wasm, const std::string& digest) override {
     const std::string id = digest.substr(0, 12);
     if (interpreter_ && has_debug_marker(wasm)) {
-      say(fmt::format("engine auto: {} is a debug build: it stays on the interpreter, whose traps name "
+      say(
+          fmt::format("engine auto: {} is a debug build: it stays on the interpreter, whose traps name "
                       "source lines (--engine aot compiles it anyway)",
                       id));
       return interpreter_->load(wasm, digest);

@@ -24,6 +24,7 @@
 
 #include "edge/abi_names.hpp"
 #include "edge/node/engine.hpp"
+#include "edge/node/wire_text.hpp"
 
 namespace edge::node {
 
@@ -188,7 +189,17 @@ std::string resolve_location(const Url& from, std::string_view location) {
 
 net::awaitable<FetchOutcome> fetch_following(FetchRequest request, size_t max_body) {
   FetchOutcome out;
+  // What the guest asks to send goes on the wire as it is: nothing in it may split the request.
+  for (const auto& [name, value] : request.headers)
+    if (auto problem = header_problem(name, value)) {
+      out.error = std::string(abi::method::httpclient_fetch) + ": " + *problem;
+      co_return out;
+    }
   for (int hop = 0; hop <= kMaxRedirects; ++hop) {
+    if (auto problem = url_problem(request.url)) {
+      out.error = std::string(abi::method::httpclient_fetch) + ": " + *problem;
+      co_return out;
+    }
     auto url = parse_url(request.url);
     if (!url) {
       out.error = std::string(abi::method::httpclient_fetch) + ": " + url.error().message;

@@ -56,6 +56,30 @@ web::Response internal_error_response() {
   return res;
 }
 
+// What makes a request's framing ambiguous, so that a proxy in front of the node could read it
+// otherwise than the node does (request smuggling, RFC 9112 6.1 and 3.2).
+struct FramingProblem {
+  unsigned status;
+  std::string message, hint;
+};
+std::optional<FramingProblem> framing_problem(const http::request_header<>& head) {
+  const size_t codings = head.count(http::field::transfer_encoding);
+  if (codings > 0) {
+    std::string_view te = head[http::field::transfer_encoding];
+    while (!te.empty() && (te.front() == ' ' || te.front() == '\t')) te.remove_prefix(1);
+    while (!te.empty() && (te.back() == ' ' || te.back() == '\t')) te.remove_suffix(1);
+    if (codings > 1 || head.count(http::field::content_length) > 0)
+      return FramingProblem{400, "the request has Transfer-Encoding twice, or beside Content-Length",
+                            "send one: Transfer-Encoding: chunked, or Content-Length"};
+    if (!beast::iequals(te, "chunked"))
+      return FramingProblem{501, "Transfer-Encoding '" + std::string(te.substr(0, 64)) + "' is not supported",
+                            "send the body with Content-Length, or as Transfer-Encoding: chunked alone"};
+  }
+  if (head.version() >= 11 && head.count(http::field::host) != 1)
+    return FramingProblem{400, "an HTTP/1.1 request needs exactly one Host header", "send one Host header"};
+  return std::nullopt;
+}
+
 // The text of the exception being handled, for the log.
 std::string current_exception_text() {
   try {
@@ -165,6 +189,10 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ = {};  // what a failure report names
     head_.method_string(head.method_string());
     head_.target(head.target());
+    if (auto bad = framing_problem(head)) {
+      app_.log(head, nullptr, int(bad->status), elapsed());
+      return refuse(app_.error(bad->status, bad->message, bad->hint));
+    }
     keep_alive_ = head.keep_alive();
     const auto announced = head_parser_->content_length();
     Admission admission = app_.admit(head, announced ? std::optional<uint64_t>(*announced) : std::nullopt);
@@ -247,10 +275,16 @@ class Session : public std::enable_shared_from_this<Session> {
       res.body().clear();
       res.content_length(length);
     } else {
-      // HTTP forbids a body on 1xx, 204 and 304 (and Beast throws on one): a guest's is dropped.
+      // HTTP forbids a body on 1xx, 204 and 304 (and Beast throws on one): a guest's is dropped,
+      // and no Content-Length is sent (RFC 9110 8.6: a 204 must not have one).
       const unsigned status = res.result_int();
-      if (status / 100 == 1 || status == 204 || status == 304) res.body().clear();
-      res.prepare_payload();
+      if (status / 100 == 1 || status == 204 || status == 304) {
+        res.body().clear();
+        res.erase(http::field::content_length);
+        res.erase(http::field::transfer_encoding);
+      } else {
+        res.prepare_payload();
+      }
     }
     response_.emplace(std::move(res));
     stream_.expires_after(limits().write_timeout);

@@ -40,6 +40,8 @@ std::string hmac_hex(const std::string& key, const std::string& text) {
 NodeJsonRpc::NodeJsonRpc(std::string node_id) : node_id_(std::move(node_id)), secret_(random_hex(32)) {}
 
 json NodeJsonRpc::answer(std::string_view body) const {
+  // Its calls are tiny: the same depth limit as image metadata before the recursive parser.
+  if (nests_deeper_than(body, 32)) return failure(nullptr, -32700, "parse error: the body nests deeper than 32 levels");
   const json request = json::parse(body, nullptr, false);
   if (request.is_discarded()) return failure(nullptr, -32700, "parse error: the body is not JSON");
   if (!request.is_object() || !request.contains("method") || !request["method"].is_string())

@@ -16,6 +16,7 @@
 #include <fmt/core.h>
 
 #include "edge/core/image.hpp"
+#include "data_dir_lock.hpp"
 #include "engines.hpp"
 #include "execution_pool.hpp"
 #include "http_server.hpp"
@@ -96,6 +97,8 @@ int serve(const ServeArgs& args) {
   // Files services create in their preopened folders follow it too.
   ::umask(077);
   fs::path data_dir = args.data_dir.empty() ? default_data_dir() : fs::path(args.data_dir);
+  auto lock = DataDirLock::take(data_dir);  // before anything in it is read or written
+  if (!lock) return print_error(lock.error()), 1;
   auto identity = load_identity(data_dir, args.client_id, args.token, args.no_auth, args.api_key_file);
   if (!identity) return print_error(identity.error()), 1;
   if (identity->tightened_from)
@@ -253,7 +256,8 @@ int main(int argc, char** argv) {
         ->excludes(token)
         ->excludes(key_file);
     cmd.add_option("--engine", serve_args.engine,
-                   "execution engine: interp, quick (tcc), aot (quick, then optimised by the C compiler), auto (aot, with the interpreter for debug builds and as fallback)")
+                   "execution engine: interp, quick (tcc), aot (quick, then optimised by the C compiler), auto (aot, "
+                   "with the interpreter for debug builds and as fallback)")
         ->check(CLI::IsMember({"interp", "quick", "aot", "auto"}))
         ->capture_default_str();
     // The compiled tier's budget: a module that needs more stays on the interpreter.
@@ -288,7 +292,8 @@ int main(int argc, char** argv) {
   run_cmd->prefix_command();
   run_cmd->add_option("--dir", run_args.dirs, "preopen HOST[::GUEST] (repeatable)")->allow_extra_args(false);
   run_cmd->add_option("--env", run_args.envs, "environment K=V (repeatable)")->allow_extra_args(false);
-  run_cmd->add_option("--engine", run_args.engine, "execution engine")->check(CLI::IsMember({"interp", "quick", "aot", "auto"}));
+  run_cmd->add_option("--engine", run_args.engine, "execution engine")
+      ->check(CLI::IsMember({"interp", "quick", "aot", "auto"}));
   CLI11_PARSE(app, argc, argv);
   if (run_cmd->parsed()) {
     auto rest = run_cmd->remaining();

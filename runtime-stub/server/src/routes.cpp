@@ -19,8 +19,9 @@ namespace http = web::http;
 
 namespace {
 
-constexpr uint64_t kMaxUploadBytes = 80u << 20;  // multipart overhead around the 64 MiB image limit
-constexpr uint64_t kMaxMcmJsonBytes = 1u << 20;  // a container start, say: a few hundred bytes
+constexpr uint64_t kMaxUploadBytes = 80u << 20;   // multipart overhead around the 64 MiB image limit
+constexpr uint64_t kMaxMcmJsonBytes = 1u << 20;   // a container start, say: a few hundred bytes
+constexpr uint64_t kMaxJsonRpcBytes = 64u << 10;  // a JSON-RPC call: a few hundred bytes
 
 bool is_mcm(std::string_view path) { return path == "/mcm" || path.starts_with("/mcm/"); }
 
@@ -199,6 +200,8 @@ Admission NodeRoutes::admit(const web::RequestHead& head, std::optional<uint64_t
                           "use letters, digits, '-', '_' or '.'"));
     const bool upload = head.method() == http::verb::post && route->path == "/mcm/v1/images";
     admission.body_limit = upload ? kMaxUploadBytes : kMaxMcmJsonBytes;
+  } else if (options_.door == Door::Node && route->path == "/jsonrpc/v1") {
+    admission.body_limit = kMaxJsonRpcBytes;
   } else if (options_.door == Door::Node) {
     // Services are public: their bodies are judged by the announced length before any is read.
     route->service = node_.services().match(route->path, &route->rest);
@@ -219,6 +222,9 @@ web::Response NodeRoutes::too_large_for(const Route& route, uint64_t length, uin
   if (route.mcm)
     return error(413, fmt::format("{} is over the mCM API's limit of {} bytes", size, limit),
                  "images are at most 64 MiB; container requests a few KiB");
+  if (route.path == "/jsonrpc/v1")
+    return error(413, fmt::format("{} is over the JSON-RPC limit of {} bytes", size, limit),
+                 "a JSON-RPC call takes a few hundred bytes");
   return error(
       413, fmt::format("{} is over this service's limit of {} bytes", size, limit),
       route.service ? "send less, or raise the limit with the container env EDGE_MAX_BODY_BYTES" : "send less");
@@ -261,9 +267,14 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
     res.body() = "ok\n";
     return done(Reply{std::move(res), nullptr});
   }
-  if (path == "/jsonrpc/v1" && options_.door == Door::Node && request.method() == http::verb::post)
-    return done(
-        Reply{json_response(200, json_rpc_.answer(request.body())), nullptr});  // small and quick: no worker needed
+  if (path == "/jsonrpc/v1" && options_.door == Door::Node && request.method() == http::verb::post) {
+    // Parsed on a worker, never on an I/O thread, and at most two at once: a flood of them waits
+    // its turn instead of slowing every connection (issue 23).
+    auto body = std::make_shared<std::string>(std::move(request.body()));
+    return run_on_pool(
+        std::move(done), [this, body] { return Reply{json_response(200, json_rpc_.answer(*body)), nullptr}; },
+        "/jsonrpc/v1", 2);
+  }
   if (route->mcm) {
     auto req = std::make_shared<web::Request>(std::move(request));
     return run_on_pool(std::move(done), [this, req, route] { return mcm(*req, route->path, route->client); });

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "edge/core/http_status.hpp"
+#include "edge/node/wire_text.hpp"
 #include "edge/utf8.hpp"
 #include "edge/core/json_text.hpp"
 
@@ -78,6 +79,17 @@ bool framing_header(const std::string& lower_name) {
          lower_name == "keep-alive" || lower_name == "upgrade";
 }
 
+// Why a guest's answer cannot go on the wire as it is, or none: a header that would split the
+// response, too many headers, or an interim status (1xx) given as the final answer.
+std::optional<std::string> unsendable(const HttpResponse& r) {
+  if (r.status >= 100 && r.status < 200) return fmt::format("status {} is an interim status, not an answer", r.status);
+  if (r.headers.size() > kMaxGuestResponseHeaders)
+    return fmt::format("{} headers, over the limit of {}", r.headers.size(), kMaxGuestResponseHeaders);
+  for (const auto& [name, value] : r.headers)
+    if (auto problem = header_problem(name, value)) return problem;
+  return std::nullopt;
+}
+
 std::string default_content_type(const std::string& body) {
   auto first = body.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && (body[first] == '{' || body[first] == '[')) return "application/json";
@@ -91,7 +103,18 @@ web::Response serve_service_request(const RunningService& service, ServiceStats&
   const auto started = std::chrono::steady_clock::now();
   Outcome outcome = service.module->handle(service.context, to_guest_request(request, service, rest));
   web::Response res;
-  if (HttpResponse* response = outcome.response()) {
+  HttpResponse* response = outcome.response();
+  if (response) {
+    if (auto problem = unsendable(*response)) {
+      // The guest's answer is not sent: a part of it would have split the response (issue 23).
+      service.log->node(fmt::format("{} {} answered what HTTP cannot carry: {}", printable(request.method_string()),
+                                    printable(request.target()), *problem));
+      res = error_response(502, service.record.name + " answered what HTTP cannot carry: " + *problem,
+                           "fix the service's response (see edge logs " + service.record.name + ")");
+      response = nullptr;
+    }
+  }
+  if (response) {
     HttpResponse& r = *response;
     res.result(static_cast<unsigned>(r.status));
     bool content_type = false;
@@ -102,7 +125,7 @@ web::Response serve_service_request(const RunningService& service, ServiceStats&
     }
     if (!content_type) res.set(http::field::content_type, default_content_type(r.body));
     res.body() = std::move(r.body);
-  } else {
+  } else if (!outcome.response()) {
     const ExecFailure& failure = *outcome.failure();
     service.log->node(fmt::format("{} {} failed: {}", printable(request.method_string()), printable(request.target()),
                                   failure.message));

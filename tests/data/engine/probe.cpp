@@ -42,6 +42,20 @@ static std::string query(const std::string& url, const std::string& key) {
   return {};
 }
 
+// query() percent-decoded: what a guest that trusts its input would hand the node.
+static std::string decoded(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      out += char(std::strtol(text.substr(i + 1, 2).c_str(), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 static void read_file(const std::string& path) {
   FILE* f = fopen(path.c_str(), "r");
   if (!f) {
@@ -257,6 +271,22 @@ GUEST_EXPORT(mk_module_on_event) void on_event(int64_t ref, int32_t len) {
                        guest::send(bep.dump());
                        return 0;
                      });
+                     return 0;
+                   });
+  } else if (path == "/answer") {
+    // An answer shaped by the caller: status and one header (issue 23's response splitting).
+    guest::send("answered", std::atoi(query(url, "status").c_str()),
+                {{decoded(query(url, "name")), decoded(query(url, "value"))}});
+  } else if (path == "/fetch-with") {
+    // A fetch with a URL and one header as the caller says, decoded (a proxy that trusts its input).
+    guest::request("httpclient.fetch",
+                   {{"url", decoded(query(url, "url"))},
+                    {"method", "GET"},
+                    {"headers", {{decoded(query(url, "name")), decoded(query(url, "value"))}}},
+                    {"data", ""},
+                    {"mode", ""}},
+                   [](const json& r) {
+                     guest::send(r.dump());
                      return 0;
                    });
   } else if (path == "/fetch") {
