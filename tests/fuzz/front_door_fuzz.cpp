@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -35,16 +36,27 @@ constexpr const char* kToken = "fuzz-token";
 // One blocking exchange: connect, send `bytes`, half-close, read until the node closes or
 // `timeout_ms` passes without a byte. Returns what came back.
 std::string round_trip(int port, std::string_view bytes, int timeout_ms = 2000) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) std::abort();
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  int fd = -1;
+  // Thousands of connections a second: a port still held by an earlier one (EADDRNOTAVAIL) is the
+  // harness's limit, not the node's; wait a moment for one.
+  for (int attempt = 0; attempt < 200 && fd < 0; ++attempt) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) std::abort();
+    // Closed with a reset, so that neither side keeps the port pair in TIME_WAIT.
+    const linger abort_on_close{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) break;
+    const int err = errno;
     ::close(fd);
-    return {};
+    fd = -1;
+    if (err != EADDRNOTAVAIL && err != EAGAIN) return {};
+    ::usleep(10000);
   }
+  if (fd < 0) return {};
   for (size_t sent = 0; sent < bytes.size();) {
     ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) break;  // the node closed early (a refusal): what it said is still readable

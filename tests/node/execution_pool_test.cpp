@@ -143,3 +143,27 @@ TEST_CASE("execution pool: a full queue refuses, and a stopped pool drops what i
   REQUIRE(pool.wait_idle(10s));
   CHECK(ran == 1);  // the running job finished; the two queued were dropped unrun
 }
+
+TEST_CASE("execution pool: one owner's flood fills its own queue only, and the node's own work is never queued out") {
+  ExecutionPool pool(1, 1, /*max_queued=*/3, /*max_queued_per_owner=*/2);
+  Gate gate;
+  std::atomic<int> ran{0};
+  std::promise<void> started;
+  REQUIRE(pool.try_post(
+      [&] {
+        started.set_value();
+        gate.wait();
+        ++ran;
+      },
+      "flood"));
+  started.get_future().wait();
+  CHECK(pool.try_post([&] { ++ran; }, "flood"));
+  CHECK(pool.try_post([&] { ++ran; }, "flood"));
+  CHECK_FALSE(pool.try_post([&] { ++ran; }, "flood"));  // its own queue is full
+  CHECK(pool.try_post([&] { ++ran; }, "hello"));        // another service still finds room
+  CHECK_FALSE(pool.try_post([&] { ++ran; }, "other"));  // now the node-wide bound (3) is reached
+  CHECK(pool.try_post([&] { ++ran; }));                 // the node's own work (mCM) is not counted in it
+  gate.open();
+  REQUIRE(pool.wait_idle(10s));
+  CHECK(ran == 5);
+}

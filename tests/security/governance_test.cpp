@@ -400,3 +400,48 @@ TEST_CASE("state on disk: private whatever the umask, an open data dir tightened
   deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
   CHECK(cli->Get(service_path(node, "/hello/v1") + "/")->body == "hello v1");
 }
+
+TEST_CASE("a flood of one service's slow requests fills its own queue: hello and the mCM API answer, and it drains") {
+  ServingNode n;
+  deploy(*n.cli, "probe-v1", "engine_probe", "probe-v1", {{"MCM.MAX_EXECUTION_TIME_SEC", "3"}});
+  const std::string loop = "GET " + service_path(n.node, "/probe/v1") + "/loop HTTP/1.1\r\nHost: x\r\n\r\n";
+  // More than the node-wide queue holds (1,024): before, everyone got 503, the mCM API included,
+  // and the queued loops ran on for many minutes after their clients left.
+  constexpr int kFlood = 1100;
+  std::vector<std::unique_ptr<RawConnection>> flood;
+  for (int i = 0; i < kFlood; ++i) {
+    flood.push_back(std::make_unique<RawConnection>(n.node.port()));
+    REQUIRE(flood.back()->connected());
+    flood.back()->send(loop);
+  }
+  httplib::Client c("127.0.0.1", n.node.port());
+  c.set_read_timeout(20, 0);
+  for (int i = 0; i < 5; ++i) {
+    auto hello = c.Get(n.hello_path());
+    REQUIRE(hello);
+    CHECK(hello->status == 200);
+    auto images = n.cli->Get("/mcm/v1/images");
+    REQUIRE(images);
+    CHECK(images->status == 200);
+  }
+  // Some of the flood was refused at once by the probe's own queue bound.
+  int refused = 0;
+  for (int i = kFlood - 50; i < kFlood; ++i) refused += status_of(flood[size_t(i)]->read_response(2s)) == 503;
+  CHECK(refused > 0);
+  flood.clear();  // the attacker leaves
+  // What stayed queued expires at the service's time limit instead of running: the probe answers
+  // again soon (a liveness bound; before, 1,024 loops of 3 s on two workers took 25 minutes).
+  httplib::Client p("127.0.0.1", n.node.port());
+  p.set_read_timeout(60, 0);
+  const auto until = std::chrono::steady_clock::now() + 120s;
+  bool probe_answers = false;
+  while (!probe_answers && std::chrono::steady_clock::now() < until) {
+    auto r = p.Get(service_path(n.node, "/probe/v1") + "/hello");
+    probe_answers = r && r->status == 201;
+    if (!probe_answers) std::this_thread::sleep_for(500ms);
+  }
+  CHECK(probe_answers);
+  auto hello = c.Get(n.hello_path());
+  REQUIRE(hello);
+  CHECK(hello->status == 200);
+}

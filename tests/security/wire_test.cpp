@@ -114,14 +114,17 @@ TEST_CASE("a guest's header that would split the response is refused: 502, logge
   }
   // A 204 carries no Content-Length (RFC 9110 8.6), and a good header goes through as it is.
   RawConnection conn(n.node.port());
-  REQUIRE(conn.send("GET " + probe + "/answer?status=204&name=x-a&value=b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  REQUIRE(conn.send("GET " + probe +
+                    "/answer?status=204&name=x-a&value=b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
   const std::string raw = conn.read_until_closed(20s);
   CHECK(status_of(raw) == 204);
   CHECK(raw.find("x-a: b\r\n") != std::string::npos);
   CHECK(raw.find("Content-Length") == std::string::npos);
 }
 
-TEST_CASE("a fetch whose URL or header would split the request is refused to the guest, and the upstream sees it once or never") {
+TEST_CASE(
+    "a fetch whose URL or header would split the request is refused to the guest, and the upstream sees it once or "
+    "never") {
   CountingUpstream upstream;
   ServingNode n;
   deploy(*n.cli, "probe-v1", "engine_probe", "probe-v1");
@@ -147,7 +150,9 @@ TEST_CASE("a fetch whose URL or header would split the request is refused to the
   CHECK(upstream.requests() == 1);
 }
 
-TEST_CASE("smuggling: a Transfer-Encoding other than chunked, or an ambiguous framing, is refused and the connection closed") {
+TEST_CASE(
+    "smuggling: a Transfer-Encoding other than chunked, or an ambiguous framing, is refused and the connection "
+    "closed") {
   ServingNode n;
   const std::string body = "5\r\nhello\r\n0\r\n\r\n";
   const std::string next = "GET " + n.hello_path() + " HTTP/1.1\r\nHost: x\r\n\r\n";

@@ -9,8 +9,11 @@
 
 namespace edge::node {
 
-ExecutionPool::ExecutionPool(size_t threads, size_t max_threads, size_t max_queued)
-    : target_(std::max<size_t>(1, threads)), max_threads_(std::max(target_, max_threads)), max_queued_(max_queued) {
+ExecutionPool::ExecutionPool(size_t threads, size_t max_threads, size_t max_queued, size_t max_queued_per_owner)
+    : target_(std::max<size_t>(1, threads)),
+      max_threads_(std::max(target_, max_threads)),
+      max_queued_(max_queued),
+      max_queued_per_owner_(std::max<size_t>(1, max_queued_per_owner)) {
   std::lock_guard lock(mu_);
   for (size_t i = 0; i < target_; ++i) start_thread();
 }
@@ -49,14 +52,16 @@ void ExecutionPool::forget_idle_owners() {
 bool ExecutionPool::try_post(std::function<void()> job, const std::string& owner_name, size_t cap) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || queued_ >= max_queued_) return false;
+    const bool own_work = owner_name.empty();
+    if (stopping_ || (!own_work && queued_ >= max_queued_)) return false;
     auto [it, added] = owners_.try_emplace(owner_name);
     Owner& owner = it->second;
     if (added) owner.name = owner_name;
+    if (owner.queued.size() >= max_queued_per_owner_) return false;
     // The node's own work has no cap; a service's cap follows its latest deploy.
     owner.cap = owner_name.empty() ? std::numeric_limits<size_t>::max() : (cap ? cap : target_);
     owner.queued.push_back(std::move(job));
-    ++queued_;
+    ++(own_work ? own_queued_ : queued_);
     const bool was_in_ring = owner.in_ring;
     join_ring_if_due(owner);
     // Nothing of this owner runs and the free workers go to the owners ahead of it in the ring
@@ -89,7 +94,7 @@ void ExecutionPool::stop() {
       owner.in_ring = false;
       it = owner.running == 0 ? owners_.erase(it) : std::next(it);
     }
-    queued_ = 0;
+    queued_ = own_queued_ = 0;
   }
   wake_.notify_all();
   dropped.clear();  // outside the lock: a job's captures may post elsewhere when they go
@@ -97,7 +102,7 @@ void ExecutionPool::stop() {
 
 bool ExecutionPool::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return idle_.wait_for(lock, timeout, [this] { return busy_ == 0 && queued_ == 0; });
+  return idle_.wait_for(lock, timeout, [this] { return busy_ == 0 && queued_ == 0 && own_queued_ == 0; });
 }
 
 void ExecutionPool::blocking_begins() {
@@ -127,7 +132,7 @@ void ExecutionPool::work() {
     if (owner.running >= owner.cap) continue;  // its cap was lowered while it waited: it rejoins when below
     std::function<void()> job = std::move(owner.queued.front());
     owner.queued.pop_front();
-    --queued_;
+    --(owner.name.empty() ? own_queued_ : queued_);
     ++owner.running;
     join_ring_if_due(owner);  // its next job waits behind the owners now ahead of it
     ++busy_;
@@ -146,7 +151,7 @@ void ExecutionPool::work() {
     join_ring_if_due(owner);  // it was at its cap: its turn comes again
     forget_idle_owners();     // `owner` may be gone after this
     --busy_;
-    if (busy_ == 0 && queued_ == 0) idle_.notify_all();
+    if (busy_ == 0 && queued_ == 0 && own_queued_ == 0) idle_.notify_all();
     if (!ring_.empty()) wake_.notify_one();
   }
   if (--alive_ == 0) gone_.notify_all();

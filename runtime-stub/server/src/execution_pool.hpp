@@ -17,6 +17,11 @@
 // let a burst of one service (eight requests of 300 ms) hold another's request until the whole
 // burst had run; in turns, that request waits for one job at most. And an owner never runs more
 // than its cap of jobs at once (MCM.MAX_CONCURRENCY): at its cap it leaves the ring.
+//
+// Queues are bounded per owner as well as in all: a flood of one service fills its own queue and
+// is refused there, while another service's request still finds room (issue 23: 1,100 requests
+// to one slow endpoint made everyone get 503, the mCM API included). The node's own work (owner
+// "") is not counted in the node-wide bound at all: a flood of guests never queues mCM out.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -32,13 +37,14 @@ namespace edge::node {
 
 class ExecutionPool final : private BlockingObserver {
  public:
-  ExecutionPool(size_t threads, size_t max_threads, size_t max_queued);
+  ExecutionPool(size_t threads, size_t max_threads, size_t max_queued, size_t max_queued_per_owner = 256);
   ~ExecutionPool() override;  // drops what is queued; waits for running jobs
   ExecutionPool(const ExecutionPool&) = delete;
   ExecutionPool& operator=(const ExecutionPool&) = delete;
 
   // Queues `job` of `owner` (empty: the node's own work, no cap), of which at most `cap` may run
-  // at once (0: one per core). False (and `job` dropped) when the queue is full or the pool stops.
+  // at once (0: one per core). False (and `job` dropped) when the owner's queue or the node-wide
+  // one is full, or the pool stops.
   bool try_post(std::function<void()> job, const std::string& owner = {}, size_t cap = 0);
   // Stops taking jobs; jobs already queued are dropped (their owners see them destroyed unrun).
   void stop();
@@ -63,13 +69,14 @@ class ExecutionPool final : private BlockingObserver {
   void work();
 
   static constexpr size_t kOwnersKept = 256;  // owners (idle ones included) before the first sweep
-  const size_t target_, max_threads_, max_queued_;
+  const size_t target_, max_threads_, max_queued_, max_queued_per_owner_;
   std::mutex mu_;
   std::condition_variable wake_, idle_, gone_;
   std::unordered_map<std::string, Owner> owners_;  // node-based: an Owner's address is stable
   std::deque<Owner*> ring_;                        // owners whose turn is due, front first
   size_t sweep_at_ = kOwnersKept;                  // owners in the table that start a sweep of idle ones
-  size_t queued_ = 0;                              // jobs, over all owners
+  size_t queued_ = 0;                              // jobs, over all owners but the node's own
+  size_t own_queued_ = 0;                          // the node's own jobs
   size_t alive_ = 0;                               // threads
   size_t blocked_ = 0;                             // of which waiting on the network
   size_t busy_ = 0;                                // of which running a job

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -305,11 +306,23 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
                           "services answer under /" + node_.client_id() + "<MCM.BASE_API_PATH>/"));
   auto req = std::make_shared<web::Request>(std::move(request));
   const RunningService& service = *route->service;
+  const auto queued_at = std::chrono::steady_clock::now();
   run_on_pool(
       std::move(done),
-      [this, req, route] {
-        auto stats = node_.services().stats(route->service->record.id);
-        return Reply{serve_service_request(*route->service, *stats, *req, route->rest), nullptr};
+      [this, req, route, queued_at] {
+        const RunningService& svc = *route->service;
+        // Waited out its service's whole time limit for a worker: its client has most likely given
+        // up, and running it now would only make the queue behind it longer (issue 23).
+        if (std::chrono::steady_clock::now() - queued_at > svc.context.limits.wall_time) {
+          auto res = error_response(503, svc.record.name + " is busy: this request waited its time limit for a turn",
+                                    "retry shortly; raise MCM.MAX_CONCURRENCY if the service is often this busy");
+          res.set(http::field::retry_after, "1");
+          return Reply{std::move(res), nullptr};
+        }
+        if (!node_.services().by_id(svc.record.id))
+          return not_found(svc.record.name + " was removed while this request waited", "deploy it again");
+        auto stats = node_.services().stats(svc.record.id);
+        return Reply{serve_service_request(svc, *stats, *req, route->rest), nullptr};
       },
       service.record.id, service.context.limits.max_concurrency);
 }
