@@ -15,7 +15,7 @@ std::variant<ContainerLookup, LookupFailure> find_container(const NodeFlags& fla
 }
 
 Error no_such_service(const std::string& name, const std::string& node_url) {
-  return make_error("no service `" + name + "` on " + node_url,
+  return make_error(ErrorKind::NotFound, "no service `" + name + "` on " + node_url,
                     "`edge ls --node " + node_url + "` lists what is deployed");
 }
 

@@ -162,6 +162,9 @@ mcm::Timeouts timeouts(const NodeFlags& flags) { return {flags.connect_timeout, 
 
 std::string one_line(const Error& e) { return e.hint.empty() ? e.message : e.message + " — " + e.hint; }
 
-void print_failure(const Error& e) { fmt::print(stderr, "{} {}\n", ui::red("error:"), one_line(e)); }
+void print_failure(const Error& e) {
+  fmt::print(stderr, "{} {}\n", ui::red("error:"), one_line(e));
+  ui::note_json_error(e);
+}
 
 }  // namespace edge::deploy

@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
 
   edge::CommandContext ctx;
   edge::add_commands(app, ctx);
+  // Every command that offers --json answers a failure in JSON too (ui::print_json_error).
+  edge::ui::json_errors(
+      std::any_of(argv + 1, argv + argc, [](const char* a) { return std::string_view(a) == "--json"; }));
 
   // What a slip deserves, before CLI11's terse errors: `edge` alone shows the commands, `edge help
   // [COMMAND]` the help, and a command that does not exist the nearest one.
@@ -87,5 +90,6 @@ int main(int argc, char** argv) {
     app.exit(e);
     return edge::kExitUsage;
   }
+  edge::ui::finish_json_errors(ctx.exit_code);
   return ctx.exit_code;
 }

@@ -1,9 +1,12 @@
 #include "ui.hpp"
 
+#include "edge/core/json_text.hpp"
+
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 namespace edge::ui {
 namespace {
@@ -49,10 +52,54 @@ void success(std::string_view msg) {
 }
 void warn(std::string_view msg) { fmt::print(stderr, "{} {}\n", yellow("warning:"), msg); }
 void error(std::string_view message, std::string_view hint) {
-  fmt::print(stderr, "{} {}\n", red("error:"), message);
-  if (!hint.empty()) fmt::print(stderr, "  {} {}\n", bold("fix:"), hint);
+  error(make_error(ErrorKind::Failed, std::string(message), std::string(hint)));
 }
-void error(const Error& e) { error(e.message, e.hint); }
+void error(const Error& e) {
+  fmt::print(stderr, "{} {}\n", red("error:"), e.message);
+  if (!e.hint.empty()) fmt::print(stderr, "  {} {}\n", bold("fix:"), e.hint);
+  note_json_error(e);
+}
+
+namespace {
+bool g_json_errors = false;
+bool g_json_printed = false;         // the command printed its own JSON result
+std::optional<Error> g_first_error;  // the first error reported, for --json
+
+std::string_view kind_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::Failed: return "failed";
+    case ErrorKind::Invalid: return "invalid";
+    case ErrorKind::NotFound: return "notFound";
+    case ErrorKind::Unauthorized: return "unauthorized";
+    case ErrorKind::Conflict: return "conflict";
+    case ErrorKind::Refused: return "refused";
+    case ErrorKind::TooLarge: return "tooLarge";
+    case ErrorKind::Unavailable: return "unavailable";
+    case ErrorKind::Internal: return "internal";
+  }
+  return "failed";
+}
+}  // namespace
+
+void print_json(const nlohmann::json& result, int indent) {
+  fmt::print("{}\n", json_text(result, indent));
+  g_json_printed = true;
+}
+
+void json_errors(bool on) { g_json_errors = on; }
+
+void note_json_error(const Error& e) {
+  if (g_json_errors && !g_first_error) g_first_error = e;
+}
+
+void finish_json_errors(int exit_code) {
+  if (!g_json_errors || g_json_printed || exit_code == 0) return;
+  const Error e = g_first_error.value_or(make_error("the command failed", ""));
+  nlohmann::json err = {{"kind", kind_name(e.kind)}, {"message", e.message}};
+  if (!e.hint.empty()) err["hint"] = e.hint;
+  if (!e.details.empty()) err["details"] = e.details;
+  print_json({{"error", err}});
+}
 
 std::string human_size(size_t bytes) {
   if (bytes < 1024) return fmt::format("{} B", bytes);

@@ -13,7 +13,6 @@
 #include "deploy_target.hpp"
 #include "edge/core/image.hpp"
 #include "ui.hpp"
-#include "edge/core/json_text.hpp"
 
 namespace edge {
 namespace {
@@ -217,7 +216,7 @@ int run_deploy(const DeployArgs& args) {
               {"ok", code == kExitOk},
               {"results", json::array()}};
     for (const auto& r : results) j["results"].push_back(outcome_json(r));
-    fmt::print("{}\n", edge::json_text(j, 2));
+    ui::print_json(j, 2);
     return code;
   }
   if (fleet) {

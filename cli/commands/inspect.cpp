@@ -9,7 +9,6 @@
 #include "edge/core/image.hpp"
 #include "edge/core/wasm_inspect.hpp"
 #include "ui.hpp"
-#include "edge/core/json_text.hpp"
 
 namespace edge {
 namespace {
@@ -85,7 +84,7 @@ int run_inspect(const std::string& file, bool as_json) {
     j["moduleBytes"] = module.size();
     j["moduleDigest"] = "sha256:" + sha256_hex(module);
     if (!wasm_image) j["valid"] = true;  // a JavaScript image: nothing for us to validate
-    fmt::print("{}\n", edge::json_text(j, 2));
+    ui::print_json(j, 2);
     return !wasm_image || report.ok() ? kExitOk : kExitFailure;
   }
 

@@ -4,7 +4,6 @@
 #include "commands/commands.hpp"
 #include "deploy_target.hpp"
 #include "ui.hpp"
-#include "edge/core/json_text.hpp"
 
 namespace edge {
 namespace {
@@ -39,8 +38,7 @@ int run_ls(const deploy::NodeFlags& flags) {
     if (c.is_object()) c["url"] = mcm::service_url(target->url, c, "");
 
   if (flags.json) {
-    fmt::print("{}\n",
-               edge::json_text(json{{"node", target->url}, {"containers", *containers}, {"images", *images}}, 2));
+    ui::print_json(json{{"node", target->url}, {"containers", *containers}, {"images", *images}}, 2);
     return kExitOk;
   }
   fmt::print("{}\n", ui::bold("SERVICES", 1));

@@ -8,7 +8,6 @@
 #include "dev/completion_scripts.hpp"
 #include "container_lookup.hpp"
 #include "ui.hpp"
-#include "edge/core/json_text.hpp"
 
 namespace edge {
 namespace {
@@ -58,7 +57,7 @@ int run_rm(const RmArgs& args) {
     removed["image"] = id;
     if (!args.nodes.json) ui::success("removed image " + image->value("name", id) + " from " + target.url);
   }
-  if (args.nodes.json) fmt::print("{}\n", edge::json_text(removed));
+  if (args.nodes.json) ui::print_json(removed);
   return kExitOk;
 }
 

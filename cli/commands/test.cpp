@@ -15,7 +15,6 @@
 #include "commands/commands.hpp"
 #include "dev/http_tests.hpp"
 #include "ui.hpp"
-#include "edge/core/json_text.hpp"
 
 namespace edge {
 namespace {
@@ -180,7 +179,7 @@ int run_test(const TestArgs& args) {
     report["passed"] = passed;
     report["failed"] = failed;
     report["ok"] = failed == 0 && !broken;
-    fmt::print("{}\n", edge::json_text(report));
+    ui::print_json(report);
   } else {
     fmt::print("{} tests passed, {} failed{}\n", passed, failed, broken ? " (and a suite could not run)" : "");
   }

@@ -5,7 +5,6 @@
 #include "compile/report_output.hpp"
 #include "commands/commands.hpp"
 #include "ui.hpp"
-#include "edge/core/json_text.hpp"
 
 namespace edge {
 namespace {
@@ -28,7 +27,7 @@ int run_validate(const std::string& file, bool json) {
   if (json) {
     auto j = build::report_json(report);
     j["file"] = file;
-    fmt::print("{}\n", edge::json_text(j, 2));
+    ui::print_json(j, 2);
     return report.ok() ? kExitOk : kExitFailure;
   }
   if (report.ok()) {

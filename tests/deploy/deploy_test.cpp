@@ -440,3 +440,36 @@ TEST_CASE("a server that is not an edgeEngine node, or does not answer, gives on
   server.stop();
   t.join();
 }
+
+TEST_CASE("--json errors are JSON on stdout, with the same exit code and the words on stderr") {
+  TempDir dir;
+  NodeProcess node(node_options(dir, "node"));
+  REQUIRE_MESSAGE(node.start(), node.log());
+  struct Case {
+    std::vector<std::string> args;
+    const char* kind;
+    const char* says;
+  };
+  const std::vector<Case> cases = {
+      {{"rm", "nosuch", "--json", "--node", node.url(), "--token", node.token()}, "notFound", "nosuch"},
+      {{"ls", "--json", "--node", node.url(), "--token", "wrong-token"}, "unauthorized", "token"},
+      {{"inspect", (dir / "missing.tar").string(), "--json"}, "", "missing.tar"},
+      {{"validate", (dir / "missing.wasm").string(), "--json"}, "", "missing.wasm"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.args[0]);
+    auto r = edge_cli(c.args);
+    INFO(dump(r));
+    CHECK(r.exit_code != 0);
+    auto j = json::parse(r.out, nullptr, false);
+    REQUIRE(j.is_object());
+    REQUIRE(j.contains("error"));
+    if (*c.kind) CHECK(j["error"]["kind"] == c.kind);
+    CHECK(j["error"]["message"].get<std::string>().find(c.says) != std::string::npos);
+    CHECK(r.err.find("error:") != std::string::npos);  // a person still reads it in words
+  }
+  // Without --json nothing changes on stdout.
+  auto plain = edge_cli({"rm", "nosuch", "--node", node.url(), "--token", node.token()});
+  CHECK(plain.exit_code != 0);
+  CHECK(plain.out.empty());
+}
