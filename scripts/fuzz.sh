@@ -23,7 +23,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$work" "$crashers"
   log=$build/fuzz-$t.log
   if "$build/bin/fuzz_$t" "$work" "tests/fuzz/corpus/$t" -max_total_time="$seconds" \
-      -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$crashers/" -print_final_stats=1 >"$log" 2>&1; then
+      -rss_limit_mb=2048 -timeout=30 -artifact_prefix="$crashers/" -print_final_stats=1 >"$log" 2>&1; then
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
     echo "fuzz: $t = $execs executions in ${seconds}s, no crash"
   else
