@@ -270,6 +270,12 @@ TEST_CASE("with a token the page is public, asks for the token and takes it from
   CHECK(redirect->status == 302);
   CHECK(redirect->get_header_value("Location") ==
         "http://127.0.0.1:" + std::to_string(node.dashboard_port()) + "/?token=abc");
+  // A Host that is not this machine by construction gets no token in its redirect (issue 23).
+  auto elsewhere = at_node.Get("/?token=abc", {{"Host", "evil.example:8083"}});
+  REQUIRE(elsewhere);
+  CHECK(elsewhere->status == 302);
+  CHECK(elsewhere->get_header_value("Location") ==
+        "http://evil.example:" + std::to_string(node.dashboard_port()) + "/");
   CHECK(at_node.Get("/dashboard/dashboard.js")->status == 404);  // no dashboard on the services' origin
   httplib::Client plain("127.0.0.1", node.dashboard_port());
   auto page = plain.Get("/");

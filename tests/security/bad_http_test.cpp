@@ -245,3 +245,60 @@ TEST_CASE("invalid UTF-8 anywhere in a request is answered, and the node lives o
   }
   CHECK(json_of(n.cli->Get("/mcm/v1/stats"))["internalErrors"] == 0);  // refused in words, not by a caught crash
 }
+
+// Issue 23's slow bodies: uploads that never finish pin memory, and bodies that trickle in hold
+// their connection. Both are bounded now.
+TEST_CASE("unfinished uploads are held within the node's body budget, and a trickling body is cut") {
+  TempDir tmp;
+  auto options = node_options(tmp / "data");
+  options.extra_args = {"--body-budget-mb", "32"};
+  NodeProcess node(options);
+  REQUIRE(node.start());
+  auto cli = client(node);
+  deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
+  const std::string path = service_path(node, "/hello/v1") + "/";
+  const long rss_before = node_rss_kib(tmp / "data");
+  // Eight uploads announcing 7 MiB each and sending 6: the first four fit the 32 MiB budget, the
+  // rest are refused at their headers.
+  std::vector<std::unique_ptr<RawConnection>> uploads;
+  int refused = 0;
+  for (int i = 0; i < 8; ++i) {
+    auto c = std::make_unique<RawConnection>(node.port());
+    REQUIRE(c->connected());
+    c->send("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(7u << 20) + "\r\n\r\n");
+    const std::string answer = c->read_response(3s);  // a refusal comes at once; an admitted upload waits
+    if (status_of(answer) == 503) {
+      ++refused;
+      CHECK(body_of(answer).find("request bodies") != std::string::npos);
+      continue;
+    }
+    c->send(std::string(6u << 20, 'x'));
+    uploads.push_back(std::move(c));
+  }
+  const long rss_held = node_rss_kib(tmp / "data");
+  MESSAGE("unfinished 7 MiB uploads: " << uploads.size() << " held, " << refused << " refused; node RSS "
+                                       << rss_before / 1024 << " -> " << rss_held / 1024 << " MiB");
+  CHECK(uploads.size() == 4);
+  CHECK(refused == 4);
+  CHECK(rss_held - rss_before < 64 * 1024);  // the budget and some, not 8 x 7 MiB
+  CHECK(node_answers(node.port()));          // others are served meanwhile
+  uploads.clear();                           // the budget comes back with the connections
+  std::this_thread::sleep_for(500ms);
+  RawConnection again(node.port());
+  again.send("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+  CHECK(status_of(again.read_response(20s)) == 200);
+
+  // A body that trickles in, a byte at a time, is cut after the grace period (10 s) with 408: it
+  // never reaches 1 KiB a second.
+  RawConnection slow(node.port());
+  slow.send("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+  std::string answer;
+  const auto until = std::chrono::steady_clock::now() + 60s;  // liveness; the cut comes after ~10-12 s
+  while (answer.empty() && std::chrono::steady_clock::now() < until) {
+    if (!slow.send("x")) break;
+    answer = slow.read_response(std::chrono::milliseconds(1000));
+  }
+  if (answer.empty()) answer = slow.read_response(5s);
+  CHECK(status_of(answer) == 408);
+  CHECK(body_of(answer).find("slower than") != std::string::npos);
+}

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <atomic>
 #include <limits>
+#include <mutex>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
@@ -35,7 +37,36 @@ constexpr size_t kLingerBytes = 128u << 20;  // what a refused upload may still 
 struct Shared {
   HttpLimits limits;
   std::atomic<size_t> connections{0};
+  std::atomic<uint64_t> buffered_body_bytes{0};  // of bodies being received, node-wide
+  std::mutex peers_mu;
+  std::unordered_map<std::string, size_t> peers;  // open connections per client address
   FailureHandler on_failure;
+
+  size_t per_address_cap() const {
+    if (limits.max_connections_per_address) return limits.max_connections_per_address;
+    return std::max(limits.max_connections / 2, std::min<size_t>(limits.max_connections, 2048));
+  }
+  // Counts a connection from `address`; false (nothing counted) when the address holds its share.
+  bool admit_peer(const std::string& address) {
+    std::lock_guard lock(peers_mu);
+    size_t& open = peers[address];
+    if (open >= per_address_cap()) return false;
+    ++open;
+    return true;
+  }
+  void release_peer(const std::string& address) {
+    std::lock_guard lock(peers_mu);
+    auto it = peers.find(address);
+    if (it != peers.end() && --it->second == 0) peers.erase(it);
+  }
+  // Takes `bytes` of the node-wide budget for bodies being received; false when it is spent.
+  bool reserve_body(uint64_t bytes) {
+    uint64_t held = buffered_body_bytes.load();
+    do {
+      if (held + bytes > limits.max_buffered_body_bytes) return false;
+    } while (!buffered_body_bytes.compare_exchange_weak(held, held + bytes));
+    return true;
+  }
   void report(const std::string& what) const {
     if (on_failure) on_failure(what);
     else fmt::print(stderr, "edge-node: internal error: {}\n", what);
@@ -98,9 +129,17 @@ std::string current_exception_text() {
 // its event loop's thread; an application's answer from another thread is posted back there.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, HttpApplication& app, std::shared_ptr<Shared> shared)
-      : stream_(std::move(socket)), app_(app), shared_(std::move(shared)), timer_(stream_.get_executor()) {}
-  ~Session() { --shared_->connections; }
+  Session(tcp::socket socket, HttpApplication& app, std::shared_ptr<Shared> shared, std::string peer)
+      : stream_(std::move(socket)),
+        app_(app),
+        shared_(std::move(shared)),
+        timer_(stream_.get_executor()),
+        peer_(std::move(peer)) {}
+  ~Session() {
+    release_body_budget();
+    shared_->release_peer(peer_);
+    --shared_->connections;
+  }
 
   void run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
@@ -206,6 +245,11 @@ class Session : public std::enable_shared_from_this<Session> {
     body_parser_->body_limit(admission.body_limit);
     body_limit_ = admission.body_limit;
     if (body_parser_->is_done()) return dispatch_request();  // no body: complete at the end of the headers
+    // The body is held in memory while it arrives: an announced one takes its size from the
+    // node-wide budget now, a chunked one as it comes (on_body).
+    if (announced && !take_body_budget(*announced)) return refuse(body_budget_spent());
+    body_started_ = Clock::now();
+    body_bytes_ = 0;
 
     // The client waits for our word before sending its body.
     const auto& h = body_parser_->get();
@@ -224,12 +268,24 @@ class Session : public std::enable_shared_from_this<Session> {
   // stops is, after body_idle_timeout.
   void read_body() {
     stream_.expires_after(limits().body_idle_timeout);
-    http::async_read_some(stream_, buffer_, *body_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->guarded("reading its body", [&] { self->on_body(ec); });
+    http::async_read_some(stream_, buffer_, *body_parser_, [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->guarded("reading its body", [&] { self->on_body(ec, n); });
     });
   }
 
-  void on_body(beast::error_code ec) {
+  void on_body(beast::error_code ec, size_t n) {
+    body_bytes_ += n;
+    if (!ec && !body_parser_->content_length() && !take_body_budget(n)) return refuse(body_budget_spent());
+    // A body that trickles in (a byte every few seconds, just inside body_idle_timeout) would hold
+    // its connection slot and its buffer forever: past the grace period it must keep a minimum
+    // average rate.
+    const auto late = Clock::now() - body_started_ - limits().body_rate_grace;
+    if (!ec && late > Clock::duration::zero() &&
+        double(body_bytes_) < double(limits().min_body_bytes_per_second) * std::chrono::duration<double>(late).count())
+      return refuse(app_.error(
+          408,
+          fmt::format("the request body arrives slower than {} bytes a second", limits().min_body_bytes_per_second),
+          "send the body at once, or over a faster link"));
     if (ec == http::error::body_limit) return refuse(app_.too_large(*route_, body_limit_));
     if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == net::error::eof ||
         ec == net::error::connection_reset)
@@ -242,6 +298,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void dispatch_request() {
+    release_body_budget();  // received: what the budget guards against is bodies still arriving
     web::Request request = body_parser_->release();
     body_parser_.reset();
     // What the answer and the log line need of the request, not its fields.
@@ -383,6 +440,22 @@ class Session : public std::enable_shared_from_this<Session> {
     timer_.cancel();
   }
 
+  bool take_body_budget(uint64_t bytes) {
+    if (!shared_->reserve_body(bytes)) return false;
+    body_reserved_ += bytes;
+    return true;
+  }
+  void release_body_budget() {
+    shared_->buffered_body_bytes -= body_reserved_;
+    body_reserved_ = 0;
+  }
+  web::Response body_budget_spent() {
+    auto res = app_.error(503, "the node holds as many request bodies as it may while they arrive",
+                          "retry shortly; send bodies at once rather than slowly");
+    res.set(http::field::retry_after, "1");
+    return res;
+  }
+
   std::chrono::microseconds elapsed() const {
     return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_);
   }
@@ -398,7 +471,11 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t body_limit_ = 0;
   bool keep_alive_ = true;
   bool first_request_ = true;
-  bool failed_ = false;  // a step of the request threw; it was answered 500 and the connection closes
+  bool failed_ = false;             // a step of the request threw; it was answered 500 and the connection closes
+  const std::string peer_;          // the client's address (its share of the connections)
+  Clock::time_point body_started_;  // when the current request's body began to be read
+  uint64_t body_bytes_ = 0;         // of it, read so far
+  uint64_t body_reserved_ = 0;      // of the node-wide body budget, held by this connection
   Clock::time_point started_ = Clock::now();
   Clock::time_point linger_until_;
   size_t drained_ = 0;
@@ -487,8 +564,20 @@ class Listener : public std::enable_shared_from_this<Listener> {
         s->close(ignored);
       });
     }
+    // One address may hold its share of the connections, not all of them (10,050 trickling
+    // connections from one client took every slot).
+    beast::error_code peer_ec;
+    std::string peer = socket.remote_endpoint(peer_ec).address().to_string();
+    if (peer_ec || !shared_->admit_peer(peer)) {
+      auto s = std::make_shared<tcp::socket>(std::move(socket));
+      return net::async_write(*s, net::buffer(busy_), [s](beast::error_code, size_t) {
+        beast::error_code ignored;
+        s->shutdown(tcp::socket::shutdown_both, ignored);
+        s->close(ignored);
+      });
+    }
     ++shared_->connections;
-    std::make_shared<Session>(std::move(socket), app_, shared_)->run();
+    std::make_shared<Session>(std::move(socket), app_, shared_, std::move(peer))->run();
   }
 
   Loops& loops_;

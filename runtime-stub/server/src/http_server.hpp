@@ -82,6 +82,14 @@ struct HttpLimits {
   std::chrono::milliseconds body_idle_timeout{15'000};  // a body that stops arriving for this long: closed
   std::chrono::milliseconds keep_alive_timeout{5'000};  // an idle connection between requests: closed
   std::chrono::milliseconds write_timeout{30'000};      // a client that does not read its answer: closed
+  // Slow bodies (issue 23): past a grace period a body must arrive at a minimum average rate, and
+  // the bodies being received hold at most a node-wide budget of memory; beyond either: 408 / 503.
+  std::chrono::milliseconds body_rate_grace{10'000};
+  uint64_t min_body_bytes_per_second = 1024;
+  uint64_t max_buffered_body_bytes = 512u << 20;
+  // Open connections one client address may hold; 0: half of max_connections, at least 2048 (or
+  // max_connections when that is lower). Beyond: 503 and closed, while other addresses connect.
+  size_t max_connections_per_address = 0;
 };
 
 // Told what failed when handling a request threw (a bug in the node): for the log and a count.

@@ -1,5 +1,7 @@
 #include "routes.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -115,6 +117,21 @@ class LogFollower final : public BodyStream {
   std::string pending_;
   uintmax_t offset_ = 0;
 };
+
+// Whether `host` (a Host header without its port) can only mean this machine: an IP address
+// literal, localhost, or the machine's own name (with .local, as mDNS names it on a LAN).
+bool names_this_machine(std::string_view host) {
+  if (host.starts_with('[') && host.ends_with(']')) return true;  // an IPv6 literal
+  if (!host.empty() && host.find_first_not_of("0123456789.") == std::string_view::npos) return true;
+  std::string lower(host);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  if (lower == "localhost" || lower.ends_with(".localhost")) return true;
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || !*name) return false;
+  std::string own(name);
+  std::transform(own.begin(), own.end(), own.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return lower == own || lower == own + ".local";
+}
 
 // "a/b/c" -> {"a", "b", "c"}
 std::vector<std::string> segments(std::string_view path) {
@@ -293,10 +310,13 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
         0, host.rfind(':') == std::string_view::npos || host.ends_with(']') ? host.size() : host.rfind(':')));
     if (hostname.empty()) hostname = "127.0.0.1";
     web::Response res{http::status::found, 11};
-    // The query goes along: `/?token=...` hands the dashboard its token, as it always did.
+    // The query goes along: `/?token=...` hands the dashboard its token, as it always did. But
+    // only to a host that is this machine by construction (an IP address, localhost, its own
+    // name): a Host header naming any other (DNS rebinding, a proxy) would carry the token there.
     const std::string_view target = request.target();
-    const auto query =
-        target.find('?') == std::string_view::npos ? std::string_view() : target.substr(target.find('?'));
+    const auto query = target.find('?') == std::string_view::npos || !names_this_machine(hostname)
+                           ? std::string_view()
+                           : target.substr(target.find('?'));
     res.set(http::field::location, fmt::format("http://{}:{}/{}", hostname, options_.dashboard_port, query));
     return done(Reply{std::move(res), nullptr});
   }
@@ -311,10 +331,12 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
       std::move(done),
       [this, req, route, queued_at] {
         const RunningService& svc = *route->service;
-        // Waited out its service's whole time limit for a worker: its client has most likely given
-        // up, and running it now would only make the queue behind it longer (issue 23).
-        if (std::chrono::steady_clock::now() - queued_at > svc.context.limits.wall_time) {
-          auto res = error_response(503, svc.record.name + " is busy: this request waited its time limit for a turn",
+        // Waited its service's time limit and 30 s more for a worker: its client has most likely
+        // given up, and running it now would only make the queue behind it longer (issue 23: a
+        // flood's queued requests ran on for minutes after the attacker left). A burst that a
+        // service works through in that time is served whole.
+        if (std::chrono::steady_clock::now() - queued_at > svc.context.limits.wall_time + std::chrono::seconds(30)) {
+          auto res = error_response(503, svc.record.name + " is busy: this request waited too long for a turn",
                                     "retry shortly; raise MCM.MAX_CONCURRENCY if the service is often this busy");
           res.set(http::field::retry_after, "1");
           return Reply{std::move(res), nullptr};
