@@ -76,12 +76,20 @@ else
   native_ms=$(best_of "$WORK/sha256-native" $KIB); native_digest=$(digest)
   native_small_ms=$(best_of "$WORK/sha256-native" $INTERP_KIB)
   emit compute_native_ms "$native_ms" ms "SHA-256, $((KIB / 1024)) MiB x4, clang++-19 -O2"
-  aot_ms=""
-  if [[ -x $BENCH ]]; then
-    "$BENCH" run --engine aot --cache "$EDGE_AOT_CACHE" "$WORK/sha256.wasm" 64 >/dev/null 2>&1  # compile once (cached)
-    aot_ms=$(best_of "$BENCH" run --engine aot --cache "$EDGE_AOT_CACHE" "$WORK/sha256.wasm" $KIB)
-    [[ -n $aot_ms && $(digest) != "$native_digest" ]] && { echo "bench: AOT digest differs from native!"; aot_ms=""; }
-  fi
+  # The kernel on a compiled tier (ENGINE: aot or quick), compiled once first (then cached): its best
+  # time, or empty when it failed or its digest differs from native code's.
+  compiled_ms() {
+    [[ -x $BENCH ]] || return 0
+    "$BENCH" run --engine "$1" --cache "$EDGE_AOT_CACHE" "$WORK/sha256.wasm" 64 >/dev/null 2>&1
+    local ms
+    ms=$(best_of "$BENCH" run --engine "$1" --cache "$EDGE_AOT_CACHE" "$WORK/sha256.wasm" $KIB)
+    if [[ -n $ms && $(digest) != "$native_digest" ]]; then
+      echo "bench: the $1 tier's digest differs from native!" >&2
+      return 0
+    fi
+    echo "$ms"
+  }
+  aot_ms=$(compiled_ms aot)
   if [[ -n $aot_ms ]]; then
     emit compute_aot_ms "$aot_ms" ms "same kernel, wasm2c + cc -O2"
     emit compute_ratio_vs_native "$(ratio "$aot_ms" "$native_ms")" x "AOT time / native time (target <= 1.5)"
@@ -89,12 +97,7 @@ else
     skip compute_ratio_vs_native "edge_bench (AOT engine) unavailable or failed: $(tail -1 "$WORK/kernel.err" 2>/dev/null)"
   fi
   # The quick tier: the same C compiled by tcc (serves from a deploy's first request).
-  quick_ms=""
-  if [[ -x $BENCH ]]; then
-    "$BENCH" run --engine quick --cache "$EDGE_AOT_CACHE" "$WORK/sha256.wasm" 64 >/dev/null 2>&1
-    quick_ms=$(best_of "$BENCH" run --engine quick --cache "$EDGE_AOT_CACHE" "$WORK/sha256.wasm" $KIB)
-    [[ -n $quick_ms && $(digest) != "$native_digest" ]] && { echo "bench: quick-tier digest differs from native!"; quick_ms=""; }
-  fi
+  quick_ms=$(compiled_ms quick)
   if [[ -n $quick_ms ]]; then
     emit compute_quick_ms "$quick_ms" ms "same kernel, wasm2c + tcc (the quick tier)"
     emit quick_compute_ratio_vs_native "$(ratio "$quick_ms" "$native_ms")" x "quick tier / native time (target <= 4)"
