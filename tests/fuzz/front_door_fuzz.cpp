@@ -51,16 +51,17 @@ std::string round_trip(int port, std::string_view bytes, int timeout_ms = 2000, 
     const linger abort_on_close{1, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) break;
-    const int err = errno;
+    const int err = errno;  // (EINTR too: the connection then completes on its own; a new one is as good)
     ::close(fd);
     fd = -1;
     if (why) *why = std::string("connect: ") + std::strerror(err);
-    if (err != EADDRNOTAVAIL && err != EAGAIN) return {};
+    if (err != EADDRNOTAVAIL && err != EAGAIN && err != EINTR) return {};
     ::usleep(10000);
   }
   if (fd < 0) return {};
   for (size_t sent = 0; sent < bytes.size();) {
     ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the node closed early (a refusal): what it said is still readable
     sent += size_t(n);
   }
@@ -69,11 +70,16 @@ std::string round_trip(int port, std::string_view bytes, int timeout_ms = 2000, 
   char buf[16384];
   for (;;) {
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, timeout_ms) <= 0) {
+    // libFuzzer's timer (SIGALRM, for -timeout) interrupts poll and recv now and then: EINTR is
+    // not the node's silence. (Before this, the harness took it for a node that stopped answering.)
+    const int ready = ::poll(&p, 1, timeout_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
       if (why) *why = "no byte for " + std::to_string(timeout_ms) + " ms";
       break;
     }
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
     if (n < 0 && why) *why = std::string("recv: ") + std::strerror(errno);
     if (n <= 0) break;
     if (out.size() < (1u << 20)) out.append(buf, size_t(n));
@@ -162,24 +168,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   round_trip(dashboard ? n.dashboard_port : n.node_port, bytes);
 
-  // A liveness bound, not a latency one: under ASan on a loaded 2-core machine an answer took over
-  // 2 s once in 400,000 inputs. A node that is gone or wedged never answers.
+  // A liveness bound, not a latency one (ASan, a loaded 2-core machine): a node that is gone or
+  // wedged never answers.
   std::string why;
-  const auto asked = std::chrono::steady_clock::now();
   const std::string health =
       round_trip(n.node_port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 20000, &why);
-  if (!health.starts_with("HTTP/1.1 200")) {
-    // Slow, or gone? Ask again for up to two minutes: a node that answers then is reported as a
-    // stall (on stderr, with how long), one that never does ends the run as a failure.
-    std::string again;
-    while (!again.starts_with("HTTP/1.1 200") && std::chrono::steady_clock::now() - asked < std::chrono::minutes(2))
-      again = round_trip(n.node_port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5000);
-    if (again.starts_with("HTTP/1.1 200")) {
-      std::fprintf(stderr, "front door: STALL: /healthz answered only after %.1f s (the first try: %s)\n",
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count(), why.c_str());
-      return 0;
-    }
-  }
   if (!health.starts_with("HTTP/1.1 200") || health.find("\r\n\r\nok\n") == std::string::npos) {
     std::fprintf(stderr, "front door: /healthz did not answer 200 ok after this input (%s): '%s'\n", why.c_str(),
                  health.c_str());
