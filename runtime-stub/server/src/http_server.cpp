@@ -225,7 +225,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
     auto& head = head_parser_->get();
     if (head.target().size() > limits().max_request_line) return refuse(line_too_long());
-    head_ = {};  // what a failure report names
+    head_ = {};  // what the answer, the access log and a failure report need of the request
     head_.method_string(head.method_string());
     head_.target(head.target());
     if (auto bad = framing_problem(head)) {
@@ -302,10 +302,7 @@ class Session : public std::enable_shared_from_this<Session> {
     web::Request request = body_parser_->release();
     body_parser_.reset();
     // What the answer and the log line need of the request, not its fields.
-    head_ = {};
-    head_.method_string(request.method_string());
-    head_.target(request.target());
-    head_.version(request.version());
+    head_.version(request.version());  // method and target: set with the headers (admit_head)
     // No read is pending while the application works: nothing times out under a long request.
     stream_.expires_never();
     guarded("handling it", [&] {
