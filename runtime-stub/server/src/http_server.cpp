@@ -19,6 +19,8 @@
 #include <boost/beast/core.hpp>
 #include <fmt/core.h>
 
+#include "edge/node/wire_text.hpp"
+
 namespace edge::node {
 
 namespace net = boost::asio;
@@ -154,8 +156,8 @@ class Session : public std::enable_shared_from_this<Session> {
     try {
       step();
     } catch (...) {
-      shared_->report(fmt::format("{} {} ({}): {}", std::string(head_.method_string()), printable_target(), stage,
-                                  current_exception_text()));
+      shared_->report(fmt::format("{} {} ({}): {}", std::string(head_.method_string()),
+                                  printable_prefix(head_.target(), 200), stage, current_exception_text()));
       failed_ = true;  // an answer the application still posts is dropped: this one goes instead
       try {
         refuse(internal_error_response());
@@ -163,13 +165,6 @@ class Session : public std::enable_shared_from_this<Session> {
         close();
       }
     }
-  }
-
-  std::string printable_target() const {
-    std::string t(head_.target().substr(0, 200));
-    for (char& c : t)
-      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
-    return t;
   }
 
   const HttpLimits& limits() const { return shared_->limits; }

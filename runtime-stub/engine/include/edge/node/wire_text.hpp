@@ -13,9 +13,9 @@ namespace edge::node {
 // How many response headers a guest may send (more made writing them slower than linear).
 inline constexpr size_t kMaxGuestResponseHeaders = 256;
 
-// Up to 64 bytes of `text`, control and non-ASCII bytes as '?', for a message.
-inline std::string printable_prefix(std::string_view text) {
-  std::string out(text.substr(0, 64));
+// Up to `max` bytes of `text`, control and non-ASCII bytes as '?', for a message or a log line.
+inline std::string printable_prefix(std::string_view text, size_t max = 64) {
+  std::string out(text.substr(0, max));
   for (char& c : out)
     if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
   return out;
