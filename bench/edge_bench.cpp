@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
   client_request.set(http::field::user_agent, "wrk");
   client_request.set(http::field::accept, "*/*");
   if (mode == "request-path")
-    once = [&] { status = int(serve_service_request(running, stats, client_request, url).result_int()); };
+    once = [&] { status = int(serve_service_request(running, stats, client_request, url, nullptr).result_int()); };
   for (int i = 0; i < std::min(200, iterations); ++i) once();  // warm-up: pools, caches
   std::vector<double> us(static_cast<size_t>(iterations));
   for (auto& t : us) {

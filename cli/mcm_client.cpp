@@ -266,6 +266,16 @@ Status Client::logs(const std::string& id, bool follow, const std::function<bool
   return ok();
 }
 
+Result<std::string> Client::metrics() {
+  auto r = http_->Get("/metrics");
+  if (!r) return transport_error(url_, static_cast<int>(r.error()), timeouts_);
+  HttpAnswer a = to_answer(*r, token_.empty());
+  if (a.status == 404)
+    return make_error(url_ + " has no /metrics", "it is not an edge-node, or it runs with --telemetry off");
+  if (a.status < 200 || a.status >= 300) return answer_error(url_, "reading the metrics", a);
+  return std::move(a.body);
+}
+
 Result<HttpAnswer> Client::get_public(const std::string& path) {
   httplib::Client c(url_);
   c.set_connection_timeout(timeouts_.connect_seconds, 0);

@@ -64,6 +64,9 @@ class Client {
   // lines arrive until the node closes the stream or `sink` returns false.
   Status logs(const std::string& id, bool follow, const std::function<bool(std::string_view)>& sink);
 
+  // GET /metrics (edge-node extension): the node's Prometheus text, with the token.
+  Result<std::string> metrics();
+
   // A plain GET of any URL on this node (the service check): no token, the same timeouts.
   Result<HttpAnswer> get_public(const std::string& path);
 

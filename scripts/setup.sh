@@ -21,6 +21,8 @@ packages=(
   # libraries
   libcli11-dev libfmt-dev libyaml-cpp-dev libarchive-dev doctest-dev nlohmann-json3-dev
   libcpp-httplib-dev libsqlite3-dev libssl-dev zlib1g-dev libbrotli-dev
+  # the node's /metrics (prometheus-cpp) and, for its tests, a real Prometheus server and promtool
+  prometheus-cpp-dev prometheus
   # the node's HTTP layer and outbound client: Boost.Beast over Boost.Asio (header-only)
   libboost-dev
   # tests and benchmarks (python3: bench/scale.py and bench/footprint.py drive a node)

@@ -26,6 +26,7 @@ void add_test_command(CLI::App& app, CommandContext& ctx);
 void add_ls_command(CLI::App& app, CommandContext& ctx);
 void add_rm_command(CLI::App& app, CommandContext& ctx);
 void add_logs_command(CLI::App& app, CommandContext& ctx);
+void add_top_command(CLI::App& app, CommandContext& ctx);
 void add_doctor_command(CLI::App& app, CommandContext& ctx);
 void add_completion_command(CLI::App& app, CommandContext& ctx);
 void add_complete_command(CLI::App& app, CommandContext& ctx);  // hidden: values for completion
@@ -34,7 +35,7 @@ void add_complete_command(CLI::App& app, CommandContext& ctx);  // hidden: value
 inline void add_commands(CLI::App& app, CommandContext& ctx) {
   for (auto add : {add_new_command, add_build_command, add_validate_command, add_pack_command, add_inspect_command,
                    add_deploy_command, add_dev_command, add_test_command, add_ls_command, add_rm_command,
-                   add_logs_command, add_doctor_command, add_completion_command, add_complete_command})
+                   add_logs_command, add_top_command, add_doctor_command, add_completion_command, add_complete_command})
     add(app, ctx);
 }
 

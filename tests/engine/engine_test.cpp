@@ -27,7 +27,7 @@ namespace {
 // Collects what a service writes to its log.
 class CollectingLog : public ServiceLog {
  public:
-  void write(Stream, std::string_view t) override {
+  void write(Stream, std::string_view t, std::string_view) override {
     std::lock_guard l(m_);
     text_ += t;
   }

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <optional>
 #include <utility>
+#include <boost/algorithm/string/predicate.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -224,7 +225,25 @@ struct EachItem : std::enable_shared_from_this<EachItem> {
   }
 };
 
+// The span of an outbound fetch, a child of the request's (from the traceparent the node gave the
+// guest), sent along as the fetch's traceparent so the next node continues the trace. A guest
+// that sets traceparent itself is taken at its word. None outside a request (`edge-node run`).
+std::optional<TraceContext> fetch_span(const HostContext& ctx, FetchRequest& req) {
+  if (!ctx.request()) return std::nullopt;
+  const auto& in = ctx.request()->headers;
+  auto tp = in.find("traceparent");
+  auto request_span = tp == in.end() ? std::nullopt : TraceContext::parse(tp->second);
+  if (!request_span) return std::nullopt;
+  for (const auto& [name, value] : req.headers)
+    if (boost::iequals(name, "traceparent")) return TraceContext::parse(value);
+  TraceContext span = request_span->child();
+  if (auto ts = in.find("tracestate"); ts != in.end()) req.headers["tracestate"] = ts->second;
+  req.headers["traceparent"] = span.traceparent();
+  return span;
+}
+
 void storage_call(HostContext& ctx, int64_t session, std::string_view method, const json& params) {
+  if (ctx.observer()) ctx.observer()->storage_operation(method);
   if (!ctx.storage()) {
     reply_if_wanted(ctx, session, error_reply(session, "storage is not available for this service"));
     return;
@@ -399,7 +418,13 @@ void handle_api_request(HostContext& ctx, int32_t session, std::string_view mess
       for (auto& [k, v] : params["headers"].items()) req.headers[k] = v.is_string() ? v.get<std::string>() : text_of(v);
     // Bounded by the request's own deadline (none for `edge-node run`: a day, as time_left says).
     const auto deadline = ctx.deadline().value_or(std::chrono::steady_clock::now() + ctx.time_left());
+    const std::optional<TraceContext> span = fetch_span(ctx, req);
+    const auto started = std::chrono::system_clock::now();
+    const auto clock = std::chrono::steady_clock::now();
     FetchOutcome r = http_fetch(req, deadline, ctx.limits().max_response_bytes);
+    if (ctx.observer())
+      ctx.observer()->fetched({req.method.empty() ? "GET" : req.method, req.url, r.response ? r.response->status : 0,
+                               r.error, span ? &*span : nullptr, started, std::chrono::steady_clock::now() - clock});
     if (r.deadline_passed) ctx.abort(ExecFailure::Kind::Timeout, r.error);  // the request ends 504 now
     // Delivered after the handler returns, as on a real node, where a fetch is asynchronous.
     if (session != 0)

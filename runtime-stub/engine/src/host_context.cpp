@@ -188,9 +188,15 @@ void HostContext::abort(ExecFailure::Kind kind, std::string message) {
   throw HostTrap(message);
 }
 
+std::string_view HostContext::trace_id() const {
+  if (!setup_.request) return {};
+  auto tp = setup_.request->headers.find("traceparent");
+  return tp == setup_.request->headers.end() ? std::string_view() : trace_id_of(tp->second);
+}
+
 void HostContext::log_line(ServiceLog::Stream stream, std::string_view text) {
   if (setup_.log) {
-    setup_.log->write(stream, text);
+    setup_.log->write(stream, text, trace_id());
   } else if (setup_.mode == Mode::Command) {
     std::string line = "edge-node: " + std::string(text) + "\n";
     (void)!::write(2, line.data(), line.size());
@@ -223,7 +229,7 @@ void HostContext::guest_output(ServiceLog::Stream stream, std::string_view text)
   size_t room = cap - log_bytes_;
   if (text.size() > room) text = text.substr(0, room);
   log_bytes_ += text.size();
-  if (setup_.log) setup_.log->write(stream, text);
+  if (setup_.log) setup_.log->write(stream, text, trace_id());
 }
 
 }  // namespace edge::node

@@ -57,6 +57,7 @@ HostContext::Setup request_setup(const ServiceContext& service, const HttpReques
   setup.request = &request;
   setup.node_url = service.node_url;
   setup.service_open_files = service.open_files;
+  setup.observer = service.observer;
   return setup;
 }
 

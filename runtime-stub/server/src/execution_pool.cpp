@@ -100,6 +100,11 @@ void ExecutionPool::stop() {
   dropped.clear();  // outside the lock: a job's captures may post elsewhere when they go
 }
 
+size_t ExecutionPool::queued() const {
+  std::lock_guard lock(mu_);
+  return queued_ + own_queued_;
+}
+
 bool ExecutionPool::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   return idle_.wait_for(lock, timeout, [this] { return busy_ == 0 && queued_ == 0 && own_queued_ == 0; });

@@ -50,6 +50,8 @@ class ExecutionPool final : private BlockingObserver {
   void stop();
   // True once no job runs, waiting at most `timeout`.
   bool wait_idle(std::chrono::milliseconds timeout);
+  // Jobs waiting for a thread now, the node's own included.
+  size_t queued() const;
 
  private:
   // A service with work queued or running (or lately: idle ones are swept out now and then).
@@ -70,7 +72,7 @@ class ExecutionPool final : private BlockingObserver {
 
   static constexpr size_t kOwnersKept = 256;  // owners (idle ones included) before the first sweep
   const size_t target_, max_threads_, max_queued_, max_queued_per_owner_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable wake_, idle_, gone_;
   std::unordered_map<std::string, Owner> owners_;  // node-based: an Owner's address is stable
   std::deque<Owner*> ring_;                        // owners whose turn is due, front first

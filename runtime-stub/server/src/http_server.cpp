@@ -231,7 +231,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto announced = head_parser_->content_length();
     Admission admission = app_.admit(head, announced ? std::optional<uint64_t>(*announced) : std::nullopt);
     if (admission.refusal) {
-      app_.log(head, nullptr, admission.refusal->result_int(), elapsed());
+      app_.log(head, admission.route.get(), admission.refusal->result_int(), elapsed());
       return refuse(std::move(*admission.refusal));
     }
     route_ = std::move(admission.route);

@@ -20,7 +20,9 @@
 #include "engines.hpp"
 #include "execution_pool.hpp"
 #include "http_server.hpp"
+#include "metrics.hpp"
 #include "node.hpp"
+#include "node_log.hpp"
 #include "routes.hpp"
 
 namespace fs = std::filesystem;
@@ -82,6 +84,9 @@ struct ServeArgs {
   uint64_t compile_max_module_mb = AotOptions{}.max_module_bytes >> 20;
   uint64_t compile_cache_mb = AotOptions{}.max_cache_bytes >> 20;
   uint64_t body_budget_mb = HttpLimits{}.max_buffered_body_bytes >> 20;  // request bodies being received
+  std::string log_format = "text";
+  std::string telemetry = "on";  // off: no /metrics, no counting, no trace context (the overhead's baseline)
+  std::string metrics_token;
 };
 
 int serve(const ServeArgs& args) {
@@ -97,14 +102,23 @@ int serve(const ServeArgs& args) {
   // was started with: the data dir holds the token, compiled code it loads, services' data and logs.
   // Files services create in their preopened folders follow it too.
   ::umask(077);
+  set_log_format(args.log_format == "json" ? LogFormat::Json : LogFormat::Text);
+  std::unique_ptr<NodeMetrics> metrics = args.telemetry == "on" ? std::make_unique<NodeMetrics>() : nullptr;
+  // Spans out only where asked for (the OpenTelemetry variables), and only with telemetry on.
+  // (Made before, so destroyed after, everything that records spans.)
+  std::unique_ptr<SpanExporter> spans = metrics ? SpanExporter::from_environment("edge-node") : nullptr;
+  if (spans) {
+    metrics->export_spans_to(spans.get());
+    say(fmt::format("spans go to {} (OTLP/HTTP, JSON)", spans->url()));
+  }
   fs::path data_dir = args.data_dir.empty() ? default_data_dir() : fs::path(args.data_dir);
   auto lock = DataDirLock::take(data_dir);  // before anything in it is read or written
   if (!lock) return print_error(lock.error()), 1;
   auto identity = load_identity(data_dir, args.client_id, args.token, args.no_auth, args.api_key_file);
   if (!identity) return print_error(identity.error()), 1;
   if (identity->tightened_from)
-    fmt::print("edge-node: the data dir {} was mode {:04o}, now 0700: others could read its token, storage and logs\n",
-               data_dir.string(), *identity->tightened_from);
+    say(fmt::format("the data dir {} was mode {:04o}, now 0700: others could read its token, storage and logs",
+                    data_dir.string(), *identity->tightened_from));
 
   AotOptions aot;
   aot.cache_dir = data_dir / "aot-cache";
@@ -114,13 +128,13 @@ int serve(const ServeArgs& args) {
   aot.max_module_bytes = args.compile_max_module_mb << 20;
   aot.max_cache_bytes = args.compile_cache_mb << 20;
   aot.log = [](const std::string& line) {
-    fmt::print("edge-node: {}\n", line);
-    std::fflush(stdout);  // compiles end in the background: an operator tailing the log sees them then
+    say(line);  // (flushed: compiles end in the background, an operator tailing the log sees them then)
   };
+  if (metrics) aot.on_compile = [m = metrics.get()](const AotOptions::CompileReport& report) { m->compiled(report); };
   auto engine = make_engine(args.engine, aot);
   if (!engine) return print_error(engine.error()), 1;
 
-  Node node({data_dir, *identity, args.port}, std::move(*engine));
+  Node node({data_dir, *identity, args.port, metrics.get()}, std::move(*engine));
   if (auto st = node.open(); !st) return print_error(st.error()), 1;
 
   // Guests and mCM operations run here, never on the I/O threads: a thread per core, and a
@@ -133,8 +147,17 @@ int serve(const ServeArgs& args) {
   HttpServer http(limits);
   http.on_failure([&node](const std::string& what) { node.report_internal_error(what); });
   AccessLog access_log;
-  NodeRoutes node_routes(node, pool, access_log, {Door::Node, identity->token, identity->mcm_api_key});
-  NodeRoutes dashboard_routes(node, pool, access_log, {Door::Dashboard, identity->token, identity->mcm_api_key});
+  const std::optional<std::string> metrics_token =
+      args.metrics_token.empty() ? std::nullopt : std::optional(args.metrics_token);
+  NodeRoutes node_routes(node, pool, access_log,
+                         {Door::Node, identity->token, identity->mcm_api_key, metrics.get(), metrics_token});
+  NodeRoutes dashboard_routes(node, pool, access_log,
+                              {Door::Dashboard, identity->token, identity->mcm_api_key, metrics.get(), metrics_token});
+  if (metrics)
+    metrics->before_scrape([&http, &pool, m = metrics.get()] {
+      m->gauges().open_connections.Set(double(http.open_connections()));
+      m->gauges().queue_depth.Set(double(pool.queued()));
+    });
   auto bound = http.listen(args.host, args.port, node_routes);
   if (!bound) return print_error(bound.error()), 1;
   auto dashboard = http.listen(args.host, args.dashboard_port, dashboard_routes);
@@ -143,25 +166,24 @@ int serve(const ServeArgs& args) {
   dashboard_routes.set_ports(*bound, *dashboard);
   http.start();
 
-  fmt::print("edge-node: listening on http://{}:{} (client id {}, {} engine, data dir {})\n", args.host, *bound,
-             identity->client_id, node.engine_name(), data_dir.string());
+  say(fmt::format("listening on http://{}:{} (client id {}, {} engine, data dir {})", args.host, *bound,
+                  identity->client_id, node.engine_name(), data_dir.string()));
   if (identity->token)
-    fmt::print("edge-node: mCM API token {} {}\n", identity->token_created ? "created in" : "in",
-               identity->token_file.string());
+    say(fmt::format("mCM API token {} {}", identity->token_created ? "created in" : "in",
+                    identity->token_file.string()));
   if (identity->mcm_api_key)
-    fmt::print("edge-node: mim OE API key (MCM_API_KEY, client id from x-client-id or \"api\") {} {}\n",
-               identity->api_key_created ? "created in" : "in", identity->api_key_file.string());
-  if (!identity->token) fmt::print("edge-node: --no-auth: the mCM API accepts anyone who can reach this port\n");
-  fmt::print("edge-node: services answer at http://{}:{}/{}/<name>/v1/...\n", args.host, *bound, identity->client_id);
-  fmt::print("edge-node: dashboard at http://{}:{}/ (its own origin, out of reach of services' pages)\n", args.host,
-             *dashboard);
+    say(fmt::format("mim OE API key (MCM_API_KEY, client id from x-client-id or \"api\") {} {}",
+                    identity->api_key_created ? "created in" : "in", identity->api_key_file.string()));
+  if (!identity->token) say("--no-auth: the mCM API accepts anyone who can reach this port");
+  say(fmt::format("services answer at http://{}:{}/{}/<name>/v1/...", args.host, *bound, identity->client_id));
+  say(fmt::format("dashboard at http://{}:{}/ (its own origin, out of reach of services' pages)", args.host,
+                  *dashboard));
   std::fflush(stdout);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   access_log.flush();
-  fmt::print("edge-node: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  std::fflush(stdout);
+  say(fmt::format("{} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM"));
   // No new connections or requests; fetches in flight end now (their guests see an error); the
   // requests running get a moment to finish and be written. A guest still running after that
   // (a loop, under its own wall-time limit) does not hold the node: the process ends without it.
@@ -173,11 +195,10 @@ int serve(const ServeArgs& args) {
   http.stop();
   access_log.flush();
   if (!finished) {
-    fmt::print("edge-node: requests still running after {} s were cut off; stopped\n", kStopGrace.count() / 1000);
-    std::fflush(stdout);
+    say(fmt::format("requests still running after {} s were cut off; stopped", kStopGrace.count() / 1000));
     std::_Exit(0);
   }
-  fmt::print("edge-node: stopped\n");
+  say("stopped");
   return 0;
 }
 
@@ -280,6 +301,16 @@ int main(int argc, char** argv) {
                    "memory for request bodies still arriving, node-wide (more: 503)")
         ->check(CLI::Range(uint64_t(1), uint64_t(65536)))
         ->capture_default_str();
+    cmd.add_option("--log-format", serve_args.log_format,
+                   "text, or json: the access log and the node's own lines as one JSON object per line")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    cmd.add_option("--telemetry", serve_args.telemetry,
+                   "on: GET /metrics, request counting and W3C trace context; off: none of them")
+        ->check(CLI::IsMember({"on", "off"}))
+        ->capture_default_str();
+    cmd.add_option("--metrics-token", serve_args.metrics_token,
+                   "a second bearer token that GET /metrics takes (and nothing else), for a scraper");
     cmd.add_option("--compile-max-module-mb", serve_args.compile_max_module_mb,
                    "larger modules are not compiled (they run on the interpreter)")
         ->check(CLI::Range(uint64_t(1), uint64_t(4096)))

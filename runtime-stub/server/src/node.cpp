@@ -8,6 +8,7 @@
 #include "edge/core/image.hpp"
 #include "edge/core/wasm_inspect.hpp"
 #include "engines.hpp"
+#include "node_log.hpp"
 
 namespace edge::node {
 namespace fs = std::filesystem;
@@ -132,7 +133,7 @@ Status Node::open() {
       continue;
     }
     services_.publish(*service);
-    fmt::print("edge-node: serving {} at {}\n", record.name, (*service)->base_path);
+    say(fmt::format("serving {} at {}", record.name, (*service)->base_path));
   }
   return ok();
 }
@@ -328,6 +329,10 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
   ctx.storage = service->storage.get();
   ctx.log = service->log.get();
   ctx.open_files = &service->open_files;
+  if (options_.metrics) {
+    service->metrics = options_.metrics->service(owner, record.name);
+    ctx.observer = service->metrics.get();
+  }
   return service;
 }
 
@@ -499,10 +504,25 @@ json Node::stats_json() const {
   return {{"engine", engine_name_}, {"services", out}, {"internalErrors", internal_errors_.load()}};
 }
 
+void Node::refresh_metrics() {
+  if (!options_.metrics) return;
+  for (const auto& service : services_.all())
+    if (service->metrics) service->metrics->serving_on(service->module->engine_name());
+  auto& gauges = options_.metrics->gauges();
+  gauges.images.Set(double(images_.list().size()));
+  gauges.containers.Set(double(containers_.list().size()));
+  gauges.internal_errors.Set(double(internal_errors_.load()));
+  std::error_code ec;
+  uint64_t cache = 0;
+  for (fs::recursive_directory_iterator it(options_.data_dir / "aot-cache", ec), end; !ec && it != end;
+       it.increment(ec))
+    if (it->is_regular_file(ec)) cache += it->file_size(ec);
+  gauges.compile_cache_bytes.Set(double(cache));
+}
+
 void Node::report_internal_error(const std::string& what) {
   ++internal_errors_;
-  fmt::print("edge-node: internal error, answered 500: {}\n", what);
-  std::fflush(stdout);
+  say(fmt::format("internal error, answered 500: {}", what));
 }
 
 }  // namespace edge::node

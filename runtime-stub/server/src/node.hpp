@@ -28,6 +28,7 @@ struct NodeOptions {
   std::filesystem::path data_dir;
   NodeIdentity identity;
   int port = 8083;
+  NodeMetrics* metrics = nullptr;  // not owned; null: no metrics
 };
 
 class Node {
@@ -56,6 +57,8 @@ class Node {
   // The log file of a container (existing or not), nullopt for an unknown container.
   std::optional<std::filesystem::path> container_log(const std::string& client, const std::string& id) const;
   nlohmann::json stats_json() const;
+  // Sets the figures of /metrics that only the node knows (each service's tier, the stores' sizes).
+  void refresh_metrics();
   // A request whose handling threw (a bug in the node): logged and counted (stats: internalErrors).
   void report_internal_error(const std::string& what);
   // Abandons compiles in progress and starts none: the node is stopping.

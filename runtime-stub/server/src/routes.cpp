@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,8 @@
 #include <fmt/core.h>
 
 #include "dashboard.hpp"
+#include "edge/core/json_text.hpp"
+#include "node_log.hpp"
 #include "edge/http_types.hpp"  // the SDK's percent-decoding and query parsing: one way for host and guest
 #include "edge/node/multipart.hpp"
 #include "service_log.hpp"
@@ -151,7 +154,8 @@ std::string decoded_path(std::string_view target) { return url_decode(target.sub
 
 // What admit() made of a request's headers, for handle(), too_large() and log().
 struct Route {
-  std::string path;  // decoded
+  std::string path;                   // decoded
+  std::optional<TraceContext> trace;  // the request's span; none with --telemetry off
   bool mcm = false;
   std::shared_ptr<const RunningService> service;  // the service it goes to, if any
   std::string rest;                               // what follows the service's base path
@@ -184,7 +188,9 @@ Admission NodeRoutes::admit(const web::RequestHead& head, std::optional<uint64_t
   auto route = std::make_shared<Route>();
   route->path = decoded_path(head.target());
   route->mcm = is_mcm(route->path);
+  if (options_.metrics) route->trace = TraceContext::for_request(head["traceparent"], head["tracestate"]);
   Admission admission;
+  admission.route = route;  // a refusal is logged and counted with it too
   auto refuse = [&](web::Response res) {
     admission.refusal = std::move(res);
     return admission;
@@ -226,10 +232,27 @@ Admission NodeRoutes::admit(const web::RequestHead& head, std::optional<uint64_t
     admission.body_limit =
         route->service ? route->service->context.limits.max_request_body_bytes : Limits{}.max_request_body_bytes;
   }  // (the dashboard's static files take no body)
+  if (options_.door == Door::Node && route->path == "/metrics") {
+    if (auto refusal = metrics_refusal(head)) return refuse(std::move(*refusal));
+  }
   if (content_length && *content_length > admission.body_limit)
     return refuse(too_large_for(*route, *content_length, admission.body_limit));
-  admission.route = std::move(route);
   return admission;
+}
+
+// /metrics is for the operator's scraper: it takes the mCM token, or the --metrics-token (a
+// credential that can read figures and nothing else, for a Prometheus config file).
+std::optional<web::Response> NodeRoutes::metrics_refusal(const web::RequestHead& head) const {
+  if (!options_.token && !options_.metrics_token) return std::nullopt;  // --no-auth
+  const auto bearer = bearer_of(head);
+  const bool taken = bearer && ((options_.token && constant_time_equal(*bearer, *options_.token)) ||
+                                (options_.metrics_token && constant_time_equal(*bearer, *options_.metrics_token)));
+  if (taken) return std::nullopt;
+  auto res =
+      error_response(bearer ? 403 : 401, "/metrics needs a bearer token: the node's token or its --metrics-token",
+                     "in prometheus.yml: authorization: {credentials_file: <the token's file>}");
+  if (!bearer) res.set(http::field::www_authenticate, "Bearer");
+  return res;
 }
 
 web::Response NodeRoutes::too_large(const Route& route, uint64_t limit) { return too_large_for(route, 0, limit); }
@@ -255,7 +278,8 @@ web::Response NodeRoutes::error(unsigned status, const std::string& message, con
 void NodeRoutes::run_on_pool(ReplyCallback done, std::function<Reply()> work, const std::string& owner, size_t cap) {
   // `done` is shared: if the pool refuses the job, the job (and its copy) is gone and we answer.
   auto answer = std::make_shared<ReplyCallback>(std::move(done));
-  auto job = [this, answer, work = std::move(work)] {
+  auto job = [this, answer, work = std::move(work), queued_at = std::chrono::steady_clock::now()] {
+    if (options_.metrics) options_.metrics->waited_in_queue(std::chrono::steady_clock::now() - queued_at);
     Reply reply;
     try {
       reply = work();
@@ -284,6 +308,22 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
     res.set(http::field::content_type, "text/plain");
     res.body() = "ok\n";
     return done(Reply{std::move(res), nullptr});
+  }
+  if (path == "/metrics" && read && options_.door == Door::Node) {
+    if (!options_.metrics)
+      return done(not_found("this node keeps no metrics: it was started with --telemetry off",
+                            "start edge-node without --telemetry off"));
+    // Off the I/O thread: a scrape walks the compile cache and writes every series.
+    return run_on_pool(
+        std::move(done),
+        [this] {
+          node_.refresh_metrics();
+          web::Response res{http::status::ok, 11};
+          res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+          res.body() = options_.metrics->scrape();
+          return Reply{std::move(res), nullptr};
+        },
+        "/metrics", 1);
   }
   if (path == "/jsonrpc/v1" && options_.door == Door::Node && request.method() == http::verb::post) {
     // Parsed on a worker, never on an I/O thread, and at most two at once: a flood of them waits
@@ -344,7 +384,8 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
         if (!node_.services().by_id(svc.record.id))
           return not_found(svc.record.name + " was removed while this request waited", "deploy it again");
         auto stats = node_.services().stats(svc.record.id);
-        return Reply{serve_service_request(svc, *stats, *req, route->rest), nullptr};
+        return Reply{serve_service_request(svc, *stats, *req, route->rest, route->trace ? &*route->trace : nullptr),
+                     nullptr};
       },
       service.record.id, service.context.limits.max_concurrency);
 }
@@ -430,8 +471,43 @@ void NodeRoutes::log(const web::RequestHead& head, const Route* route, int statu
   if (options_.token && !options_.token->empty())
     for (size_t at = path.find(*options_.token); at != std::string::npos; at = path.find(*options_.token, at + 7))
       path.replace(at, options_.token->size(), "<token>");  // (past the "<token>": it may contain the token)
-  access_log_.write(
-      fmt::format("{} {} {} {:.1f}ms\n", printable(head.method_string()), path, status, elapsed.count() / 1000.0));
+  const RunningService* service = route ? route->service.get() : nullptr;
+  if (service && service->metrics) service->metrics->answered(status, elapsed);
+  const TraceContext* trace = route && route->trace ? &*route->trace : nullptr;
+  if (trace && trace->sampled() && options_.metrics && options_.metrics->spans()) {
+    Span span;
+    span.trace_id = trace->trace_id();
+    span.span_id = trace->span_id();
+    span.parent_span_id = trace->parent_span_id();
+    span.name = fmt::format("{} {}", head.method_string(), service ? service->base_path : std::string("node"));
+    span.end = std::chrono::system_clock::now();
+    span.start = span.end - elapsed;
+    span.attributes = {{"http.request.method", printable(head.method_string())}, {"url.path", path}};
+    if (service) span.attributes.emplace_back("edge.service", service->record.name);
+    span.status_code = status;
+    span.error = status >= 500;
+    options_.metrics->spans()->record(std::move(span));
+  }
+  if (log_format() == LogFormat::Json) {
+    json line = {{"time", utc_timestamp()},
+                 {"method", printable(head.method_string())},
+                 {"path", path},
+                 {"status", status},
+                 {"durationMs", std::round(elapsed.count() / 100.0) / 10.0}};
+    if (service) {
+      line["service"] = service->record.name;
+      line["tier"] = service->module->engine_name();
+    }
+    if (trace) {
+      line["traceId"] = trace->trace_id();
+      line["spanId"] = trace->span_id();
+      if (!trace->parent_span_id().empty()) line["parentSpanId"] = trace->parent_span_id();
+    }
+    return access_log_.write(edge::json_text(line) + "\n");
+  }
+  access_log_.write(fmt::format("{} {} {} {:.1f}ms{}{}\n", printable(head.method_string()), path, status,
+                                elapsed.count() / 1000.0, trace ? " trace=" : "",
+                                trace ? trace->trace_id() : std::string_view()));
 }
 
 }  // namespace edge::node

@@ -31,8 +31,11 @@ struct RouteOptions {
   // mim OE's MCM_API_KEY, accepted as the bearer too: the request then acts for the client id of
   // its x-client-id header, or "api" (docs/deploy.md).
   std::optional<std::string> mcm_api_key;
-  int node_port = 0;       // where services answer (the dashboard links to them)
-  int dashboard_port = 0;  // where `/` of the node port sends a browser; 0: nowhere
+  // GET /metrics, request counting and trace context; null: none of them (--telemetry off).
+  NodeMetrics* metrics = nullptr;
+  std::optional<std::string> metrics_token;  // besides the token, /metrics takes this (--metrics-token)
+  int node_port = 0;                         // where services answer (the dashboard links to them)
+  int dashboard_port = 0;                    // where `/` of the node port sends a browser; 0: nowhere
 };
 
 class NodeRoutes final : public HttpApplication {
@@ -51,6 +54,7 @@ class NodeRoutes final : public HttpApplication {
   bool dashboard_action(const web::RequestHead& head, const std::string& path) const;
   Reply mcm(const web::Request& request, const std::string& path, const std::string& client);
   web::Response too_large_for(const Route& route, uint64_t length, uint64_t limit);
+  std::optional<web::Response> metrics_refusal(const web::RequestHead& head) const;
   Reply container_logs(const web::Request& request, const std::string& client, const std::string& id);
   // `owner`: the service whose guest runs (empty for the node's own work), `cap` its concurrency.
   void run_on_pool(ReplyCallback done, std::function<Reply()> work, const std::string& owner = {}, size_t cap = 0);

@@ -7,19 +7,12 @@
 #include <fmt/chrono.h>
 #include <fmt/core.h>
 
+#include "node_log.hpp"
+
 namespace edge::node {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string timestamp_now() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", tm, static_cast<int>(ms));
-}
 
 const char* stream_name(ServiceLog::Stream s) {
   switch (s) {
@@ -45,11 +38,12 @@ std::optional<int64_t> line_time(std::string_view line) {
 
 }  // namespace
 
-void FileServiceLog::write(Stream stream, std::string_view text) {
+void FileServiceLog::write(Stream stream, std::string_view text, std::string_view trace_id) {
   // Each piece of guest output becomes whole lines: guests write partial lines, but a shared
   // file with several concurrent requests cannot stitch them back together anyway.
   std::string out;
-  const std::string prefix = timestamp_now() + " " + stream_name(stream) + " ";
+  std::string prefix = utc_timestamp() + " " + stream_name(stream) + " ";
+  if (!trace_id.empty()) prefix += fmt::format("trace={} ", trace_id);
   size_t start = 0;
   while (start < text.size()) {
     size_t nl = text.find('\n', start);

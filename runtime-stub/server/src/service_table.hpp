@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "edge/node/engine.hpp"
+#include "metrics.hpp"
 #include "service_log.hpp"
 #include "stores.hpp"
 
@@ -24,8 +25,9 @@ struct RunningService {
   std::shared_ptr<LoadedModule> module;
   std::shared_ptr<KeyValueStore> storage;  // shared by every version of the same name
   std::shared_ptr<FileServiceLog> log;
-  ServiceContext context;               // points into storage, log and open_files
-  std::atomic<uint32_t> open_files{0};  // files its requests hold open (the per-service cap)
+  std::shared_ptr<ServiceMetrics> metrics;  // null: the node counts nothing (--telemetry off)
+  ServiceContext context;                   // points into storage, log and open_files
+  std::atomic<uint32_t> open_files{0};      // files its requests hold open (the per-service cap)
 };
 
 // Request counts and latency of one service (in memory; the dashboard reads them).

@@ -52,7 +52,8 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-HttpRequest to_guest_request(const web::Request& req, const RunningService& service, const std::string& rest) {
+HttpRequest to_guest_request(const web::Request& req, const RunningService& service, const std::string& rest,
+                             const TraceContext* trace) {
   HttpRequest out;
   out.method = std::string(req.method_string());
   // The raw target keeps the query and the client's own encoding; fall back to the decoded
@@ -68,6 +69,13 @@ HttpRequest to_guest_request(const web::Request& req, const RunningService& serv
   for (const auto& field : req) {
     auto [it, inserted] = out.headers.emplace(lower(field.name_string()), std::string(field.value()));
     if (!inserted) it->second += ", " + std::string(field.value());
+  }
+  // The guest sees the node's span as its caller: what it passes on (or what the node sends with
+  // its fetches) continues this trace.
+  if (trace) {
+    out.headers["traceparent"] = trace->traceparent();
+    if (trace->tracestate().empty()) out.headers.erase("tracestate");
+    else out.headers["tracestate"] = trace->tracestate();
   }
   out.body = req.body();
   return out;
@@ -99,16 +107,20 @@ std::string default_content_type(const std::string& body) {
 }  // namespace
 
 web::Response serve_service_request(const RunningService& service, ServiceStats& stats, const web::Request& request,
-                                    const std::string& rest) {
+                                    const std::string& rest, const TraceContext* trace) {
   const auto started = std::chrono::steady_clock::now();
-  Outcome outcome = service.module->handle(service.context, to_guest_request(request, service, rest));
+  const std::string_view trace_id = trace ? trace->trace_id() : std::string_view();
+  if (service.metrics) service.metrics->run_begins();
+  Outcome outcome = service.module->handle(service.context, to_guest_request(request, service, rest, trace));
+  if (service.metrics) service.metrics->run_ends(outcome);
   web::Response res;
   HttpResponse* response = outcome.response();
   if (response) {
     if (auto problem = unsendable(*response)) {
       // The guest's answer is not sent: a part of it would have split the response (issue 23).
       service.log->node(fmt::format("{} {} answered what HTTP cannot carry: {}", printable(request.method_string()),
-                                    printable(request.target()), *problem));
+                                    printable(request.target()), *problem),
+                        trace_id);
       res = error_response(502, service.record.name + " answered what HTTP cannot carry: " + *problem,
                            "fix the service's response (see edge logs " + service.record.name + ")");
       response = nullptr;
@@ -128,7 +140,8 @@ web::Response serve_service_request(const RunningService& service, ServiceStats&
   } else if (!outcome.response()) {
     const ExecFailure& failure = *outcome.failure();
     service.log->node(fmt::format("{} {} failed: {}", printable(request.method_string()), printable(request.target()),
-                                  failure.message));
+                                  failure.message),
+                      trace_id);
     service.log->backtrace(failure.backtrace);
     res = error_response(unsigned(failure.http_status()), service.record.name + ": " + failure.message,
                          "see the service log: edge logs " + service.record.name);

@@ -11,8 +11,9 @@ namespace edge::node {
 
 // Runs `request` on `service` (found by ServiceTable::match for the decoded `path`; `rest` is
 // what follows its base path). Blocks for as long as the guest runs: call it off the I/O threads.
+// `trace`: the request's span (the guest gets it as its traceparent), or null (--telemetry off).
 web::Response serve_service_request(const RunningService& service, ServiceStats& stats, const web::Request& request,
-                                    const std::string& rest);
+                                    const std::string& rest, const TraceContext* trace);
 
 // JSON as an HTTP response with `status`.
 web::Response json_response(unsigned status, const nlohmann::json& body);

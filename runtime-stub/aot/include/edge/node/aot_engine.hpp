@@ -32,6 +32,14 @@ struct AotOptions {
   uint64_t max_cache_bytes = 1u << 30;    // the compile cache, pruned least recently used first
   // Where the engine reports compilations, cache hits and fallbacks; may be empty.
   std::function<void(const std::string&)> log;
+  // The same, as figures for the node's metrics: each load, compiled or from the cache, or failed.
+  struct CompileReport {
+    std::string_view tier;  // "quick" or "aot"
+    bool ok = false;
+    bool from_cache = false;
+    double seconds = 0;  // translating and compiling; 0 from the cache
+  };
+  std::function<void(const CompileReport&)> on_compile;
 };
 
 // Fails (as a value) when no C compiler is found (quick: when this node has no quick tier, or tcc's

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "edge/core/result.hpp"
+#include "edge/node/trace_context.hpp"
 #include "edge/node/trace_frame.hpp"
 
 namespace edge::node {
@@ -60,7 +61,26 @@ class ServiceLog {
  public:
   enum class Stream { Stdout, Stderr, Node };
   virtual ~ServiceLog() = default;
-  virtual void write(Stream stream, std::string_view text) = 0;
+  // `trace_id`: the request's, when the text comes from one (it goes into each line); or empty.
+  virtual void write(Stream stream, std::string_view text, std::string_view trace_id) = 0;
+  void write(Stream stream, std::string_view text) { write(stream, text, {}); }
+};
+
+// Told what a request's host calls did, for the node's metrics and spans. Called on the guest's
+// thread while it runs: an implementation counts and returns, it never blocks.
+class ServiceObserver {
+ public:
+  struct Fetch {
+    std::string_view method, url;
+    int status = 0;                      // the answer's status; 0: none came (see error)
+    std::string_view error;              // why none came
+    const TraceContext* span = nullptr;  // the fetch's own span (its traceparent went out with it)
+    std::chrono::system_clock::time_point started;
+    std::chrono::steady_clock::duration took{};
+  };
+  virtual ~ServiceObserver() = default;
+  virtual void fetched(const Fetch& fetch) = 0;
+  virtual void storage_operation(std::string_view method) = 0;
 };
 
 // Everything about the deployed service that a request needs.
@@ -76,6 +96,7 @@ struct ServiceContext {
   // Files the service's requests hold open now, against limits.max_service_open_files. Not owned;
   // null: no per-service count (edge-node run, tests).
   std::atomic<uint32_t>* open_files = nullptr;
+  ServiceObserver* observer = nullptr;  // not owned; null: nobody counts (edge-node run, tests)
 };
 
 struct HttpRequest {

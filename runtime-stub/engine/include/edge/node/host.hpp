@@ -94,6 +94,7 @@ class HostContext {
     const HttpRequest* request = nullptr;
     std::string_view node_url;  // the service's (ServiceContext::node_url), for edge.request_bep
     std::atomic<uint32_t>* service_open_files = nullptr;  // the service's count (see take_file_slot)
+    ServiceObserver* observer = nullptr;                  // the service's, if any
   };
 
   explicit HostContext(Setup setup);
@@ -111,6 +112,9 @@ class HostContext {
   KeyValueStore* storage() const { return setup_.storage; }
   const HttpRequest* request() const { return setup_.request; }
   std::string_view node_url() const { return setup_.node_url; }
+  ServiceObserver* observer() const { return setup_.observer; }
+  // The trace id of the request being served (from the traceparent the node gave it), or empty.
+  std::string_view trace_id() const;
 
   // --- guest memory, bounds-checked (throws HostTrap on a bad range) ---
   void attach(GuestInstance* instance) { instance_ = instance; }
