@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "edge/core/histogram_quantile.hpp"
+
 namespace edge::metrics {
 
 namespace {
@@ -114,24 +116,6 @@ std::vector<Sample> parse_text(std::string_view text) {
     if (!std::isnan(s.value)) out.push_back(std::move(s));
   }
   return out;
-}
-
-double histogram_quantile(double q, const std::vector<std::pair<double, double>>& buckets) {
-  if (buckets.empty()) return 0;
-  const double total = buckets.back().second;
-  if (total <= 0) return 0;
-  const double rank = q * total;
-  double lower = 0, below = 0;
-  for (const auto& [upper, count] : buckets) {
-    if (count >= rank) {
-      if (std::isinf(upper)) return lower;  // beyond the last finite bound: its bound is all we know
-      const double in_bucket = count - below;
-      return in_bucket > 0 ? lower + (upper - lower) * (rank - below) / in_bucket : upper;
-    }
-    lower = upper;
-    below = count;
-  }
-  return lower;
 }
 
 NodeFigures figures(const std::vector<Sample>& before, const std::vector<Sample>& after, double seconds) {

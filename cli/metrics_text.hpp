@@ -37,10 +37,6 @@ struct NodeFigures {
 // `before` and `after`: two scrapes `seconds` apart.
 NodeFigures figures(const std::vector<Sample>& before, const std::vector<Sample>& after, double seconds);
 
-// The quantile `q` (0..1) of a histogram's buckets ({upper bound, cumulative count}, +Inf last),
-// interpolated within its bucket as Prometheus's histogram_quantile() does.
-double histogram_quantile(double q, const std::vector<std::pair<double, double>>& buckets);
-
 nlohmann::json to_json(const NodeFigures& figures);
 
 }  // namespace edge::metrics

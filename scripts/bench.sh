@@ -13,9 +13,9 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 QUICK=0
 [[ ${1:-} == --quick ]] && QUICK=1
 WORK=$(mktemp -d /tmp/edge-bench.XXXXXX)
-NODE_PID="" DEV_PID="" NODEJS_PID="" NGINX_PID=""
+NODE_PID="" QUIET_PID="" DEV_PID="" NODEJS_PID="" NGINX_PID=""
 cleanup() {
-  for pid in $NODE_PID $NODEJS_PID $NGINX_PID; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  for pid in $NODE_PID $QUIET_PID $NODEJS_PID $NGINX_PID; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   [[ -n $DEV_PID ]] && kill -INT "$DEV_PID" 2>/dev/null && wait "$DEV_PID" 2>/dev/null
   rm -rf "$WORK"
 }
@@ -285,18 +285,31 @@ if ! command -v wrk >/dev/null; then
 elif [[ ! -x $NODE || -z $HELLO_TAR ]]; then
   skip hello_rps "needs edge-node and the packed hello image"
 else
+  # A node serving hello on `port` with its data in WORK/NAME and `extra` options; sets BENCH_PID.
+  start_hello_node() {
+    local name=$1 port=$2; shift 2
+    "$NODE" serve --port "$port" --host 127.0.0.1 --data-dir "$WORK/$name" --token bench-token --client-id bench \
+      --engine aot "$@" >"$WORK/$name.log" 2>&1 &
+    BENCH_PID=$!
+    local auth=(-H "Authorization: Bearer bench-token")
+    wait_http "${auth[@]}" "http://127.0.0.1:$port/mcm/v1/images"
+    curl -fs "${auth[@]}" -F "image=@$HELLO_TAR;type=application/tar" "http://127.0.0.1:$port/mcm/v1/images" \
+      >"$WORK/$name-image.json" 2>&1
+    curl -fs "${auth[@]}" -H 'Content-Type: application/json' \
+      -d '{"name":"hello-v1","image":"hello-v1","env":{"MCM.BASE_API_PATH":"/hello/v1"}}' \
+      "http://127.0.0.1:$port/mcm/v1/containers" >"$WORK/$name-container.json" 2>&1
+  }
   port=$(free_port)
-  "$NODE" serve --port "$port" --host 127.0.0.1 --data-dir "$WORK/node" --token bench-token --client-id bench --engine aot \
-    >"$WORK/node.log" 2>&1 &
-  NODE_PID=$!
-  auth=(-H "Authorization: Bearer bench-token")
-  wait_http "${auth[@]}" "http://127.0.0.1:$port/mcm/v1/images"
-  curl -fs "${auth[@]}" -F "image=@$HELLO_TAR;type=application/tar" "http://127.0.0.1:$port/mcm/v1/images" >"$WORK/deploy-image.json" 2>&1
-  curl -fs "${auth[@]}" -H 'Content-Type: application/json' \
-    -d '{"name":"hello-v1","image":"hello-v1","env":{"MCM.BASE_API_PATH":"/hello/v1"}}' \
-    "http://127.0.0.1:$port/mcm/v1/containers" >"$WORK/deploy-container.json" 2>&1
+  start_hello_node node "$port"
+  NODE_PID=$BENCH_PID
   service="http://127.0.0.1:$port/bench/hello/v1/"
   native="http://127.0.0.1:$port/healthz"
+  # The same node without metrics and trace context: the baseline of what they cost.
+  qport=$(free_port)
+  start_hello_node node-telemetry-off "$qport" --telemetry off
+  QUIET_PID=$BENCH_PID
+  quiet_service="http://127.0.0.1:$qport/bench/hello/v1/"
+  curl -fs -o /dev/null "$quiet_service" || quiet_service=""
 
   NODEJS=$(command -v node || command -v nodejs || true) nodejs_url=""
   if [[ -n $NODEJS ]]; then
@@ -317,10 +330,11 @@ else
   if ! curl -fs -o /dev/null "$service"; then
     skip hello_rps "the hello service did not answer at $service (see the node log)"
   else
-    svc_rps=0 nat_rps=0 js_rps=0 ngx_rps=0 svc_p99="" served=0
+    svc_rps=0 nat_rps=0 js_rps=0 ngx_rps=0 quiet_rps=0 svc_p99="" served=0
     for _ in 1 2; do
       r=$(rps "$service"); served=$((served + $(requests_of)))
       [[ $(best "$svc_rps" "$r") != "$svc_rps" ]] && { svc_rps=$r; svc_p99=$(p99_ms_of); }
+      [[ -n $quiet_service ]] && { r=$(rps "$quiet_service"); quiet_rps=$(best "$quiet_rps" "$r"); }
       r=$(rps "$native"); served=$((served + $(requests_of))); nat_rps=$(best "$nat_rps" "$r")
       [[ -n $nodejs_url ]] && { r=$(rps "$nodejs_url"); js_rps=$(best "$js_rps" "$r"); }
       [[ -n $nginx_url ]] && { r=$(rps "$nginx_url"); ngx_rps=$(best "$ngx_rps" "$r"); }
@@ -334,6 +348,13 @@ else
     else
       skip hello_rps_ratio_vs_nodejs "Node.js not installed (scripts/setup.sh installs nodejs)"
     fi
+    if [[ -n $quiet_service ]]; then
+      emit hello_rps_telemetry_off "$quiet_rps" req/s "$wrk_note; the same hello on a node started with --telemetry off"
+      emit metrics_overhead_ratio "$(ratio "$svc_rps" "$quiet_rps")" x \
+        "hello_rps with metrics and trace context / without them (target >= 0.97: within 3%)"
+    else
+      skip metrics_overhead_ratio "the node with --telemetry off did not serve hello (see $WORK/node-telemetry-off.log)"
+    fi
     emit native_rps "$nat_rps" req/s "$wrk_note; the node's own GET /healthz"
     if [[ -n $nginx_url ]]; then
       emit nginx_rps "$ngx_rps" req/s "$wrk_note; nginx-light, return 200 with the hello JSON, $(nproc) workers"
@@ -344,7 +365,7 @@ else
     rss_kib=$(awk '/VmRSS/{print $2}' "/proc/$NODE_PID/status" 2>/dev/null)
     emit node_rss_mib "$(awk -v k="${rss_kib:-0}" 'BEGIN{printf "%.1f", k/1024}')" MiB "edge-node resident memory after serving $served requests"
   fi
-  kill "$NODE_PID" 2>/dev/null; wait "$NODE_PID" 2>/dev/null; NODE_PID=""
+  kill "$NODE_PID" "$QUIET_PID" 2>/dev/null; wait "$NODE_PID" "$QUIET_PID" 2>/dev/null; NODE_PID="" QUIET_PID=""
   [[ -n $NODEJS_PID ]] && { kill "$NODEJS_PID" 2>/dev/null; wait "$NODEJS_PID" 2>/dev/null; NODEJS_PID=""; }
   [[ -n $NGINX_PID ]] && { kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; NGINX_PID=""; }
 fi

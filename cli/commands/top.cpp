@@ -64,9 +64,8 @@ std::string cell_ms(double ms) { return ms >= 100 ? fmt::format("{:.0f}", ms) : 
 
 void draw(const std::string& url, const metrics::NodeFigures& f) {
   std::string out = "\x1b[H\x1b[2J";  // home, clear
-  out += fmt::format("{}  up {:.0f} s  rss {}  connections {:.0f}  queued {:.0f}   (q quits)\n\n",
-                     ui::bold(url, 1), f.uptime_seconds, ui::human_size(size_t(f.resident_bytes)),
-                     f.open_connections, f.queue_depth);
+  out += fmt::format("{}  up {:.0f} s  rss {}  connections {:.0f}  queued {:.0f}   (q quits)\n\n", ui::bold(url, 1),
+                     f.uptime_seconds, ui::human_size(size_t(f.resident_bytes)), f.open_connections, f.queue_depth);
   out += ui::bold(fmt::format("{:<28} {:>9} {:>9} {:>9} {:>7} {:>9} {:>6} {:<6}", "SERVICE", "REQ/S", "P50 MS",
                               "P99 MS", "ERR %", "REQUESTS", "TRAPS", "TIER"),
                   1) +

@@ -366,3 +366,44 @@ TEST_CASE("a page served by a service cannot read the dashboard's token or call 
   CHECK(dom.find("dashboard-mcm:blocked") != std::string::npos);
   CHECK(dom.find(node.token()) == std::string::npos);
 }
+
+TEST_CASE("the dashboard graphs each service's req/s and p99 over the last minutes, from the node's history") {
+  TempDir data;
+  NodeProcess::Options o = node_options(data.path());
+  o.token = "";
+  NodeProcess node(o);
+  REQUIRE_MESSAGE(node.start(), node.log());
+  deploy_and_call(node, 1);
+  // Traffic across two of the node's sampling intervals (5 s each): the history then has points
+  // with requests in them. Liveness bound 60 s; it takes about 10.
+  httplib::Client service("127.0.0.1", node.port());
+  auto cli = client(node);
+  nlohmann::json history;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       std::chrono::steady_clock::now() < until;) {
+    for (int i = 0; i < 20; ++i) service.Get(service_path(node, "/dashboard-greeter/v1/"));
+    auto stats = cli->Get("/mcm/v1/stats");
+    REQUIRE(stats);
+    history = nlohmann::json::parse(stats->body)["services"][kService]["history"];
+    int busy = 0;
+    for (const auto& v : history["rps"]) busy += v.get<double>() > 0;
+    if (busy >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  INFO("history: " << history.dump());
+  CHECK(history["intervalSeconds"] == 5);
+  REQUIRE(history["rps"].size() >= 2);
+  CHECK(history["rps"].size() == history["p99Ms"].size());
+  CHECK(history["p99Ms"].back().get<double>() > 0);
+
+  const std::string dom = rendered_dom(node.url() + "/");
+  INFO("DOM: " << dom);
+  CHECK(std::regex_search(
+      dom,
+      std::regex(
+          R"(data-testid="graph-rps"><span class="label">req/s, last [^<]+</span><svg[^>]*><polyline points="[0-9., ]+")")));
+  CHECK(std::regex_search(
+      dom,
+      std::regex(
+          R"(data-testid="graph-p99"><span class="label">p99, last [^<]+</span><svg[^>]*><polyline points="[0-9., ]+")")));
+}

@@ -92,6 +92,7 @@ std::string round_trip(int port, std::string_view bytes, int timeout_ms = 2000, 
 struct FuzzNode {
   std::filesystem::path dir;
   std::unique_ptr<edge::node::Node> node;
+  std::unique_ptr<edge::node::NodeMetrics> metrics;  // on, as by default: traceparent and /metrics are fuzzed too
   std::unique_ptr<edge::node::ExecutionPool> pool;
   std::unique_ptr<edge::node::AccessLog> access_log;
   std::unique_ptr<edge::node::NodeRoutes> node_routes, dashboard_routes;
@@ -104,7 +105,9 @@ struct FuzzNode {
     char tmpl[] = "/tmp/edge-fuzz-front-door-XXXXXX";
     if (!mkdtemp(tmpl)) std::abort();
     dir = tmpl;
-    edge::node::NodeOptions options{dir, {"fuzz-client", kToken, {}, false, std::nullopt, std::nullopt, {}, false}, 0};
+    metrics = std::make_unique<edge::node::NodeMetrics>();
+    edge::node::NodeOptions options{
+        dir, {"fuzz-client", kToken, {}, false, std::nullopt, std::nullopt, {}, false}, 0, metrics.get()};
     node = std::make_unique<edge::node::Node>(options, edge::node::make_interp_engine());
     if (!node->open().ok()) std::abort();
     deploy_hello();
@@ -112,10 +115,10 @@ struct FuzzNode {
     access_log = std::make_unique<edge::node::AccessLog>();
     http = std::make_unique<edge::node::HttpServer>();
     using edge::node::Door;
-    node_routes = std::make_unique<edge::node::NodeRoutes>(*node, *pool, *access_log,
-                                                           edge::node::RouteOptions{Door::Node, kToken, {}});
-    dashboard_routes = std::make_unique<edge::node::NodeRoutes>(*node, *pool, *access_log,
-                                                                edge::node::RouteOptions{Door::Dashboard, kToken, {}});
+    node_routes = std::make_unique<edge::node::NodeRoutes>(
+        *node, *pool, *access_log, edge::node::RouteOptions{Door::Node, kToken, {}, metrics.get(), {}});
+    dashboard_routes = std::make_unique<edge::node::NodeRoutes>(
+        *node, *pool, *access_log, edge::node::RouteOptions{Door::Dashboard, kToken, {}, metrics.get(), {}});
     auto a = http->listen("127.0.0.1", 0, *node_routes);
     auto b = http->listen("127.0.0.1", 0, *dashboard_routes);
     if (!a || !b) std::abort();

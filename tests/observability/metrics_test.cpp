@@ -42,10 +42,10 @@ TEST_CASE("a real Prometheus server scrapes the node and stores what was sent: 1
   write_file(tmp / "token", n.token());
   const int prom_port = free_port();
   write_file(tmp / "prometheus.yml", fmt_config(n.port(), (tmp / "token").string()));
-  Process server({prometheus, "--config.file=" + (tmp / "prometheus.yml").string(),
-                  "--storage.tsdb.path=" + (tmp / "tsdb").string(),
-                  "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
-                 tmp / "prometheus.log");
+  Process server(
+      {prometheus, "--config.file=" + (tmp / "prometheus.yml").string(),
+       "--storage.tsdb.path=" + (tmp / "tsdb").string(), "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+      tmp / "prometheus.log");
   httplib::Client prom("127.0.0.1", prom_port);
   prom.set_read_timeout(10, 0);
   auto query = [&](const std::string& expr) -> std::optional<double> {
@@ -101,7 +101,7 @@ TEST_CASE("promtool accepts the node's metrics, and every family named in the do
   // The doc names each of them too (docs/node.md, "Monitoring").
   const std::string doc = read_file(source_dir() / "docs" / "node.md");
   for (const std::string family : {"edge_service_requests_total", "edge_service_tier", "edge_node_queue_wait_seconds",
-                             "edge_compiles_total", "edge_node_spans_dropped_total"}) {
+                                   "edge_compiles_total", "edge_node_spans_dropped_total"}) {
     CAPTURE(family);
     CHECK(doc.find(family) != std::string::npos);
   }
@@ -146,7 +146,8 @@ TEST_CASE("labels stay bounded: 300 distinct URLs and refusals add no series") {
     return count;
   };
   const size_t before = series();
-  for (int i = 0; i < 300; ++i) c.Get(service_path(n, "/hello/v1") + "/item/" + std::to_string(i) + "?q=" + std::to_string(i));
+  for (int i = 0; i < 300; ++i)
+    c.Get(service_path(n, "/hello/v1") + "/item/" + std::to_string(i) + "?q=" + std::to_string(i));
   auto big = c.Post(service_path(n, "/hello/v1") + "/", std::string(1000, 'x'), "text/plain");
   REQUIRE(big);
   CHECK(big->status == 413);

@@ -152,13 +152,14 @@ TEST_CASE("a request that crosses two nodes keeps one trace id: logs and OTLP sp
   CHECK(security::service_log(*cli_a, "px").find(std::string("trace=") + kTrace) != std::string::npos);
 }
 
-TEST_CASE("a request without traceparent starts a trace; a malformed one is replaced, not passed on") {
+TEST_CASE("a request without traceparent starts a trace, and a malformed one is replaced, not passed on") {
   TempDir tmp;
   NodeProcess n(json_logging(tmp / "data"));
   REQUIRE(n.start());
   httplib::Client c("127.0.0.1", n.port());
   REQUIRE(c.Get("/healthz"));
-  REQUIRE(c.Get("/healthz?bad", httplib::Headers{{"traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"}}));
+  REQUIRE(c.Get("/healthz?bad",
+                httplib::Headers{{"traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"}}));
   const auto lines = access_lines(n, "/healthz");
   REQUIRE(lines.size() == 2);
   for (const auto& line : lines) {

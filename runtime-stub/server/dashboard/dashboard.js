@@ -58,6 +58,36 @@ function stat(label, value, testid, bad = false) {
             el("span", { class: "value", "data-testid": testid }, String(value)));
 }
 
+// A small line graph of `values` (oldest first, one per sampling interval of the node), scaled to
+// its own maximum, with the latest value beside it. The node keeps the points (GET /mcm/v1/stats,
+// `history`), so a page opened after an incident still shows the minutes before it.
+function sparkline(label, values, format, testid) {
+  const box = el("div", { class: "spark", "data-testid": testid }, el("span", { class: "label" }, label));
+  if (!values || values.length < 2) {
+    box.append(el("span", { class: "muted" }, "collecting…"));
+    return box;
+  }
+  const w = 180, h = 36, top = Math.max(...values) || 1, step = w / (values.length - 1);
+  const svgNS = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(svgNS, "svg");
+  svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  svg.setAttribute("width", String(w));
+  svg.setAttribute("height", String(h));
+  const line = document.createElementNS(svgNS, "polyline");
+  line.setAttribute("points", values.map((v, i) => `${(i * step).toFixed(1)},${(h - 2 - (v / top) * (h - 4)).toFixed(1)}`).join(" "));
+  svg.append(line);
+  box.append(svg, el("span", { class: "value" }, format(values[values.length - 1])));
+  return box;
+}
+
+function graphs(history) {
+  const minutes = history ? Math.round(((history.rps || []).length * history.intervalSeconds) / 60) : 0;
+  const span = minutes >= 1 ? `last ${minutes} min` : "last minute";
+  return el("div", { class: "graphs" },
+    sparkline(`req/s, ${span}`, history && history.rps, (v) => `${v.toFixed(1)} req/s`, "graph-rps"),
+    sparkline(`p99, ${span}`, history && history.p99Ms, ms, "graph-p99"));
+}
+
 // Env values whose key looks secret are not put on the screen.
 const SECRET_KEY = /TOKEN|SECRET|PASSW|API_?KEY|PRIVATE|CREDENTIAL/i;
 
@@ -189,6 +219,7 @@ function renderService(container, image, stats, logTail, now) {
       stat("p95", ms(s.p95Ms), "p95"),
       stat("p99", ms(s.p99Ms), "p99"),
       stat("max", ms(s.maxMs), "max")),
+    graphs(s.history),
     envBox,
     el("div", { class: "log-title muted" }, "log (newest at the bottom)"),
     log);

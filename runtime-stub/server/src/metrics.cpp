@@ -7,6 +7,8 @@
 
 #include <prometheus/text_serializer.h>
 
+#include "edge/core/histogram_quantile.hpp"
+
 namespace edge::node {
 
 namespace {
@@ -18,9 +20,8 @@ using prometheus::BuildHistogram;
 // Seconds. A hello answers in about 0.1 ms, a service's limit is 10 s by default: the buckets
 // cover both ends closely enough for p50 and p99 (edge top interpolates within a bucket).
 const prometheus::Histogram::BucketBoundaries& request_buckets() {
-  static const prometheus::Histogram::BucketBoundaries b{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                                         0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
-                                                         1,      2.5,     5,      10,    30};
+  static const prometheus::Histogram::BucketBoundaries b{
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
   return b;
 }
 const prometheus::Histogram::BucketBoundaries& compile_buckets() {
@@ -118,7 +119,11 @@ NodeMetrics::NodeMetrics()
                       .Help("Start time of the process since unix epoch in seconds")
                       .Register(*registry_)
                       .Add({})),
-      uptime_(BuildGauge().Name("edge_node_uptime_seconds").Help("Seconds since the node started").Register(*registry_).Add({})),
+      uptime_(BuildGauge()
+                  .Name("edge_node_uptime_seconds")
+                  .Help("Seconds since the node started")
+                  .Register(*registry_)
+                  .Add({})),
       spans_exported_(BuildCounter()
                           .Name("edge_node_spans_exported_total")
                           .Help("Spans sent to the OTLP endpoint")
@@ -130,7 +135,11 @@ NodeMetrics::NodeMetrics()
                          .Register(*registry_)
                          .Add({})),
       gauges_{
-          BuildGauge().Name("edge_node_open_connections").Help("HTTP connections open now").Register(*registry_).Add({}),
+          BuildGauge()
+              .Name("edge_node_open_connections")
+              .Help("HTTP connections open now")
+              .Register(*registry_)
+              .Add({}),
           BuildGauge()
               .Name("edge_node_queue_depth")
               .Help("Guest runs and mCM operations waiting for an execution slot")
@@ -149,9 +158,35 @@ NodeMetrics::NodeMetrics()
               .Register(*registry_)
               .Add({}),
       } {
-  start_time_.Set(double(std::chrono::duration_cast<std::chrono::seconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count()));
+  sampler_ = std::thread([this] { sample_until_stopped(); });
+  start_time_.Set(double(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()));
+}
+
+NodeMetrics::~NodeMetrics() {
+  {
+    std::lock_guard lock(sampler_mu_);
+    stopping_ = true;
+  }
+  sampler_cv_.notify_all();
+  sampler_.join();
+}
+
+void NodeMetrics::sample_until_stopped() {
+  std::unique_lock lock(sampler_mu_);
+  auto last = std::chrono::steady_clock::now();
+  while (!sampler_cv_.wait_for(lock, kSampleEvery, [this] { return stopping_; })) {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - last).count();
+    last = now;
+    std::vector<std::shared_ptr<ServiceMetrics>> live;
+    {
+      std::lock_guard services(services_mu_);
+      for (const auto& [key, weak] : services_)
+        if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+    for (const auto& s : live) s->sample(seconds);
+  }
 }
 
 std::shared_ptr<ServiceMetrics> NodeMetrics::service(const std::string& client, const std::string& name) {
@@ -171,7 +206,8 @@ void NodeMetrics::compiled(const AotOptions::CompileReport& report) {
   const std::string tier(report.tier);
   const char* result = !report.ok ? "failed" : report.from_cache ? "cached" : "compiled";
   compiles_.Add({{"tier", tier}, {"result", result}}).Increment();
-  if (report.ok && !report.from_cache) compile_seconds_.Add({{"tier", tier}}, compile_buckets()).Observe(report.seconds);
+  if (report.ok && !report.from_cache)
+    compile_seconds_.Add({{"tier", tier}}, compile_buckets()).Observe(report.seconds);
 }
 
 std::string NodeMetrics::scrape() {
@@ -281,6 +317,31 @@ void ServiceMetrics::fetched(const Fetch& fetch) {
   span.status_code = fetch.status;
   span.error = fetch.status == 0 || fetch.status >= 500;
   node_.spans_->record(std::move(span));
+}
+
+void ServiceMetrics::sample(double seconds) {
+  double requests = 0;
+  for (auto* c : by_class_) requests += c->Value();
+  const auto histogram = duration_.Collect().histogram;
+  std::vector<std::pair<double, double>> interval;  // this interval's buckets, cumulative
+  std::vector<double> now;
+  for (size_t i = 0; i < histogram.bucket.size(); ++i) {
+    const double count = double(histogram.bucket[i].cumulative_count);
+    now.push_back(count);
+    interval.emplace_back(histogram.bucket[i].upper_bound,
+                          count - (i < sampled_buckets_.size() ? sampled_buckets_[i] : 0));
+  }
+  std::lock_guard lock(history_mu_);
+  history_.push_back(
+      {seconds > 0 ? (requests - sampled_requests_) / seconds : 0, histogram_quantile(0.99, interval) * 1000});
+  if (history_.size() > NodeMetrics::kHistoryPoints) history_.pop_front();
+  sampled_requests_ = requests;
+  sampled_buckets_ = std::move(now);
+}
+
+std::vector<ServiceMetrics::Point> ServiceMetrics::history() const {
+  std::lock_guard lock(history_mu_);
+  return {history_.begin(), history_.end()};
 }
 
 void ServiceMetrics::storage_operation(std::string_view method) {

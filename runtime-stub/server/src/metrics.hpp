@@ -7,12 +7,16 @@
 // Counting costs a request a few atomic adds and one histogram observation (a per-service
 // mutex, rarely contended): bench/ measures it (metrics_overhead_ratio).
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -48,6 +52,14 @@ class ServiceMetrics final : public ServiceObserver {
   void fetched(const Fetch& fetch) override;
   void storage_operation(std::string_view method) override;
 
+  // The last minutes, a point per NodeMetrics::kSampleEvery: requests per second and the p99 of
+  // that interval's requests, from the same counters /metrics serves (the dashboard's graphs).
+  struct Point {
+    double requests_per_second = 0, p99_ms = 0;
+  };
+  std::vector<Point> history() const;
+  void sample(double seconds);  // by NodeMetrics' sampler
+
  private:
   NodeMetrics& node_;
   prometheus::Labels labels_;
@@ -65,6 +77,10 @@ class ServiceMetrics final : public ServiceObserver {
   prometheus::Histogram& fetch_duration_;
   std::mutex storage_mu_;
   std::map<std::string, prometheus::Counter*, std::less<>> storage_;  // by host method (a few)
+  mutable std::mutex history_mu_;
+  std::deque<Point> history_;
+  double sampled_requests_ = 0;
+  std::vector<double> sampled_buckets_;  // cumulative counts at the last sample
   std::mutex tier_mu_;
   std::string tier_;
   prometheus::Gauge* tier_gauge_ = nullptr;
@@ -72,7 +88,11 @@ class ServiceMetrics final : public ServiceObserver {
 
 class NodeMetrics {
  public:
+  static constexpr std::chrono::seconds kSampleEvery{5};
+  static constexpr size_t kHistoryPoints = 120;  // 10 minutes
+
   NodeMetrics();
+  ~NodeMetrics();
   NodeMetrics(const NodeMetrics&) = delete;
   NodeMetrics& operator=(const NodeMetrics&) = delete;
 
@@ -132,6 +152,12 @@ class NodeMetrics {
   std::function<void()> before_scrape_;
   std::mutex services_mu_;
   std::map<std::string, std::weak_ptr<ServiceMetrics>> services_;  // by "<client>/<name>"
+  // The history's sampler: a wake-up every kSampleEvery, nothing more (devices run on batteries).
+  void sample_until_stopped();
+  std::mutex sampler_mu_;
+  std::condition_variable sampler_cv_;
+  bool stopping_ = false;
+  std::thread sampler_;
 };
 
 }  // namespace edge::node

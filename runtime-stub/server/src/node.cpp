@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cmath>
 
 #include <fmt/core.h>
 
@@ -497,10 +498,20 @@ json Node::stats_json() const {
   json out = json::object();
   // By name for the node's own client (what the dashboard shows), by container id for others.
   const std::string own_prefix = client_id() + "-";
-  for (const auto& [id, s] : const_cast<ServiceTable&>(services_).all_stats())
-    out[id.starts_with(own_prefix) ? id.substr(own_prefix.size()) : id] = {
-        {"requests", s.requests}, {"failures", s.failures}, {"p50Ms", s.p50_ms},
-        {"p95Ms", s.p95_ms},      {"p99Ms", s.p99_ms},      {"maxMs", s.max_ms}};
+  for (const auto& [id, s] : const_cast<ServiceTable&>(services_).all_stats()) {
+    json& entry = out[id.starts_with(own_prefix) ? id.substr(own_prefix.size()) : id];
+    entry = {{"requests", s.requests}, {"failures", s.failures}, {"p50Ms", s.p50_ms},
+             {"p95Ms", s.p95_ms},      {"p99Ms", s.p99_ms},      {"maxMs", s.max_ms}};
+    // The last minutes for the dashboard's graphs: a point per sampling interval, oldest first.
+    if (auto service = services_.by_id(id); service && service->metrics) {
+      json rps = json::array(), p99 = json::array();
+      for (const auto& point : service->metrics->history()) {
+        rps.push_back(std::round(point.requests_per_second * 10) / 10);
+        p99.push_back(std::round(point.p99_ms * 1000) / 1000);
+      }
+      entry["history"] = {{"intervalSeconds", NodeMetrics::kSampleEvery.count()}, {"rps", rps}, {"p99Ms", p99}};
+    }
+  }
   return {{"engine", engine_name_}, {"services", out}, {"internalErrors", internal_errors_.load()}};
 }
 

@@ -110,7 +110,9 @@ bool SpanExporter::send(const std::vector<Span>& batch) {
     if (!s.parent_span_id.empty()) span["parentSpanId"] = s.parent_span_id;
     nlohmann::json attributes = nlohmann::json::array();
     for (const auto& [key, value] : s.attributes) attributes.push_back(attribute(key, value));
-    if (s.status_code) attributes.push_back({{"key", "http.response.status_code"}, {"value", {{"intValue", std::to_string(s.status_code)}}}});
+    if (s.status_code)
+      attributes.push_back(
+          {{"key", "http.response.status_code"}, {"value", {{"intValue", std::to_string(s.status_code)}}}});
     span["attributes"] = std::move(attributes);
     spans.push_back(std::move(span));
   }

@@ -33,7 +33,9 @@ class TraceContext {
   std::string_view trace_id() const { return {trace_.data(), trace_.size()}; }
   std::string_view span_id() const { return {span_.data(), span_.size()}; }
   // The caller's span; empty for the root of a trace.
-  std::string_view parent_span_id() const { return has_parent_ ? std::string_view(parent_.data(), parent_.size()) : ""; }
+  std::string_view parent_span_id() const {
+    return has_parent_ ? std::string_view(parent_.data(), parent_.size()) : "";
+  }
   bool sampled() const { return (flags_ & 1) != 0; }
   const std::string& tracestate() const { return state_; }
   // This span as a header value: "00-<trace id>-<span id>-<flags>".
