@@ -61,7 +61,7 @@ std::string key_of(const Sample& s) {
 // One service's series in one scrape.
 struct Series {
   std::string client, service, tier;
-  double requests = 0, errors = 0, traps = 0, timeouts = 0, in_flight = 0;
+  double requests = 0, errors = 0, traps = 0, timeouts = 0, in_flight = 0, memory = 0;
   std::map<double, double> buckets;  // upper bound -> cumulative count
 };
 
@@ -80,6 +80,8 @@ std::map<std::string, Series> by_service(const std::vector<Sample>& samples) {
       series.traps = s.value;
     } else if (name == "timeouts_total") {
       series.timeouts = s.value;
+    } else if (name == "memory_bytes") {
+      series.memory = s.value;
     } else if (name == "requests_in_flight") {
       series.in_flight = s.value;
     } else if (name == "tier" && s.value > 0 && s.labels.count("tier")) {
@@ -137,6 +139,7 @@ NodeFigures figures(const std::vector<Sample>& before, const std::vector<Sample>
     f.traps = now.traps;
     f.timeouts = now.timeouts;
     f.in_flight = now.in_flight;
+    f.memory_bytes = now.memory;
     const double served = now.requests - (prev ? prev->requests : 0);
     f.requests_per_second = seconds > 0 ? served / seconds : 0;
     // Latency of the interval's requests; of all requests when the interval had none.
@@ -176,7 +179,8 @@ nlohmann::json to_json(const NodeFigures& figures) {
                         {"errors", s.errors},
                         {"traps", s.traps},
                         {"timeouts", s.timeouts},
-                        {"inFlight", s.in_flight}});
+                        {"inFlight", s.in_flight},
+                        {"memoryBytes", s.memory_bytes}});
   return {{"residentBytes", figures.resident_bytes},
           {"uptimeSeconds", figures.uptime_seconds},
           {"openConnections", figures.open_connections},

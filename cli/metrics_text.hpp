@@ -27,6 +27,7 @@ struct ServiceFigures {
   double error_share = 0;         // 5xx among them
   double requests = 0, errors = 0, traps = 0, timeouts = 0;  // since the service was deployed
   double in_flight = 0;
+  double memory_bytes = 0;  // the last instance's linear memory
 };
 
 struct NodeFigures {

@@ -38,7 +38,7 @@ export DEBIAN_FRONTEND=noninteractive
 # --- Debian packages: the cross toolchain, the target's libraries, qemu ---
 packages=(crossbuild-essential-"$arch" qemu-user-static binfmt-support)
 for p in libfmt-dev libyaml-cpp-dev libarchive-dev libsqlite3-dev libssl-dev zlib1g-dev libbrotli-dev \
-  libcpp-httplib-dev libboost-dev; do
+  libcpp-httplib-dev libboost-dev prometheus-cpp-dev; do
   packages+=("$p:$arch")
 done
 # Header-only (Architecture: all), and the host tools the test modules need: as for x86-64.
@@ -50,7 +50,9 @@ done
 # Where the target's libraries come from: installed beside this machine's (multiarch), or, when
 # apt cannot do that, the same packages unpacked into build-cross/<arch>/packages (see below).
 packages_dir=$out/packages
-if ((${#missing[@]})) && [[ ! -f $packages_dir/.complete ]]; then
+# The marker holds the package list it was made for: a list that grew (a new library) redoes it.
+wanted="${packages[*]}"
+if ((${#missing[@]})) && [[ ! -f $packages_dir/.complete || $(cat "$packages_dir/.complete") != "$wanted" ]]; then
   echo "cross: installing ${missing[*]}"
   dpkg --print-foreign-architectures | grep -qx "$arch" || "${sudo_cmd[@]}" dpkg --add-architecture "$arch"
   # A mirror caught mid-sync for one architecture fails the whole update, and apt then keeps that
@@ -63,7 +65,10 @@ if ((${#missing[@]})) && [[ ! -f $packages_dir/.complete ]]; then
   native=()
   for p in "${missing[@]}"; do [[ $p == *:"$arch" ]] || native+=("$p"); done
   ((${#native[@]} == 0)) || "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${native[@]}" >/dev/null
-  if ! "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$out.apt.log" 2>&1; then
+  # --no-remove: where a target's -dev package cannot sit beside the host's (libyaml-cpp-dev), apt
+  # would remove the host's to make room, and the host build would no longer configure. Then it
+  # fails instead, and the unpacked-packages path below takes over.
+  if ! "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends --no-remove "${missing[@]}" >"$out.apt.log" 2>&1; then
     # Multi-Arch: same libraries must have one version on every architecture; a mirror whose
     # index for the target lags (its security suite, say) cannot give that. The target's
     # packages, with their dependencies, are then unpacked into a folder that the toolchain file
@@ -85,7 +90,7 @@ if ((${#missing[@]})) && [[ ! -f $packages_dir/.complete ]]; then
     find "$packages_dir" -type l -lname '/*' | while read -r link; do
       ln -sfn "$packages_dir$(readlink "$link")" "$link"
     done
-    touch "$packages_dir/.complete"
+    echo "$wanted" >"$packages_dir/.complete"
   fi
 fi
 cross_cmake=()

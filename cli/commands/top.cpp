@@ -66,15 +66,16 @@ void draw(const std::string& url, const metrics::NodeFigures& f) {
   std::string out = "\x1b[H\x1b[2J";  // home, clear
   out += fmt::format("{}  up {:.0f} s  rss {}  connections {:.0f}  queued {:.0f}   (q quits)\n\n", ui::bold(url, 1),
                      f.uptime_seconds, ui::human_size(size_t(f.resident_bytes)), f.open_connections, f.queue_depth);
-  out += ui::bold(fmt::format("{:<28} {:>9} {:>9} {:>9} {:>7} {:>9} {:>6} {:<6}", "SERVICE", "REQ/S", "P50 MS",
-                              "P99 MS", "ERR %", "REQUESTS", "TRAPS", "TIER"),
+  out += ui::bold(fmt::format("{:<28} {:>9} {:>9} {:>9} {:>7} {:>9} {:>6} {:>9} {:<6}", "SERVICE", "REQ/S", "P50 MS",
+                              "P99 MS", "ERR %", "REQUESTS", "TRAPS", "MEMORY", "TIER"),
                   1) +
          "\n";
   if (f.services.empty()) out += "(no services: deploy one with `edge deploy`)\n";
   for (const auto& s : f.services)
-    out += fmt::format("{:<28} {:>9.1f} {:>9} {:>9} {:>7.1f} {:>9.0f} {:>6.0f} {:<6}\n", s.service,
+    out += fmt::format("{:<28} {:>9.1f} {:>9} {:>9} {:>7.1f} {:>9.0f} {:>6.0f} {:>9} {:<6}\n", s.service,
                        s.requests_per_second, cell_ms(s.p50_ms), cell_ms(s.p99_ms), s.error_share * 100, s.requests,
-                       s.traps, s.tier.empty() ? "-" : s.tier);
+                       s.traps, s.memory_bytes > 0 ? ui::human_size(size_t(s.memory_bytes)) : "-",
+                       s.tier.empty() ? "-" : s.tier);
   fmt::print("{}", out);
   std::fflush(stdout);
 }

@@ -40,7 +40,8 @@ TEST_CASE("figures: rates and latency of the interval between two scrapes, busie
         "edge_service_requests_total{client=\"c\",service=\"a\",code=\"2xx\"} " + std::to_string(a_requests) + "\n" +
         "edge_service_requests_total{client=\"c\",service=\"a\",code=\"5xx\"} 1\n" +
         "edge_service_request_duration_seconds_bucket{client=\"c\",service=\"a\",le=\"0.001\"} " +
-        std::to_string(a_fast) + "\n" + "edge_service_request_duration_seconds_bucket{client=\"c\",service=\"a\",le=\"+Inf\"} " +
+        std::to_string(a_fast) + "\n" +
+        "edge_service_request_duration_seconds_bucket{client=\"c\",service=\"a\",le=\"+Inf\"} " +
         std::to_string(a_requests + 1) + "\n" + "edge_service_tier{client=\"c\",service=\"a\",tier=\"aot\"} 1\n" +
         "edge_service_requests_total{client=\"c\",service=\"b\",code=\"2xx\"} " + std::to_string(b_requests) + "\n");
   };

@@ -23,11 +23,13 @@ TEST_CASE("a valid traceparent is continued: same trace, the caller's span as pa
 }
 
 TEST_CASE("what the spec refuses starts a new trace, and the caller's tracestate is not kept") {
-  for (const std::string bad :
-       {"", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
-        "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",
-        "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}) {
+  for (const std::string bad : {"", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+                                "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                                "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+                                "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                                "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+                                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",
+                                "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}) {
     CAPTURE(bad);
     CHECK(!TraceContext::parse(bad));
     auto ctx = TraceContext::for_request(bad, "vendor=x");
@@ -38,8 +40,8 @@ TEST_CASE("what the spec refuses starts a new trace, and the caller's tracestate
   // A later version may add fields; its ids are still taken.
   CHECK(TraceContext::parse("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-more"));
   // An unsampled trace stays unsampled; a tracestate over 512 bytes is dropped.
-  auto quiet = TraceContext::for_request("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
-                                         std::string(600, 'a'));
+  auto quiet =
+      TraceContext::for_request("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", std::string(600, 'a'));
   CHECK(!quiet.sampled());
   CHECK(quiet.tracestate().empty());
 }

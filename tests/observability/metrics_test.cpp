@@ -88,13 +88,26 @@ TEST_CASE("promtool accepts the node's metrics, and every family named in the do
   auto check = run({"sh", "-c", promtool + " check metrics < " + (tmp / "metrics.txt").string()});
   INFO(check.out << check.err);
   CHECK(check.exit_code == 0);
-  for (const std::string family :
-       {"edge_service_requests_total", "edge_service_request_duration_seconds", "edge_service_requests_in_flight",
-        "edge_service_instances_started_total", "edge_service_traps_total", "edge_service_timeouts_total",
-        "edge_service_refusals_total", "edge_service_fetches_total", "edge_service_fetch_duration_seconds",
-        "edge_service_tier", "edge_node_open_connections", "edge_node_queue_depth", "edge_node_queue_wait_seconds",
-        "process_resident_memory_bytes", "process_open_fds", "edge_node_uptime_seconds", "edge_node_images",
-        "edge_node_containers", "edge_node_compile_cache_bytes"}) {
+  for (const std::string family : {"edge_service_requests_total",
+                                   "edge_service_request_duration_seconds",
+                                   "edge_service_requests_in_flight",
+                                   "edge_service_instances_started_total",
+                                   "edge_service_traps_total",
+                                   "edge_service_timeouts_total",
+                                   "edge_service_refusals_total",
+                                   "edge_service_fetches_total",
+                                   "edge_service_fetch_duration_seconds",
+                                   "edge_service_tier",
+                                   "edge_service_memory_bytes",
+                                   "edge_node_open_connections",
+                                   "edge_node_queue_depth",
+                                   "edge_node_queue_wait_seconds",
+                                   "process_resident_memory_bytes",
+                                   "process_open_fds",
+                                   "edge_node_uptime_seconds",
+                                   "edge_node_images",
+                                   "edge_node_containers",
+                                   "edge_node_compile_cache_bytes"}) {
     CAPTURE(family);
     CHECK(text.find("# TYPE " + family + " ") != std::string::npos);
   }
@@ -210,6 +223,7 @@ TEST_CASE("edge top --json reads a node under load: the busy service first, its 
   CHECK(services[1]["service"] == "idle-v1");
   CHECK(services[1]["requestsPerSecond"].get<double>() == 0);
   CHECK(j["figures"]["residentBytes"].get<double>() > 0);
+  CHECK(services[0]["memoryBytes"].get<double>() >= 65536);  // at least the module's one page
 }
 
 TEST_CASE("edge top without a token names the problem") {
@@ -220,4 +234,23 @@ TEST_CASE("edge top without a token names the problem") {
   CHECK(top.exit_code == 1);
   INFO(top.err);
   CHECK(top.err.find("403") != std::string::npos);
+}
+
+TEST_CASE("edge top's live view draws a table per refresh and stops after --iterations") {
+  TempDir tmp;
+  NodeProcess n(node_options(tmp / "data"));
+  REQUIRE(n.start());
+  auto cli = client(n);
+  security::deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
+  httplib::Client c("127.0.0.1", n.port());
+  REQUIRE(c.Get(service_path(n, "/hello/v1") + "/"));
+  auto top = run(
+      {edge_bin().string(), "top", "--iterations", "2", "--interval", "0.3", "--node", n.url(), "--token", n.token()});
+  INFO(top.out << top.err);
+  CHECK(top.exit_code == 0);
+  size_t frames = 0;
+  for (size_t at = top.out.find("REQ/S"); at != std::string::npos; at = top.out.find("REQ/S", at + 1)) ++frames;
+  CHECK(frames == 2);
+  CHECK(top.out.find("hello-v1") != std::string::npos);
+  CHECK(top.out.find("(q quits)") != std::string::npos);
 }

@@ -205,6 +205,7 @@ Outcome RequestDriver::handle_request(const ServiceContext& service, const HttpR
       }
     }
   }
+  if (service.observer) service.observer->instance_ended(ctx.memory().size);
   if (ctx.exit_code() && !ctx.abort_kind() && failed) {
     // proc_exit inside a handler: the instance ends; a response already sent still stands.
     failed->message =

@@ -69,6 +69,10 @@ NodeMetrics::NodeMetrics()
                      .Name("edge_service_instances_started_total")
                      .Help("Guest instances started (one per request that runs)")
                      .Register(*registry_)),
+      memory_(BuildGauge()
+                  .Name("edge_service_memory_bytes")
+                  .Help("Linear memory of the service's last instance, at its end (what a request grows it to)")
+                  .Register(*registry_)),
       traps_(BuildCounter().Name("edge_service_traps_total").Help("Runs that ended in a trap").Register(*registry_)),
       timeouts_(BuildCounter()
                     .Name("edge_service_timeouts_total")
@@ -235,6 +239,7 @@ ServiceMetrics::ServiceMetrics(NodeMetrics& node, const prometheus::Labels& labe
       duration_(node.duration_.Add(labels, request_buckets())),
       in_flight_(node.in_flight_.Add(labels)),
       instances_(node.instances_.Add(labels)),
+      memory_(node.memory_.Add(labels)),
       traps_(node.traps_.Add(labels)),
       timeouts_(node.timeouts_.Add(labels)),
       refused_413_(node.refusals_.Add(with(labels, "code", "413"))),
@@ -257,6 +262,7 @@ ServiceMetrics::~ServiceMetrics() {
   node_.duration_.Remove(&duration_);
   node_.in_flight_.Remove(&in_flight_);
   node_.instances_.Remove(&instances_);
+  node_.memory_.Remove(&memory_);
   node_.traps_.Remove(&traps_);
   node_.timeouts_.Remove(&timeouts_);
   for (auto* c : {&refused_413_, &refused_429_, &refused_503_}) node_.refusals_.Remove(c);
@@ -287,6 +293,8 @@ void ServiceMetrics::run_ends(const Outcome& outcome) {
     if (failure->kind == ExecFailure::Kind::Timeout) timeouts_.Increment();
   }
 }
+
+void ServiceMetrics::instance_ended(uint64_t memory_bytes) { memory_.Set(double(memory_bytes)); }
 
 void ServiceMetrics::serving_on(std::string_view tier) {
   std::lock_guard lock(tier_mu_);

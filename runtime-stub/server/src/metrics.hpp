@@ -51,6 +51,7 @@ class ServiceMetrics final : public ServiceObserver {
 
   void fetched(const Fetch& fetch) override;
   void storage_operation(std::string_view method) override;
+  void instance_ended(uint64_t memory_bytes) override;
 
   // The last minutes, a point per NodeMetrics::kSampleEvery: requests per second and the p99 of
   // that interval's requests, from the same counters /metrics serves (the dashboard's graphs).
@@ -67,6 +68,7 @@ class ServiceMetrics final : public ServiceObserver {
   prometheus::Histogram& duration_;
   prometheus::Gauge& in_flight_;
   prometheus::Counter& instances_;
+  prometheus::Gauge& memory_;
   prometheus::Counter& traps_;
   prometheus::Counter& timeouts_;
   prometheus::Counter& refused_413_;
@@ -128,6 +130,7 @@ class NodeMetrics {
   prometheus::Family<prometheus::Histogram>& duration_;
   prometheus::Family<prometheus::Gauge>& in_flight_;
   prometheus::Family<prometheus::Counter>& instances_;
+  prometheus::Family<prometheus::Gauge>& memory_;
   prometheus::Family<prometheus::Counter>& traps_;
   prometheus::Family<prometheus::Counter>& timeouts_;
   prometheus::Family<prometheus::Counter>& refusals_;

@@ -81,6 +81,8 @@ class ServiceObserver {
   virtual ~ServiceObserver() = default;
   virtual void fetched(const Fetch& fetch) = 0;
   virtual void storage_operation(std::string_view method) = 0;
+  // A request's instance is done; `memory_bytes`: its linear memory at the end (what it grew to).
+  virtual void instance_ended(uint64_t memory_bytes) = 0;
 };
 
 // Everything about the deployed service that a request needs.
