@@ -24,6 +24,11 @@ std::atomic<bool> g_openat2_missing{false};
 // The portable fallback: walk the components ourselves, never following a symlink.
 int open_by_walk(int dirfd, std::string_view path, int flags, unsigned mode) {
   if (!path.empty() && path.front() == '/') return -EXDEV;
+  // "x/" names a directory (the split below drops the '/'): what open(2) does with it.
+  if (path.size() > 1 && path.back() == '/') {
+    if (flags & O_CREAT) return -EISDIR;
+    flags |= O_DIRECTORY;
+  }
   std::vector<std::string> parts;
   size_t pos = 0;
   while (pos <= path.size()) {

@@ -26,7 +26,9 @@ int32_t wasi_errno(int e) {
     case EFAULT: return kFault;
     case EINVAL: return kInval;
     case EISDIR: return kIsdir;
-    case ELOOP: return kNotcapable;  // a symlink we refused to follow
+    // Too many links (a loop), or O_NOFOLLOW on a link: POSIX's answer. (The walk used without
+    // openat2 refuses every link itself, as an escape: ENOTCAPABLE there.)
+    case ELOOP: return kLoop;
     case EMFILE: return kMfile;
     case EMLINK: return kMlink;
     case ENAMETOOLONG: return kNametoolong;

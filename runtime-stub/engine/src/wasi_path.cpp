@@ -39,9 +39,20 @@ struct Parent {
   int fd = -1;
   std::string leaf;
   int32_t err = kSuccess;
+  // A trailing '/': the path names a directory (POSIX). The *at() calls on the leaf never see it
+  // (a leaf has no '/'), so each call checks what it means for it (the rules below).
+  bool names_directory = false;
   Parent(const FdEntry& dir, std::string_view path) {
+    names_directory = path.size() > 1 && path.back() == '/';
     fd = open_parent_beneath(dir.host_fd, path, leaf);
     if (fd < 0) err = wasi_errno(-fd);
+  }
+  // What the leaf is, without following it: 'd' a directory, 'l' a symlink, 'f' anything else,
+  // 0 nothing (or it cannot be told).
+  char leaf_kind() const {
+    struct stat st{};
+    if (::fstatat(fd, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return 0;
+    return S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' : 'f';
   }
   ~Parent() {
     if (fd >= 0) ::close(fd);
@@ -50,11 +61,27 @@ struct Parent {
   Parent& operator=(const Parent&) = delete;
 };
 
+// What a trailing '/' on a call's path means for it.
+enum class Slash {
+  Existing,  // the call acts on what is there: it must be a directory (ENOTDIR), or ENOENT
+  NewName,   // the call makes a link there, which is never a directory: EEXIST when taken, else ENOENT
+  Allowed,   // mkdir and a rename's new name: "d/" is "d" (a rename then checks what it moves)
+};
+
+// The error a trailing '/' makes of `parent`'s leaf under `rule`, or kSuccess.
+int32_t slash_error(const Parent& parent, Slash rule) {
+  if (!parent.names_directory || rule == Slash::Allowed) return kSuccess;
+  const char kind = parent.leaf_kind();
+  if (rule == Slash::NewName) return kind ? kExist : kNoent;
+  if (!kind) return kNoent;
+  return kind == 'f' ? kNotdir : kSuccess;  // (a link is for the call to resolve, or to refuse)
+}
+
 // A call on one path beneath directory `fd`: reads the path, checks the rights, opens the parent,
 // and runs `op(parent_fd, leaf)`, which returns 0 or -1 with errno set.
 template <class Op>
 int32_t on_leaf(HostContext& ctx, int32_t fd, uint64_t needed, int32_t path, int32_t path_len, const char* what,
-                Op&& op) {
+                Slash slash, Op&& op) {
   int32_t err = kSuccess;
   FdEntry* dir = directory_with(ctx, fd, needed, err);
   if (!dir) return err;
@@ -62,6 +89,7 @@ int32_t on_leaf(HostContext& ctx, int32_t fd, uint64_t needed, int32_t path, int
   if (!read_path(ctx, path, path_len, what, p)) return kInval;
   Parent parent(*dir, p);
   if (parent.fd < 0) return parent.err;
+  if (int32_t bad = slash_error(parent, slash)) return bad;
   return op(parent.fd, parent.leaf.c_str()) == 0 ? kSuccess : wasi_errno(errno);
 }
 
@@ -95,7 +123,10 @@ int32_t path_open(HostContext& ctx, int32_t fd, int32_t dirflags, int32_t path, 
   return guarded(ctx, "path_open", [&] {
     constexpr int32_t kCreat = 1, kDirectory = 2, kExcl = 4, kTrunc = 8;
     int32_t err = kSuccess;
-    FdEntry* dir = directory_with(ctx, fd, right::kPathOpen | ((oflags & kCreat) ? right::kPathCreateFile : 0), err);
+    // Creating and truncating are rights of the directory, as opening is.
+    const uint64_t needed = right::kPathOpen | ((oflags & kCreat) ? right::kPathCreateFile : 0) |
+                            ((oflags & kTrunc) ? right::kPathFilestatSetSize : 0);
+    FdEntry* dir = directory_with(ctx, fd, needed, err);
     if (!dir) return err;
     std::string p;
     if (!read_path(ctx, path, path_len, "path_open", p)) return kInval;
@@ -106,6 +137,11 @@ int32_t path_open(HostContext& ctx, int32_t fd, int32_t dirflags, int32_t path, 
     const bool want_write = (base & (right::kFdWrite | right::kFdAllocate | right::kFdFilestatSetSize)) != 0 ||
                             (oflags & (kCreat | kTrunc)) != 0;
     const bool want_read = (base & (right::kFdRead | right::kFdReaddir)) != 0;
+    // Asked for file rights only (writing among them): a directory there is EISDIR, as open(2)
+    // of a directory for writing is. Asked for any right only a directory has as well (Rust's
+    // std reopens a preopen with every right fd_fdstat_get reported), it is a directory open, and
+    // the directory gets the directory rights among them.
+    const bool file_open = (base & right::kFdWrite) != 0 && (base & (right::kDirectory & ~right::kFile)) == 0;
     int flags = want_write ? (want_read ? O_RDWR : O_WRONLY) : O_RDONLY;
     if (oflags & kDirectory) flags = O_RDONLY | O_DIRECTORY;  // a directory is never opened for writing
     if (oflags & kCreat) flags |= O_CREAT;
@@ -130,7 +166,7 @@ int32_t path_open(HostContext& ctx, int32_t fd, int32_t dirflags, int32_t path, 
     }
     const bool follow = (dirflags & 1) != 0;
     int host = open_beneath(dir->host_fd, p, flags, 0666, follow);
-    if (host == -EISDIR && !(oflags & (kCreat | kTrunc)))  // a directory asked for with write rights: read-only
+    if (host == -EISDIR && !file_open && !(oflags & (kCreat | kTrunc)))  // a directory open: read-only
       host = open_beneath(dir->host_fd, p, O_RDONLY | O_DIRECTORY, 0, follow);
     if (host == -ENXIO)
       note_refused_open(ctx, "path_open " + p +
@@ -142,6 +178,11 @@ int32_t path_open(HostContext& ctx, int32_t fd, int32_t dirflags, int32_t path, 
     }
     struct stat st{};
     ::fstat(host, &st);
+    if (S_ISDIR(st.st_mode) && file_open) {
+      ::close(host);
+      ctx.release_file_slot();
+      return kIsdir;
+    }
     FdEntry e;
     e.kind = S_ISDIR(st.st_mode) ? FdEntry::Kind::Directory : FdEntry::Kind::File;
     e.host_fd = host;
@@ -182,7 +223,7 @@ int32_t path_filestat_set_times(HostContext& ctx, int32_t fd, int32_t flags, int
     if (int32_t bad = wasi_times(atim, mtim, fst_flags, times)) return bad;
     if (!(flags & 1))
       return on_leaf(
-          ctx, fd, right::kPathFilestatSetTimes, path, path_len, "path_filestat_set_times",
+          ctx, fd, right::kPathFilestatSetTimes, path, path_len, "path_filestat_set_times", Slash::Existing,
           [&](int parent, const char* leaf) { return ::utimensat(parent, leaf, times, AT_SYMLINK_NOFOLLOW); });
     // Following a symlink: resolve it beneath the directory first, then set the times of what it names.
     int32_t err = kSuccess;
@@ -201,24 +242,23 @@ int32_t path_filestat_set_times(HostContext& ctx, int32_t fd, int32_t flags, int
 
 int32_t path_create_directory(HostContext& ctx, int32_t fd, int32_t path, int32_t path_len) {
   return guarded(ctx, "path_create_directory", [&] {
-    return on_leaf(ctx, fd, right::kPathCreateDirectory, path, path_len, "path_create_directory",
+    return on_leaf(ctx, fd, right::kPathCreateDirectory, path, path_len, "path_create_directory", Slash::Allowed,
                    [](int parent, const char* leaf) { return ::mkdirat(parent, leaf, 0777); });
   });
 }
 
 int32_t path_remove_directory(HostContext& ctx, int32_t fd, int32_t path, int32_t path_len) {
   return guarded(ctx, "path_remove_directory", [&] {
-    return on_leaf(ctx, fd, right::kPathRemoveDirectory, path, path_len, "path_remove_directory",
+    return on_leaf(ctx, fd, right::kPathRemoveDirectory, path, path_len, "path_remove_directory", Slash::Existing,
                    [](int parent, const char* leaf) { return ::unlinkat(parent, leaf, AT_REMOVEDIR); });
   });
 }
 
 int32_t path_unlink_file(HostContext& ctx, int32_t fd, int32_t path, int32_t path_len) {
   return guarded(ctx, "path_unlink_file", [&] {
-    std::string p;
-    if (!read_path(ctx, path, path_len, "path_unlink_file", p)) return kInval;
-    if (!p.empty() && p.back() == '/') return kNotdir;  // "file/" names a directory, which unlink never removes
-    return on_leaf(ctx, fd, right::kPathUnlinkFile, path, path_len, "path_unlink_file",
+    // "x/" names a directory, which unlink never removes: a directory there is EISDIR (as
+    // without the '/'), anything else is not a directory.
+    return on_leaf(ctx, fd, right::kPathUnlinkFile, path, path_len, "path_unlink_file", Slash::Existing,
                    [](int parent, const char* leaf) { return ::unlinkat(parent, leaf, 0); });
   });
 }
@@ -228,11 +268,11 @@ int32_t path_readlink(HostContext& ctx, int32_t fd, int32_t path, int32_t path_l
   return guarded(ctx, "path_readlink", [&] {
     uint8_t* out = ctx.span(uint32_t(buf), uint32_t(buf_len), "path_readlink");
     ssize_t n = 0;
-    int32_t r =
-        on_leaf(ctx, fd, right::kPathReadlink, path, path_len, "path_readlink", [&](int parent, const char* leaf) {
-          n = ::readlinkat(parent, leaf, reinterpret_cast<char*>(out), size_t(uint32_t(buf_len)));
-          return n < 0 ? -1 : 0;
-        });
+    int32_t r = on_leaf(ctx, fd, right::kPathReadlink, path, path_len, "path_readlink", Slash::Existing,
+                        [&](int parent, const char* leaf) {
+                          n = ::readlinkat(parent, leaf, reinterpret_cast<char*>(out), size_t(uint32_t(buf_len)));
+                          return n < 0 ? -1 : 0;
+                        });
     if (r == kSuccess) ctx.store_u32(uint32_t(bufused_out), uint32_t(n));  // cut at buf_len, as readlink(2)
     return r;
   });
@@ -246,7 +286,7 @@ int32_t path_symlink(HostContext& ctx, int32_t old_path, int32_t old_path_len, i
     std::string target;
     if (!read_path(ctx, old_path, old_path_len, "path_symlink", target)) return kInval;
     if (!target.empty() && target.front() == '/') return kNotcapable;
-    return on_leaf(ctx, fd, right::kPathSymlink, new_path, new_path_len, "path_symlink",
+    return on_leaf(ctx, fd, right::kPathSymlink, new_path, new_path_len, "path_symlink", Slash::NewName,
                    [&](int parent, const char* leaf) { return ::symlinkat(target.c_str(), parent, leaf); });
   });
 }
@@ -254,7 +294,7 @@ int32_t path_symlink(HostContext& ctx, int32_t old_path, int32_t old_path_len, i
 // Two paths, each beneath its own directory descriptor.
 template <class Op>
 int32_t on_two_leaves(HostContext& ctx, int32_t fd1, uint64_t right1, int32_t path1, int32_t len1, int32_t fd2,
-                      uint64_t right2, int32_t path2, int32_t len2, const char* what, Op&& op) {
+                      uint64_t right2, int32_t path2, int32_t len2, const char* what, Slash to_slash, Op&& op) {
   int32_t err = kSuccess;
   FdEntry* dir1 = directory_with(ctx, fd1, right1, err);
   if (!dir1) return err;
@@ -266,26 +306,43 @@ int32_t on_two_leaves(HostContext& ctx, int32_t fd1, uint64_t right1, int32_t pa
   if (from.fd < 0) return from.err;
   Parent to(*dir2, p2);
   if (to.fd < 0) return to.err;
-  return op(from.fd, from.leaf.c_str(), to.fd, to.leaf.c_str()) == 0 ? kSuccess : wasi_errno(errno);
+  if (int32_t bad = slash_error(from, Slash::Existing)) return bad;
+  if (int32_t bad = slash_error(to, to_slash)) return bad;
+  if (to.names_directory && from.leaf_kind() == 'f') return kNotdir;  // onto "x/" only a directory moves
+  return op(from, to) == 0 ? kSuccess : wasi_errno(errno);
 }
 
 int32_t path_rename(HostContext& ctx, int32_t fd, int32_t old_path, int32_t old_path_len, int32_t new_fd,
                     int32_t new_path, int32_t new_path_len) {
   return guarded(ctx, "path_rename", [&] {
     return on_two_leaves(ctx, fd, right::kPathRenameSource, old_path, old_path_len, new_fd, right::kPathRenameTarget,
-                         new_path, new_path_len, "path_rename",
-                         [](int a, const char* la, int b, const char* lb) { return ::renameat(a, la, b, lb); });
+                         new_path, new_path_len, "path_rename", Slash::Allowed, [](const Parent& a, const Parent& b) {
+                           return ::renameat(a.fd, a.leaf.c_str(), b.fd, b.leaf.c_str());
+                         });
   });
 }
 
-// The source is never followed if it is a symlink: following it could link a file from outside
-// the preopen into it (linkat resolves the link's text itself).
-int32_t path_link(HostContext& ctx, int32_t old_fd, int32_t, int32_t old_path, int32_t old_path_len, int32_t new_fd,
-                  int32_t new_path, int32_t new_path_len) {
+// A source that is a symlink is linked itself, or with SYMLINK_FOLLOW what it names, resolved
+// beneath the preopen first: linkat's own following would resolve the link's text anywhere, and
+// could link a file from outside the preopen into it. The resolved file is linked through its
+// /proc/self/fd name (AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH).
+int32_t path_link(HostContext& ctx, int32_t old_fd, int32_t old_flags, int32_t old_path, int32_t old_path_len,
+                  int32_t new_fd, int32_t new_path, int32_t new_path_len) {
   return guarded(ctx, "path_link", [&] {
+    const bool follow = (old_flags & 1) != 0;
     return on_two_leaves(ctx, old_fd, right::kPathLinkSource, old_path, old_path_len, new_fd, right::kPathLinkTarget,
-                         new_path, new_path_len, "path_link",
-                         [](int a, const char* la, int b, const char* lb) { return ::linkat(a, la, b, lb, 0); });
+                         new_path, new_path_len, "path_link", Slash::NewName, [&](const Parent& a, const Parent& b) {
+                           if (!follow || a.leaf_kind() != 'l')
+                             return ::linkat(a.fd, a.leaf.c_str(), b.fd, b.leaf.c_str(), 0);
+                           const int target = open_beneath(a.fd, a.leaf, O_PATH, 0, true);
+                           if (target < 0) return errno = -target, -1;
+                           const std::string self = "/proc/self/fd/" + std::to_string(target);
+                           const int r = ::linkat(AT_FDCWD, self.c_str(), b.fd, b.leaf.c_str(), AT_SYMLINK_FOLLOW);
+                           const int e = errno;
+                           ::close(target);
+                           errno = e;
+                           return r;
+                         });
   });
 }
 
