@@ -66,6 +66,11 @@ uint64_t default_compile_memory_mb() {
   return std::clamp<uint64_t>(ram_mb / 2, 256, fallback);
 }
 
+// Whether `host` only listens on this machine.
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+}
+
 struct ServeArgs {
   int port = 8083;
   int dashboard_port = 0;
@@ -74,6 +79,7 @@ struct ServeArgs {
   std::string client_id;
   std::string token;
   bool no_auth = false;
+  bool no_auth_off_loopback = false;  // --i-know-no-auth
   std::string engine = "auto";
   std::string api_key_file;  // mim OE's mimoe-api-key.env (default: in the data dir)
   std::string cc;            // the compiled tier's C compiler (--cc); empty: $CC, else cc, gcc, clang
@@ -101,6 +107,14 @@ int serve(const ServeArgs& args) {
   // Everything the node creates is its own alone (0700 folders, 0600 files), whatever the umask it
   // was started with: the data dir holds the token, compiled code it loads, services' data and logs.
   // Files services create in their preopened folders follow it too.
+  // Beyond loopback, no token means anyone on the network deploys code onto this machine: only
+  // when said twice. (Checked before anything is written.)
+  if (args.no_auth && !args.no_auth_off_loopback && !is_loopback(args.host))
+    return print_error(make_error(fmt::format("--no-auth on {}: anyone who reaches this address could deploy and run "
+                                              "code on this machine",
+                                              args.host),
+                                  "keep the token (drop --no-auth), listen on 127.0.0.1, or add --i-know-no-auth")),
+           2;
   ::umask(077);
   set_log_format(args.log_format == "json" ? LogFormat::Json : LogFormat::Text);
   std::unique_ptr<NodeMetrics> metrics = args.telemetry == "on" ? std::make_unique<NodeMetrics>() : nullptr;
@@ -176,6 +190,11 @@ int serve(const ServeArgs& args) {
                     identity->api_key_created ? "created in" : "in", identity->api_key_file.string()));
   if (!identity->token) say("--no-auth: the mCM API accepts anyone who can reach this port");
   say(fmt::format("services answer at http://{}:{}/{}/<name>/v1/...", args.host, *bound, identity->client_id));
+  if (!is_loopback(args.host))
+    say(
+        fmt::format("warning: {} is beyond loopback and this node speaks plain HTTP: the mCM token and every "
+                    "service's traffic cross the network readable; keep it on a trusted network",
+                    args.host));
   say(fmt::format("dashboard at http://{}:{}/ (its own origin, out of reach of services' pages)", args.host,
                   *dashboard));
   std::fflush(stdout);
@@ -277,6 +296,8 @@ int main(int argc, char** argv) {
     auto key_file = cmd.add_option(
         "--api-key-file", serve_args.api_key_file,
         "mim OE's API key file (MCM_API_KEY=...), created when missing (default: DATA_DIR/mimoe-api-key.env)");
+    cmd.add_flag("--i-know-no-auth", serve_args.no_auth_off_loopback,
+                 "with --no-auth on an address beyond loopback: yes, anyone on the network may deploy");
     cmd.add_flag("--no-auth", serve_args.no_auth, "no token: anyone who reaches the port may deploy")
         ->excludes(token)
         ->excludes(key_file);
@@ -321,6 +342,11 @@ int main(int argc, char** argv) {
         ->capture_default_str();
   };
   add_serve_options(app);
+  // Every option above may come from a file too (runtime-stub/server/edge-node.conf, installed as
+  // /etc/edge-node/edge-node.conf): TOML or INI, `port = 8083`, `no-auth = true`. The command line
+  // wins over the file; a key the node does not know is an error naming it.
+  app.set_config("--config", "", "read options from this TOML or INI file (the command line wins)");
+  app.allow_config_extras(CLI::config_extras_mode::error);
   auto* serve_cmd = app.add_subcommand("serve", "run the node (the default)");
   serve_cmd->fallthrough();
 
@@ -333,7 +359,20 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--env", run_args.envs, "environment K=V (repeatable)")->allow_extra_args(false);
   run_cmd->add_option("--engine", run_args.engine, "execution engine")
       ->check(CLI::IsMember({"interp", "quick", "aot", "auto"}));
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ConfigError& e) {
+    // CLI11 says "INI was not able to parse KEY" for TOML files too: in our words, with the fix.
+    std::string what = e.what();
+    if (const auto at = what.find("parse "); at != std::string::npos)
+      what = "the config file has a key edge-node does not know: " + what.substr(at + 6);
+    return print_error(make_error(what,
+                                  "see `edge-node --help` for the options, or the commented "
+                                  "share/edge/edge-node.conf beside the node")),
+           2;
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
   if (run_cmd->parsed()) {
     auto rest = run_cmd->remaining();
     if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());

@@ -31,12 +31,13 @@ int main(void) {
   EXPECT("path_symlink", __wasi_path_symlink("self", dir, "self") == 0);
   EXPECT("path_symlink", make_file(dir, "plain") && __wasi_path_symlink("plain", dir, "to-plain") == 0);
   if (getenv_openat2_ok()) {
-    EXPECT("path_open", __wasi_path_open(dir, follow, "loop1", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) == __WASI_ERRNO_LOOP);
+    EXPECT("path_open",
+           __wasi_path_open(dir, follow, "loop1", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) == __WASI_ERRNO_LOOP);
     EXPECT("path_open", __wasi_path_open(dir, 0, "loop1", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) == __WASI_ERRNO_LOOP);
     EXPECT("path_open", __wasi_path_open(dir, follow, "self", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) == __WASI_ERRNO_LOOP);
     EXPECT("path_open", __wasi_path_open(dir, 0, "loop1/x", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) == __WASI_ERRNO_LOOP);
-    EXPECT("path_open", __wasi_path_open(dir, follow, "loop1", __WASI_OFLAGS_CREAT, kFileRights, 0, 0, &f) ==
-                            __WASI_ERRNO_LOOP);
+    EXPECT("path_open",
+           __wasi_path_open(dir, follow, "loop1", __WASI_OFLAGS_CREAT, kFileRights, 0, 0, &f) == __WASI_ERRNO_LOOP);
     /* O_NOFOLLOW on a link that is not a loop: ELOOP as well (POSIX open(2)). */
     EXPECT("path_open", __wasi_path_open(dir, 0, "to-plain", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) == __WASI_ERRNO_LOOP);
     EXPECT("path_filestat_get", __wasi_path_filestat_get(dir, follow, "loop1", &st) == __WASI_ERRNO_LOOP);
@@ -52,21 +53,23 @@ int main(void) {
   /* The links themselves are ordinary names: readlink and unlink work on them. */
   __wasi_size_t n = 0;
   char buf[16];
-  EXPECT("path_readlink",
-         __wasi_path_readlink(dir, "loop1", (uint8_t*)buf, sizeof buf, &n) == 0 && n == 5 && memcmp(buf, "loop2", 5) == 0);
+  EXPECT("path_readlink", __wasi_path_readlink(dir, "loop1", (uint8_t*)buf, sizeof buf, &n) == 0 && n == 5 &&
+                              memcmp(buf, "loop2", 5) == 0);
   EXPECT("path_unlink_file", __wasi_path_unlink_file(dir, "loop1") == 0 && __wasi_path_unlink_file(dir, "loop2") == 0 &&
-                                 __wasi_path_unlink_file(dir, "self") == 0 && __wasi_path_unlink_file(dir, "to-plain") == 0);
+                                 __wasi_path_unlink_file(dir, "self") == 0 &&
+                                 __wasi_path_unlink_file(dir, "to-plain") == 0);
 
   /* A trailing '/' on a new link's name: it names a directory, which a link cannot be. */
   EXPECT("path_symlink", __wasi_path_symlink("source", dir, "target/") == __WASI_ERRNO_NOENT);
-  EXPECT("path_symlink", __wasi_path_symlink("source", dir, "target") == 0 && __wasi_path_unlink_file(dir, "target") == 0);
+  EXPECT("path_symlink",
+         __wasi_path_symlink("source", dir, "target") == 0 && __wasi_path_unlink_file(dir, "target") == 0);
   EXPECT("path_create_directory", __wasi_path_create_directory(dir, "target") == 0);
   EXPECT("path_symlink", __wasi_path_symlink("source", dir, "target/") == __WASI_ERRNO_EXIST);
   EXPECT("path_symlink", __wasi_path_symlink("source", dir, "target") == __WASI_ERRNO_EXIST);
   EXPECT("path_remove_directory", __wasi_path_remove_directory(dir, "target/") == 0);
   EXPECT("path_open", make_file(dir, "target"));
-  EXPECT("path_symlink", is_one_of(__wasi_path_symlink("source", dir, "target/"), __WASI_ERRNO_EXIST, __WASI_ERRNO_NOTDIR,
-                                   __WASI_ERRNO_NOTDIR));
+  EXPECT("path_symlink", is_one_of(__wasi_path_symlink("source", dir, "target/"), __WASI_ERRNO_EXIST,
+                                   __WASI_ERRNO_NOTDIR, __WASI_ERRNO_NOTDIR));
   EXPECT("path_unlink_file", __wasi_path_unlink_file(dir, "target") == 0);
 
   EXPECT("path_open", make_file(dir, "source"));
@@ -89,10 +92,10 @@ int main(void) {
 
   /* Unlinking with a trailing '/': a directory is refused as a directory, a file is not one. */
   EXPECT("path_create_directory", __wasi_path_create_directory(dir, "d") == 0);
-  EXPECT("path_unlink_file", is_one_of(__wasi_path_unlink_file(dir, "d"), __WASI_ERRNO_ISDIR, __WASI_ERRNO_PERM,
-                                       __WASI_ERRNO_ACCES));
-  EXPECT("path_unlink_file", is_one_of(__wasi_path_unlink_file(dir, "d/"), __WASI_ERRNO_ISDIR, __WASI_ERRNO_PERM,
-                                       __WASI_ERRNO_ACCES));
+  EXPECT("path_unlink_file",
+         is_one_of(__wasi_path_unlink_file(dir, "d"), __WASI_ERRNO_ISDIR, __WASI_ERRNO_PERM, __WASI_ERRNO_ACCES));
+  EXPECT("path_unlink_file",
+         is_one_of(__wasi_path_unlink_file(dir, "d/"), __WASI_ERRNO_ISDIR, __WASI_ERRNO_PERM, __WASI_ERRNO_ACCES));
   EXPECT("path_unlink_file", __wasi_path_unlink_file(dir, "source/") == __WASI_ERRNO_NOTDIR);
   EXPECT("path_unlink_file", __wasi_path_unlink_file(dir, "nothing/") == __WASI_ERRNO_NOENT);
   EXPECT("path_unlink_file", __wasi_path_unlink_file(dir, "source") == 0);
@@ -117,14 +120,14 @@ int main(void) {
   EXPECT("path_open", __wasi_path_open(dir, 0, "keep", __WASI_OFLAGS_CREAT, kFileRights, 0, 0, &f2) == 0 &&
                           write_all(f2, "12345", &written) == 0 && __wasi_fd_close(f2) == 0);
   __wasi_fd_t limited;
-  const __wasi_rights_t no_trunc = (__WASI_RIGHTS_PATH_OPEN | __WASI_RIGHTS_FD_READDIR | __WASI_RIGHTS_PATH_FILESTAT_GET |
-                                    __WASI_RIGHTS_PATH_CREATE_FILE);
+  const __wasi_rights_t no_trunc = (__WASI_RIGHTS_PATH_OPEN | __WASI_RIGHTS_FD_READDIR |
+                                    __WASI_RIGHTS_PATH_FILESTAT_GET | __WASI_RIGHTS_PATH_CREATE_FILE);
   EXPECT("path_open", __wasi_path_open(dir, 0, ".", __WASI_OFLAGS_DIRECTORY, no_trunc, kFileRights, 0, &limited) == 0);
   EXPECT("path_open", __wasi_path_open(limited, 0, "keep", __WASI_OFLAGS_TRUNC, __WASI_RIGHTS_FD_WRITE, 0, 0, &f) ==
                           __WASI_ERRNO_NOTCAPABLE);
   EXPECT("path_open", __wasi_path_filestat_get(dir, 0, "keep", &st) == 0 && st.size == 5);
-  EXPECT("path_open", __wasi_path_open(limited, 0, "keep", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) == 0 &&
-                          __wasi_fd_close(f) == 0);
+  EXPECT("path_open",
+         __wasi_path_open(limited, 0, "keep", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f) == 0 && __wasi_fd_close(f) == 0);
   EXPECT("path_open", __wasi_path_open(dir, 0, "keep", __WASI_OFLAGS_TRUNC, __WASI_RIGHTS_FD_WRITE, 0, 0, &f) == 0 &&
                           __wasi_fd_close(f) == 0);
   EXPECT("path_open", __wasi_path_filestat_get(dir, 0, "keep", &st) == 0 && st.size == 0);
