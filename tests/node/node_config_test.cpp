@@ -90,3 +90,24 @@ TEST_CASE("--no-auth beyond loopback needs --i-know-no-auth, and plain HTTP ther
   REQUIRE_MESSAGE(n.start(), n.log());
   CHECK(n.log().find("beyond loopback and this node speaks plain HTTP") != std::string::npos);
 }
+
+TEST_CASE("the systemd unit verifies (systemd-analyze verify), run on this build's edge-node") {
+  const std::filesystem::path analyze = "/usr/bin/systemd-analyze";
+  if (!std::filesystem::exists(analyze)) return skip_test("systemd-analyze is not installed (Debian's systemd)");
+  TempDir tmp;
+  std::string unit = read_file(source_dir() / "runtime-stub" / "server" / "systemd" / "edge-node.service");
+  const std::string installed = "ExecStart=/usr/bin/edge-node ";
+  REQUIRE(unit.find(installed) != std::string::npos);
+  unit.replace(unit.find(installed), installed.size(), "ExecStart=" + node_bin().string() + " ");
+  write_file(tmp / "edge-node.service", unit);
+  auto r = run({analyze.string(), "verify", (tmp / "edge-node.service").string()});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("edge-node.service") == std::string::npos);  // a bad key is only a warning there
+  for (const char* hardening : {"NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                                "ReadWritePaths=/var/lib/edge-node", "Restart=on-failure",
+                                "After=network-online.target"}) {
+    CAPTURE(hardening);
+    CHECK(unit.find(std::string("\n") + hardening + "\n") != std::string::npos);
+  }
+}
