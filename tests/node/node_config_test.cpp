@@ -22,8 +22,8 @@ TEST_CASE("--config: options come from a TOML file, and the command line wins ov
   httplib::Client c("127.0.0.1", n.port());
   auto metrics = c.Get("/metrics", httplib::Headers{{"Authorization", "Bearer file-secret"}});
   REQUIRE(metrics);
-  CHECK(metrics->status == 200);  // the file's metrics token
-  CHECK(n.log().find("{\"level\":\"info\"") != std::string::npos);  // the file's log format
+  CHECK(metrics->status == 200);                                      // the file's metrics token
+  CHECK(n.log().find("{\"level\":\"info\"") != std::string::npos);    // the file's log format
   CHECK(n.log().find("client id test-client") != std::string::npos);  // the command line's client id
 }
 
@@ -56,15 +56,16 @@ TEST_CASE("the shipped edge-node.conf names every option of --help and is itself
   // default is "generated" or "none" stay commented).
   TempDir tmp;
   std::string live;
-  const std::set<std::string> keep_commented = {"client-id", "token", "api-key-file", "cc", "metrics-token", "data-dir",
-                                                "no-auth", "i-know-no-auth"};
+  const std::set<std::string> keep_commented = {"client-id",     "token",    "api-key-file", "cc",
+                                                "metrics-token", "data-dir", "no-auth",      "i-know-no-auth"};
   for (std::istringstream lines(conf); std::getline(lines, live);) {
     static const std::regex setting(R"(^# ([a-z0-9-]+) = (.*)$)");
     std::smatch m;
     if (std::regex_match(live, m, setting) && !keep_commented.count(m[1])) {
       if (m[1] == "port") continue;  // the test's own free port
       std::string line = m[1].str() + " = " + m[2].str() + "\n";
-      write_file(tmp / "all.conf", (std::filesystem::exists(tmp / "all.conf") ? read_file(tmp / "all.conf") : "") + line);
+      write_file(tmp / "all.conf",
+                 (std::filesystem::exists(tmp / "all.conf") ? read_file(tmp / "all.conf") : "") + line);
     }
   }
   auto o = node_options(tmp / "data");
@@ -104,9 +105,9 @@ TEST_CASE("the systemd unit verifies (systemd-analyze verify), run on this build
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   CHECK(r.err.find("edge-node.service") == std::string::npos);  // a bad key is only a warning there
-  for (const char* hardening : {"NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
-                                "ReadWritePaths=/var/lib/edge-node", "Restart=on-failure",
-                                "After=network-online.target"}) {
+  for (const char* hardening :
+       {"NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+        "ReadWritePaths=/var/lib/edge-node", "Restart=on-failure", "After=network-online.target"}) {
     CAPTURE(hardening);
     CHECK(unit.find(std::string("\n") + hardening + "\n") != std::string::npos);
   }

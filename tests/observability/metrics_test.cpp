@@ -22,11 +22,10 @@ using namespace std::chrono_literals;
 TEST_CASE("a real Prometheus server scrapes the node and stores what was sent: 1,000 answers, 7 traps") {
   const std::string prometheus = find_program("prometheus");
   if (prometheus.empty()) return skip_test("Debian's prometheus is not installed (scripts/setup.sh installs it)");
-  TempDir tmp;
-  NodeProcess n(node_options(tmp / "data"));
-  REQUIRE(n.start());
-  auto cli = client(n);
-  security::deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
+  security::ServingNode serving;  // hello-v1 deployed
+  const TempDir& tmp = serving.tmp;
+  NodeProcess& n = serving.node;
+  auto& cli = serving.cli;
   security::deploy(*cli, "trap-v1", "node_trap", "trap-v1", {{"MCM.BASE_API_PATH", "/trap/v1"}});
 
   httplib::Client c("127.0.0.1", n.port());
@@ -76,11 +75,9 @@ TEST_CASE("a real Prometheus server scrapes the node and stores what was sent: 1
 TEST_CASE("promtool accepts the node's metrics, and every family named in the docs is there") {
   const std::string promtool = find_program("promtool");
   if (promtool.empty()) return skip_test("Debian's prometheus (promtool) is not installed");
-  TempDir tmp;
-  NodeProcess n(node_options(tmp / "data"));
-  REQUIRE(n.start());
-  auto cli = client(n);
-  security::deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
+  security::ServingNode serving;  // hello-v1 deployed
+  const TempDir& tmp = serving.tmp;
+  NodeProcess& n = serving.node;
   httplib::Client c("127.0.0.1", n.port());
   REQUIRE(c.Get(service_path(n, "/hello/v1") + "/"));
   const std::string text = scrape(n);
@@ -190,11 +187,9 @@ TEST_CASE("with --telemetry off there is no /metrics and no trace id in the log"
 }
 
 TEST_CASE("edge top --json reads a node under load: the busy service first, its rate, latency and tier") {
-  TempDir tmp;
-  NodeProcess n(node_options(tmp / "data"));
-  REQUIRE(n.start());
-  auto cli = client(n);
-  security::deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
+  security::ServingNode serving;  // hello-v1 deployed
+  NodeProcess& n = serving.node;
+  auto& cli = serving.cli;
   security::deploy(*cli, "idle-v1", "node_hello_v2", "idle-v1", {{"MCM.BASE_API_PATH", "/idle/v1"}});
   std::atomic<bool> stop{false};
   std::atomic<int> sent{0};
@@ -237,11 +232,8 @@ TEST_CASE("edge top without a token names the problem") {
 }
 
 TEST_CASE("edge top's live view draws a table per refresh and stops after --iterations") {
-  TempDir tmp;
-  NodeProcess n(node_options(tmp / "data"));
-  REQUIRE(n.start());
-  auto cli = client(n);
-  security::deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
+  security::ServingNode serving;  // hello-v1 deployed
+  NodeProcess& n = serving.node;
   httplib::Client c("127.0.0.1", n.port());
   REQUIRE(c.Get(service_path(n, "/hello/v1") + "/"));
   auto top = run(

@@ -1,10 +1,6 @@
 // One trace across two real nodes (issue 26): a client's traceparent reaches node A, A's proxy
 // service fetches a service on node B, and both access logs, A's service log and the spans an
 // OTLP/HTTP collector in this test receives agree on one trace id and on who is whose parent.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <mutex>
 #include <thread>
 
@@ -171,21 +167,12 @@ TEST_CASE("a request without traceparent starts a trace, and a malformed one is 
 }
 
 TEST_CASE("a collector that never answers slows no request: spans are dropped and counted") {
-  // A port whose backlog accepts connections and never says a word.
-  const int silent = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  REQUIRE(::bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(silent, 1024) == 0);
-  REQUIRE(::getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-
+  security::SilentUpstream collector(1024);  // accepts the exporter's connections, never answers
   TempDir tmp;
   NodeProcess plain(node_options(tmp / "plain"));
   REQUIRE(plain.start());
   security::deploy(*client(plain), "hello-v1", "node_hello_v1", "hello-v1");
-  ScopedEnv otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)));
+  ScopedEnv otlp("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + std::to_string(collector.port()));
   NodeProcess exporting(node_options(tmp / "exporting"));
   REQUIRE(exporting.start());
   security::deploy(*client(exporting), "hello-v1", "node_hello_v1", "hello-v1");
@@ -201,7 +188,6 @@ TEST_CASE("a collector that never answers slows no request: spans are dropped an
   };
   const auto [plain_ok, plain_s] = serve(plain);
   const auto [exp_ok, exp_s] = serve(exporting);
-  ::close(silent);
   MESSAGE("6,000 hellos: " << plain_s << " s without an exporter, " << exp_s << " s with a silent collector");
   CHECK(plain_ok == 6000);
   CHECK(exp_ok == 6000);

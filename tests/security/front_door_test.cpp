@@ -42,28 +42,6 @@ void raise_open_files() {
   }
 }
 
-// A TCP port that accepts connections (the kernel's backlog does) and never says a word.
-class SilentUpstream {
- public:
-  SilentUpstream() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(fd_, 64) == 0);
-    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~SilentUpstream() { ::close(fd_); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/silent"; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
 }  // namespace
 
 TEST_CASE("a POST, PUT or PATCH without a body is answered at once") {

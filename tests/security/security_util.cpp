@@ -40,6 +40,20 @@ std::string service_log(httplib::Client& cli, const std::string& name) {
   return res->body;
 }
 
+SilentUpstream::SilentUpstream(int backlog) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd_, backlog) == 0);
+  REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  port_ = ntohs(addr.sin_port);
+}
+
+SilentUpstream::~SilentUpstream() { ::close(fd_); }
+
 ServingNode::ServingNode() {
   REQUIRE(node.start());
   cli = node::client(node);

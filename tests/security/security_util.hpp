@@ -60,6 +60,22 @@ std::string body_of(const std::string& raw_response);
 // line of /proc/PID/status: "VmRSS:" now, "VmHWM:" the peak so far.
 long node_rss_kib(const std::filesystem::path& data_dir, std::string_view field = "VmRSS:");
 
+// A TCP port on loopback that accepts connections (the kernel's backlog does, up to `backlog`)
+// and never says a word: an upstream or collector that hangs.
+class SilentUpstream {
+ public:
+  explicit SilentUpstream(int backlog = 64);
+  ~SilentUpstream();
+  SilentUpstream(const SilentUpstream&) = delete;
+  SilentUpstream& operator=(const SilentUpstream&) = delete;
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/silent"; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
 // True when GET /healthz answers 200 within a few seconds: the node is alive and serving.
 bool node_answers(int port);
 
