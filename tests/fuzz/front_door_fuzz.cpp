@@ -91,8 +91,10 @@ std::string round_trip(int port, std::string_view bytes, int timeout_ms = 2000, 
 // A node with both doors open and hello deployed, for the whole run; its data dir goes with it.
 struct FuzzNode {
   std::filesystem::path dir;
+  // On, as by default: traceparent and /metrics are fuzzed too. Before the node: its services'
+  // series are removed from it when the node goes (at exit), so it must go after.
+  std::unique_ptr<edge::node::NodeMetrics> metrics;
   std::unique_ptr<edge::node::Node> node;
-  std::unique_ptr<edge::node::NodeMetrics> metrics;  // on, as by default: traceparent and /metrics are fuzzed too
   std::unique_ptr<edge::node::ExecutionPool> pool;
   std::unique_ptr<edge::node::AccessLog> access_log;
   std::unique_ptr<edge::node::NodeRoutes> node_routes, dashboard_routes;

@@ -28,7 +28,7 @@ struct NodeOptions {
   std::filesystem::path data_dir;
   NodeIdentity identity;
   int port = 8083;
-  NodeMetrics* metrics = nullptr;  // not owned; null: no metrics
+  NodeMetrics* metrics = nullptr;  // not owned, outlives the node (its services' series); null: no metrics
 };
 
 class Node {
