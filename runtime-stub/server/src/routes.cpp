@@ -471,6 +471,7 @@ void NodeRoutes::log(const web::RequestHead& head, const Route* route, int statu
   if (options_.token && !options_.token->empty())
     for (size_t at = path.find(*options_.token); at != std::string::npos; at = path.find(*options_.token, at + 7))
       path.replace(at, options_.token->size(), "<token>");  // (past the "<token>": it may contain the token)
+  const std::string method = printable(head.method_string());
   const RunningService* service = route ? route->service.get() : nullptr;
   if (service && service->metrics) service->metrics->answered(status, elapsed);
   const TraceContext* trace = route && route->trace ? &*route->trace : nullptr;
@@ -479,10 +480,10 @@ void NodeRoutes::log(const web::RequestHead& head, const Route* route, int statu
     span.trace_id = trace->trace_id();
     span.span_id = trace->span_id();
     span.parent_span_id = trace->parent_span_id();
-    span.name = fmt::format("{} {}", head.method_string(), service ? service->base_path : std::string("node"));
+    span.name = fmt::format("{} {}", method, service ? service->base_path : std::string("node"));
     span.end = std::chrono::system_clock::now();
     span.start = span.end - elapsed;
-    span.attributes = {{"http.request.method", printable(head.method_string())}, {"url.path", path}};
+    span.attributes = {{"http.request.method", method}, {"url.path", path}};
     if (service) span.attributes.emplace_back("edge.service", service->record.name);
     span.status_code = status;
     span.error = status >= 500;
@@ -490,7 +491,7 @@ void NodeRoutes::log(const web::RequestHead& head, const Route* route, int statu
   }
   if (log_format() == LogFormat::Json) {
     json line = {{"time", utc_timestamp()},
-                 {"method", printable(head.method_string())},
+                 {"method", method},
                  {"path", path},
                  {"status", status},
                  {"durationMs", std::round(elapsed.count() / 100.0) / 10.0}};
@@ -505,9 +506,8 @@ void NodeRoutes::log(const web::RequestHead& head, const Route* route, int statu
     }
     return access_log_.write(edge::json_text(line) + "\n");
   }
-  access_log_.write(fmt::format("{} {} {} {:.1f}ms{}{}\n", printable(head.method_string()), path, status,
-                                elapsed.count() / 1000.0, trace ? " trace=" : "",
-                                trace ? trace->trace_id() : std::string_view()));
+  access_log_.write(fmt::format("{} {} {} {:.1f}ms{}{}\n", method, path, status, elapsed.count() / 1000.0,
+                                trace ? " trace=" : "", trace ? trace->trace_id() : std::string_view()));
 }
 
 }  // namespace edge::node
