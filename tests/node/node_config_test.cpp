@@ -68,9 +68,7 @@ TEST_CASE("the shipped edge-node.conf names every option of --help and is itself
                  (std::filesystem::exists(tmp / "all.conf") ? read_file(tmp / "all.conf") : "") + line);
     }
   }
-  auto o = node_options(tmp / "data");
-  o.extra_args = {"--config", (tmp / "all.conf").string()};
-  NodeProcess n(o);
+  NodeProcess n(node_options(tmp / "data", {"--config", (tmp / "all.conf").string()}));
   INFO(read_file(tmp / "all.conf"));
   CHECK_MESSAGE(n.start(), n.log());
 }

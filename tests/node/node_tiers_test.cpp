@@ -65,9 +65,7 @@ TEST_CASE("a node with no C compiler serves hello and a large module compiled fr
 
 TEST_CASE("with --engine aot a deploy answers at once on the quick tier, and the optimised code takes over") {
   TempDir tmp;
-  auto options = node_options(tmp / "data");
-  options.extra_args = {"--engine", "aot"};
-  NodeProcess node(options);
+  NodeProcess node(node_options(tmp / "data", {"--engine", "aot"}));
   REQUIRE(node.start());
   auto cli = client(node);
   deploy_and_call(node, *cli, kServices[1], "quick");

@@ -119,9 +119,7 @@ TEST_CASE("promtool accepts the node's metrics, and every family named in the do
 
 TEST_CASE("/metrics takes the node's token or the --metrics-token, and nothing else") {
   TempDir tmp;
-  auto o = node_options(tmp / "data");
-  o.extra_args = {"--metrics-token", "scraper-secret"};
-  NodeProcess n(o);
+  NodeProcess n(node_options(tmp / "data", {"--metrics-token", "scraper-secret"}));
   REQUIRE(n.start());
   httplib::Client c("127.0.0.1", n.port());
   auto with = [&](const std::string& bearer) {
@@ -171,9 +169,7 @@ TEST_CASE("labels stay bounded: 300 distinct URLs and refusals add no series") {
 
 TEST_CASE("with --telemetry off there is no /metrics and no trace id in the log") {
   TempDir tmp;
-  auto o = node_options(tmp / "data");
-  o.extra_args = {"--telemetry", "off"};
-  NodeProcess n(o);
+  NodeProcess n(node_options(tmp / "data", {"--telemetry", "off"}));
   REQUIRE(n.start());
   httplib::Client c("127.0.0.1", n.port());
   auto r = c.Get("/metrics", httplib::Headers{{"Authorization", "Bearer " + n.token()}});

@@ -88,9 +88,7 @@ struct ScopedEnv {
 };
 
 NodeProcess::Options json_logging(const std::filesystem::path& data) {
-  auto o = node_options(data);
-  o.extra_args = {"--log-format", "json"};
-  return o;
+  return node_options(data, {"--log-format", "json"});
 }
 
 }  // namespace

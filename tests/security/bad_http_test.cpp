@@ -250,9 +250,7 @@ TEST_CASE("invalid UTF-8 anywhere in a request is answered, and the node lives o
 // their connection. Both are bounded now.
 TEST_CASE("unfinished uploads are held within the node's body budget, and a trickling body is cut") {
   TempDir tmp;
-  auto options = node_options(tmp / "data");
-  options.extra_args = {"--body-budget-mb", "32"};
-  NodeProcess node(options);
+  NodeProcess node(node_options(tmp / "data", {"--body-budget-mb", "32"}));
   REQUIRE(node.start());
   auto cli = client(node);
   deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");

@@ -16,6 +16,12 @@ inline NodeProcess::Options node_options(const std::filesystem::path& data_dir) 
   o.data_dir = data_dir;
   return o;
 }
+// The same, with more of edge-node's options (e.g. {"--engine", "interp"}).
+inline NodeProcess::Options node_options(const std::filesystem::path& data_dir, std::vector<std::string> extra_args) {
+  NodeProcess::Options o = node_options(data_dir);
+  o.extra_args = std::move(extra_args);
+  return o;
+}
 
 // A module built from tests/data/node/<stem>.wat (EDGE_TEST_WASM_DIR).
 std::string test_module(const std::string& stem);
