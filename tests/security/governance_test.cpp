@@ -110,6 +110,70 @@ TEST_CASE("one service looping on every worker it may have does not make another
   CHECK(timed_out == kLoops);  // every loop ended at its limit, none was dropped
 }
 
+// A node-wide figure from /metrics (a gauge without labels); -1 when it is not there.
+static double node_figure(httplib::Client& cli, const std::string& name) {
+  auto res = cli.Get("/metrics");
+  if (!res || res->status != 200) return -1;
+  const std::string key = "\n" + name + " ";
+  const auto at = res->body.find(key);
+  return at == std::string::npos ? -1 : std::stod(res->body.substr(at + key.size()));
+}
+
+TEST_CASE("a quick service that turns to an endless loop where it runs inline stalls no other connection") {
+  ServingNode n;
+  deploy(*n.cli, "quick-v1", "node_quick_then_loop", "quick-v1", {{"MCM.MAX_EXECUTION_TIME_SEC", "2"}});
+  const std::string quick = service_path(n.node, "/quick/v1");
+  // Quick runs first: the node learns that this service takes microseconds, and so runs its next
+  // request on the I/O thread that reads it (issue 28).
+  httplib::Client warm("127.0.0.1", n.node.port());
+  for (int i = 0; i < 50; ++i) {
+    auto res = warm.Get(quick + "/");
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+  }
+  const double inline_before = node_figure(*n.cli, "edge_node_inline_runs");
+  const double stand_ins_before = node_figure(*n.cli, "edge_node_loop_stand_ins");
+  CHECK(inline_before > 0);
+
+  // Hello clients on connections of their own, opened before the loop: every event loop holds
+  // some of them, so one shares the loop whose thread the looping request takes.
+  constexpr int kClients = 6;
+  std::atomic<bool> loop_running{false}, stop{false};
+  std::atomic<int> during[kClients] = {}, failed{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i)
+    clients.emplace_back([&, i] {
+      httplib::Client c("127.0.0.1", n.node.port());
+      c.set_keep_alive(true);
+      while (!stop) {
+        auto res = c.Get(n.hello_path());
+        if (!res || res->status != 200) ++failed;
+        else if (loop_running) ++during[i];
+        std::this_thread::sleep_for(10ms);
+      }
+    });
+  std::this_thread::sleep_for(200ms);  // every client's connection is open
+  loop_running = true;
+  auto looped = warm.Get(quick + "/loop");  // on the same connection: the history says "quick"
+  loop_running = false;
+  stop = true;
+  for (auto& t : clients) t.join();
+
+  REQUIRE(looped);
+  CHECK(looped->status == 504);  // it ran to its limit
+  for (int i = 0; i < kClients; ++i) {
+    CAPTURE(i);
+    CHECK(during[i].load() >= 5);  // this connection was answered while the loop ran (a 2 s loop; 10 ms apart)
+  }
+  CHECK(failed == 0);
+  // The loop did run inline, and a stand-in took its loop over: the case this test is about.
+  CHECK(node_figure(*n.cli, "edge_node_loop_stand_ins") >= stand_ins_before + 1);
+  // After a 2 s run the service is not short any more: its next requests go to the workers.
+  const double inline_after_loop = node_figure(*n.cli, "edge_node_inline_runs");
+  for (int i = 0; i < 5; ++i) REQUIRE(warm.Get(quick + "/"));
+  CHECK(node_figure(*n.cli, "edge_node_inline_runs") == inline_after_loop);
+}
+
 namespace {
 
 // The guest sees WASI's errno numbers (wasi-libc uses them as errno), not Linux's.

@@ -258,6 +258,7 @@ class BlockingRegion {
 }  // namespace
 
 void set_thread_blocking_observer(BlockingObserver* observer) { blocking_observer = observer; }
+BlockingObserver* thread_blocking_observer() { return blocking_observer; }
 
 void stop_outbound_fetches() {
   auto& live = live_fetches();

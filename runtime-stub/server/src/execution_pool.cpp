@@ -81,6 +81,34 @@ bool ExecutionPool::try_post(std::function<void()> job, const std::string& owner
   return true;
 }
 
+void ExecutionPool::job_done(Owner& owner) {
+  --owner.running;
+  join_ring_if_due(owner);  // it was at its cap: its turn comes again
+  forget_idle_owners();
+  --busy_;
+  if (busy_ == 0 && queued_ == 0 && own_queued_ == 0) idle_.notify_all();
+  if (!ring_.empty()) wake_.notify_one();
+}
+
+bool ExecutionPool::enter(const std::string& owner_name, size_t cap) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return false;
+  auto [it, added] = owners_.try_emplace(owner_name);
+  Owner& owner = it->second;
+  if (added) owner.name = owner_name;
+  owner.cap = owner_name.empty() ? std::numeric_limits<size_t>::max() : (cap ? cap : target_);
+  if (!owner.queued.empty() || owner.running >= owner.cap) return false;
+  ++owner.running;
+  ++busy_;
+  return true;
+}
+
+void ExecutionPool::leave(const std::string& owner_name) {
+  std::lock_guard lock(mu_);
+  auto it = owners_.find(owner_name);
+  if (it != owners_.end()) job_done(it->second);  // always found: a running owner is never swept
+}
+
 void ExecutionPool::stop() {
   std::vector<std::function<void()>> dropped;
   {
@@ -152,12 +180,7 @@ void ExecutionPool::work() {
     }
     job = nullptr;  // its captures go before the next job, outside the lock
     lock.lock();
-    --owner.running;
-    join_ring_if_due(owner);  // it was at its cap: its turn comes again
-    forget_idle_owners();     // `owner` may be gone after this
-    --busy_;
-    if (busy_ == 0 && queued_ == 0 && own_queued_ == 0) idle_.notify_all();
-    if (!ring_.empty()) wake_.notify_one();
+    job_done(owner);  // `owner` may be gone after this
   }
   if (--alive_ == 0) gone_.notify_all();
 }

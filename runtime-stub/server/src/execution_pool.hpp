@@ -46,6 +46,12 @@ class ExecutionPool final : private BlockingObserver {
   // at once (0: one per core). False (and `job` dropped) when the owner's queue or the node-wide
   // one is full, or the pool stops.
   bool try_post(std::function<void()> job, const std::string& owner = {}, size_t cap = 0);
+  // For a job of `owner` the caller runs itself, on its own thread (an inline run, issue 28): it
+  // counts as one of the owner's running jobs (its cap and turns hold) and as busy work
+  // (wait_idle() waits for it). False when the owner has jobs queued (this one would jump them),
+  // is at its cap, or the pool stops: then post the job instead. leave() when it is done.
+  bool enter(const std::string& owner, size_t cap = 0);
+  void leave(const std::string& owner);
   // Stops taking jobs; jobs already queued are dropped (their owners see them destroyed unrun).
   void stop();
   // True once no job runs, waiting at most `timeout`.
@@ -67,6 +73,7 @@ class ExecutionPool final : private BlockingObserver {
   void start_thread();                  // mu_ held
   void join_ring_if_due(Owner& owner);  // mu_ held
   void forget_idle_owners();            // mu_ held
+  void job_done(Owner& owner);          // mu_ held
   bool surplus() const { return alive_ - blocked_ > target_; }
   void work();
 

@@ -20,6 +20,7 @@
 #include <fmt/core.h>
 
 #include "edge/node/wire_text.hpp"
+#include "event_loops.hpp"
 
 namespace edge::node {
 
@@ -113,18 +114,13 @@ std::optional<FramingProblem> framing_problem(const http::request_header<>& head
   return std::nullopt;
 }
 
-// The text of the exception being handled, for the log.
-std::string current_exception_text() {
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "an exception that is not a std::exception";
-  }
-}
 
 }  // namespace
+
+class Session;
+// The connection whose handle() call runs on this thread now, if any: an answer given from
+// inside it is written at once (Session::dispatch_request).
+thread_local Session* answering_here = nullptr;
 
 // One client connection. Requests are read one at a time and answered in order: a pipelined
 // request waits in `buffer_` until the answer before it is written. All of its handlers run on
@@ -190,6 +186,14 @@ class Session : public std::enable_shared_from_this<Session> {
     head_parser_->body_limit(std::numeric_limits<uint64_t>::max());
     head_parser_->eager(false);
     started_ = Clock::now();
+    // Headers already read whole (the usual case: a request arrives in one segment) are parsed
+    // here and now; the asynchronous read would finish at once too, but by a trip through the
+    // loop's queue (issue 28: each such trip also polls the kernel).
+    if (buffer_.size() > 0) {
+      beast::error_code ec;
+      buffer_.consume(head_parser_->put(buffer_.data(), ec));
+      if (ec != http::error::need_more) return on_head(ec);
+    }
     stream_.expires_after(limits().header_timeout);
     http::async_read_header(stream_, buffer_, *head_parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) { self->on_head(ec); });
@@ -300,14 +304,22 @@ class Session : public std::enable_shared_from_this<Session> {
     head_.version(request.version());  // method and target: set with the headers (admit_head)
     // No read is pending while the application works: nothing times out under a long request.
     stream_.expires_never();
+    std::optional<Reply> at_once;  // an answer given before handle() returns, on this thread
     guarded("handling it", [&] {
-      app_.handle(std::move(request), route_, [self = shared_from_this()](Reply reply) {
+      answering_here = this;
+      app_.handle(std::move(request), route_, [self = shared_from_this(), &at_once](Reply reply) {
+        // Answered on this thread, inside handle() (the node's own routes, a guest run inline):
+        // written below, without a trip through the loop's queue. From any other thread (a
+        // worker), `at_once` may be gone: the answer is posted to this connection's loop.
+        if (answering_here == self.get()) return void(at_once.emplace(std::move(reply)));
         net::post(self->stream_.get_executor(), [self, reply = std::move(reply)]() mutable {
           if (self->failed_) return;  // answered 500 already
           self->guarded("writing its answer", [&] { self->respond(std::move(reply)); });
         });
       });
     });
+    answering_here = nullptr;
+    if (at_once && !failed_) guarded("writing its answer", [&] { respond(std::move(*at_once)); });
   }
 
   void respond(Reply reply) {
@@ -336,12 +348,30 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     response_.emplace(std::move(res));
-    stream_.expires_after(limits().write_timeout);
-    http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->response_.reset();
-      if (ec || !self->keep_alive_) return self->close();
-      self->wait_for_request();
-    });
+    serializer_.emplace(*response_);
+    // Written at once while the socket takes it (the usual case: an answer of a few KiB), which
+    // costs one system call and no trip through the loop's queue; what it does not take is
+    // written asynchronously, under the write timeout.
+    beast::error_code ec;
+    http::write(stream_.socket(), *serializer_, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      stream_.expires_after(limits().write_timeout);
+      return http::async_write(stream_, *serializer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+        self->written(ec, true);
+      });
+    }
+    written(ec, false);
+  }
+
+  void written(beast::error_code ec, bool asynchronously) {
+    serializer_.reset();
+    response_.reset();
+    if (ec || !keep_alive_) return close();
+    // A pipelined request already in the buffer is taken from the loop's queue, not by recursion
+    // here: a long pipeline must not deepen the stack a guest run inline shares.
+    if (buffer_.size() > 0 && !asynchronously)
+      return net::post(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+    wait_for_request();
   }
 
   // A refused request: its answer, then the connection is closed. The unread body is drained for
@@ -473,6 +503,7 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t drained_ = 0;
   RoutePtr route_;                         // of the request being answered
   std::optional<web::Response> response_;  // being written
+  std::optional<http::response_serializer<http::string_body>> serializer_;  // of response_
   std::optional<http::response<http::empty_body>> continue_;
   std::shared_ptr<BodyStream> stream_source_;
   std::optional<http::response<http::empty_body>> stream_head_;
@@ -484,9 +515,8 @@ class Session : public std::enable_shared_from_this<Session> {
 // loop in turn.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  using Loops = std::vector<std::unique_ptr<net::io_context>>;
-  Listener(Loops& loops, HttpApplication& app, std::shared_ptr<Shared> shared)
-      : loops_(loops), acceptor_(*loops.front()), app_(app), shared_(std::move(shared)), busy_(busy_text(app)) {}
+  Listener(EventLoops& loops, HttpApplication& app, std::shared_ptr<Shared> shared)
+      : loops_(loops), acceptor_(loops.context(0)), app_(app), shared_(std::move(shared)), busy_(busy_text(app)) {}
 
   Result<int> open(const std::string& host, int port) {
     beast::error_code ec;
@@ -510,7 +540,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
   void accept() {
-    net::io_context& loop = *loops_[next_++ % loops_.size()];
+    net::io_context& loop = loops_.context(next_++ % loops_.size());
     acceptor_.async_accept(loop, [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
       if (!ec) self->on_accept(std::move(socket));
@@ -568,11 +598,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
         s->close(ignored);
       });
     }
+    // Answers are first written without waiting (Session::respond): a socket whose buffer is
+    // full must say so rather than block the loop. Asio's own asynchronous operations are not
+    // affected by this flag.
+    socket.non_blocking(true, ignored);
     ++shared_->connections;
     std::make_shared<Session>(std::move(socket), app_, shared_, std::move(peer))->run();
   }
 
-  Loops& loops_;
+  EventLoops& loops_;
   size_t next_ = 0;
   tcp::acceptor acceptor_;
   HttpApplication& app_;
@@ -581,18 +615,20 @@ class Listener : public std::enable_shared_from_this<Listener> {
 };
 
 // One event loop per I/O thread, each with the connections it was handed: a connection's
-// handlers always run on its loop's one thread, so they need no strand and no lock, and a
-// request's way from its read to its write stays on one core.
+// handlers always run on its loop's one thread (or its stand-in, never both at once: see
+// event_loops.hpp), so they need no strand and no lock, and a request's way from its read to its
+// write stays on one core.
 struct HttpServer::Impl {
-  explicit Impl(HttpLimits limits, size_t threads) : shared(std::make_shared<Shared>()) {
+  Impl(HttpLimits limits, size_t threads)
+      : shared(std::make_shared<Shared>()),
+        loops(threads, limits.inline_budget, [shared = shared](const std::string& what) { shared->report(what); }) {
     shared->limits = limits;
-    for (size_t i = 0; i < threads; ++i) loops.push_back(std::make_unique<net::io_context>(1));
   }
   std::shared_ptr<Shared> shared;
-  Listener::Loops loops;
+  EventLoops loops;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::shared_ptr<Listener>> listeners;
-  std::vector<std::thread> threads;
+  bool stopped = false;
 };
 
 HttpServer::HttpServer(HttpLimits limits, size_t io_threads) {
@@ -612,21 +648,8 @@ Result<int> HttpServer::listen(const std::string& host, int port, HttpApplicatio
 }
 
 void HttpServer::start() {
-  for (auto& loop : impl_->loops) {
-    impl_->work.push_back(net::make_work_guard(*loop));
-    // The last line of defence, under each request's own (Session::guarded): an exception out of
-    // any other handler is reported and the loop goes on (Asio allows run() to be called again).
-    impl_->threads.emplace_back([&loop = *loop, shared = impl_->shared] {
-      for (;;) {
-        try {
-          loop.run();
-          return;
-        } catch (...) {
-          shared->report("in an event loop: " + current_exception_text());
-        }
-      }
-    });
-  }
+  for (size_t i = 0; i < impl_->loops.size(); ++i) impl_->work.push_back(net::make_work_guard(impl_->loops.context(i)));
+  impl_->loops.start();
 }
 
 void HttpServer::on_failure(FailureHandler handler) { impl_->shared->on_failure = std::move(handler); }
@@ -635,15 +658,18 @@ void HttpServer::stop_accepting() {
   for (auto& l : impl_->listeners) l->close();
 }
 
-void HttpServer::stop() {
-  if (!impl_) return;
+bool HttpServer::stop() {
+  if (!impl_ || impl_->stopped) return true;
+  impl_->stopped = true;
   stop_accepting();
   impl_->work.clear();
-  for (auto& loop : impl_->loops) loop->stop();
-  for (auto& t : impl_->threads) t.join();
-  impl_->threads.clear();
+  return impl_->loops.stop();
 }
 
 size_t HttpServer::open_connections() const { return impl_->shared->connections.load(); }
+
+HttpServer::InlineCounts HttpServer::inline_counts() const {
+  return {impl_->loops.inline_runs(), impl_->loops.stand_ins()};
+}
 
 }  // namespace edge::node

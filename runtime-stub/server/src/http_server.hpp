@@ -90,6 +90,10 @@ struct HttpLimits {
   // Open connections one client address may hold; 0: half of max_connections, at least 2048 (or
   // max_connections when that is lower). Beyond: 503 and closed, while other addresses connect.
   size_t max_connections_per_address = 0;
+  // Work an application runs on the I/O thread that read its request (begin_inline_run() in
+  // event_loops.hpp) gets a stand-in thread for the loop's other connections past this; 0: the
+  // application's begin_inline_run() always says no, and all its work goes elsewhere.
+  std::chrono::microseconds inline_budget{1000};
 };
 
 // Told what failed when handling a request threw (a bug in the node): for the log and a count.
@@ -113,10 +117,17 @@ class HttpServer {
   void start();
   // Stops accepting; open connections finish the response they are writing.
   void stop_accepting();
-  // Stops the event loop and joins the I/O threads: every connection is closed.
-  void stop();
+  // Stops the event loops and joins the I/O threads: every connection is closed. False when a
+  // thread was left behind, held in an inline run (a guest under its own time limit): the
+  // process should end rather than wait for it.
+  bool stop();
 
   size_t open_connections() const;
+  struct InlineCounts {
+    uint64_t runs = 0;       // work run on the I/O thread that read its request
+    uint64_t stand_ins = 0;  // of those, runs that went past the budget: a stand-in took their loop
+  };
+  InlineCounts inline_counts() const;
 
  private:
   struct Impl;

@@ -93,6 +93,8 @@ struct ServeArgs {
   std::string log_format = "text";
   std::string telemetry = "on";  // off: no /metrics, no counting, no trace context (the overhead's baseline)
   std::string metrics_token;
+  // Short guest runs on the I/O thread that read the request; off: every guest on the pool.
+  std::string inline_runs = "on";
 };
 
 int serve(const ServeArgs& args) {
@@ -151,13 +153,15 @@ int serve(const ServeArgs& args) {
   Node node({data_dir, *identity, args.port, metrics.get()}, std::move(*engine));
   if (auto st = node.open(); !st) return print_error(st.error()), 1;
 
-  // Guests and mCM operations run here, never on the I/O threads: a thread per core, and a
-  // stand-in for each one waiting on an outbound fetch (execution_pool.hpp).
+  // Guests and mCM operations run here: a thread per core, and a stand-in for each one waiting on
+  // an outbound fetch (execution_pool.hpp). The exception: a service whose runs are a few
+  // microseconds runs on the I/O thread that read its request, watched (event_loops.hpp).
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());
   ExecutionPool pool(cores, kMaxWorkers, kMaxQueuedRequests);
   HttpLimits limits;
   limits.max_connections = connection_cap();
   limits.max_buffered_body_bytes = args.body_budget_mb << 20;
+  if (args.inline_runs == "off") limits.inline_budget = std::chrono::microseconds(0);
   HttpServer http(limits);
   http.on_failure([&node](const std::string& what) { node.report_internal_error(what); });
   AccessLog access_log;
@@ -171,6 +175,9 @@ int serve(const ServeArgs& args) {
     metrics->before_scrape([&http, &pool, m = metrics.get()] {
       m->gauges().open_connections.Set(double(http.open_connections()));
       m->gauges().queue_depth.Set(double(pool.queued()));
+      const auto inline_counts = http.inline_counts();
+      m->gauges().inline_runs.Set(double(inline_counts.runs));
+      m->gauges().loop_stand_ins.Set(double(inline_counts.stand_ins));
     });
   auto bound = http.listen(args.host, args.port, node_routes);
   if (!bound) return print_error(bound.error()), 1;
@@ -210,8 +217,8 @@ int serve(const ServeArgs& args) {
   node.stop_background_work();
   stop_outbound_fetches();
   pool.stop();
-  const bool finished = pool.wait_idle(kStopGrace);
-  http.stop();
+  bool finished = pool.wait_idle(kStopGrace);
+  finished = http.stop() && finished;
   access_log.flush();
   if (!finished) {
     say(fmt::format("requests still running after {} s were cut off; stopped", kStopGrace.count() / 1000));
@@ -328,6 +335,11 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     cmd.add_option("--telemetry", serve_args.telemetry,
                    "on: GET /metrics, request counting and W3C trace context; off: none of them")
+        ->check(CLI::IsMember({"on", "off"}))
+        ->capture_default_str();
+    cmd.add_option("--inline-runs", serve_args.inline_runs,
+                   "on: a service whose runs take microseconds runs on the thread that read its request, "
+                   "watched; off: every request is handed to a worker (one more thread switch each way)")
         ->check(CLI::IsMember({"on", "off"}))
         ->capture_default_str();
     cmd.add_option("--metrics-token", serve_args.metrics_token,

@@ -161,6 +161,16 @@ NodeMetrics::NodeMetrics()
               .Help("Requests the node failed on (answered 500 and logged): node bugs, never a client's")
               .Register(*registry_)
               .Add({}),
+          BuildGauge()
+              .Name("edge_node_inline_runs")
+              .Help("Guest runs, since start, on the I/O thread that read their request (short, compiled services)")
+              .Register(*registry_)
+              .Add({}),
+          BuildGauge()
+              .Name("edge_node_loop_stand_ins")
+              .Help("Inline runs, since start, that went past their budget: a stand-in thread took their I/O loop")
+              .Register(*registry_)
+              .Add({}),
       } {
   sampler_ = std::thread([this] { sample_until_stopped(); });
   start_time_.Set(double(

@@ -109,6 +109,8 @@ class NodeMetrics {
     prometheus::Gauge& containers;
     prometheus::Gauge& compile_cache_bytes;
     prometheus::Gauge& internal_errors;
+    prometheus::Gauge& inline_runs;
+    prometheus::Gauge& loop_stand_ins;
   };
   NodeGauges& gauges() { return gauges_; }
   void before_scrape(std::function<void()> refresh) { before_scrape_ = std::move(refresh); }

@@ -275,22 +275,30 @@ web::Response NodeRoutes::error(unsigned status, const std::string& message, con
   return error_response(status, message, hint);
 }
 
+namespace {
+
+// Runs `work`; if it throws (a bug, never the client's due), the answer is a 500, and the failure
+// is logged and counted: the thread goes on.
+template <class Work>
+Reply answered(Node& node, Work&& work) {
+  try {
+    return work();
+  } catch (const std::exception& e) {
+    node.report_internal_error(fmt::format("a job threw: {}", e.what()));
+    return Reply{error_response(500, "the node failed on this request (an internal error, logged)",
+                                "retry; if it persists, report it with the node's log"),
+                 nullptr};
+  }
+}
+
+}  // namespace
+
 void NodeRoutes::run_on_pool(ReplyCallback done, std::function<Reply()> work, const std::string& owner, size_t cap) {
   // `done` is shared: if the pool refuses the job, the job (and its copy) is gone and we answer.
   auto answer = std::make_shared<ReplyCallback>(std::move(done));
   auto job = [this, answer, work = std::move(work), queued_at = std::chrono::steady_clock::now()] {
     if (options_.metrics) options_.metrics->waited_in_queue(std::chrono::steady_clock::now() - queued_at);
-    Reply reply;
-    try {
-      reply = work();
-    } catch (const std::exception& e) {
-      // A bug, never the client's due: answered, logged and counted; the worker goes on.
-      node_.report_internal_error(fmt::format("a job threw: {}", e.what()));
-      reply = Reply{error_response(500, "the node failed on this request (an internal error, logged)",
-                                   "retry; if it persists, report it with the node's log"),
-                    nullptr};
-    }
-    (*answer)(std::move(reply));
+    (*answer)(answered(node_, work));
   };
   if (!pool_.try_post(std::move(job), owner, cap)) {
     auto res =
@@ -364,8 +372,9 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
   if (!route->service)
     return done(not_found("nothing here: " + printable(std::string(request.method_string())) + " " + printable(path),
                           "services answer under /" + node_.client_id() + "<MCM.BASE_API_PATH>/"));
-  auto req = std::make_shared<web::Request>(std::move(request));
   const RunningService& service = *route->service;
+  if (auto reply = run_inline(service, request, *route)) return done(std::move(*reply));
+  auto req = std::make_shared<web::Request>(std::move(request));
   const auto queued_at = std::chrono::steady_clock::now();
   run_on_pool(
       std::move(done),
@@ -388,6 +397,29 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
                      nullptr};
       },
       service.record.id, service.context.limits.max_concurrency);
+}
+
+// A service whose runs are short and never wait is run right here, on the I/O thread that read
+// the request, when its loop and the pool allow (see event_loops.hpp and run_history.hpp): no
+// hand-off to a worker and back. None: it was not, post it to the pool.
+std::optional<Reply> NodeRoutes::run_inline(const RunningService& service, const web::Request& request,
+                                            const Route& route) {
+  if (!service.runs.short_and_local()) return std::nullopt;
+  auto inline_run = begin_inline_run();
+  if (!inline_run) return std::nullopt;
+  // Counted by the pool as one of the service's running jobs: its cap and turns hold as before.
+  if (!pool_.enter(service.record.id, service.context.limits.max_concurrency)) return std::nullopt;
+  struct Leave {
+    ExecutionPool& pool;
+    const std::string& owner;
+    ~Leave() { pool.leave(owner); }
+  } leave{pool_, service.record.id};
+  return answered(node_, [&] {
+    auto stats = node_.services().stats(service.record.id);
+    return Reply{serve_service_request(service, *stats, request, route.rest, route.trace ? &*route.trace : nullptr,
+                                       &*inline_run),
+                 nullptr};
+  });
 }
 
 Reply NodeRoutes::mcm(const web::Request& req, const std::string& path, const std::string& client) {

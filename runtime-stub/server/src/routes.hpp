@@ -57,6 +57,7 @@ class NodeRoutes final : public HttpApplication {
   std::optional<web::Response> metrics_refusal(const web::RequestHead& head) const;
   Reply container_logs(const web::Request& request, const std::string& client, const std::string& id);
   // `owner`: the service whose guest runs (empty for the node's own work), `cap` its concurrency.
+  std::optional<Reply> run_inline(const RunningService& service, const web::Request& request, const Route& route);
   void run_on_pool(ReplyCallback done, std::function<Reply()> work, const std::string& owner = {}, size_t cap = 0);
 
   Node& node_;

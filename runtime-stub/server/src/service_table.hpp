@@ -14,6 +14,7 @@
 
 #include "edge/node/engine.hpp"
 #include "metrics.hpp"
+#include "run_history.hpp"
 #include "service_log.hpp"
 #include "stores.hpp"
 
@@ -28,6 +29,7 @@ struct RunningService {
   std::shared_ptr<ServiceMetrics> metrics;  // null: the node counts nothing (--telemetry off)
   ServiceContext context;                   // points into storage, log and open_files
   std::atomic<uint32_t> open_files{0};      // files its requests hold open (the per-service cap)
+  mutable RunHistory runs;                  // where its next request runs
 };
 
 // Request counts and latency of one service (in memory; the dashboard reads them).

@@ -98,6 +98,32 @@ std::optional<std::string> unsendable(const HttpResponse& r) {
   return std::nullopt;
 }
 
+// Notes whether the guest run of its scope waits on the network (an outbound fetch) and tells the
+// inline run, if any, at once; passes the news on to the thread's own observer (the pool's).
+class WaitWatch final : public BlockingObserver {
+ public:
+  explicit WaitWatch(InlineRun* inline_run) : inline_run_(inline_run), outer_(thread_blocking_observer()) {
+    set_thread_blocking_observer(this);
+  }
+  ~WaitWatch() override { set_thread_blocking_observer(outer_); }
+  WaitWatch(const WaitWatch&) = delete;
+  WaitWatch& operator=(const WaitWatch&) = delete;
+  bool waited() const { return waited_; }
+
+ private:
+  void blocking_begins() override {
+    waited_ = true;
+    if (inline_run_) inline_run_->waits();
+    if (outer_) outer_->blocking_begins();
+  }
+  void blocking_ends() override {
+    if (outer_) outer_->blocking_ends();
+  }
+  InlineRun* inline_run_;
+  BlockingObserver* outer_;
+  bool waited_ = false;
+};
+
 std::string default_content_type(const std::string& body) {
   auto first = body.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && (body[first] == '{' || body[first] == '[')) return "application/json";
@@ -107,11 +133,18 @@ std::string default_content_type(const std::string& body) {
 }  // namespace
 
 web::Response serve_service_request(const RunningService& service, ServiceStats& stats, const web::Request& request,
-                                    const std::string& rest, const TraceContext* trace) {
+                                    const std::string& rest, const TraceContext* trace, InlineRun* inline_run) {
   const auto started = std::chrono::steady_clock::now();
   const std::string_view trace_id = trace ? trace->trace_id() : std::string_view();
   if (service.metrics) service.metrics->run_begins();
-  Outcome outcome = service.module->handle(service.context, to_guest_request(request, service, rest, trace));
+  Outcome outcome = [&] {
+    WaitWatch wait_watch(inline_run);
+    HttpRequest guest_request = to_guest_request(request, service, rest, trace);
+    const auto run_started = std::chrono::steady_clock::now();
+    Outcome ran = service.module->handle(service.context, std::move(guest_request));
+    service.runs.record(std::chrono::steady_clock::now() - run_started, wait_watch.waited());
+    return ran;
+  }();
   if (service.metrics) service.metrics->run_ends(outcome);
   web::Response res;
   HttpResponse* response = outcome.response();

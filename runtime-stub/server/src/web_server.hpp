@@ -4,16 +4,19 @@
 #include <string>
 #include <string_view>
 
+#include "event_loops.hpp"
 #include "http_server.hpp"
 #include "node.hpp"
 
 namespace edge::node {
 
 // Runs `request` on `service` (found by ServiceTable::match for the decoded `path`; `rest` is
-// what follows its base path). Blocks for as long as the guest runs: call it off the I/O threads.
+// what follows its base path). Blocks for as long as the guest runs: on an I/O thread only inside
+// an `inline_run` (null elsewhere), which is told if the guest waits on the network.
 // `trace`: the request's span (the guest gets it as its traceparent), or null (--telemetry off).
 web::Response serve_service_request(const RunningService& service, ServiceStats& stats, const web::Request& request,
-                                    const std::string& rest, const TraceContext* trace);
+                                    const std::string& rest, const TraceContext* trace,
+                                    InlineRun* inline_run = nullptr);
 
 // JSON as an HTTP response with `status`.
 web::Response json_response(unsigned status, const nlohmann::json& body);

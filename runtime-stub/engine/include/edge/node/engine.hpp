@@ -191,6 +191,7 @@ class BlockingObserver {
   virtual void blocking_ends() = 0;
 };
 void set_thread_blocking_observer(BlockingObserver* observer);
+BlockingObserver* thread_blocking_observer();
 
 class Engine {
  public:
