@@ -1,6 +1,7 @@
 #include "event_loops.hpp"
 
 #include <exception>
+#include <system_error>
 
 namespace edge::node {
 
@@ -30,11 +31,15 @@ std::string current_exception_text() {
   }
 }
 
+bool may_run_inline_here() {
+  return owned_loop && loops_of_thread->budget_.count() > 0 &&
+         owned_loop->inline_since.load(std::memory_order_relaxed) == 0;
+}
+
 std::optional<InlineRun> begin_inline_run() {
+  if (!may_run_inline_here()) return std::nullopt;
   EventLoop* loop = owned_loop;
   EventLoops* loops = loops_of_thread;
-  if (!loop || loops->budget_.count() == 0 || loop->inline_since.load(std::memory_order_relaxed) != 0)
-    return std::nullopt;
   loop->inline_since.store(now_ns());
   loop->inline_runs.store(loop->inline_runs.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   // Rare: the first run after a quiet spell wakes the watcher (see watch()).
@@ -80,6 +85,10 @@ void EventLoops::start() {
 void EventLoops::run_owner(EventLoop& loop) {
   owned_loop = &loop;
   loops_of_thread = this;
+  {
+    std::lock_guard lock(loop.mu);  // read by the watcher under the same lock
+    loop.has_cpu_clock = pthread_getcpuclockid(pthread_self(), &loop.owner_cpu_clock) == 0;
+  }
   // The last line of defence, under each request's own: an exception out of a handler is
   // reported and the loop goes on (Asio allows run() to be called again).
   for (;;) {
@@ -136,11 +145,36 @@ void EventLoops::watch() {
   }
 }
 
+namespace {
+
+int64_t cpu_ns(clockid_t clock) {
+  timespec ts{};
+  if (clock_gettime(clock, &ts) != 0) return 0;
+  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+// A run past the budget gets a stand-in when it spends that time computing (its thread used a
+// budget of CPU since the watcher first found it late), when it waits (kWaiting), or in any case
+// at ten budgets. A run that is late only because its thread was not scheduled (two cores, and
+// guests looping on both) is left alone: a stand-in would wait for a core just the same, and
+// each costs a thread start and a hand-back.
 void EventLoops::start_stand_in_if_due(EventLoop& loop, int64_t now) {
   const int64_t since = loop.inline_since.load();
-  if (since == 0 || now - since < std::chrono::nanoseconds(budget_).count()) return;
+  const int64_t budget = std::chrono::nanoseconds(budget_).count();
+  if (since == 0 || now - since < budget) return;
   std::lock_guard lock(loop.mu);
   if (loop.stand_in_running) return;
+  if (since != EventLoop::kWaiting && now - since < 10 * budget && loop.has_cpu_clock) {
+    const int64_t used = cpu_ns(loop.owner_cpu_clock);
+    if (loop.late_run != since) {  // first found late: note where its CPU time stands
+      loop.late_run = since;
+      loop.late_run_cpu_ns = used;
+      return;
+    }
+    if (used - loop.late_run_cpu_ns < budget) return;
+  }
   loop.stand_in_active.store(true);
   if (loop.inline_since.load() != since) {  // the run ended meanwhile (see ~InlineRun)
     loop.stand_in_active.store(false);
@@ -152,8 +186,18 @@ void EventLoops::start_stand_in_if_due(EventLoop& loop, int64_t now) {
     std::lock_guard count(mu_);
     ++stand_ins_;
   }
-  ++stand_ins_started_;
-  std::thread([this, &loop] { stand_in(loop); }).detach();
+  try {
+    std::thread([this, &loop] { stand_in(loop); }).detach();
+    ++stand_ins_started_;
+  } catch (const std::system_error& e) {
+    // No thread to be had (out of threads or memory): the run goes on unwatched, as a worker's
+    // would; the owner, when back, must not wait for a stand-in that never came.
+    loop.stand_in_running = false;
+    loop.stand_in_active.store(false);
+    std::lock_guard count(mu_);
+    --stand_ins_;
+    report_(std::string("cannot start a stand-in for a busy event loop: ") + e.what());
+  }
 }
 
 void EventLoops::stand_in(EventLoop& loop) {

@@ -7,10 +7,10 @@
 // run where it was read.
 //
 // Why they are watched: while an I/O thread runs a guest, the other connections of its loop wait.
-// A run that goes past the budget (a service that was short until now loops, or waits on the
-// network) gets a stand-in: a thread that runs the loop's handlers until the run returns, so no
-// connection waits longer than the budget and a tick. Only one thread runs a loop's handlers at a
-// time: the owner, or while it is held in a run, its stand-in, which leaves before the owner goes
+// A run that goes past the budget computing (a service that was short until now loops: the
+// owner's CPU clock tells), waits on the network, or runs ten budgets in all, gets a stand-in: a thread that runs the
+// loop's handlers until the run returns, so no connection waits longer than a few budgets. Only one thread runs a
+// loop's handlers at a time: the owner, or while it is held in a run, its stand-in, which leaves before the owner goes
 // on. So a connection's handlers never run concurrently, and need no strand, as before.
 //
 // Costs when idle: nothing. The watcher ticks every millisecond only while inline runs happen, and
@@ -26,6 +26,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <time.h>
 
 #include <boost/asio/io_context.hpp>
 
@@ -46,6 +48,12 @@ struct alignas(64) EventLoop {
   bool stand_in_running = false;  // guarded by mu
   bool owner_back = false;        // guarded by mu: the run is over, the stand-in must leave
   static constexpr int64_t kWaiting = 1;
+  // The watcher's own notes (its thread only): the owner's CPU clock, and the run it last found
+  // over the budget with the CPU time the owner had used by then.
+  clockid_t owner_cpu_clock{};
+  bool has_cpu_clock = false;
+  int64_t late_run = 0;
+  int64_t late_run_cpu_ns = 0;
 };
 
 // A watched inline run on the calling I/O thread; ends with the object.
@@ -67,6 +75,8 @@ class InlineRun {
 // thread (a worker, a stand-in) or when the server runs no work inline: the caller hands the work
 // to the execution pool as before.
 std::optional<InlineRun> begin_inline_run();
+// Whether begin_inline_run() would give a run on this thread now (it has no side effects).
+bool may_run_inline_here();
 
 using LoopFailureHandler = std::function<void(const std::string& what)>;
 
@@ -83,7 +93,7 @@ class EventLoops {
   EventLoops& operator=(const EventLoops&) = delete;
 
   size_t size() const { return loops_.size(); }
-  uint64_t inline_runs() const;                          // begun, since start
+  uint64_t inline_runs() const;                                     // begun, since start
   uint64_t stand_ins() const { return stand_ins_started_.load(); }  // since start
   boost::asio::io_context& context(size_t i) { return loops_[i]->context; }
 
@@ -102,6 +112,7 @@ class EventLoops {
 
   friend class InlineRun;
   friend std::optional<InlineRun> begin_inline_run();
+  friend bool may_run_inline_here();
 
   const std::chrono::microseconds budget_;
   const LoopFailureHandler report_;

@@ -31,7 +31,7 @@ void ExecutionPool::start_thread() {
 }
 
 void ExecutionPool::join_ring_if_due(Owner& owner) {
-  if (!owner.in_ring && !owner.queued.empty() && owner.running < owner.cap) {
+  if (!owner.in_ring && !owner.queued.empty() && owner.in_flight() < owner.cap) {
     owner.in_ring = true;
     ring_.push_back(&owner);
   }
@@ -44,7 +44,7 @@ void ExecutionPool::forget_idle_owners() {
   if (owners_.size() <= sweep_at_) return;
   std::erase_if(owners_, [](const auto& entry) {
     const Owner& owner = entry.second;
-    return owner.queued.empty() && owner.running == 0 && !owner.in_ring;
+    return owner.queued.empty() && owner.in_flight() == 0 && !owner.in_ring;
   });
   sweep_at_ = std::max(kOwnersKept, owners_.size() * 2);
 }
@@ -64,12 +64,13 @@ bool ExecutionPool::try_post(std::function<void()> job, const std::string& owner
     ++(own_work ? own_queued_ : queued_);
     const bool was_in_ring = owner.in_ring;
     join_ring_if_due(owner);
-    // Nothing of this owner runs and the free workers go to the owners ahead of it in the ring
+    // Nothing of this owner runs on a worker (inline runs hold none) and the free workers go to
+    // the owners ahead of it in the ring
     // (each of which may hold its worker until its time limit): a stand-in serves it instead, so
     // it goes to the front, where the stand-in will find it.
     if (!owner_name.empty() && owner.running == 0 && owner.in_ring && !was_in_ring) {
       const size_t ahead = ring_.size() - 1;
-      const size_t free_workers = alive_ - busy_;
+      const size_t free_workers = alive_ - (busy_ - inline_);
       if (free_workers <= ahead && alive_ < max_threads_) {
         ring_.pop_back();
         ring_.push_front(&owner);
@@ -81,8 +82,9 @@ bool ExecutionPool::try_post(std::function<void()> job, const std::string& owner
   return true;
 }
 
-void ExecutionPool::job_done(Owner& owner) {
-  --owner.running;
+void ExecutionPool::job_done(Owner& owner, bool was_inline) {
+  --(was_inline ? owner.running_inline : owner.running);
+  if (was_inline) --inline_;
   join_ring_if_due(owner);  // it was at its cap: its turn comes again
   forget_idle_owners();
   --busy_;
@@ -97,16 +99,17 @@ bool ExecutionPool::enter(const std::string& owner_name, size_t cap) {
   Owner& owner = it->second;
   if (added) owner.name = owner_name;
   owner.cap = owner_name.empty() ? std::numeric_limits<size_t>::max() : (cap ? cap : target_);
-  if (!owner.queued.empty() || owner.running >= owner.cap) return false;
-  ++owner.running;
+  if (!owner.queued.empty() || owner.in_flight() >= owner.cap) return false;
+  ++owner.running_inline;
   ++busy_;
+  ++inline_;
   return true;
 }
 
 void ExecutionPool::leave(const std::string& owner_name) {
   std::lock_guard lock(mu_);
   auto it = owners_.find(owner_name);
-  if (it != owners_.end()) job_done(it->second);  // always found: a running owner is never swept
+  if (it != owners_.end()) job_done(it->second, true);  // always found: a running owner is never swept
 }
 
 void ExecutionPool::stop() {
@@ -120,7 +123,7 @@ void ExecutionPool::stop() {
       for (auto& job : owner.queued) dropped.push_back(std::move(job));
       owner.queued.clear();
       owner.in_ring = false;
-      it = owner.running == 0 ? owners_.erase(it) : std::next(it);
+      it = owner.in_flight() == 0 ? owners_.erase(it) : std::next(it);
     }
     queued_ = own_queued_ = 0;
   }
@@ -162,7 +165,7 @@ void ExecutionPool::work() {
     Owner& owner = *ring_.front();
     ring_.pop_front();
     owner.in_ring = false;
-    if (owner.running >= owner.cap) continue;  // its cap was lowered while it waited: it rejoins when below
+    if (owner.in_flight() >= owner.cap) continue;  // its cap was lowered while it waited: it rejoins when below
     std::function<void()> job = std::move(owner.queued.front());
     owner.queued.pop_front();
     --(owner.name.empty() ? own_queued_ : queued_);
@@ -180,7 +183,7 @@ void ExecutionPool::work() {
     }
     job = nullptr;  // its captures go before the next job, outside the lock
     lock.lock();
-    job_done(owner);  // `owner` may be gone after this
+    job_done(owner, false);  // `owner` may be gone after this
   }
   if (--alive_ == 0) gone_.notify_all();
 }

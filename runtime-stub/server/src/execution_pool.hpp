@@ -47,8 +47,9 @@ class ExecutionPool final : private BlockingObserver {
   // one is full, or the pool stops.
   bool try_post(std::function<void()> job, const std::string& owner = {}, size_t cap = 0);
   // For a job of `owner` the caller runs itself, on its own thread (an inline run, issue 28): it
-  // counts as one of the owner's running jobs (its cap and turns hold) and as busy work
-  // (wait_idle() waits for it). False when the owner has jobs queued (this one would jump them),
+  // counts against the owner's cap and as busy work (wait_idle() waits for it), but holds no
+  // worker: an owner whose only running jobs are inline still gets a stand-in worker for a job it
+  // queues while every worker is taken. False when the owner has jobs queued (this one would jump them),
   // is at its cap, or the pool stops: then post the job instead. leave() when it is done.
   bool enter(const std::string& owner, size_t cap = 0);
   void leave(const std::string& owner);
@@ -64,16 +65,18 @@ class ExecutionPool final : private BlockingObserver {
   struct Owner {
     std::string name;
     std::deque<std::function<void()>> queued;
-    size_t running = 0;
+    size_t running = 0;                                            // on workers
+    size_t running_inline = 0;                                     // in enter(), on their callers' threads
+    size_t in_flight() const { return running + running_inline; }  // what its cap bounds
     size_t cap = 0;
     bool in_ring = false;  // queued work and below its cap: waiting for its turn
   };
   void blocking_begins() override;
   void blocking_ends() override;
-  void start_thread();                  // mu_ held
-  void join_ring_if_due(Owner& owner);  // mu_ held
-  void forget_idle_owners();            // mu_ held
-  void job_done(Owner& owner);          // mu_ held
+  void start_thread();                           // mu_ held
+  void join_ring_if_due(Owner& owner);           // mu_ held
+  void forget_idle_owners();                     // mu_ held
+  void job_done(Owner& owner, bool was_inline);  // mu_ held
   bool surplus() const { return alive_ - blocked_ > target_; }
   void work();
 
@@ -88,7 +91,8 @@ class ExecutionPool final : private BlockingObserver {
   size_t own_queued_ = 0;                          // the node's own jobs
   size_t alive_ = 0;                               // threads
   size_t blocked_ = 0;                             // of which waiting on the network
-  size_t busy_ = 0;                                // of which running a job
+  size_t busy_ = 0;                                // running a job: workers, and callers in enter()
+  size_t inline_ = 0;                              // of busy_, callers in enter(): they hold no worker
   bool stopping_ = false;
 };
 

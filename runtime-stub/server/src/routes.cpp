@@ -404,9 +404,7 @@ void NodeRoutes::handle(web::Request request, RoutePtr route, ReplyCallback done
 // hand-off to a worker and back. None: it was not, post it to the pool.
 std::optional<Reply> NodeRoutes::run_inline(const RunningService& service, const web::Request& request,
                                             const Route& route) {
-  if (!service.runs.short_and_local()) return std::nullopt;
-  auto inline_run = begin_inline_run();
-  if (!inline_run) return std::nullopt;
+  if (!service.runs.short_and_local() || !may_run_inline_here()) return std::nullopt;
   // Counted by the pool as one of the service's running jobs: its cap and turns hold as before.
   if (!pool_.enter(service.record.id, service.context.limits.max_concurrency)) return std::nullopt;
   struct Leave {
@@ -414,10 +412,11 @@ std::optional<Reply> NodeRoutes::run_inline(const RunningService& service, const
     const std::string& owner;
     ~Leave() { pool.leave(owner); }
   } leave{pool_, service.record.id};
+  auto inline_run = begin_inline_run();  // given: may_run_inline_here() said so on this thread
   return answered(node_, [&] {
     auto stats = node_.services().stats(service.record.id);
     return Reply{serve_service_request(service, *stats, request, route.rest, route.trace ? &*route.trace : nullptr,
-                                       &*inline_run),
+                                       inline_run ? &*inline_run : nullptr),
                  nullptr};
   });
 }

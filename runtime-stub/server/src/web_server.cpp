@@ -141,7 +141,7 @@ web::Response serve_service_request(const RunningService& service, ServiceStats&
     WaitWatch wait_watch(inline_run);
     HttpRequest guest_request = to_guest_request(request, service, rest, trace);
     const auto run_started = std::chrono::steady_clock::now();
-    Outcome ran = service.module->handle(service.context, std::move(guest_request));
+    Outcome ran = service.module->handle(service.context, guest_request);
     service.runs.record(std::chrono::steady_clock::now() - run_started, wait_watch.waited());
     return ran;
   }();
