@@ -66,10 +66,12 @@ def image_tar(name, wasm):
                       ("repositories", json.dumps({name: {"latest": layer_id}}).encode())])
 
 
-def http(port, method, path, body=None, content_type=None, timeout=60):
+def http(port, method, path, body=None, content_type=None, timeout=60, token=None):
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method=method)
     if content_type:
         req.add_header("Content-Type", content_type)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, r.read()

@@ -12,23 +12,14 @@ import json
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 
-from footprint import image_tar, multipart
+from footprint import http, image_tar, multipart
 
 
-def call(port, token, method, path, body=None, content_type=None, timeout=30):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method=method)
-    req.add_header("Authorization", f"Bearer {token}")
-    if content_type:
-        req.add_header("Content-Type", content_type)
+def call(port, token, method, path, body=None, content_type=None):
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-    except OSError:
+        return http(port, method, path, body, content_type, timeout=30, token=token)
+    except OSError:  # refused, reset or timed out: the loops go on
         return 0, b""
 
 
