@@ -1,9 +1,5 @@
 #include "execution_pool.hpp"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 
 #include <algorithm>
@@ -12,24 +8,6 @@
 #include <vector>
 
 namespace edge::node {
-
-namespace {
-
-// Workers yield to the I/O threads when both want a core: a guest computing for long, or looping
-// to its time limit, must not take the core that the short requests answered on the I/O threads
-// need (issue 28: hello beside a service looping on both cores of two). The I/O threads' own work
-// is short, so an unsaturated node's workers lose nothing by it; compiles started from a worker
-// inherit the lower priority too, as background work should.
-constexpr int kWorkerNiceness = 5;
-
-void lower_this_threads_priority() {
-  const pid_t tid = gettid();
-  errno = 0;
-  const int current = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
-  if (errno == 0) setpriority(PRIO_PROCESS, static_cast<id_t>(tid), std::min(19, current + kWorkerNiceness));
-}
-
-}  // namespace
 
 ExecutionPool::ExecutionPool(size_t threads, size_t max_threads, size_t max_queued, size_t max_queued_per_owner)
     : target_(std::max<size_t>(1, threads)),
@@ -176,7 +154,6 @@ void ExecutionPool::blocking_ends() {
 }
 
 void ExecutionPool::work() {
-  lower_this_threads_priority();
   set_thread_blocking_observer(this);
   std::unique_lock lock(mu_);
   for (;;) {
