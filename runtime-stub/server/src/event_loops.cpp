@@ -19,6 +19,13 @@ int64_t now_ns() {
       .count();
 }
 
+// Time `clock` (a thread's CPU clock) has counted, in ns; 0 when it cannot be read.
+int64_t cpu_ns(clockid_t clock) {
+  timespec ts{};
+  if (clock_gettime(clock, &ts) != 0) return 0;
+  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 }  // namespace
 
 std::string current_exception_text() {
@@ -144,16 +151,6 @@ void EventLoops::watch() {
     quiet_since = now_ns();
   }
 }
-
-namespace {
-
-int64_t cpu_ns(clockid_t clock) {
-  timespec ts{};
-  if (clock_gettime(clock, &ts) != 0) return 0;
-  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-}  // namespace
 
 // A run past the budget gets a stand-in when it spends that time computing (its thread used a
 // budget of CPU since the watcher first found it late), when it waits (kWaiting), or in any case

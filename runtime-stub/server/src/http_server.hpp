@@ -91,7 +91,8 @@ struct HttpLimits {
   // max_connections when that is lower). Beyond: 503 and closed, while other addresses connect.
   size_t max_connections_per_address = 0;
   // Work an application runs on the I/O thread that read its request (begin_inline_run() in
-  // event_loops.hpp) gets a stand-in thread for the loop's other connections past this; 0: the
+  // event_loops.hpp) gets a stand-in thread for the loop's other connections once it computes
+  // this long past its first budget, waits on the network, or runs ten budgets in all; 0: the
   // application's begin_inline_run() always says no, and all its work goes elsewhere.
   std::chrono::microseconds inline_budget{1000};
 };
