@@ -6,7 +6,7 @@
 #
 #   scripts/cross.sh arm64|armhf                  build
 #   scripts/cross.sh arm64|armhf --test [ARGS]    build, then ctest ARGS (default: the four suites)
-#   scripts/cross.sh arm64|armhf --package        build, then the .deb (build-cross/<arch>/package)
+#   scripts/cross.sh arm64|armhf --package        build, then the two .deb files (build-cross/<arch>/package)
 #   scripts/cross.sh arm64|armhf --configure      install what is needed, configure for --test, no build
 #
 # JOBS sets the build's parallelism (default: every core). The Wasm test modules are the same on
@@ -143,7 +143,6 @@ cmake -S "$root" -B "$out/build" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -Dwabt_DIR="$wabt_dir/usr/lib/$triple/cmake/wabt" \
   -DEDGE_WASM_RT_INCLUDE_DIR="$wabt_dir/usr/include" \
-  -DEDGE_WASM_RT_RUNTIME_DIR=/usr/include \
   -DEDGE_BUILD_BENCH=OFF -DEDGE_BUILD_TESTS=$tests "${cross_cmake[@]}" "${cmake_args[@]}" >/dev/null
 [[ $mode != configure ]] || exit 0
 targets=(edge-node edge-aot-compile)
@@ -181,27 +180,36 @@ case $mode in
     cpack_args=()
     if [[ -f $packages_dir/.complete ]]; then
       # dpkg-shlibdeps reads library dependencies from dpkg's database, where unpacked packages
-      # are not: the Depends are taken from the packages that hold the binaries' libraries.
-      depends=$(sed -n 's/^set(CPACK_DEBIAN_PACKAGE_DEPENDS "\(.*\)")$/\1/p' CPackConfig.cmake)
-      mapfile -t needed < <(for b in edge edge-node edge-aot-compile; do
-        "$triple-readelf" -d "bin/$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'; done | sort -u)
-      declare -A seen=()
-      for lib in "${needed[@]}"; do
-        for deb in "$out"/debs/*.deb; do
-          pkg=$(dpkg-deb -f "$deb" Package)
-          [[ $pkg != *-dev ]] || continue
-          # grep reads the whole listing: with -q, dpkg-deb's SIGPIPE would fail the pipe (pipefail).
-          if dpkg-deb -c "$deb" 2>/dev/null | grep -E "\./(usr/)?lib/$triple/${lib//[.+]/\\&}( |\$)" >/dev/null; then
-            [[ -n ${seen[$pkg]:-} ]] || depends+=", $pkg (>= $(dpkg-deb -f "$deb" Version | sed 's/-[^-]*$//'))"
-            seen[$pkg]=1
-            break
-          fi
+      # are not: each package's Depends are taken from the packages that hold its binaries' libraries.
+      lib_depends() {  # BINARY... -> ", pkg (>= version)" for each library package they load
+        local lib deb pkg needed
+        declare -A seen=()
+        mapfile -t needed < <(for b in "$@"; do
+          "$triple-readelf" -d "bin/$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'; done | sort -u)
+        for lib in "${needed[@]}"; do
+          for deb in "$out"/debs/*.deb; do
+            pkg=$(dpkg-deb -f "$deb" Package)
+            [[ $pkg != *-dev ]] || continue
+            # grep reads the whole listing: with -q, dpkg-deb's SIGPIPE would fail the pipe (pipefail).
+            if dpkg-deb -c "$deb" 2>/dev/null | grep -E "\./(usr/)?lib/$triple/${lib//[.+]/\\&}( |\$)" >/dev/null; then
+              [[ -n ${seen[$pkg]:-} ]] || printf ', %s (>= %s)' "$pkg" "$(dpkg-deb -f "$deb" Version | sed 's/-[^-]*$//')"
+              seen[$pkg]=1
+              break
+            fi
+          done
         done
+      }
+      for component in EDGE:edge NODE:edge-node,edge-aot-compile; do
+        name=${component%%:*}
+        IFS=, read -ra binaries <<<"${component#*:}"
+        depends=$(sed -n "s/^set(CPACK_DEBIAN_${name}_PACKAGE_DEPENDS \"\(.*\)\")$/\1/p" CPackConfig.cmake)
+        cpack_args+=(-D "CPACK_DEBIAN_${name}_PACKAGE_DEPENDS=$depends$(lib_depends "${binaries[@]}")")
       done
-      cpack_args+=(-D CPACK_DEBIAN_PACKAGE_SHLIBDEPS=OFF -D "CPACK_DEBIAN_PACKAGE_DEPENDS=$depends")
+      cpack_args+=(-D CPACK_DEBIAN_PACKAGE_SHLIBDEPS=OFF)
     fi
     # dpkg-shlibdeps answers for the target's architecture (its objdump, its library folders).
+    rm -f "$out"/package/edge*.deb
     DEB_HOST_ARCH=$arch cpack -G DEB -B "$out/package" "${cpack_args[@]}" >/dev/null
-    ls "$out"/package/edge_*.deb
+    ls "$out"/package/edge-node_*.deb "$out"/package/edge_*.deb
     ;;
 esac

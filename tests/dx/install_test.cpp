@@ -1,12 +1,17 @@
 // Installed like a real tool (issue 16): `cmake --install` into a fresh prefix, then the
 // installed `edge` scaffolds, builds, tests and deploys to the installed `edge-node`, which
 // compiles the module with the installed worker; a service builds with plain CMake from the
-// installed package; and the .deb holds the same files and names the WASI toolchain among its
-// dependencies.
+// installed package. Packaged (issue 27): two .deb files from one build, `edge` with the WASI
+// toolchain and `edge-node`, which installs alone into a clean root without pulling any compiler.
 #include <doctest/doctest.h>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <cctype>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "test_support.hpp"
@@ -83,39 +88,60 @@ TEST_CASE("cmake --install gives a working edge and edge-node, also moved: new, 
   CHECK(answer->status == 200);
 }
 
-TEST_CASE("the .deb holds the binaries, templates, SDK and docs, and depends on the WASI toolchain") {
-  TempDir out;
-  auto packed = run({EDGE_CPACK_COMMAND, "-G", "DEB", "-B", out.path().string(), "--config",
+namespace {
+
+// cpack's two packages, by package name, in `out`.
+std::map<std::string, fs::path> build_debs(const fs::path& out) {
+  auto packed = run({EDGE_CPACK_COMMAND, "-G", "DEB", "-B", out.string(), "--config",
                      std::string(EDGE_BUILD_DIR) + "/CPackConfig.cmake"});
   REQUIRE_MESSAGE(packed.exit_code == 0, packed.out << packed.err);
-  fs::path deb;
-  for (const auto& e : fs::directory_iterator(out.path()))
-    if (e.path().extension() == ".deb") deb = e.path();
-  REQUIRE_FALSE(deb.empty());
+  std::map<std::string, fs::path> debs;
+  for (const auto& e : fs::directory_iterator(out))
+    if (e.path().extension() == ".deb") debs[run({"dpkg-deb", "-f", e.path().string(), "Package"}).out] = e.path();
+  return debs;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("the edge .deb holds the CLI, templates, SDK and docs, and depends on the WASI toolchain and edge-node") {
+  TempDir out;
+  auto debs = build_debs(out.path());
+  std::map<std::string, fs::path> named;
+  for (const auto& [name, path] : debs) named[trimmed(name)] = path;
+  REQUIRE(named.size() == 2);
+  REQUIRE(named.count("edge"));
+  REQUIRE(named.count("edge-node"));
+  const fs::path deb = named["edge"];
   const std::string files = run({"dpkg-deb", "-c", deb.string()}).out;
-  for (const char* f : {"./usr/bin/edge", "./usr/bin/edge-node", "./usr/bin/edge-aot-compile",
-                        "./usr/share/edge/templates/hello/edge.yaml", "./usr/include/edge/edge.hpp",
-                        "./usr/include/edge/testing/service_host.hpp", "./usr/share/edge/dashboard/",
-                        "./usr/share/edge/cmake/edgeConfig.cmake", "./usr/share/edge/cmake/wasm32-wasi.cmake",
+  for (const char* f : {"./usr/bin/edge", "./usr/share/edge/templates/hello/edge.yaml", "./usr/include/edge/edge.hpp",
+                        "./usr/include/edge/testing/service_host.hpp", "./usr/share/edge/cmake/edgeConfig.cmake", "./usr/share/edge/cmake/wasm32-wasi.cmake",
                         "./usr/share/bash-completion/completions/edge", "./usr/share/zsh/vendor-completions/_edge",
                         "./usr/share/fish/vendor_completions.d/edge.fish", "./usr/share/doc/edge/sdk.md"}) {
     CAPTURE(f);
     CHECK(files.find(f) != std::string::npos);
   }
+  CHECK(files.find("/usr/bin/edge-node") == std::string::npos);  // the other package's
   const std::string depends = run({"dpkg-deb", "-f", deb.string(), "Depends"}).out;
-  for (const char* d :
-       {"clang-19", "lld-19", "wasi-libc", "libc++-19-dev-wasm32", "binaryen", "wabt", "doctest-dev", "libfmt"}) {
+  for (const char* d : {"edge-node (= ", "clang-19", "lld-19", "wasi-libc", "libc++-19-dev-wasm32", "binaryen", "wabt",
+                        "doctest-dev", "libfmt"}) {
     CAPTURE(d);
     CHECK(depends.find(d) != std::string::npos);
   }
   MESSAGE(deb.filename().string() << ": " << fs::file_size(deb) / 1024 << " KiB; Depends: " << depends);
 
-  // What the package installs works, used from a folder outside the source tree: the payload
-  // unpacked (as dpkg would put it under /, here under a folder: the tools find their data
-  // relative to themselves), then new, build, test and pack.
+  // What the packages install works, used from a folder outside the source tree: the payloads
+  // unpacked (as dpkg would put them under /, here under a folder: the tools find their data
+  // relative to themselves), then new, build, test (on the packaged node) and pack.
   TempDir root, work;
-  auto unpacked = run({"dpkg-deb", "-x", deb.string(), root.path().string()});
-  REQUIRE_MESSAGE(unpacked.exit_code == 0, unpacked.err);
+  for (const auto& [name, path] : named) {
+    auto unpacked = run({"dpkg-deb", "-x", path.string(), root.path().string()});
+    REQUIRE_MESSAGE(unpacked.exit_code == 0, unpacked.err);
+  }
   const std::string edge = (root / "usr" / "bin" / "edge").string();
   REQUIRE(run({edge, "new", "x"}, work.path()).exit_code == 0);
   for (const char* step : {"build", "test", "pack"}) {
@@ -126,4 +152,81 @@ TEST_CASE("the .deb holds the binaries, templates, SDK and docs, and depends on 
   CHECK(fs::exists(work / "x" / "deploy" / "x-v1-1.0.0.tar"));
   const std::string completion = read_file(root / "usr" / "share" / "bash-completion" / "completions" / "edge");
   CHECK(completion.find("complete -F _edge edge") != std::string::npos);
+}
+
+TEST_CASE("edge-node installs alone into a clean root: no compiler, no WASI toolchain, conffiles, its quick tier") {
+  TempDir out, root;
+  auto debs = build_debs(out.path());
+  fs::path deb;
+  for (const auto& [name, path] : debs)
+    if (trimmed(name) == "edge-node") deb = path;
+  REQUIRE_FALSE(deb.empty());
+
+  const std::string files = run({"dpkg-deb", "-c", deb.string()}).out;
+  for (const char* f : {"./usr/bin/edge-node", "./usr/bin/edge-aot-compile", "./usr/lib/edge-node/include/wasm-rt.h",
+                        "./usr/lib/edge-node/tcc/libtcc1.a", "./usr/lib/systemd/system/edge-node.service",
+                        "./etc/edge-node/edge-node.conf", "./etc/logrotate.d/edge-node", "./usr/share/edge/dashboard/",
+                        "./usr/share/doc/edge-node/node.md"}) {
+    CAPTURE(f);
+    CHECK(files.find(f) != std::string::npos);
+  }
+  for (const char* f : {"./usr/bin/edge ", "/templates/", "./usr/include/", "/bin/tcc", "/bin/gcc"}) {
+    CAPTURE(f);
+    CHECK(files.find(f) == std::string::npos);
+  }
+  const std::string recommends = run({"dpkg-deb", "-f", deb.string(), "Recommends"}).out;
+  CHECK(recommends.find("gcc") != std::string::npos);  // the optimising tier, when there is room for it
+
+  // Installed with dpkg into an empty root: its files, its two conffiles, its maintainer scripts
+  // (which leave users and services to the system that boots that root).
+  for (const char* d : {"var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers"})
+    fs::create_directories(root / d);
+  write_file(root / "var" / "lib" / "dpkg" / "status", "");
+  auto installed = run({"dpkg", "--root=" + root.path().string(), "--force-depends", "--force-script-chrootless",
+                        "-i", deb.string()});
+  REQUIRE_MESSAGE(installed.exit_code == 0, installed.out << installed.err);
+  const std::string admin = "--admindir=" + (root / "var" / "lib" / "dpkg").string();
+  auto status = run({"dpkg-query", admin, "-W", "-f=${Status}|${Conffiles}", "edge-node"});
+  CHECK(status.out.find("install ok installed") != std::string::npos);
+  CHECK(status.out.find("/etc/edge-node/edge-node.conf") != std::string::npos);
+  CHECK(status.out.find("/etc/logrotate.d/edge-node") != std::string::npos);
+
+  // Everything apt would install for it on an empty system, Recommends aside: no compiler (gcc,
+  // cpp, clang, tcc, g++), linker or WASI toolchain. (Needs apt's package lists, which
+  // scripts/setup.sh leaves in place.)
+  TempDir apt_state;
+  write_file(apt_state / "status", "");
+  auto simulated = run({"apt-get", "install", "-s", "--no-install-recommends",
+                        "-o", "Dir::State::status=" + (apt_state / "status").string(), deb.string()});
+  if (simulated.exit_code != 0 && simulated.err.find("Unable to locate") != std::string::npos)
+    return skip_test("apt has no package lists here (apt-get update): " + simulated.err);
+  REQUIRE_MESSAGE(simulated.exit_code == 0, simulated.out << simulated.err);
+  std::set<std::string> pulled;
+  std::istringstream lines(simulated.out);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("Inst ", 0) == 0) pulled.insert(line.substr(5, line.find(' ', 5) - 5));
+  CHECK(pulled.count("edge-node"));
+  CHECK(pulled.count("libc6-dev"));  // the C library's headers, which the quick tier's C includes
+  const std::regex toolchain(R"(^(gcc(-[0-9]+)?|cpp(-[0-9]+)?|g\+\+(-[0-9]+)?|clang(-[0-9]+)?|tcc|lld(-[0-9]+)?|binutils|)"
+                             R"(wabt|binaryen|wasi-libc|libc\+\+.*wasm32|libclang-rt.*wasm32|doctest-dev)$)");
+  std::string all;
+  for (const auto& p : pulled) {
+    all += p + " ";
+    CAPTURE(p);
+    CHECK_FALSE(std::regex_match(p, toolchain));
+  }
+  MESSAGE(pulled.size() << " packages for edge-node alone: " << all);
+
+  // The packaged node compiles with what it carries: tcc's runtime from its own folder, with no
+  // compiler on PATH. Proof that it reads that folder: without it, the quick tier says so, by name.
+  const fs::path node = root / "usr" / "bin" / "edge-node";
+  const std::string wasm = std::string(EDGE_TEST_WASM_DIR) + "/wasi_exit.wasm";
+  auto quick = run({node.string(), "run", "--engine", "quick", wasm}, {}, {{"PATH", "/nonexistent"}});
+  CHECK_MESSAGE(quick.exit_code == 42, quick.out << quick.err);
+  CHECK(quick.out.find("before exit") != std::string::npos);
+  fs::remove(root / "usr" / "lib" / "edge-node" / "tcc" / "libtcc1.a");
+  auto without = run({node.string(), "run", "--engine", "quick", wasm}, {}, {{"PATH", "/nonexistent"}});
+  CHECK(without.exit_code != 0);
+  CHECK_MESSAGE(without.err.find((root / "usr" / "lib" / "edge-node" / "tcc").string()) != std::string::npos,
+                without.err);
 }

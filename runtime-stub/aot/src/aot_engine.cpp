@@ -352,15 +352,16 @@ std::string find_c_compiler(const std::string& preferred) {
 }
 
 // The quick tier's compiler: tcc inside the compile worker, with its runtime folder (libtcc1.a and
-// its headers, Debian's tcc package) where the node runs.
+// its headers), which the node carries (worker::tcc_runtime_dir()).
 Result<std::string> quick_compiler() {
   if (!EDGE_HAVE_LIBTCC)
     return make_error("this edge-node was built without libtcc: no quick compiled tier",
-                      "build it with Debian's libtcc-dev installed; the other tiers serve meanwhile");
+                      "build it with Debian's libtcc-dev and tcc installed; the other tiers serve meanwhile");
   std::error_code ec;
-  if (!fs::exists(fs::path(EDGE_TCC_LIB_DIR) / "libtcc1.a", ec))
-    return make_error(fmt::format("tcc's runtime folder {} is missing: no quick compiled tier", EDGE_TCC_LIB_DIR),
-                      "install it with: apt-get install tcc; the other tiers serve meanwhile");
+  const fs::path runtime = worker::tcc_runtime_dir();
+  if (!fs::exists(runtime / "libtcc1.a", ec))
+    return make_error(fmt::format("tcc's runtime folder {} is missing: no quick compiled tier", runtime.string()),
+                      "reinstall edge-node (the folder is part of it); the other tiers serve meanwhile");
   return std::string(worker::kQuickCompiler);
 }
 

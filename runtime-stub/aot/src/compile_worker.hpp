@@ -7,7 +7,21 @@
 // It reads WORK_DIR/module.wasm and writes WORK_DIR/module.so and WORK_DIR/timings
 // ("TRANSLATE_MS COMPILE_MS"); what it and the C compiler print goes to the log the node gives it.
 // CC kQuickCompiler: the quick tier, tcc linked into the worker (no C compiler is run).
+#include <filesystem>
+#include <system_error>
+
 namespace edge::node::aot::worker {
+
+// What the compiled tiers read where the node runs: include/wasm-rt.h and tcc/ (tcc's runtime), in
+// lib/edge-node beside the program's bin/ folder. The node's package carries them (a device needs
+// neither wabt nor tcc installed); the build tree mirrors them (runtime-stub/aot/CMakeLists.txt).
+inline std::filesystem::path runtime_files_dir() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (exe.parent_path() / ".." / "lib" / "edge-node").lexically_normal();
+}
+inline std::filesystem::path wasm_rt_include_dir() { return runtime_files_dir() / "include"; }
+inline std::filesystem::path tcc_runtime_dir() { return runtime_files_dir() / "tcc"; }
 
 inline constexpr const char* kQuickCompiler = "@libtcc";
 

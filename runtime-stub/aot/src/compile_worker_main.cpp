@@ -179,10 +179,10 @@ int compile_quick(const fs::path& work) {
     auto& text = *static_cast<std::string*>(out);
     if (text.size() < 4000) text.append(msg).append("\n");
   });
-  tcc_set_lib_path(tcc, EDGE_TCC_LIB_DIR);
+  tcc_set_lib_path(tcc, worker::tcc_runtime_dir().c_str());
   tcc_set_options(tcc, "-w");
   tcc_add_include_path(tcc, work.c_str());
-  tcc_add_include_path(tcc, EDGE_WASM_RT_INCLUDE_DIR);
+  tcc_add_include_path(tcc, worker::wasm_rt_include_dir().c_str());
 #if EDGE_AOT_BOUNDS_CHECKS
   tcc_define_symbol(tcc, "WASM_RT_MEMCHECK_SIGNAL_HANDLER", "0");
   tcc_define_symbol(tcc, "WASM_RT_USE_STACK_DEPTH_COUNT", "0");
@@ -220,8 +220,9 @@ int compile(const fs::path& work, const std::string& cc, const std::vector<std::
   // the edge_wasm_text section that tells trap backtraces which function a PC is in (func_table.hpp).
   for (const char* f :
        {"-fPIC", "-shared", "-fvisibility=hidden", "-fstack-clash-protection", "-fno-optimize-sibling-calls",
-        "-fno-strict-aliasing", "-fno-reorder-blocks-and-partition", "-w", "-I", EDGE_WASM_RT_INCLUDE_DIR})
+        "-fno-strict-aliasing", "-fno-reorder-blocks-and-partition", "-w"})
     argv.emplace_back(f);
+  argv.push_back("-I" + worker::wasm_rt_include_dir().string());
 #if defined(__arm__)
   // Trap backtraces unwind the generated code, from a signal handler too: 32-bit ARM's C compilers
   // emit no unwind tables for C unless asked (x86-64 and AArch64 always do).

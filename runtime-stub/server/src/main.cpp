@@ -91,6 +91,7 @@ struct ServeArgs {
   uint64_t compile_cache_mb = AotOptions{}.max_cache_bytes >> 20;
   uint64_t body_budget_mb = HttpLimits{}.max_buffered_body_bytes >> 20;  // request bodies being received
   std::string log_format = "text";
+  std::string log_file;  // empty: stdout as it was given
   std::string telemetry = "on";  // off: no /metrics, no counting, no trace context (the overhead's baseline)
   std::string metrics_token;
   // Short guest runs on the I/O thread that read the request; off: every guest on the pool.
@@ -103,6 +104,7 @@ int serve(const ServeArgs& args) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);  // not a stop: the log file is opened again (logrotate)
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -119,6 +121,8 @@ int serve(const ServeArgs& args) {
            2;
   ::umask(077);
   set_log_format(args.log_format == "json" ? LogFormat::Json : LogFormat::Text);
+  if (!args.log_file.empty())
+    if (auto st = log_to_file(args.log_file); !st) return print_error(st.error()), 1;
   std::unique_ptr<NodeMetrics> metrics = args.telemetry == "on" ? std::make_unique<NodeMetrics>() : nullptr;
   // Spans out only where asked for (the OpenTelemetry variables), and only with telemetry on.
   // (Made before, so destroyed after, everything that records spans.)
@@ -207,7 +211,17 @@ int serve(const ServeArgs& args) {
   std::fflush(stdout);
 
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+    if (args.log_file.empty()) {
+      say("SIGHUP received: no --log-file, nothing to reopen");
+      continue;
+    }
+    access_log.flush();  // what was logged before the signal stays in the file logrotate moved
+    if (auto st = log_to_file(args.log_file); !st)
+      print_error(st.error());  // the old file keeps the lines; the next SIGHUP tries again
+    else
+      say(fmt::format("SIGHUP received: log file {} reopened", args.log_file));
+  }
   access_log.flush();
   say(fmt::format("{} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM"));
   // No new connections or requests; fetches in flight end now (their guests see an error); the
@@ -333,6 +347,9 @@ int main(int argc, char** argv) {
                    "text, or json: the access log and the node's own lines as one JSON object per line")
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
+    cmd.add_option("--log-file", serve_args.log_file,
+                   "append the access log and the node's own lines to FILE (default: stdout); SIGHUP reopens it, "
+                   "for logrotate");
     cmd.add_option("--telemetry", serve_args.telemetry,
                    "on: GET /metrics, request counting and W3C trace context; off: none of them")
         ->check(CLI::IsMember({"on", "off"}))

@@ -1,7 +1,12 @@
 #include "node_log.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include <fmt/chrono.h>
@@ -18,6 +23,22 @@ LogFormat g_format = LogFormat::Text;
 
 void set_log_format(LogFormat format) { g_format = format; }
 LogFormat log_format() { return g_format; }
+
+Status log_to_file(const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0)
+    return make_error(fmt::format("cannot open the log file {}: {}", file.string(), std::strerror(errno)),
+                      "give --log-file a path in a folder the node may write to");
+  flockfile(stdout);
+  std::fflush(stdout);
+  const bool moved = ::dup2(fd, STDOUT_FILENO) == STDOUT_FILENO;
+  const int dup_errno = errno;
+  funlockfile(stdout);
+  ::close(fd);
+  if (!moved)
+    return make_error(fmt::format("cannot write the log to {}: {}", file.string(), std::strerror(dup_errno)));
+  return ok();
+}
 
 std::string utc_timestamp() {
   const auto now = std::chrono::system_clock::now();
