@@ -50,6 +50,7 @@ done
 # Where the target's libraries come from: installed beside this machine's (multiarch), or, when
 # apt cannot do that, the same packages unpacked into build-cross/<arch>/packages (see below).
 packages_dir=$out/packages
+mkdir -p "$out"  # apt's log goes beside it
 # The marker holds the package list it was made for: a list that grew (a new library) redoes it.
 wanted="${packages[*]}"
 if ((${#missing[@]})) && [[ ! -f $packages_dir/.complete || $(cat "$packages_dir/.complete") != "$wanted" ]]; then

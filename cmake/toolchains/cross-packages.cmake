@@ -4,9 +4,10 @@
 # libraries those libraries need there.
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES EDGE_CROSS_PACKAGES_DIR)
 if(EDGE_CROSS_PACKAGES_DIR)
-  # Searched first; then this machine's root, for the headers of packages that are the same on
-  # every architecture (nlohmann-json, CLI11, doctest).
-  set(CMAKE_FIND_ROOT_PATH ${EDGE_CROSS_PACKAGES_DIR} /)
+  # Searched first; then the cross toolchain's C library (/usr/<triple>: libdl and dlfcn.h, which
+  # prometheus-cpp's civetweb asks for by name); then this machine's root, for the headers of
+  # packages that are the same on every architecture (nlohmann-json, CLI11, doctest).
+  set(CMAKE_FIND_ROOT_PATH ${EDGE_CROSS_PACKAGES_DIR} /usr/${CMAKE_LIBRARY_ARCHITECTURE} /)
   set(ENV{PKG_CONFIG_LIBDIR}
       ${EDGE_CROSS_PACKAGES_DIR}/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/pkgconfig:${EDGE_CROSS_PACKAGES_DIR}/usr/share/pkgconfig)
   set(ENV{PKG_CONFIG_SYSROOT_DIR} ${EDGE_CROSS_PACKAGES_DIR})

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
@@ -40,6 +41,9 @@ constexpr size_t kLingerBytes = 128u << 20;  // what a refused upload may still 
 struct Shared {
   HttpLimits limits;
   std::atomic<size_t> connections{0};
+  // Requests begun (a byte of them read) and not yet answered and written: what a drain waits for.
+  std::atomic<size_t> requests_in_progress{0};
+  std::atomic<bool> draining{false};  // answers close their connection: the node is stopping
   std::atomic<uint64_t> buffered_body_bytes{0};  // of bodies being received, node-wide
   std::mutex peers_mu;
   std::unordered_map<std::string, size_t> peers;  // open connections per client address
@@ -133,6 +137,7 @@ class Session : public std::enable_shared_from_this<Session> {
         timer_(stream_.get_executor()),
         peer_(std::move(peer)) {}
   ~Session() {
+    request_ends();
     release_body_budget();
     shared_->release_peer(peer_);
     --shared_->connections;
@@ -208,7 +213,19 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // A request is in progress from its first byte until its answer is written (or the connection
+  // closes): SIGTERM's drain waits for none to be (HttpServer::drain).
+  void request_begins() {
+    if (std::exchange(in_progress_, true)) return;
+    ++shared_->requests_in_progress;
+  }
+  void request_ends() {
+    if (!std::exchange(in_progress_, false)) return;
+    --shared_->requests_in_progress;
+  }
+
   void read_head() {
+    request_begins();
     first_request_ = false;
     head_parser_.emplace();
     head_parser_->header_limit(static_cast<uint32_t>(limits().max_header_bytes));
@@ -356,7 +373,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void respond(Reply reply) {
     web::Response& res = reply.response;
     res.version(head_.version());
-    if (!keep_alive_) res.keep_alive(false);
+    if (!keep_alive_ || shared_->draining) res.keep_alive(false);
     keep_alive_ = res.keep_alive();
     app_.log(head_, route_.get(), res.result_int(), elapsed());
     route_.reset();
@@ -397,6 +414,7 @@ class Session : public std::enable_shared_from_this<Session> {
     serializer_.reset();
     response_.reset();
     if (ec || !keep_alive_) return close();
+    request_ends();
     // A pipelined request already in the buffer is taken from the loop's queue, not by recursion
     // here: a long pipeline must not deepen the stack a guest run inline shares.
     if (buffer_.size() > 0 && !asynchronously)
@@ -490,6 +508,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
     timer_.cancel();
+    request_ends();
   }
 
   bool take_body_budget(uint64_t bytes) {
@@ -524,6 +543,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool first_request_ = true;
   bool failed_ = false;       // a step of the request threw; it was answered 500 and the connection closes
+  bool in_progress_ = false;  // counted in Shared::requests_in_progress
   bool drained_now_ = false;  // in the handler whose read emptied the socket (on_read)
   static constexpr size_t kReadSize = 4096;
   const std::string peer_;          // the client's address (its share of the connections)
@@ -690,6 +710,16 @@ void HttpServer::on_failure(FailureHandler handler) { impl_->shared->on_failure 
 
 void HttpServer::stop_accepting() {
   for (auto& l : impl_->listeners) l->close();
+}
+
+bool HttpServer::drain(std::chrono::steady_clock::time_point deadline) {
+  stop_accepting();
+  impl_->shared->draining = true;
+  while (impl_->shared->requests_in_progress.load() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
 }
 
 bool HttpServer::stop() {

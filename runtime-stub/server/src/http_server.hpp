@@ -118,6 +118,10 @@ class HttpServer {
   void start();
   // Stops accepting; open connections finish the response they are writing.
   void stop_accepting();
+  // SIGTERM's first step: stops accepting, and every request begun (a byte of it read) is let
+  // finish: answered and written, then its connection closed (Connection: close). Idle keep-alive
+  // connections stay until stop(). True once none is in progress; false at `deadline`.
+  bool drain(std::chrono::steady_clock::time_point deadline);
   // Stops the event loops and joins the I/O threads: every connection is closed. False when a
   // thread was left behind, held in an inline run (a guest under its own time limit): the
   // process should end rather than wait for it.

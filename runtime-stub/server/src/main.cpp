@@ -224,14 +224,15 @@ int serve(const ServeArgs& args) {
   }
   access_log.flush();
   say(fmt::format("{} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM"));
-  // No new connections or requests; fetches in flight end now (their guests see an error); the
-  // requests running get a moment to finish and be written. A guest still running after that
-  // (a loop, under its own wall-time limit) does not hold the node: the process ends without it.
-  http.stop_accepting();
+  // A drain: no new connections; every request begun is let finish, its fetches included, and
+  // is answered with Connection: close, for kStopGrace at most. After that, fetches still waiting
+  // end (their guests see an error), queued work is dropped, and a guest still running (a loop,
+  // under its own wall-time limit) does not hold the node: the process ends without it.
   node.stop_background_work();
+  bool finished = http.drain(std::chrono::steady_clock::now() + kStopGrace);
   stop_outbound_fetches();
   pool.stop();
-  bool finished = pool.wait_idle(kStopGrace);
+  finished = pool.wait_idle(finished ? kStopGrace : std::chrono::milliseconds(500)) && finished;
   finished = http.stop() && finished;
   access_log.flush();
   if (!finished) {
