@@ -7,7 +7,7 @@ namespace edge::deploy {
 std::variant<ContainerLookup, LookupFailure> find_container(const NodeFlags& flags, const std::string& name) {
   auto target = resolve_single_target(flags, current_project_dir());
   if (!target) return LookupFailure{target.error(), kExitUsage};
-  mcm::Client client(target->url, target->token, timeouts(flags), target->client_id);
+  mcm::Client client(target->url, target->token, timeouts(flags), target->client_id, target->tls);
   auto containers = client.list_containers();
   if (!containers) return LookupFailure{containers.error(), kExitFailure};
   auto container = mcm::find_by_name(*containers, name);

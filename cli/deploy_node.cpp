@@ -9,7 +9,7 @@ NodeOutcome deploy_to_node(const Target& target, const mcm::Timeouts& timeouts, 
   auto step = [&](const char* what, size_t sent = 0, size_t total = 0) {
     if (report) report(target.url, what, sent, total);
   };
-  mcm::Client client(target.url, target.token, timeouts, target.client_id);
+  mcm::Client client(target.url, target.token, timeouts, target.client_id, target.tls);
 
   step("uploading", 0, request.image.size());
   // Progress in image bytes (the multipart envelope adds a few hundred bytes nobody cares about).

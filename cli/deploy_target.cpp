@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "edge/core/manifest.hpp"
+#include "edge/core/tls_fingerprint.hpp"
 #include "ui.hpp"
 
 namespace edge::deploy {
@@ -61,6 +62,12 @@ void add_node_flags(CLI::App* cmd, NodeFlags& f, bool fleet, bool json) {
   cmd->add_option("--api-key-file", f.api_key_file,
                   "mim OE API key file, mimoe-api-key.env: its MCM_API_KEY is the bearer (default $MCM_API_KEY)");
   cmd->add_option("--client-id", f.client_id, "Client id to act for (x-client-id; mim OE defaults to \"api\")");
+  cmd->add_option("--ca", f.tls.ca_file,
+                  "For https:// nodes: trust this PEM certificate (a CA, or the node's own cert.pem) instead of the "
+                  "system's CAs");
+  cmd->add_option("--pin-sha256", f.tls.pin_sha256,
+                  "For https:// nodes: trust exactly the certificate with this SHA-256 fingerprint (as edge-node "
+                  "prints it)");
   cmd->add_option("--connect-timeout", f.connect_timeout, "Seconds to wait for a connection")
       ->capture_default_str()
       ->check(CLI::Range(1, 600));
@@ -102,6 +109,11 @@ Result<Target> resolve_single_target(const NodeFlags& flags, const fs::path& pro
 }
 
 Result<std::vector<Target>> resolve_targets(const NodeFlags& flags, const fs::path& project_dir) {
+  if (!flags.tls.pin_sha256.empty() && !parse_fingerprint(flags.tls.pin_sha256))
+    return make_error("--pin-sha256 " + flags.tls.pin_sha256 + " is not a SHA-256 fingerprint",
+                      "give the 64 hex digits the node printed at start (colons optional)");
+  if (!flags.tls.ca_file.empty() && !fs::is_regular_file(flags.tls.ca_file))
+    return make_error("--ca " + flags.tls.ca_file + " is not a file", "give a PEM certificate file");
   auto resolved = resolve_token(flags, project_dir);
   if (!resolved) return resolved.error();
   const std::string& default_token = *resolved;
@@ -120,7 +132,11 @@ Result<std::vector<Target>> resolve_targets(const NodeFlags& flags, const fs::pa
     std::string chosen = token.empty() ? default_token : token;
     if (token.empty() && !dev_url.empty() && *url == dev_url)
       if (auto t = read_token_file(dev_state / "node" / "token"); !t.empty()) chosen = t;
-    out.push_back({*url, chosen, flags.client_id});
+    const bool pinned = !flags.tls.pin_sha256.empty() || !flags.tls.ca_file.empty();
+    if (pinned && !url->starts_with("https://"))
+      return make_error("--pin-sha256 and --ca are for https:// nodes; " + *url + " speaks plain HTTP",
+                        "give the node's address as https://HOST:PORT (a node started with --tls-cert)");
+    out.push_back({*url, chosen, flags.client_id, flags.tls});
     return ok();
   };
   for (const auto& n : flags.nodes)

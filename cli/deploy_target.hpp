@@ -22,17 +22,19 @@ struct NodeFlags {
   std::string client_id;           // --client-id: sent as x-client-id (mim OE scopes by it)
   int connect_timeout = 3;         // --connect-timeout (seconds)
   int timeout = 30;                // --timeout (seconds, per read)
+  mcm::TlsTrust tls;               // --ca, --pin-sha256 (https:// nodes)
   bool json = false;               // --json
 };
 
 // Adds --node (repeatable when `fleet`, with --nodes-file), --token, --api-key-file, --client-id,
-// --connect-timeout, --timeout, and --json when the command can print JSON.
+// --ca, --pin-sha256, --connect-timeout, --timeout, and --json when the command can print JSON.
 void add_node_flags(CLI::App* cmd, NodeFlags& flags, bool fleet, bool json = true);
 
 struct Target {
   std::string url;        // normalised "http://host:port"
   std::string token;      // the bearer: a token or mim OE's API key; may be empty (a --no-auth node accepts it)
   std::string client_id;  // x-client-id, when given
+  mcm::TlsTrust tls;      // how an https:// node's certificate is trusted
 };
 
 // The nodes to talk to: --node and --nodes-file, else EDGE_ENGINE_URI, else the local default.

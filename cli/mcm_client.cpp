@@ -1,6 +1,8 @@
 #include "mcm_client.hpp"
 
 #include <httplib.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <fmt/core.h>
 
@@ -10,6 +12,7 @@
 
 #include "edge/core/http_status.hpp"
 #include "edge/core/image.hpp"
+#include "edge/core/tls_fingerprint.hpp"
 
 namespace edge::mcm {
 namespace {
@@ -57,7 +60,57 @@ std::string path_segment(const std::string& s) {
   return out;
 }
 
+// What the last pinned handshake on this thread saw, when it was not the pinned certificate:
+// the handshake runs inside the request on the calling thread, and the error that follows it is
+// explained on that thread (transport_message).
+thread_local std::string unpinned_fingerprint;
+
+// The whole verification of a pinned connection: the leaf certificate's SHA-256 is the pin, or
+// the handshake fails. (Chain, dates and names are what a pin replaces.)
+int verify_pinned(X509_STORE_CTX* store, void* arg) {
+  const auto& expected = *static_cast<const Sha256*>(arg);
+  Sha256 seen{};
+  unsigned n = 0;
+  X509* cert = X509_STORE_CTX_get0_cert(store);
+  if (cert && X509_digest(cert, EVP_sha256(), seen.data(), &n) == 1 && n == seen.size() && seen == expected) {
+    unpinned_fingerprint.clear();
+    return 1;
+  }
+  unpinned_fingerprint = cert ? fingerprint_text(seen) : "none";
+  X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+  return 0;
+}
+
+// The pin lives as long as the TLS context that checks it: freed with it.
+int pin_index() {
+  static const int index = SSL_CTX_get_ex_new_index(
+      0, nullptr, nullptr, nullptr, [](void*, void* pin, CRYPTO_EX_DATA*, int, long, void*) {
+        delete static_cast<Sha256*>(pin);
+      });
+  return index;
+}
+
 }  // namespace
+
+std::unique_ptr<httplib::Client> open_http_client(const std::string& url, const Timeouts& timeouts,
+                                                  const TlsTrust& tls) {
+  auto client = std::make_unique<httplib::Client>(url);
+  client->set_connection_timeout(timeouts.connect_seconds, 0);
+  client->set_read_timeout(timeouts.read_seconds, 0);
+  client->set_write_timeout(timeouts.read_seconds, 0);
+  SSL_CTX* ctx = url.starts_with("https://") ? client->ssl_context() : nullptr;
+  if (!ctx) return client;
+  if (auto pin = parse_fingerprint(tls.pin_sha256); pin && !tls.pin_sha256.empty()) {
+    client->enable_server_certificate_verification(false);  // ours instead: the pin
+    auto* expected = new Sha256(*pin);
+    SSL_CTX_set_ex_data(ctx, pin_index(), expected);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_cert_verify_callback(ctx, verify_pinned, expected);
+  } else if (!tls.ca_file.empty()) {
+    client->set_ca_cert_path(tls.ca_file);
+  }
+  return client;
+}
 
 Result<std::string> normalise_node_url(const std::string& raw) {
   std::string url = raw;
@@ -86,10 +139,21 @@ Error transport_message(const std::string& node_url, int code, const Timeouts& t
       return make_error(node_url + " closed the connection while we were sending",
                         "check the node's log; the image may be over its size limit");
     case httplib::Error::SSLConnection:
-    case httplib::Error::SSLServerVerification:
-    case httplib::Error::SSLLoadingCerts:
+      if (!unpinned_fingerprint.empty())
+        return make_error(node_url + " showed a certificate with SHA-256 " + unpinned_fingerprint +
+                              ", not the one --pin-sha256 names",
+                          "compare with what the node printed at start (TLS certificate ... SHA-256); another "
+                          "certificate may mean another machine is answering");
       return make_error("TLS with " + node_url + " failed",
-                        "check the URL's scheme (edgeEngine nodes speak http on 8083)");
+                        "check that the node was started with --tls-cert (else use http://), or the URL's port");
+    case httplib::Error::SSLServerVerification:
+      return make_error(node_url + "'s certificate is not trusted here (not signed by a known CA, or not for this "
+                                   "host name)",
+                        "give --ca FILE (the node's cert.pem or its CA), or --pin-sha256 with the fingerprint the "
+                        "node printed at start");
+    case httplib::Error::SSLLoadingCerts:
+      return make_error("cannot load the CA certificates to check " + node_url,
+                        "check --ca FILE: it must be a PEM certificate");
     default: return make_error("could not talk to " + node_url, "check --node and that the node is running");
   }
 }
@@ -140,15 +204,13 @@ Error answer_message(const std::string& node_url, const std::string& what, const
 
 }  // namespace
 
-Client::Client(std::string node_url, std::string token, Timeouts timeouts, std::string client_id)
+Client::Client(std::string node_url, std::string token, Timeouts timeouts, std::string client_id, TlsTrust tls)
     : url_(std::move(node_url)),
       token_(std::move(token)),
       timeouts_(timeouts),
-      http_(std::make_unique<httplib::Client>(url_)) {
+      tls_(std::move(tls)),
+      http_(open_http_client(url_, timeouts_, tls_)) {
   if (!client_id.empty()) http_->set_default_headers({{"x-client-id", client_id}});
-  http_->set_connection_timeout(timeouts_.connect_seconds, 0);
-  http_->set_read_timeout(timeouts_.read_seconds, 0);
-  http_->set_write_timeout(timeouts_.read_seconds, 0);
   http_->set_keep_alive(false);
   if (!token_.empty()) http_->set_bearer_token_auth(token_.c_str());
 }
@@ -277,10 +339,8 @@ Result<std::string> Client::metrics() {
 }
 
 Result<HttpAnswer> Client::get_public(const std::string& path) {
-  httplib::Client c(url_);
-  c.set_connection_timeout(timeouts_.connect_seconds, 0);
-  c.set_read_timeout(timeouts_.read_seconds, 0);
-  auto r = c.Get(path.c_str());
+  auto c = open_http_client(url_, timeouts_, tls_);
+  auto r = c->Get(path.c_str());
   if (!r) return transport_error(url_, static_cast<int>(r.error()), timeouts_);
   return to_answer(*r);
 }

@@ -27,6 +27,20 @@ struct Timeouts {
   int read_seconds = 30;
 };
 
+// How an https:// node's certificate is trusted: by the system's CAs (the default), by --ca FILE
+// (a CA's certificate, or the node's own self-signed one), or by its pinned SHA-256 fingerprint
+// (--pin-sha256, as `edge-node cert` and the node's start print it), which trusts exactly that
+// certificate whatever names it holds.
+struct TlsTrust {
+  std::string ca_file;
+  std::string pin_sha256;
+};
+
+// The HTTP(S) client for one node, with the timeouts and, for https://, the trust: every
+// connection the CLI opens to a node is made here.
+std::unique_ptr<httplib::Client> open_http_client(const std::string& url, const Timeouts& timeouts,
+                                                  const TlsTrust& tls);
+
 // "http://host:port" without a trailing slash; "host:port" gets http:// in front.
 Result<std::string> normalise_node_url(const std::string& raw);
 
@@ -43,7 +57,7 @@ struct HttpAnswer {
 class Client {
  public:
   // `client_id`: sent as x-client-id when not empty (mim OE scopes every mCM call by it).
-  Client(std::string node_url, std::string token, Timeouts timeouts, std::string client_id = {});
+  Client(std::string node_url, std::string token, Timeouts timeouts, std::string client_id = {}, TlsTrust tls = {});
   ~Client();
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;
@@ -75,6 +89,7 @@ class Client {
   std::string url_;
   std::string token_;
   Timeouts timeouts_;
+  TlsTrust tls_;
   std::unique_ptr<httplib::Client> http_;
 };
 

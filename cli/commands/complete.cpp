@@ -22,7 +22,7 @@ void print_services() {
   flags.timeout = 2;
   auto target = deploy::resolve_single_target(flags, deploy::current_project_dir());
   if (!target) return;
-  mcm::Client client(target->url, target->token, deploy::timeouts(flags), target->client_id);
+  mcm::Client client(target->url, target->token, deploy::timeouts(flags), target->client_id, target->tls);
   auto containers = client.list_containers();
   if (!containers || !containers->is_array()) return;
   std::set<std::string> names;

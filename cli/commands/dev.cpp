@@ -75,7 +75,7 @@ int run_dev(const DevArgs& args) {
       return kExitFailure;
     }
     local = std::move(*started);
-    target = {local->url(), local->token(), {}};
+    target = {local->url(), local->token(), {}, {}};
     ui::step(fmt::format("started edge-node on {} (pid {}, log {})", local->url(), local->pid(),
                          shown_path(local->log_file(), root)));
   } else {
@@ -91,7 +91,7 @@ int run_dev(const DevArgs& args) {
       ui::error(token.error());
       return kExitUsage;
     }
-    target = {*url, *token, {}};
+    target = {*url, *token, {}, {}};
   }
 
   dev::DevCycle cycle(root, args.release ? build::Profile::Release : build::Profile::Debug, target);

@@ -23,7 +23,7 @@ int run_ls(const deploy::NodeFlags& flags) {
     deploy::print_failure(target.error());
     return kExitUsage;
   }
-  mcm::Client client(target->url, target->token, deploy::timeouts(flags), target->client_id);
+  mcm::Client client(target->url, target->token, deploy::timeouts(flags), target->client_id, target->tls);
   auto containers = client.list_containers();
   if (!containers) {
     deploy::print_failure(containers.error());

@@ -86,7 +86,7 @@ int run_top(const TopFlags& flags) {
     deploy::print_failure(target.error());
     return kExitUsage;
   }
-  mcm::Client client(target->url, target->token, deploy::timeouts(flags.node), target->client_id);
+  mcm::Client client(target->url, target->token, deploy::timeouts(flags.node), target->client_id, target->tls);
   auto scrape = [&]() -> Result<std::vector<metrics::Sample>> {
     auto text = client.metrics();
     if (!text) return text.error();

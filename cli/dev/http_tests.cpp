@@ -130,7 +130,7 @@ Result<HttpRun> run_http_cases(const fs::path& root, const std::vector<HttpCase>
   const fs::path state = root / "build" / ".edge-test";
   auto node = LocalNode::start(state / "node", state / "node.log", 0);
   if (!node) return node.error();
-  DevCycle cycle(root, profile, deploy::Target{(*node)->url(), (*node)->token(), {}});
+  DevCycle cycle(root, profile, deploy::Target{(*node)->url(), (*node)->token(), {}, {}});
   auto deployed = cycle.run();
   if (!deployed.deployed)
     return make_error("the service did not build or deploy", "fix what is printed above and run `edge test` again");

@@ -473,3 +473,76 @@ TEST_CASE("--json errors are JSON on stdout, with the same exit code and the wor
   CHECK(plain.exit_code != 0);
   CHECK(plain.out.empty());
 }
+
+TEST_CASE("TLS: edge deploy to an https:// node with a self-signed certificate, pinned, and a wrong pin refused") {
+  TempDir dir;
+  // The device's certificate, as an operator makes it: the key private, the fingerprint printed.
+  auto made = edge::test::run({edge::test::node_bin().string(), "cert", "--dir", (dir / "tls").string()});
+  REQUIRE_MESSAGE(made.exit_code == 0, made.out << made.err);
+  const auto at = made.out.find("SHA-256");
+  REQUIRE(at != std::string::npos);
+  const std::string pin = made.out.substr(at + 12, 95);  // 32 bytes: 64 hex digits and 31 colons
+  CHECK(pin.size() == 95);
+  const auto key_mode = fs::status(dir / "tls" / "key.pem").permissions() & fs::perms::all;
+  CHECK(key_mode == (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK(edge::test::run({edge::test::node_bin().string(), "cert", "--dir", (dir / "tls").string()}).exit_code != 0);
+
+  NodeProcess::Options o = node_options(dir, "node");
+  o.tls_cert = dir / "tls" / "cert.pem";
+  o.tls_key = dir / "tls" / "key.pem";
+  o.extra_args = {"--dashboard-tls"};
+  NodeProcess node(o);
+  REQUIRE_MESSAGE(node.start(), node.log());
+  CHECK(node.url().starts_with("https://"));
+  CHECK(node.log().find(pin) != std::string::npos);  // printed at start, for clients to pin
+
+  auto project = make_project(dir, "hello");
+  auto deployed = edge_cli({"deploy", "--node", node.url(), "--token", "test-token", "--pin-sha256", pin}, project);
+  REQUIRE_MESSAGE(deployed.exit_code == 0, dump(deployed) << node.log());
+  const std::string url = deployed_url(deployed);
+  CHECK(url == node.url() + "/" + node.client_id() + "/hello/v1/");
+  httplib::Client https(node.url());
+  https.set_ca_cert_path(o.tls_cert.string());
+  auto answer = https.Get(url.substr(node.url().size()).c_str());
+  REQUIRE(answer);
+  CHECK(answer->status == 200);
+  CHECK(answer->body.find("hello") != std::string::npos);
+
+  // ls, with the pin in lower case without colons, and with the certificate as the CA.
+  std::string bare;
+  for (char c : pin)
+    if (c != ':') bare += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto listed = edge_cli({"ls", "--node", node.url(), "--token", "test-token", "--pin-sha256", bare});
+  CHECK_MESSAGE(listed.exit_code == 0, dump(listed));
+  CHECK(listed.out.find("hello") != std::string::npos);
+  auto with_ca = edge_cli({"ls", "--node", node.url(), "--token", "test-token", "--ca", o.tls_cert.string()});
+  CHECK_MESSAGE(with_ca.exit_code == 0, dump(with_ca));
+
+  // Another certificate's fingerprint: refused before a byte of the request is sent (nothing is
+  // deployed), with both fingerprints' story in one line.
+  std::string wrong = pin;
+  wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+  auto refused = edge_cli({"rm", "hello-v1", "--node", node.url(), "--token", "test-token", "--pin-sha256", wrong});
+  check_one_clear_line(refused, "not the one --pin-sha256 names");
+  CHECK(refused.err.find(pin) != std::string::npos);  // what the node showed
+  auto still = edge_cli({"ls", "--node", node.url(), "--token", "test-token", "--pin-sha256", pin});
+  CHECK(still.out.find("hello") != std::string::npos);
+
+  // Neither pin nor CA: the system's CAs do not know a self-signed certificate.
+  check_one_clear_line(edge_cli({"ls", "--node", node.url(), "--token", "test-token"}), "is not trusted here");
+  // Plain HTTP to the HTTPS port: the node says so, in plain HTTP.
+  std::string plain = node.url();
+  plain.replace(0, 5, "http");
+  check_one_clear_line(edge_cli({"ls", "--node", plain, "--token", "test-token"}), "this port speaks HTTPS");
+  check_one_clear_line(edge_cli({"ls", "--node", plain, "--token", "test-token", "--pin-sha256", pin}),
+                       "are for https:// nodes");
+
+  // The dashboard's port speaks HTTPS too when asked (--dashboard-tls).
+  const int dashboard = node.dashboard_port();
+  REQUIRE(dashboard > 0);
+  httplib::Client dash("https://127.0.0.1:" + std::to_string(dashboard));
+  dash.set_ca_cert_path(o.tls_cert.string());
+  auto page = dash.Get("/");
+  REQUIRE(page);
+  CHECK(page->status == 200);
+}

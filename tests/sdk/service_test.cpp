@@ -286,7 +286,7 @@ TEST_CASE("storage.each_item: one reply per item, 0 continues, 1 stops, empty he
   CHECK(host.responses().size() == 2);
 }
 
-TEST_CASE("httpclient.fetch: request shape; an HTTP error status is a response, no answer a failure") {
+TEST_CASE("httpclient.fetch: request shape, an HTTP error status is a response, no answer a failure") {
   FakeHost host;
   host.responder = [](const edge::test::Sent& s) {
     if (s.params()["url"].as_string() == "http://127.0.0.1:1/ok")
@@ -326,7 +326,7 @@ TEST_CASE("httpclient.fetch: request shape; an HTTP error status is a response, 
   CHECK(r[2].body == "failed: connection refused");
 }
 
-TEST_CASE("Result: a value or an error, never both; reading the value of a failure stops with the error") {
+TEST_CASE("Result: a value or an error, never both, and reading the value of a failure stops with the error") {
   edge::Result<std::string> good("v");
   CHECK(good);
   CHECK(*good == "v");

@@ -110,6 +110,8 @@ bool NodeProcess::start() {
                                    opts_.client_id};
   if (opts_.token.empty()) argv.push_back("--no-auth");
   else argv.insert(argv.end(), {"--token", opts_.token});
+  if (!opts_.tls_cert.empty())
+    argv.insert(argv.end(), {"--tls-cert", opts_.tls_cert.string(), "--tls-key", opts_.tls_key.string()});
   argv.insert(argv.end(), opts_.extra_args.begin(), opts_.extra_args.end());
   pid_ = fork();
   if (pid_ == 0) {
@@ -118,7 +120,8 @@ bool NodeProcess::start() {
     dup2(log, 2);
     exec_child(argv, {}, {});
   }
-  httplib::Client cli("127.0.0.1", opts_.port);
+  httplib::Client cli(url());
+  if (!opts_.tls_cert.empty()) cli.set_ca_cert_path(opts_.tls_cert.string());
   cli.set_connection_timeout(0, 200000);
   httplib::Headers headers;
   if (!opts_.token.empty()) headers.emplace("Authorization", "Bearer " + opts_.token);
@@ -146,10 +149,10 @@ std::string NodeProcess::log() const { return read_file(log_path_); }
 
 int NodeProcess::dashboard_port() const {
   const std::string text = log();
-  static const std::string marker = "dashboard at http://";
+  static const std::string marker = "dashboard at http";
   auto at = text.find(marker);
   if (at == std::string::npos) return 0;
-  auto colon = text.find(':', at + marker.size());
+  auto colon = text.find(':', text.find("://", at) + 3);
   return colon == std::string::npos ? 0 : std::atoi(text.c_str() + colon + 1);
 }
 

@@ -65,6 +65,9 @@ class NodeProcess {
     std::vector<std::string> extra_args;  // e.g. {"--engine", "interp"}
     int port = 0;                         // 0: pick a free one
     std::filesystem::path binary;         // empty: the build tree's edge-node (node_bin())
+    // Both set: the node speaks HTTPS with them (--tls-cert, --tls-key), and the start checks
+    // it against `tls_cert` (a self-signed one from `edge-node cert`).
+    std::filesystem::path tls_cert, tls_key;
   };
   explicit NodeProcess(Options opts);
   ~NodeProcess();
@@ -76,7 +79,9 @@ class NodeProcess {
   int stop(int signal = 15);  // SIGTERM by default; SIGKILL for crash tests. The exit code (-1: not running)
   bool running() const { return pid_ > 0; }
   int port() const { return opts_.port; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(opts_.port); }
+  std::string url() const {
+    return (opts_.tls_cert.empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") + std::to_string(opts_.port);
+  }
   const std::string& token() const { return opts_.token; }
   const std::string& client_id() const { return opts_.client_id; }
   std::string log() const;  // what the node printed so far

@@ -15,9 +15,11 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <fmt/core.h>
 
 #include "edge/node/wire_text.hpp"
@@ -120,18 +122,24 @@ std::optional<FramingProblem> framing_problem(const http::request_header<>& head
 
 }  // namespace
 
-class Session;
 // The connection whose handle() call runs on this thread now, if any: an answer given from
 // inside it is written at once (Session::dispatch_request).
-thread_local Session* answering_here = nullptr;
+thread_local const void* answering_here = nullptr;
 
 // One client connection. Requests are read one at a time and answered in order: a pipelined
 // request waits in `buffer_` until the answer before it is written. All of its handlers run on
 // its event loop's thread; an application's answer from another thread is posted back there.
-class Session : public std::enable_shared_from_this<Session> {
+// `Stream`: beast::tcp_stream (plain HTTP), or a TLS stream over one (--tls-cert), which skips
+// the shortcuts that write to and wait on the TCP socket itself.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kPlain = std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
-  Session(tcp::socket socket, HttpApplication& app, std::shared_ptr<Shared> shared, std::string peer)
-      : stream_(std::move(socket)),
+  template <class... TlsContext>
+  Session(tcp::socket socket, HttpApplication& app, std::shared_ptr<Shared> shared, std::string peer,
+          TlsContext&... tls)
+      : stream_(std::move(socket), tls...),
         app_(app),
         shared_(std::move(shared)),
         timer_(stream_.get_executor()),
@@ -144,10 +152,41 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void run() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kPlain) {
+        self->wait_for_request();
+      } else {
+        // The handshake is part of the request's header time: a client that stalls in it is cut off.
+        self->lowest().expires_after(self->limits().header_timeout);
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec && ec.category() == net::error::get_ssl_category() && ERR_GET_REASON(ec.value()) == SSL_R_HTTP_REQUEST)
+            return self->refuse_plain_http();
+          if (ec) return self->close();
+          self->wait_for_request();
+        });
+      }
+    });
   }
 
  private:
+  // Plain HTTP sent to the HTTPS port: answered in plain HTTP, so that the client says why.
+  void refuse_plain_http() {
+    static const std::string kAnswer = [] {
+      const std::string body =
+          R"({"error":{"message":"this port speaks HTTPS","hint":"use https:// in the node's address"}})";
+      return fmt::format(
+          "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n"
+          "Content-Length: {}\r\n\r\n{}",
+          body.size(), body);
+    }();
+    beast::error_code ignored;
+    net::write(socket(), net::buffer(kAnswer.data(), kAnswer.size()), ignored);
+    close();
+  }
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& socket() { return lowest().socket(); }
+
   // Runs one step of a request's handling. If it throws (a bug in the node, never a client's
   // due), the request is answered 500 and the connection closed, the failure is reported for the
   // log and the count, and the node goes on: no request may end the process.
@@ -174,10 +213,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void wait_for_request() {
     if (buffer_.size() > 0) return read_head();
     const auto idle = first_request_ ? limits().header_timeout : limits().keep_alive_timeout;
-    if (drained_now_) return wait_readable(idle);
-    stream_.expires_after(idle);
+    if (kPlain && drained_now_) return wait_readable(idle);
+    lowest().expires_after(idle);
     stream_.async_read_some(buffer_.prepare(kReadSize),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
   }
 
   void on_read(beast::error_code ec, size_t n) {
@@ -197,14 +236,14 @@ class Session : public std::enable_shared_from_this<Session> {
   // socket with the kernel (EPOLL_CTL_MOD) as it queues it, which reports bytes already there.
   void wait_readable(std::chrono::milliseconds idle) {
     timer_.expires_after(idle);
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) self->close();  // idle too long; cancelled (ec set) when the request came
     });
-    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+    socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](beast::error_code ec) {
       self->timer_.cancel();
       if (ec) return self->close();
       beast::error_code read_ec;
-      const size_t n = self->stream_.socket().read_some(self->buffer_.prepare(kReadSize), read_ec);
+      const size_t n = self->socket().read_some(self->buffer_.prepare(kReadSize), read_ec);
       if (read_ec == net::error::would_block || read_ec == net::error::try_again) {
         self->drained_now_ = false;  // woken without data: read the usual way
         return self->wait_for_request();
@@ -242,9 +281,9 @@ class Session : public std::enable_shared_from_this<Session> {
       buffer_.consume(head_parser_->put(buffer_.data(), ec));
       if (ec != http::error::need_more) return on_head(ec);
     }
-    stream_.expires_after(limits().header_timeout);
+    lowest().expires_after(limits().header_timeout);
     http::async_read_header(stream_, buffer_, *head_parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) { self->on_head(ec); });
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_head(ec); });
   }
 
   void on_head(beast::error_code ec) {
@@ -302,8 +341,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& h = body_parser_->get();
     if (beast::iequals(h[http::field::expect], "100-continue")) {
       continue_.emplace(http::status::continue_, h.version());
-      stream_.expires_after(limits().write_timeout);
-      return http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      lowest().expires_after(limits().write_timeout);
+      return http::async_write(stream_, *continue_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
         if (ec) return self->close();
         self->read_body();
       });
@@ -314,8 +353,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // The body is read in pieces so that a client still sending is never cut off, and one that
   // stops is, after body_idle_timeout.
   void read_body() {
-    stream_.expires_after(limits().body_idle_timeout);
-    http::async_read_some(stream_, buffer_, *body_parser_, [self = shared_from_this()](beast::error_code ec, size_t n) {
+    lowest().expires_after(limits().body_idle_timeout);
+    http::async_read_some(stream_, buffer_, *body_parser_, [self = this->shared_from_this()](beast::error_code ec, size_t n) {
       self->guarded("reading its body", [&] { self->on_body(ec, n); });
     });
   }
@@ -351,11 +390,11 @@ class Session : public std::enable_shared_from_this<Session> {
     // What the answer and the log line need of the request, not its fields.
     head_.version(request.version());  // method and target: set with the headers (admit_head)
     // No read is pending while the application works: nothing times out under a long request.
-    stream_.expires_never();
+    lowest().expires_never();
     std::optional<Reply> at_once;  // an answer given before handle() returns, on this thread
     guarded("handling it", [&] {
       answering_here = this;
-      app_.handle(std::move(request), route_, [self = shared_from_this(), &at_once](Reply reply) {
+      app_.handle(std::move(request), route_, [self = this->shared_from_this(), &at_once](Reply reply) {
         // Answered on this thread, inside handle() (the node's own routes, a guest run inline):
         // written below, without a trip through the loop's queue. From any other thread (a
         // worker), `at_once` may be gone: the answer is posted to this connection's loop.
@@ -400,12 +439,12 @@ class Session : public std::enable_shared_from_this<Session> {
     // Written at once while the socket takes it (the usual case: an answer of a few KiB), which
     // costs one system call and no trip through the loop's queue; what it does not take is
     // written asynchronously, under the write timeout.
-    beast::error_code ec;
-    http::write(stream_.socket(), *serializer_, ec);
+    beast::error_code ec = net::error::would_block;
+    if constexpr (kPlain) http::write(socket(), *serializer_, ec);
     if (ec == net::error::would_block || ec == net::error::try_again) {
-      stream_.expires_after(limits().write_timeout);
+      lowest().expires_after(limits().write_timeout);
       return http::async_write(stream_, *serializer_,
-                               [self = shared_from_this()](beast::error_code ec, size_t) { self->written(ec, true); });
+                               [self = this->shared_from_this()](beast::error_code ec, size_t) { self->written(ec, true); });
     }
     written(ec, false);
   }
@@ -418,7 +457,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // A pipelined request already in the buffer is taken from the loop's queue, not by recursion
     // here: a long pipeline must not deepen the stack a guest run inline shares.
     if (buffer_.size() > 0 && !asynchronously)
-      return net::post(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+      return net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->wait_for_request(); });
     wait_for_request();
   }
 
@@ -430,12 +469,12 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.emplace(std::move(res));
     head_parser_.reset();
     body_parser_.reset();
-    stream_.expires_after(limits().write_timeout);
-    http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    lowest().expires_after(limits().write_timeout);
+    http::async_write(stream_, *response_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->response_.reset();
       if (ec) return self->close();
       beast::error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->socket().shutdown(tcp::socket::shutdown_send, ignored);
       self->linger_until_ = Clock::now() + kLingerTime;
       self->drain();
     });
@@ -443,9 +482,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void drain() {
     if (Clock::now() >= linger_until_ || drained_ > kLingerBytes) return close();
-    stream_.expires_at(linger_until_);
+    lowest().expires_at(linger_until_);
     buffer_.consume(buffer_.size());
-    stream_.async_read_some(buffer_.prepare(64 * 1024), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    stream_.async_read_some(buffer_.prepare(64 * 1024), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
       if (ec) return self->close();
       self->drained_ += n;
       self->buffer_.commit(n);
@@ -461,8 +500,8 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_head_->chunked(true);
     stream_head_->keep_alive(false);
     stream_serializer_.emplace(*stream_head_);
-    stream_.expires_after(limits().write_timeout);
-    http::async_write_header(stream_, *stream_serializer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    lowest().expires_after(limits().write_timeout);
+    http::async_write_header(stream_, *stream_serializer_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->close();
       self->watch_for_close();
       self->stream_next();
@@ -472,7 +511,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // A follower that goes away is noticed at once, not at the next write (a quiet log may not
   // have one for hours). It has nothing more to send us: anything it does send ends the stream.
   void watch_for_close() {
-    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code) {
+    socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](beast::error_code) {
       self->stream_source_.reset();
       self->close();
     });
@@ -481,23 +520,23 @@ class Session : public std::enable_shared_from_this<Session> {
   void stream_next() {
     if (!stream_source_) return;  // closed meanwhile
     // Between chunks nothing is pending on the socket: no write timeout may run out meanwhile.
-    stream_.expires_never();
+    lowest().expires_never();
     std::optional<std::string> bytes = stream_source_->poll();
     if (!bytes) {
       return net::async_write(stream_, http::make_chunk_last(),
-                              [self = shared_from_this()](beast::error_code, size_t) { self->close(); });
+                              [self = this->shared_from_this()](beast::error_code, size_t) { self->close(); });
     }
     if (bytes->empty()) {
       timer_.expires_after(std::chrono::milliseconds(200));
-      return timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      return timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
         if (ec) return self->close();
         self->stream_next();
       });
     }
     chunk_ = std::move(*bytes);
-    stream_.expires_after(limits().write_timeout);
+    lowest().expires_after(limits().write_timeout);
     net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        if (ec) return self->close();
                        self->stream_next();
                      });
@@ -505,8 +544,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
     timer_.cancel();
     request_ends();
   }
@@ -531,7 +570,7 @@ class Session : public std::enable_shared_from_this<Session> {
     return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   HttpApplication& app_;
   std::shared_ptr<Shared> shared_;
   net::steady_timer timer_;
@@ -567,8 +606,14 @@ class Session : public std::enable_shared_from_this<Session> {
 // loop in turn.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(EventLoops& loops, HttpApplication& app, std::shared_ptr<Shared> shared)
-      : loops_(loops), acceptor_(loops.context(0)), app_(app), shared_(std::move(shared)), busy_(busy_text(app)) {}
+  // `tls`: the port speaks HTTPS with it (it outlives the listener); null: plain HTTP.
+  Listener(EventLoops& loops, HttpApplication& app, std::shared_ptr<Shared> shared, net::ssl::context* tls)
+      : loops_(loops),
+        acceptor_(loops.context(0)),
+        app_(app),
+        shared_(std::move(shared)),
+        busy_(busy_text(app)),
+        tls_(tls) {}
 
   Result<int> open(const std::string& host, int port) {
     beast::error_code ec;
@@ -657,7 +702,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
       });
     }
     ++shared_->connections;
-    std::make_shared<Session>(std::move(socket), app_, shared_, std::move(peer))->run();
+    if (tls_)
+      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), app_, shared_, std::move(peer),
+                                                                      *tls_)
+          ->run();
+    else
+      std::make_shared<Session<beast::tcp_stream>>(std::move(socket), app_, shared_, std::move(peer))->run();
   }
 
   EventLoops& loops_;
@@ -666,7 +716,30 @@ class Listener : public std::enable_shared_from_this<Listener> {
   HttpApplication& app_;
   std::shared_ptr<Shared> shared_;
   const std::string busy_;
+  net::ssl::context* tls_;
 };
+
+namespace {
+
+// The server side of TLS from PEM files: TLS 1.2 and later, the key checked against the certificate.
+Result<std::unique_ptr<net::ssl::context>> tls_context(const TlsFiles& files) {
+  auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                   net::ssl::context::single_dh_use);
+  const std::string fix = "give PEM files; `edge-node cert` makes a certificate and key for this device";
+  beast::error_code ec;
+  ctx->use_certificate_chain_file(files.cert_file, ec);
+  if (ec) return make_error(fmt::format("cannot use {} as the TLS certificate: {}", files.cert_file, ec.message()), fix);
+  ctx->use_private_key_file(files.key_file, net::ssl::context::pem, ec);
+  if (ec) return make_error(fmt::format("cannot use {} as the TLS key: {}", files.key_file, ec.message()), fix);
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+    return make_error(fmt::format("the key {} does not belong to the certificate {}", files.key_file, files.cert_file),
+                      fix);
+  return ctx;
+}
+
+}  // namespace
 
 // One event loop per I/O thread, each with the connections it was handed: a connection's
 // handlers always run on its loop's one thread (or its stand-in, never both at once: see
@@ -682,6 +755,7 @@ struct HttpServer::Impl {
   EventLoops loops;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::shared_ptr<Listener>> listeners;
+  std::vector<std::unique_ptr<net::ssl::context>> tls_contexts;  // the listeners' (they hold pointers)
   bool stopped = false;
 };
 
@@ -692,8 +766,14 @@ HttpServer::HttpServer(HttpLimits limits, size_t io_threads) {
 
 HttpServer::~HttpServer() { stop(); }
 
-Result<int> HttpServer::listen(const std::string& host, int port, HttpApplication& app) {
-  auto listener = std::make_shared<Listener>(impl_->loops, app, impl_->shared);
+Result<int> HttpServer::listen(const std::string& host, int port, HttpApplication& app, const TlsFiles* tls) {
+  net::ssl::context* context = nullptr;
+  if (tls) {
+    auto made = tls_context(*tls);
+    if (!made) return made.error();
+    context = impl_->tls_contexts.emplace_back(std::move(*made)).get();
+  }
+  auto listener = std::make_shared<Listener>(impl_->loops, app, impl_->shared, context);
   auto bound = listener->open(host, port);
   if (!bound) return bound;
   listener->accept();

@@ -97,6 +97,12 @@ struct HttpLimits {
   std::chrono::microseconds inline_budget{1000};
 };
 
+// A port's certificate (chain) and private key, PEM files (--tls-cert, --tls-key).
+struct TlsFiles {
+  std::string cert_file;
+  std::string key_file;
+};
+
 // Told what failed when handling a request threw (a bug in the node): for the log and a count.
 using FailureHandler = std::function<void(const std::string& what)>;
 
@@ -109,8 +115,9 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds and listens (SO_REUSEADDR, never SO_REUSEPORT: a second node on a busy port must fail).
-  // Port 0 takes a free one. Returns the bound port. `app` must outlive the server.
-  Result<int> listen(const std::string& host, int port, HttpApplication& app);
+  // Port 0 takes a free one. Returns the bound port. `app` must outlive the server. With `tls`,
+  // the port speaks HTTPS only (an error names a file that cannot be used).
+  Result<int> listen(const std::string& host, int port, HttpApplication& app, const TlsFiles* tls = nullptr);
   // Where failures go (before start()); by default, standard error. A request whose handling
   // throws is answered 500 and its connection closed; the node goes on.
   void on_failure(FailureHandler handler);

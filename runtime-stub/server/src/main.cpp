@@ -24,6 +24,7 @@
 #include "node.hpp"
 #include "node_log.hpp"
 #include "routes.hpp"
+#include "tls_certificate.hpp"
 
 namespace fs = std::filesystem;
 using namespace edge;
@@ -96,6 +97,8 @@ struct ServeArgs {
   std::string metrics_token;
   // Short guest runs on the I/O thread that read the request; off: every guest on the pool.
   std::string inline_runs = "on";
+  std::string tls_cert, tls_key;  // both, or neither: HTTPS on the node's port
+  bool dashboard_tls = false;     // the dashboard's port too
 };
 
 int serve(const ServeArgs& args) {
@@ -183,16 +186,25 @@ int serve(const ServeArgs& args) {
       m->gauges().inline_runs.Set(double(inline_counts.runs));
       m->gauges().loop_stand_ins.Set(double(inline_counts.stand_ins));
     });
-  auto bound = http.listen(args.host, args.port, node_routes);
+  const TlsFiles tls_files{args.tls_cert, args.tls_key};
+  const TlsFiles* tls = args.tls_cert.empty() ? nullptr : &tls_files;
+  auto bound = http.listen(args.host, args.port, node_routes, tls);
   if (!bound) return print_error(bound.error()), 1;
-  auto dashboard = http.listen(args.host, args.dashboard_port, dashboard_routes);
+  auto dashboard = http.listen(args.host, args.dashboard_port, dashboard_routes, args.dashboard_tls ? tls : nullptr);
   if (!dashboard) return print_error(dashboard.error()), 1;
+  const char* scheme = tls ? "https" : "http";
+  const char* dashboard_scheme = tls && args.dashboard_tls ? "https" : "http";
   node_routes.set_ports(*bound, *dashboard);
   dashboard_routes.set_ports(*bound, *dashboard);
   http.start();
 
-  say(fmt::format("listening on http://{}:{} (client id {}, {} engine, data dir {})", args.host, *bound,
+  say(fmt::format("listening on {}://{}:{} (client id {}, {} engine, data dir {})", scheme, args.host, *bound,
                   identity->client_id, node.engine_name(), data_dir.string()));
+  if (tls) {
+    auto fingerprint = certificate_fingerprint(args.tls_cert);
+    say(fmt::format("TLS certificate {} (SHA-256 {}): clients may pin it with --pin-sha256", args.tls_cert,
+                    fingerprint ? *fingerprint : fingerprint.error().message));
+  }
   if (identity->token)
     say(fmt::format("mCM API token {} {}", identity->token_created ? "created in" : "in",
                     identity->token_file.string()));
@@ -200,14 +212,15 @@ int serve(const ServeArgs& args) {
     say(fmt::format("mim OE API key (MCM_API_KEY, client id from x-client-id or \"api\") {} {}",
                     identity->api_key_created ? "created in" : "in", identity->api_key_file.string()));
   if (!identity->token) say("--no-auth: the mCM API accepts anyone who can reach this port");
-  say(fmt::format("services answer at http://{}:{}/{}/<name>/v1/...", args.host, *bound, identity->client_id));
-  if (!is_loopback(args.host))
+  say(fmt::format("services answer at {}://{}:{}/{}/<name>/v1/...", scheme, args.host, *bound, identity->client_id));
+  if (!is_loopback(args.host) && !tls)
     say(
         fmt::format("warning: {} is beyond loopback and this node speaks plain HTTP: the mCM token and every "
-                    "service's traffic cross the network readable; keep it on a trusted network",
+                    "service's traffic cross the network readable; keep it on a trusted network, or give --tls-cert and "
+                    "--tls-key (edge-node cert makes them)",
                     args.host));
-  say(fmt::format("dashboard at http://{}:{}/ (its own origin, out of reach of services' pages)", args.host,
-                  *dashboard));
+  say(fmt::format("dashboard at {}://{}:{}/ (its own origin, out of reach of services' pages)", dashboard_scheme,
+                  args.host, *dashboard));
   std::fflush(stdout);
 
   int sig = 0;
@@ -240,6 +253,28 @@ int serve(const ServeArgs& args) {
     std::_Exit(0);
   }
   say("stopped");
+  return 0;
+}
+
+struct CertArgs {
+  std::string dir;
+  std::string data_dir;
+  std::vector<std::string> names;
+  int days = 3650;
+  bool replace = false;
+};
+
+int make_certificate(const CertArgs& args) {
+  const fs::path dir = !args.dir.empty() ? fs::path(args.dir)
+                                         : (args.data_dir.empty() ? default_data_dir() : fs::path(args.data_dir)) / "tls";
+  auto made = make_self_signed(dir, args.names, args.days, args.replace);
+  if (!made) return print_error(made.error()), 1;
+  std::string names;
+  for (const auto& n : made->names) names += (names.empty() ? "" : ", ") + n;
+  fmt::print("certificate {}\nkey         {} (0600)\nvalid for   {} ({} days)\nSHA-256     {}\n\n", made->cert.string(),
+             made->key.string(), names, args.days, made->fingerprint);
+  fmt::print("serve with:  edge-node --tls-cert {} --tls-key {}\n", made->cert.string(), made->key.string());
+  fmt::print("pin it:      edge deploy --node https://HOST:8083 --pin-sha256 {}\n", made->fingerprint);
   return 0;
 }
 
@@ -360,6 +395,13 @@ int main(int argc, char** argv) {
                    "watched; off: every request is handed to a worker (one more thread switch each way)")
         ->check(CLI::IsMember({"on", "off"}))
         ->capture_default_str();
+    auto cert = cmd.add_option("--tls-cert", serve_args.tls_cert,
+                               "PEM certificate (chain): the node's port speaks HTTPS (`edge-node cert` makes one)");
+    auto key = cmd.add_option("--tls-key", serve_args.tls_key, "PEM private key of --tls-cert");
+    cert->needs(key);
+    key->needs(cert);
+    cmd.add_flag("--dashboard-tls", serve_args.dashboard_tls, "the dashboard's port speaks HTTPS too (with --tls-cert)")
+        ->needs(cert);
     cmd.add_option("--metrics-token", serve_args.metrics_token,
                    "a second bearer token that GET /metrics takes (and nothing else), for a scraper");
     cmd.add_option("--compile-max-module-mb", serve_args.compile_max_module_mb,
@@ -379,6 +421,16 @@ int main(int argc, char** argv) {
   app.allow_config_extras(CLI::config_extras_mode::error);
   auto* serve_cmd = app.add_subcommand("serve", "run the node (the default)");
   serve_cmd->fallthrough();
+
+  CertArgs cert_args;
+  auto* cert_cmd = app.add_subcommand(
+      "cert", "make a self-signed TLS certificate and key for this device, and print its fingerprint");
+  cert_cmd->add_option("--dir", cert_args.dir, "where cert.pem and key.pem go (default: DATA_DIR/tls)");
+  cert_cmd->add_option("--name", cert_args.names,
+                       "a host name or IP address clients use to reach the node (repeatable; this machine's own "
+                       "names and addresses are always in)");
+  cert_cmd->add_option("--days", cert_args.days, "how long it is valid")->check(CLI::Range(1, 36500))->capture_default_str();
+  cert_cmd->add_flag("--replace", cert_args.replace, "replace a certificate already there");
 
   RunArgs run_args;
   auto* run_cmd = app.add_subcommand(
@@ -402,6 +454,10 @@ int main(int argc, char** argv) {
            2;
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  if (cert_cmd->parsed()) {
+    cert_args.data_dir = serve_args.data_dir;
+    return make_certificate(cert_args);
   }
   if (run_cmd->parsed()) {
     auto rest = run_cmd->remaining();
