@@ -111,7 +111,8 @@ TEST_CASE("promtool accepts the node's metrics, and every family named in the do
   // The doc names each of them too (docs/node.md, "Monitoring").
   const std::string doc = read_file(source_dir() / "docs" / "node.md");
   for (const std::string family : {"edge_service_requests_total", "edge_service_tier", "edge_node_queue_wait_seconds",
-                                   "edge_compiles_total", "edge_node_spans_dropped_total"}) {
+                                   "edge_compiles_total", "edge_node_spans_dropped_total",
+                                   "edge_service_compile_seconds", "edge_service_compile_failures"}) {
     CAPTURE(family);
     CHECK(doc.find(family) != std::string::npos);
   }
@@ -241,4 +242,39 @@ TEST_CASE("edge top's live view draws a table per refresh and stops after --iter
   CHECK(frames == 2);
   CHECK(top.out.find("hello-v1") != std::string::npos);
   CHECK(top.out.find("(q quits)") != std::string::npos);
+}
+
+TEST_CASE("each service shows its module's compiles by tier: the quick tier's seconds, a failed optimising compile") {
+  TempDir tmp;
+  // An optimising compiler that always fails: the quick tier serves, the failure is counted.
+  NodeProcess n(node_options(tmp / "data", {"--engine", "auto", "--cc", "/bin/false"}));
+  REQUIRE(n.start());
+  auto cli = client(n);
+  // Two services of one module: its code, and so its compiles, are theirs both.
+  security::deploy(*cli, "hello-v1", "node_hello_v1", "hello-v1");
+  security::deploy(*cli, "twin-v1", "node_hello_v1", "twin-v1", {{"MCM.BASE_API_PATH", "/twin/v1"}});
+  auto value = [](const std::vector<edge::metrics::Sample>& samples, const std::string& name,
+                  const std::string& service, const std::string& tier) -> std::optional<double> {
+    for (const auto& s : samples)
+      if (s.name == name && s.labels.count("service") && s.labels.at("service") == service &&
+          s.labels.count("tier") && s.labels.at("tier") == tier)
+        return s.value;
+    return std::nullopt;
+  };
+  std::vector<edge::metrics::Sample> samples;
+  for (auto until = std::chrono::steady_clock::now() + 120s; std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(100ms)) {  // liveness: the optimising compile fails in the background
+    samples = edge::metrics::parse_text(scrape(n));
+    if (value(samples, "edge_service_compile_failures", "hello-v1", "aot").value_or(0) >= 1 &&
+        value(samples, "edge_service_compile_failures", "twin-v1", "aot").value_or(0) >= 1)
+      break;
+  }
+  INFO(n.log());
+  for (const std::string service : {"hello-v1", "twin-v1"}) {
+    CAPTURE(service);
+    CHECK(value(samples, "edge_service_compile_failures", service, "aot").value_or(0) == 1);
+    CHECK(value(samples, "edge_service_compile_failures", service, "quick").value_or(-1) == 0);
+    CHECK(value(samples, "edge_service_compile_seconds", service, "quick").value_or(0) > 0);
+    CHECK(value(samples, "edge_service_tier", service, "quick").value_or(0) == 1);
+  }
 }

@@ -227,17 +227,17 @@ class AotEngine final : public Engine {
 
   Result<std::shared_ptr<LoadedModule>> load(std::span<const uint8_t> wasm, const std::string& digest) override {
     auto art = compiler_.compile(wasm);
-    if (!art) return failed(art.error());
+    if (!art) return failed(art.error(), digest);
     auto so = SharedObject::open(art->shared_object);
     if (!so && art->from_cache) {
       // A damaged or foreign cache entry: rebuild it once.
       std::error_code ec;
       fs::remove(art->shared_object, ec);
       art = compiler_.compile(wasm);
-      if (!art) return failed(art.error());
+      if (!art) return failed(art.error(), digest);
       so = SharedObject::open(art->shared_object);
     }
-    if (!so) return failed(so.error());
+    if (!so) return failed(so.error(), digest);
     return serve(std::move(*so), *art, wasm, digest);
   }
 
@@ -250,8 +250,8 @@ class AotEngine final : public Engine {
   }
 
  private:
-  Error failed(Error error) const {
-    if (options_.on_compile) options_.on_compile({tier(), false, false, 0});
+  Error failed(Error error, const std::string& digest) const {
+    if (options_.on_compile) options_.on_compile({tier(), false, false, 0, digest});
     return error;
   }
 
@@ -272,7 +272,7 @@ class AotEngine final : public Engine {
                                                 options_.quick ? "tcc" : "cc", art.compile_ms, memory));
     }
     if (options_.on_compile)
-      options_.on_compile({tier, true, art.from_cache, (art.translate_ms + art.compile_ms) / 1000.0});
+      options_.on_compile({tier, true, art.from_cache, (art.translate_ms + art.compile_ms) / 1000.0, digest});
     auto names = std::make_shared<const std::vector<std::string>>(read_wasm_func_names(wasm.data(), wasm.size()));
     auto preinit = preinitialise(so, names, options_.quick);
     std::shared_ptr<const Snapshot> snapshot = preinit ? *preinit : nullptr;

@@ -98,6 +98,14 @@ NodeMetrics::NodeMetrics()
                 .Name("edge_service_tier")
                 .Help("1 for the tier serving the service now (interp, quick, aot)")
                 .Register(*registry_)),
+      service_compile_seconds_(BuildGauge()
+                                   .Name("edge_service_compile_seconds")
+                                   .Help("The last compile of the service's module, by tier (0: from the cache)")
+                                   .Register(*registry_)),
+      service_compile_failures_(BuildGauge()
+                                    .Name("edge_service_compile_failures")
+                                    .Help("Failed compiles of the service's module since the node started, by tier")
+                                    .Register(*registry_)),
       compile_seconds_(BuildHistogram()
                            .Name("edge_compile_duration_seconds")
                            .Help("Compiles of modules to native code, by tier (cache hits not included)")
@@ -222,6 +230,17 @@ void NodeMetrics::compiled(const AotOptions::CompileReport& report) {
   compiles_.Add({{"tier", tier}, {"result", result}}).Increment();
   if (report.ok && !report.from_cache)
     compile_seconds_.Add({{"tier", tier}}, compile_buckets()).Observe(report.seconds);
+  if (report.module.empty()) return;
+  std::lock_guard lock(module_compiles_mu_);
+  auto& compiles = module_compiles_[std::string(report.module)][tier];
+  if (report.ok) compiles.seconds = report.seconds;
+  else ++compiles.failures;
+}
+
+std::map<std::string, ServiceMetrics::Compiles, std::less<>> NodeMetrics::module_compiles(std::string_view module) const {
+  std::lock_guard lock(module_compiles_mu_);
+  auto it = module_compiles_.find(module);
+  return it == module_compiles_.end() ? std::map<std::string, ServiceMetrics::Compiles, std::less<>>{} : it->second;
 }
 
 std::string NodeMetrics::scrape() {
@@ -281,6 +300,10 @@ ServiceMetrics::~ServiceMetrics() {
   node_.fetch_duration_.Remove(&fetch_duration_);
   for (auto& [method, counter] : storage_) node_.storage_.Remove(counter);
   if (tier_gauge_) node_.tier_.Remove(tier_gauge_);
+  for (auto& [tier, gauges] : compile_gauges_) {
+    node_.service_compile_seconds_.Remove(gauges.first);
+    node_.service_compile_failures_.Remove(gauges.second);
+  }
 }
 
 void ServiceMetrics::answered(int status, std::chrono::microseconds elapsed) {
@@ -313,6 +336,19 @@ void ServiceMetrics::serving_on(std::string_view tier) {
   tier_ = std::string(tier);
   tier_gauge_ = &node_.tier_.Add(with(labels_, "tier", tier_));
   tier_gauge_->Set(1);
+}
+
+void ServiceMetrics::compiled_as(const std::map<std::string, Compiles, std::less<>>& by_tier) {
+  std::lock_guard lock(tier_mu_);
+  for (const auto& [tier, compiles] : by_tier) {
+    auto [it, fresh] = compile_gauges_.try_emplace(tier, nullptr, nullptr);
+    if (fresh) {
+      it->second.first = &node_.service_compile_seconds_.Add(with(labels_, "tier", tier));
+      it->second.second = &node_.service_compile_failures_.Add(with(labels_, "tier", tier));
+    }
+    it->second.first->Set(compiles.seconds);
+    it->second.second->Set(double(compiles.failures));
+  }
 }
 
 void ServiceMetrics::fetched(const Fetch& fetch) {

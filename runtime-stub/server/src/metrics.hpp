@@ -48,6 +48,13 @@ class ServiceMetrics final : public ServiceObserver {
   void run_begins();
   void run_ends(const Outcome& outcome);
   void serving_on(std::string_view tier);  // the tier serving it now (set before each scrape)
+  // Its module's compiles, per tier: the last one's seconds and the failures since start (set
+  // before each scrape, from NodeMetrics::module_compiles).
+  struct Compiles {
+    double seconds = 0;  // translate and compile; 0 when it came from the cache
+    uint64_t failures = 0;
+  };
+  void compiled_as(const std::map<std::string, Compiles, std::less<>>& by_tier);
 
   void fetched(const Fetch& fetch) override;
   void storage_operation(std::string_view method) override;
@@ -86,6 +93,7 @@ class ServiceMetrics final : public ServiceObserver {
   std::mutex tier_mu_;
   std::string tier_;
   prometheus::Gauge* tier_gauge_ = nullptr;
+  std::map<std::string, std::pair<prometheus::Gauge*, prometheus::Gauge*>, std::less<>> compile_gauges_;  // by tier
 };
 
 class NodeMetrics {
@@ -121,6 +129,9 @@ class NodeMetrics {
 
   void waited_in_queue(std::chrono::steady_clock::duration waited);
   void compiled(const AotOptions::CompileReport& report);
+  // What compiled() saw of one module (by the digest it was loaded with), per tier. A module's code
+  // is shared by the services that run it: each of them shows its compiles (Node::refresh_metrics).
+  std::map<std::string, ServiceMetrics::Compiles, std::less<>> module_compiles(std::string_view module) const;
 
   // The text exposition format (version 0.0.4) of every series.
   std::string scrape();
@@ -140,8 +151,12 @@ class NodeMetrics {
   prometheus::Family<prometheus::Histogram>& fetch_duration_;
   prometheus::Family<prometheus::Counter>& storage_;
   prometheus::Family<prometheus::Gauge>& tier_;
+  prometheus::Family<prometheus::Gauge>& service_compile_seconds_;
+  prometheus::Family<prometheus::Gauge>& service_compile_failures_;
   prometheus::Family<prometheus::Histogram>& compile_seconds_;
   prometheus::Family<prometheus::Counter>& compiles_;
+  mutable std::mutex module_compiles_mu_;
+  std::map<std::string, std::map<std::string, ServiceMetrics::Compiles, std::less<>>, std::less<>> module_compiles_;
   prometheus::Histogram& queue_wait_;
   prometheus::Gauge& resident_bytes_;
   prometheus::Gauge& open_fds_;

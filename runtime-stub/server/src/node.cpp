@@ -307,6 +307,7 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
 
   auto service = std::make_shared<RunningService>();
   service->record = record;
+  service->module_sha256 = image->module_sha256;
   service->base_path = record.env.at("MCM.BASE_API_PATH");
   service->module = *module;
   service->log = std::move(log);
@@ -517,8 +518,11 @@ json Node::stats_json() const {
 
 void Node::refresh_metrics() {
   if (!options_.metrics) return;
-  for (const auto& service : services_.all())
-    if (service->metrics) service->metrics->serving_on(service->module->engine_name());
+  for (const auto& service : services_.all()) {
+    if (!service->metrics) continue;
+    service->metrics->serving_on(service->module->engine_name());
+    service->metrics->compiled_as(options_.metrics->module_compiles(service->module_sha256));
+  }
   auto& gauges = options_.metrics->gauges();
   gauges.images.Set(double(images_.list().size()));
   gauges.containers.Set(double(containers_.list().size()));

@@ -24,6 +24,7 @@ struct RunningService {
   ContainerRecord record;
   std::string base_path;  // "/<clientId>/hello/v1": where it answers
   std::shared_ptr<LoadedModule> module;
+  std::string module_sha256;               // the key its module was loaded and compiled by
   std::shared_ptr<KeyValueStore> storage;  // shared by every version of the same name
   std::shared_ptr<FileServiceLog> log;
   std::shared_ptr<ServiceMetrics> metrics;  // null: the node counts nothing (--telemetry off)

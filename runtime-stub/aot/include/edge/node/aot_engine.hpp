@@ -38,6 +38,7 @@ struct AotOptions {
     bool ok = false;
     bool from_cache = false;
     double seconds = 0;  // translating and compiling; 0 from the cache
+    std::string_view module;  // the digest the module was loaded with (its SHA-256): whose compile
   };
   std::function<void(const CompileReport&)> on_compile;
 };
