@@ -239,3 +239,44 @@ TEST_CASE(
   CHECK(wrong.err.find("HTTP 403") != std::string::npos);
   CHECK(wrong.err.find("--api-key-file") != std::string::npos);
 }
+
+TEST_CASE("client team's service kv-v1 and the node's own team-kv-v1 keep apart storage, and old files move") {
+  TempDir tmp;
+  NodeProcess node(node_options(tmp / "data"));
+  REQUIRE(node.start());
+  const std::string text = read_file(tmp / "data" / "mimoe-api-key.env");
+  const auto at = text.find("MCM_API_KEY=");
+  REQUIRE(at != std::string::npos);
+  const std::string key = text.substr(at + 12, text.find('\n', at) - at - 12);
+  httplib::Client as_team("127.0.0.1", node.port());
+  as_team.set_bearer_token_auth(key);
+  as_team.set_default_headers({{"x-client-id", "team"}});
+  // team's kv-v1 stores a greeting.
+  deploy(as_team, "kv-v1", "node_kv_writer", "kv-v1");
+  auto put = as_team.Get("/team/kv/v1/");
+  REQUIRE(put);
+  REQUIRE(put->body == "stored");
+  // The node's own client names a service team-kv-v1: the name that once spelled the same file.
+  auto own = client(node);
+  deploy(*own, "team-kv-v1", "node_kv_reader", "team-kv-v1", {{"MCM.BASE_API_PATH", "/team-kv/v1"}});
+  auto got = own->Get(service_path(node, "/team-kv/v1") + "/");
+  REQUIRE(got);
+  CHECK(got->status == 200);
+  CHECK_MESSAGE(got->body.find("stored-before-redeploy") == std::string::npos, got->body);
+
+  // A store written where the node once kept other clients' (storage/<client>-<name>.sqlite) is
+  // found there at the next start and moved into the client's folder, its data whole.
+  node.stop();
+  const auto storage = tmp / "data" / "storage";
+  const auto moved = storage / "clients" / "c-team" / "kv-v1.sqlite";
+  REQUIRE(std::filesystem::exists(moved));
+  std::filesystem::rename(moved, storage / "team-kv-v1.sqlite.old");
+  std::filesystem::remove_all(storage / "clients");
+  std::filesystem::rename(storage / "team-kv-v1.sqlite.old", storage / "team-kv-v1.sqlite");  // the legacy name
+  REQUIRE(node.start());
+  deploy(as_team, "kv-v1", "node_kv_reader", "kv-v1", {}, "2.0.0");
+  auto again = as_team.Get("/team/kv/v1/");
+  REQUIRE(again);
+  CHECK_MESSAGE(again->body.find("stored-before-redeploy") != std::string::npos, again->body);
+  CHECK(std::filesystem::exists(moved));
+}

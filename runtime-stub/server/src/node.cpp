@@ -214,6 +214,27 @@ Status Node::check_instantiable(std::span<const uint8_t> wasm, const std::string
                     "fix the module (its data or element segments, its memory or table declarations) and build again");
 }
 
+// The node's own client keeps storage/<name>.sqlite (as before clients); every other client a
+// folder of its own, storage/clients/c-<client>/<name>.sqlite. (They were storage/<client>-<name>,
+// which the own client's name can spell too: mim OE's client `team` with its container `kv-v1`
+// and a container `team-kv-v1` shared one file. Such a file moves on first use; the "c-" keeps a
+// client id such as ".." a plain folder name.)
+fs::path Node::storage_file(const std::string& owner, const std::string& name) const {
+  const fs::path storage = options_.data_dir / "storage";
+  if (owner == client_id()) return storage / (name + ".sqlite");
+  const fs::path file = storage / "clients" / ("c-" + owner) / (name + ".sqlite");
+  std::error_code ec;
+  const fs::path legacy = storage / (owner + "-" + name + ".sqlite");
+  if (!fs::exists(file, ec) && fs::exists(legacy, ec)) {
+    fs::create_directories(file.parent_path(), ec);
+    for (const char* suffix : {"", "-wal", "-shm"})
+      if (fs::exists(legacy.string() + suffix, ec)) fs::rename(legacy.string() + suffix, file.string() + suffix, ec);
+  } else {
+    fs::create_directories(file.parent_path(), ec);
+  }
+  return file;
+}
+
 std::string Node::owner_of(const std::string& record_client) const {
   return record_client.empty() ? client_id() : record_client;
 }
@@ -312,11 +333,8 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
   service->module = *module;
   service->log = std::move(log);
   // One database per service name, shared by every version (a redeploy keeps the data), opened
-  // when the service first uses it. The node's own client keeps <name>.sqlite (as before
-  // clients); others get <client>-<name>.
-  const std::string owner = owner_of(record.client_id);
-  const std::string file = owner == client_id() ? record.name : owner + "-" + record.name;
-  service->storage = storage_->store(options_.data_dir / "storage" / (file + ".sqlite"));
+  // when the service first uses it.
+  service->storage = storage_->store(storage_file(owner_of(record.client_id), record.name));
   ServiceContext& ctx = service->context;
   ctx.name = record.name;
   ctx.env = record.env;
@@ -332,7 +350,7 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
   ctx.log = service->log.get();
   ctx.open_files = &service->open_files;
   if (options_.metrics) {
-    service->metrics = options_.metrics->service(owner, record.name);
+    service->metrics = options_.metrics->service(owner_of(record.client_id), record.name);
     ctx.observer = service->metrics.get();
   }
   return service;

@@ -78,6 +78,8 @@ class Node {
   std::string state_of(const ContainerRecord& record) const;
   Status check_instantiable(std::span<const uint8_t> wasm, const std::string& digest);
   nlohmann::json container_json(const ContainerRecord& record) const;
+  // Where a service's storage lives: by its owner (a client id) and its name.
+  std::filesystem::path storage_file(const std::string& owner, const std::string& name) const;
   std::string owner_of(const std::string& record_client) const;  // empty (older records): the node's own
   std::optional<ImageRecord> find_image(const std::string& client, const std::string& ref) const;
   std::optional<ContainerRecord> find_container(const std::string& client, const std::string& ref) const;
