@@ -74,6 +74,51 @@ TEST_CASE("a version that cannot start is refused with 422 while the old one kee
   CHECK(service_log(*n.cli, "hello-v1").find("the previous version keeps serving") != std::string::npos);
 }
 
+TEST_CASE("an _initialize that never returns holds up no other deploy while its start runs out its limit") {
+  ServingNode n;  // hello-v1 serving
+  auto up = upload(*n.cli, image_tar("loop-v1", "1.0.0", test_module("node_start_loop")));
+  REQUIRE(up);
+  REQUIRE_MESSAGE(up->status == 200, up->body);
+  auto said = [&] {  // the load's one-second try of _initialize, before the start's own run
+    const std::string log = n.node.log();
+    size_t count = 0;
+    for (size_t at = log.find("runs longer than a second"); at != std::string::npos;
+         at = log.find("runs longer than a second", at + 1))
+      ++count;
+    return count;
+  };
+  const size_t before = said();
+  std::atomic<bool> loop_done{false};
+  int loop_status = 0;
+  std::string loop_body;
+  std::thread loop_deploy([&] {
+    auto c = client(n.node);
+    c->set_read_timeout(120, 0);
+    auto r = start_container(*c, "loop-v1", {{"MCM.BASE_API_PATH", "/loop/v1"}, {"MCM.MAX_EXECUTION_TIME_SEC", "20"}});
+    if (r) loop_status = r->status, loop_body = r->body;
+    loop_done = true;
+  });
+  // Liveness bound only: the loop's module loaded; its start now runs _initialize for up to 20 s.
+  for (auto until = std::chrono::steady_clock::now() + 60s; said() == before && std::chrono::steady_clock::now() < until;)
+    std::this_thread::sleep_for(10ms);
+  CHECK(said() > before);
+  // Another deploy meanwhile: it is done, and answers, while the loop's start still runs.
+  REQUIRE(upload(*n.cli, image_tar("hello-v2", "2.0.0", test_module("node_hello_v2")))->status == 200);
+  auto other = start_container(*n.cli, "hello-v2", {{"MCM.BASE_API_PATH", "/hello2/v2"}}, "hello-v2");
+  const bool loop_was_running = !loop_done;
+  REQUIRE(other);
+  CHECK_MESSAGE(other->status == 200, other->body);
+  CHECK(loop_was_running);
+  auto answer = n.cli->Get(service_path(n.node, "/hello2/v2") + "/");
+  REQUIRE(answer);
+  CHECK(answer->status == 200);
+  loop_deploy.join();
+  CHECK(loop_status == 422);
+  CHECK_MESSAGE(loop_body.find("does not start") != std::string::npos, loop_body);
+  // The loop never served: its path is free, and the list shows it did not start.
+  CHECK(n.cli->Get(service_path(n.node, "/loop/v1") + "/")->status == 404);
+}
+
 TEST_CASE("one service looping on every worker it may have does not make another wait") {
   ServingNode n;
   // The loops' limit is the yardstick: hello waiting behind a loop would wait for its end.

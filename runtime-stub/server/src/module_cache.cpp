@@ -27,17 +27,34 @@ void ModuleCache::Listeners::tell(const std::string& line) {
 
 Result<std::shared_ptr<LoadedModule>> ModuleCache::get(const std::string& digest, const Load& load,
                                                        const std::shared_ptr<FileServiceLog>& log) {
-  std::lock_guard lock(mu_);
-  auto& entry = entries_[digest];
-  if (auto module = entry.module.lock()) {
-    entry.listeners->add(log);
-    return module;
+  std::shared_ptr<std::mutex> loading;
+  {
+    std::lock_guard lock(mu_);
+    auto& entry = entries_[digest];
+    if (auto module = entry.module.lock()) {
+      entry.listeners->add(log);
+      return module;
+    }
+    // Entries of modules no service holds any more go as new ones come (unless one is loading):
+    // the map stays as large as the number of distinct modules deployed.
+    std::erase_if(entries_, [&](const auto& e) {
+      return e.first != digest && e.second.module.expired() && e.second.loading.use_count() == 1;
+    });
+    loading = entry.loading;
   }
-  // Entries of modules no service holds any more go as new ones come: the map stays as large
-  // as the number of distinct modules deployed.
-  std::erase_if(entries_, [&](const auto& e) { return e.first != digest && e.second.module.expired(); });
+  std::lock_guard one_load(*loading);
+  {
+    std::lock_guard lock(mu_);
+    auto& entry = entries_[digest];
+    if (auto module = entry.module.lock()) {  // loaded by the caller this one waited for
+      entry.listeners->add(log);
+      return module;
+    }
+  }
   auto module = load();
   if (!module) return module.error();
+  std::lock_guard lock(mu_);
+  auto& entry = entries_[digest];
   entry.listeners = std::make_shared<Listeners>();
   entry.listeners->add(log);
   (*module)->report_to([listeners = entry.listeners](const std::string& line) { listeners->tell(line); });

@@ -40,9 +40,12 @@ class ModuleCache {
   struct Entry {
     std::weak_ptr<LoadedModule> module;
     std::shared_ptr<Listeners> listeners;
+    // Held while this digest loads: two services of a new digest load it once, and a slow load
+    // (a long _initialize, run once at load) holds up no other digest's.
+    std::shared_ptr<std::mutex> loading = std::make_shared<std::mutex>();
   };
 
-  mutable std::mutex mu_;  // held while a module loads: two services of a new digest load it once
+  mutable std::mutex mu_;  // the map, never held across a load
   std::map<std::string, Entry> entries_;
 };
 

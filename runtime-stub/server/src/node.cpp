@@ -389,7 +389,7 @@ Result<json> Node::start_container(const std::string& client, const json& reques
   base->second = "/" + client + base->second;
   env["MCM.RUNTIME"] = "wasm";
 
-  std::lock_guard lock(deploy_mu_);
+  std::unique_lock lock(deploy_mu_);
   auto image = find_image(client, image_ref);
   if (!image)
     return make_error(ErrorKind::Invalid, "unknown image '" + image_ref + "'", "upload it first: POST /mcm/v1/images");
@@ -409,25 +409,28 @@ Result<json> Node::start_container(const std::string& client, const json& reques
   record.image_id = image->id;
   record.env = std::move(env);
   record.created = unix_now();
-  return swap_in(client, record, *image, false);
+  return swap_in(client, record, *image, false, lock);
 }
 
 Result<json> Node::restart_container(const std::string& client, const std::string& id) {
-  std::lock_guard lock(deploy_mu_);
+  std::unique_lock lock(deploy_mu_);
   auto record = find_container(client, id);
   if (!record)
     return make_error(ErrorKind::NotFound, "no container " + id, "list containers with GET /mcm/v1/containers");
   auto image = images_.find(record->image_id);
   if (!image) return make_error(ErrorKind::Conflict, "the image of " + record->name + " is gone", "deploy it again");
   record->created = unix_now();
-  return swap_in(client, *record, *image, true);
+  return swap_in(client, *record, *image, true, lock);
 }
 
 Result<json> Node::swap_in(const std::string& client, const ContainerRecord& record, const ImageRecord& image,
-                           bool restart) {
+                           bool restart, std::unique_lock<std::mutex>& deploy_lock) {
   // Load first, then start one real instance under this env and these limits (start before
   // swap): only a version that does both replaces what serves now (if anything). What fails here
   // would fail every request. (Not at node start: a stored container passed this at its deploy.)
+  // Without the deploy lock: a module whose _initialize runs for its whole time limit holds up no
+  // other deploy. What it checked is checked again under the lock before the swap.
+  deploy_lock.unlock();
   auto service = prepare(record);
   std::vector<TraceFrame> backtrace;
   if (service)
@@ -437,6 +440,16 @@ Result<json> Node::swap_in(const std::string& client, const ContainerRecord& rec
                            "fix the module's initialisation (static constructors, _initialize or main) or its "
                            "limits; the service log has the backtrace");
     }
+  deploy_lock.lock();
+  if (service && !images_.find(image.id))
+    service = make_error("its image " + image.id + " was deleted while it started", "upload it again");
+  if (service && restart && !containers_.find(record.id))
+    service = make_error("the container was deleted while it restarted", "start it again");
+  if (service)
+    if (auto other = services_.by_base_path((*service)->base_path); other && other->record.id != record.id)
+      service = make_error("base path " + (*service)->base_path + " was taken by " + other->record.id +
+                               " while it started",
+                           "choose another MCM.BASE_API_PATH or delete " + other->record.id);
   auto previous = services_.by_id(record.id);
   if (!service) {
     auto log = log_for(record.id);

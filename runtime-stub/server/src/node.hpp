@@ -72,9 +72,10 @@ class Node {
   // Loads the container's image and module into a service ready to publish; no side effects.
   Result<std::shared_ptr<RunningService>> prepare(const ContainerRecord& record);
   // Prepares `record`, starts one instance (start before swap), stores the record and publishes
-  // the service; deploy_mu_ held. 422 when it does not start: what served before keeps serving.
+  // the service. Called with deploy_lock held; lets go of it while the module loads and starts.
+  // 422 when it does not start: what served before keeps serving.
   Result<nlohmann::json> swap_in(const std::string& client, const ContainerRecord& record, const ImageRecord& image,
-                                 bool restart);
+                                 bool restart, std::unique_lock<std::mutex>& deploy_lock);
   std::string state_of(const ContainerRecord& record) const;
   Status check_instantiable(std::span<const uint8_t> wasm, const std::string& digest);
   nlohmann::json container_json(const ContainerRecord& record) const;
