@@ -112,6 +112,41 @@ TEST_CASE("a failed redeploy keeps the old version serving and a good one replac
   CHECK(cli->Get(path)->body == "hello v2");
 }
 
+TEST_CASE("an upload that replaces the image but never starts: after a node restart, what served serves") {
+  TempDir tmp;
+  NodeProcess node(node_options(tmp / "data"));
+  REQUIRE(node.start());
+  auto cli = client(node);
+  deploy(*cli, "node_hello_v1", "1.0.0");
+  const std::string path = service_path(node, "/hello/v1") + "/";
+  // The same name again, a module whose _initialize traps: the upload replaces the stored image,
+  // its start is refused, v1 keeps serving.
+  REQUIRE(upload(*cli, image_tar("hello-v1", "2.0.0", test_module("node_start_trap")))->status == 200);
+  auto refused = start_container(*cli, "hello-v1");
+  REQUIRE(refused);
+  CHECK(refused->status == 422);
+  CHECK(cli->Get(path)->body == "hello v1");
+  // The node restarts from what served, not from the image that never started.
+  node.stop();
+  REQUIRE(node.start());
+  auto after = cli->Get(path);
+  REQUIRE(after);
+  CHECK(after->status == 200);
+  CHECK(after->body == "hello v1");
+  // Only served modules are kept: one now; a good redeploy replaces it, a delete removes it.
+  auto kept = [&] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(tmp / "data" / "modules")) n += e.path().extension() == ".wasm";
+    return n;
+  };
+  CHECK(kept() == 1);
+  deploy(*cli, "node_hello_v2", "3.0.0");
+  CHECK(cli->Get(path)->body == "hello v2");
+  CHECK(kept() == 1);
+  CHECK(cli->Delete("/mcm/v1/containers/hello-v1")->status == 200);
+  CHECK(kept() == 0);
+}
+
 TEST_CASE("ten redeploys under load lose no request") {
   TempDir tmp;
   NodeProcess node(node_options(tmp / "data"));

@@ -3,11 +3,13 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <set>
 
 #include <fmt/core.h>
 
 #include "edge/core/image.hpp"
 #include "edge/core/wasm_inspect.hpp"
+#include "atomic_file.hpp"
 #include "engines.hpp"
 #include "node_log.hpp"
 
@@ -121,12 +123,13 @@ Node::Node(NodeOptions options, std::unique_ptr<Engine> engine)
 Status Node::open() {
   if (auto st = images_.open(); !st) return st;
   if (auto st = containers_.open(); !st) return st;
-  for (const char* sub : {"logs", "storage"}) {
+  for (const char* sub : {"logs", "storage", "modules"}) {
     std::error_code ec;
     fs::create_directories(options_.data_dir / sub, ec);
   }
+  remove_leftover_temp_files(options_.data_dir / "modules");
   for (const auto& record : containers_.list()) {
-    auto service = prepare(record);
+    auto service = prepare(record, /*what_served=*/true);
     if (!service) {
       std::lock_guard lock(aux_mu_);
       failed_[record.id] = service.error().to_string();
@@ -300,7 +303,35 @@ std::shared_ptr<FileServiceLog> Node::log_for(const std::string& container_id) {
   return slot;
 }
 
-Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& record) {
+fs::path Node::served_module_path(const std::string& sha256) const {
+  return options_.data_dir / "modules" / (sha256 + ".wasm");
+}
+
+Status Node::keep_served_module(const ImageRecord& image, const std::string& sha256) {
+  if (sha256.empty() || fs::exists(served_module_path(sha256))) return ok();
+  auto tar = images_.tar_bytes(image.id);
+  if (!tar) return make_error(ErrorKind::Internal, tar.error().message, tar.error().hint);
+  auto parsed = read_image(std::span(reinterpret_cast<const uint8_t*>(tar->data()), tar->size()));
+  if (!parsed || sha256_hex(parsed->module) != sha256)  // replaced by another upload meanwhile
+    return make_error(ErrorKind::Conflict, "image " + image.id + " was replaced while it started", "deploy it again");
+  if (auto st = write_file_atomic(served_module_path(sha256), parsed->module); !st)
+    return make_error(ErrorKind::Internal, "cannot keep the served module in the data dir: " + st.error().message,
+                      "check the data dir's free space and permissions");
+  return ok();
+}
+
+// Only the modules some container serves stay in modules/ (deploy_mu_ held).
+void Node::forget_unserved_modules() {
+  std::set<std::string> served;
+  for (const auto& c : containers_.list())
+    if (!c.module_sha256.empty()) served.insert(c.module_sha256 + ".wasm");
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(options_.data_dir / "modules", ec))
+    if (!served.contains(e.path().filename().string()))
+      (void)remove_file_durable(e.path());  // one that stays goes at the next swap or delete
+}
+
+Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& record, bool what_served) {
   if (!engine_) return make_error("no execution engine", "start edge-node with --engine interp");
   auto image = images_.find(record.image_id);
   if (!image) return make_error("image " + record.image_id + " is not on this node", "upload it first (edge deploy)");
@@ -308,27 +339,43 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
   if (!limits) return limits.error();
   auto preopens = preopens_from_env(record.env);
   if (!preopens) return preopens.error();
+  // At node start, the module that served (an upload since may have replaced the image with one
+  // that never started); else the image's.
+  std::string digest = image->module_sha256;
+  std::optional<fs::path> served;
+  if (what_served && !record.module_sha256.empty() && fs::exists(served_module_path(record.module_sha256))) {
+    digest = record.module_sha256;
+    served = served_module_path(digest);
+  }
   // The image is read only when no running service holds its module already.
   auto load = [&]() -> Result<std::shared_ptr<LoadedModule>> {
-    auto tar = images_.tar_bytes(image->id);
-    if (!tar) return tar.error();
-    auto parsed = read_image(std::span(reinterpret_cast<const uint8_t*>(tar->data()), tar->size()));
-    if (!parsed) return parsed.error();
-    auto module = engine_->load(parsed->module, image->module_sha256);
+    std::string bytes;
+    if (served) {
+      auto wasm = read_whole_file(*served);
+      if (!wasm) return wasm.error();
+      bytes = std::move(*wasm);
+    } else {
+      auto tar = images_.tar_bytes(image->id);
+      if (!tar) return tar.error();
+      auto parsed = read_image(std::span(reinterpret_cast<const uint8_t*>(tar->data()), tar->size()));
+      if (!parsed) return parsed.error();
+      bytes.assign(parsed->module.begin(), parsed->module.end());
+    }
+    auto module = engine_->load(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), digest);
     if (!module) return make_error("the module did not load: " + module.error().message, module.error().hint);
     return *module;
   };
   auto log = log_for(record.id);
-  auto module = image->module_sha256.empty() ? load() : modules_.get(image->module_sha256, load, log);
+  auto module = digest.empty() ? load() : modules_.get(digest, load, log);
   if (!module) return module.error();
-  if (image->module_sha256.empty())  // (older records have no digest: nothing to share it by)
+  if (digest.empty())  // (older records have no digest: nothing to share it by)
     (*module)->report_to([weak = std::weak_ptr(log)](const std::string& line) {
       if (auto l = weak.lock()) l->node(line);
     });
 
   auto service = std::make_shared<RunningService>();
   service->record = record;
-  service->module_sha256 = image->module_sha256;
+  service->module_sha256 = digest;
   service->base_path = record.env.at("MCM.BASE_API_PATH");
   service->module = *module;
   service->log = std::move(log);
@@ -409,6 +456,7 @@ Result<json> Node::start_container(const std::string& client, const json& reques
   record.image_id = image->id;
   record.env = std::move(env);
   record.created = unix_now();
+  record.module_sha256 = image->module_sha256;
   return swap_in(client, record, *image, false, lock);
 }
 
@@ -420,6 +468,7 @@ Result<json> Node::restart_container(const std::string& client, const std::strin
   auto image = images_.find(record->image_id);
   if (!image) return make_error(ErrorKind::Conflict, "the image of " + record->name + " is gone", "deploy it again");
   record->created = unix_now();
+  record->module_sha256 = image->module_sha256;
   return swap_in(client, *record, *image, true, lock);
 }
 
@@ -461,8 +510,11 @@ Result<json> Node::swap_in(const std::string& client, const ContainerRecord& rec
                           (previous ? " (the previous version keeps serving)" : ""),
                       service.error().hint);
   }
+  // What serves from now on is kept by its digest before the record names it (prepare, at start).
+  if (auto st = keep_served_module(image, record.module_sha256); !st) return st.error();
   if (auto st = containers_.put(record); !st)
     return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
+  forget_unserved_modules();
   services_.publish(*service);
   {
     std::lock_guard aux(aux_mu_);
@@ -515,6 +567,7 @@ Result<json> Node::delete_container(const std::string& client, const std::string
   if (!r) return make_error(ErrorKind::NotFound, "no container " + id, "list containers with GET /mcm/v1/containers");
   if (auto st = containers_.remove(r->id); !st)
     return make_error(ErrorKind::Internal, st.error().message, st.error().hint);
+  forget_unserved_modules();
   services_.remove(r->id);
   log_for(r->id)->node("stopped " + r->name);
   return r->to_api_json(client, "exited");

@@ -70,7 +70,12 @@ class Node {
 
  private:
   // Loads the container's image and module into a service ready to publish; no side effects.
-  Result<std::shared_ptr<RunningService>> prepare(const ContainerRecord& record);
+  // `what_served`: the module the record names, kept in modules/ (at node start), not the image's.
+  Result<std::shared_ptr<RunningService>> prepare(const ContainerRecord& record, bool what_served = false);
+  // modules/<sha256>.wasm: the modules containers serve, by digest (ContainerRecord::module_sha256).
+  std::filesystem::path served_module_path(const std::string& sha256) const;
+  Status keep_served_module(const ImageRecord& image, const std::string& sha256);
+  void forget_unserved_modules();
   // Prepares `record`, starts one instance (start before swap), stores the record and publishes
   // the service. Called with deploy_lock held; lets go of it while the module loads and starts.
   // 422 when it does not start: what served before keeps serving.

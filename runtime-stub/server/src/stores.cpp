@@ -74,7 +74,7 @@ json ContainerRecord::to_api_json(const std::string& client_id, const std::strin
 
 json ContainerRecord::to_store_json() const {
   return {{"id", id},   {"name", name},       {"image", image},       {"imageId", image_id},
-          {"env", env}, {"created", created}, {"clientId", client_id}};
+          {"env", env}, {"created", created}, {"clientId", client_id}, {"moduleSha256", module_sha256}};
 }
 
 std::optional<ContainerRecord> ContainerRecord::from_store_json(const json& j) {
@@ -87,6 +87,7 @@ std::optional<ContainerRecord> ContainerRecord::from_store_json(const json& j) {
     r.env = j.value("env", std::map<std::string, std::string>{});
     r.created = j.value("created", int64_t{0});
     r.client_id = j.value("clientId", "");
+    r.module_sha256 = j.value("moduleSha256", "");
     return r;
   } catch (const json::exception&) {
     return std::nullopt;

@@ -46,6 +46,10 @@ struct ContainerRecord {
   std::map<std::string, std::string> env;  // with MCM.BASE_API_PATH already rewritten
   int64_t created = 0;
   std::string client_id;  // whose it is; empty in records of older nodes: the node's own
+  // The module it serves (its SHA-256), kept in the data dir's modules/ while it does: an upload
+  // may replace the image under the same name before the new version proves it starts, and a
+  // node restarted then serves what served before. Empty in records of older nodes.
+  std::string module_sha256;
 
   nlohmann::json to_api_json(const std::string& client_id, const std::string& state) const;
   nlohmann::json to_store_json() const;
