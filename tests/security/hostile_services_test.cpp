@@ -246,3 +246,36 @@ TEST_CASE("preopen escapes through the node: `..`, absolute paths and symlinks p
   check_hello(*n.cli, n.node);
   CHECK(read_file(tmp / "secret.txt") == "the secret outside");
 }
+
+TEST_CASE("a storage quota: the guest gets the error past its keys or bytes, and a long each_item walks in pages") {
+  ServingNode n;
+  deploy(*n.cli, "kv-v1", "template_rest-kv", "kv-v1",
+         {{"MCM.BASE_API_PATH", "/kv/v1"}, {"EDGE_STORAGE_MAX_KEYS", "150"}, {"EDGE_STORAGE_MAX_MB", "1"}});
+  const std::string base = service_path(n.node, "/kv/v1") + "/items/";
+  httplib::Client c("127.0.0.1", n.node.port());
+  for (int i = 0; i < 150; ++i) {
+    auto put = c.Put(base + "item" + std::to_string(1000 + i), "{\"n\":" + std::to_string(i) + "}", "application/json");
+    REQUIRE(put);
+    REQUIRE_MESSAGE(put->status < 300, put->body);
+  }
+  // The 151st key: the node refuses the write, the guest hears why and says it in its 500.
+  auto over = c.Put(base + "one-more", "{}", "application/json");
+  REQUIRE(over);
+  CHECK(over->status == 500);
+  CHECK_MESSAGE(over->body.find("EDGE_STORAGE_MAX_KEYS") != std::string::npos, over->body);
+  // Replacing a key is no new key; a value past the bytes is refused the same way.
+  CHECK(c.Put(base + "item1000", "{\"n\":\"again\"}", "application/json")->status < 300);
+  auto big = c.Put(base + "item1001", "\"" + std::string(1100000, 'x') + "\"", "application/json");
+  REQUIRE(big);
+  CHECK(big->status == 500);
+  CHECK_MESSAGE(big->body.find("EDGE_STORAGE_MAX_MB") != std::string::npos, big->body.substr(0, 300));
+  // each_item over 150 items (three pages of 64): every item once, in key order.
+  auto list = c.Get(base.substr(0, base.size() - 1));
+  REQUIRE(list);
+  REQUIRE(list->status == 200);
+  auto j = nlohmann::json::parse(list->body);
+  REQUIRE(j["count"] == 150);
+  CHECK(j["items"][0]["id"] == "item1000");
+  CHECK(j["items"][149]["id"] == "item1149");
+  CHECK(j["items"][0]["value"]["n"] == "again");
+}

@@ -204,18 +204,34 @@ std::optional<Call> call_in_place(std::string_view message) {
 
 // ---- storage.* ----
 // storage.each_item: item i, then i+1 while the guest answers 0, then the end-of-items reply.
-// The reply queue holds the only reference, so the walk ends with the request.
+// The items are read a page at a time, in key order: a walk holds one page, however large the
+// store. The reply queue holds the only reference, so the walk ends with the request.
 struct EachItem : std::enable_shared_from_this<EachItem> {
+  static constexpr size_t kPage = 64;
   int64_t session = 0;
-  std::vector<KeyValueStore::Item> items;
+  std::string tag;
+  std::vector<KeyValueStore::Item> page;
   size_t index = 0;
+  std::optional<std::string> last_key;  // of the item given before
+  bool last_page = false;
 
   void next(HostContext& ctx) {
-    if (index >= items.size()) {
+    if (index >= page.size() && !last_page) {
+      auto read = ctx.storage()->list(tag, last_key ? std::optional<std::string_view>(*last_key) : std::nullopt, kPage);
+      if (!read) {
+        ctx.reply(session, error_reply(session, read.error().message));
+        return;
+      }
+      page = std::move(*read);
+      index = 0;
+      last_page = page.size() < kPage;
+    }
+    if (index >= page.size()) {
       ctx.reply(session, success_reply(session, 200, {}, ""));
       return;
     }
-    const auto& item = items[index++];
+    const auto& item = page[index++];
+    last_key = item.key;
     auto self = shared_from_this();
     ctx.reply(session, success_reply(session, 200, {{item.key, item.value}}, item.value),
               [self](HostContext& c, int32_t code) {
@@ -256,7 +272,8 @@ void storage_call(HostContext& ctx, int64_t session, std::string_view method, co
     if (*r) reply_if_wanted(ctx, session, success_reply(session, 200, {}, **r));
     else reply_if_wanted(ctx, session, success_reply(session, 404, {}, ""));
   } else if (method == abi::method::storage_set_item || method == abi::method::storage_set_item_with_tag) {
-    auto r = ctx.storage()->set(key, value, method == abi::method::storage_set_item_with_tag ? tag : std::string());
+    auto r = ctx.storage()->set(key, value, method == abi::method::storage_set_item_with_tag ? tag : std::string(),
+                                {ctx.limits().max_storage_bytes, ctx.limits().max_storage_keys});
     if (!r) return fail(r.error());
     reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
   } else if (method == abi::method::storage_remove_item) {
@@ -268,12 +285,10 @@ void storage_call(HostContext& ctx, int64_t session, std::string_view method, co
     if (!r) return fail(r.error());
     reply_if_wanted(ctx, session, success_reply(session, 200, {}, ""));
   } else {  // storage.each_item
-    auto items = ctx.storage()->list(tag);
-    if (!items) return fail(items.error());
     if (session == 0) return;
     auto walk = std::make_shared<EachItem>();
     walk->session = session;
-    walk->items = std::move(*items);
+    walk->tag = tag;
     walk->next(ctx);
   }
 }

@@ -1,5 +1,7 @@
 #include <sqlite3.h>
 
+#include <fmt/core.h>
+
 #include "edge/node/sqlite_store.hpp"
 
 namespace edge::node {
@@ -55,12 +57,34 @@ Result<std::unique_ptr<SqliteKeyValueStore>> SqliteKeyValueStore::open(const std
 
 SqliteKeyValueStore::~SqliteKeyValueStore() { sqlite3_close(db_); }
 
-Status SqliteKeyValueStore::exec(const char* sql, std::initializer_list<std::string_view> binds) {
-  std::lock_guard lock(mutex_);
+Status SqliteKeyValueStore::exec_locked(const char* sql, std::initializer_list<std::string_view> binds) {
   Stmt st;
   if (sqlite3_prepare_v2(db_, sql, -1, &st.s, nullptr) != SQLITE_OK) return db_error(db_, "prepare");
   bind_all(st.s, binds);
   if (sqlite3_step(st.s) != SQLITE_DONE) return db_error(db_, "write");
+  return ok();
+}
+
+Result<std::optional<uint64_t>> SqliteKeyValueStore::size_of_locked(std::string_view key) {
+  Stmt st;
+  if (sqlite3_prepare_v2(db_, "SELECT length(key) + length(value) + length(tag) FROM items WHERE key = ?", -1, &st.s,
+                         nullptr) != SQLITE_OK)
+    return db_error(db_, "prepare");
+  bind_all(st.s, {key});
+  const int rc = sqlite3_step(st.s);
+  if (rc == SQLITE_ROW) return std::optional<uint64_t>(uint64_t(sqlite3_column_int64(st.s, 0)));
+  if (rc == SQLITE_DONE) return std::optional<uint64_t>();
+  return db_error(db_, "read");
+}
+
+Status SqliteKeyValueStore::count_usage_locked() {
+  if (usage_) return ok();
+  Stmt st;
+  if (sqlite3_prepare_v2(db_, "SELECT count(*), coalesce(sum(length(key) + length(value) + length(tag)), 0) FROM items",
+                         -1, &st.s, nullptr) != SQLITE_OK)
+    return db_error(db_, "prepare");
+  if (sqlite3_step(st.s) != SQLITE_ROW) return db_error(db_, "read");
+  usage_ = Usage{uint64_t(sqlite3_column_int64(st.s, 1)), uint64_t(sqlite3_column_int64(st.s, 0))};
   return ok();
 }
 
@@ -76,26 +100,73 @@ Result<std::optional<std::string>> SqliteKeyValueStore::get(std::string_view key
   return db_error(db_, "read");
 }
 
-Status SqliteKeyValueStore::set(std::string_view key, std::string_view value, std::string_view tag) {
-  return exec(
+Status SqliteKeyValueStore::set(std::string_view key, std::string_view value, std::string_view tag, Quota quota) {
+  std::lock_guard lock(mutex_);
+  if ((quota.bytes || quota.keys) && !usage_)
+    if (auto st = count_usage_locked(); !st) return st;
+  std::optional<uint64_t> old;
+  if (usage_) {
+    auto size = size_of_locked(key);
+    if (!size) return size.error();
+    old = *size;
+    const uint64_t bytes = usage_->bytes - old.value_or(0) + key.size() + value.size() + tag.size();
+    const uint64_t keys = usage_->keys + (old ? 0 : 1);
+    if (quota.keys && keys > quota.keys && keys > usage_->keys)
+      return make_error(ErrorKind::Refused,
+                        fmt::format("storage quota: the service may keep {} keys (EDGE_STORAGE_MAX_KEYS)", quota.keys),
+                        "remove items, or raise EDGE_STORAGE_MAX_KEYS in the container's env");
+    if (quota.bytes && bytes > quota.bytes && bytes > usage_->bytes)
+      return make_error(ErrorKind::Refused,
+                        fmt::format("storage quota: the service may keep {} bytes of keys, values and tags "
+                                    "(EDGE_STORAGE_MAX_MB); this write would make {}",
+                                    quota.bytes, bytes),
+                        "remove items, or raise EDGE_STORAGE_MAX_MB in the container's env");
+    if (auto st = exec_locked("INSERT INTO items(key, value, tag) VALUES(?, ?, ?) "
+                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value, tag = excluded.tag",
+                              {key, value, tag});
+        !st)
+      return st;
+    *usage_ = Usage{bytes, keys};
+    return ok();
+  }
+  return exec_locked(
       "INSERT INTO items(key, value, tag) VALUES(?, ?, ?) "
       "ON CONFLICT(key) DO UPDATE SET value = excluded.value, tag = excluded.tag",
       {key, value, tag});
 }
 
-Status SqliteKeyValueStore::remove(std::string_view key) { return exec("DELETE FROM items WHERE key = ?", {key}); }
-
-Status SqliteKeyValueStore::remove_by_tag(std::string_view tag) {
-  return exec("DELETE FROM items WHERE tag = ?", {tag});
+Status SqliteKeyValueStore::remove(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  std::optional<uint64_t> old;
+  if (usage_) {
+    auto size = size_of_locked(key);
+    if (!size) return size.error();
+    old = *size;
+  }
+  if (auto st = exec_locked("DELETE FROM items WHERE key = ?", {key}); !st) return st;
+  if (usage_ && old) *usage_ = Usage{usage_->bytes - *old, usage_->keys - 1};
+  return ok();
 }
 
-Result<std::vector<KeyValueStore::Item>> SqliteKeyValueStore::list(std::string_view tag) {
+Status SqliteKeyValueStore::remove_by_tag(std::string_view tag) {
+  std::lock_guard lock(mutex_);
+  usage_.reset();  // counted again when a quota next asks
+  return exec_locked("DELETE FROM items WHERE tag = ?", {tag});
+}
+
+Result<std::vector<KeyValueStore::Item>> SqliteKeyValueStore::list(std::string_view tag,
+                                                                   std::optional<std::string_view> after, size_t limit) {
   std::lock_guard lock(mutex_);
   Stmt st;
-  const char* sql = tag.empty() ? "SELECT key, value, tag FROM items ORDER BY key"
-                                : "SELECT key, value, tag FROM items WHERE tag = ? ORDER BY key";
-  if (sqlite3_prepare_v2(db_, sql, -1, &st.s, nullptr) != SQLITE_OK) return db_error(db_, "prepare");
-  if (!tag.empty()) bind_all(st.s, {tag});
+  std::string sql = "SELECT key, value, tag FROM items WHERE 1";
+  if (!tag.empty()) sql += " AND tag = ?";
+  if (after) sql += " AND key > ?";
+  sql += " ORDER BY key LIMIT ?";
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st.s, nullptr) != SQLITE_OK) return db_error(db_, "prepare");
+  int i = 1;
+  if (!tag.empty()) sqlite3_bind_blob(st.s, i++, tag.data(), int(tag.size()), SQLITE_TRANSIENT);
+  if (after) sqlite3_bind_blob(st.s, i++, after->data() ? after->data() : "", int(after->size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st.s, i, limit > uint64_t(INT64_MAX) ? -1 : int64_t(limit));  // -1: no limit
   std::vector<Item> items;
   int rc;
   while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) items.push_back({column(st.s, 0), column(st.s, 1), column(st.s, 2)});

@@ -75,6 +75,12 @@ Result<Limits> limits_from_env(const std::map<std::string, std::string>& env) {
   auto concurrency = read("MCM.MAX_CONCURRENCY", 1, 256);
   if (!concurrency) return concurrency.error();
   if (*concurrency) limits.max_concurrency = static_cast<uint32_t>(**concurrency);
+  auto storage_mb = read("EDGE_STORAGE_MAX_MB", 1, 1u << 20);
+  if (!storage_mb) return storage_mb.error();
+  if (*storage_mb) limits.max_storage_bytes = **storage_mb << 20;
+  auto storage_keys = read("EDGE_STORAGE_MAX_KEYS", 1, 100'000'000);
+  if (!storage_keys) return storage_keys.error();
+  if (*storage_keys) limits.max_storage_keys = **storage_keys;
   auto files = read("EDGE_MAX_OPEN_FILES", 1, 4096);
   if (!files) return files.error();
   if (*files) limits.max_open_files = static_cast<uint32_t>(**files);

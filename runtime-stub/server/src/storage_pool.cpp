@@ -14,10 +14,10 @@ class PooledStore final : public KeyValueStore {
     if (!db) return db.error();
     return (*db)->get(key);
   }
-  Status set(std::string_view key, std::string_view value, std::string_view tag) override {
+  Status set(std::string_view key, std::string_view value, std::string_view tag, Quota quota) override {
     auto db = pool_->acquire(file_);
     if (!db) return db.error();
-    return (*db)->set(key, value, tag);
+    return (*db)->set(key, value, tag, quota);
   }
   Status remove(std::string_view key) override {
     auto db = pool_->acquire(file_);
@@ -29,10 +29,10 @@ class PooledStore final : public KeyValueStore {
     if (!db) return db.error();
     return (*db)->remove_by_tag(tag);
   }
-  Result<std::vector<Item>> list(std::string_view tag) override {
+  Result<std::vector<Item>> list(std::string_view tag, std::optional<std::string_view> after, size_t limit) override {
     auto db = pool_->acquire(file_);
     if (!db) return db.error();
-    return (*db)->list(tag);
+    return (*db)->list(tag, after, limit);
   }
 
  private:

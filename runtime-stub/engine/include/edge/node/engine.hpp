@@ -33,6 +33,8 @@ struct Limits {
   uint32_t max_concurrency = 0;           // requests of this service at once; MCM.MAX_CONCURRENCY (0: one per core)
   uint32_t max_open_files = 64;           // files a request holds open at once; EDGE_MAX_OPEN_FILES
   uint32_t max_service_open_files = 512;  // ... all requests of the service together; EDGE_MAX_SERVICE_OPEN_FILES
+  uint64_t max_storage_bytes = 64u << 20;  // keys, values and tags of its storage.*; EDGE_STORAGE_MAX_MB
+  uint64_t max_storage_keys = 100'000;     // EDGE_STORAGE_MAX_KEYS
 };
 
 // A directory of the host granted to the guest (EDGE_PREOPEN_DIRS env key: "HOST::GUEST[,HOST::GUEST]", docs/node.md).
@@ -41,19 +43,29 @@ struct Preopen {
   std::string guest;  // the path the guest sees, e.g. "/logs"
 };
 
+// A service's share of its store; 0: unbounded. A write that would pass it is refused (one that
+// shrinks the store never is).
+struct StorageQuota {
+  uint64_t bytes = 0;  // keys, values and tags together
+  uint64_t keys = 0;
+};
+
 // Service storage (storage.* host calls): one namespace per service, isolated. SQLite-backed.
 class KeyValueStore {
  public:
   struct Item {
     std::string key, value, tag;
   };
+  using Quota = StorageQuota;
   virtual ~KeyValueStore() = default;
   virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
-  virtual Status set(std::string_view key, std::string_view value, std::string_view tag = {}) = 0;
+  virtual Status set(std::string_view key, std::string_view value, std::string_view tag = {}, Quota quota = {}) = 0;
   virtual Status remove(std::string_view key) = 0;
   virtual Status remove_by_tag(std::string_view tag) = 0;
-  // Items with this tag, or all items for an empty tag, in key order.
-  virtual Result<std::vector<Item>> list(std::string_view tag = {}) = 0;
+  // Items with this tag, or all items for an empty tag, in key order: at most `limit` of them,
+  // those after the key `after` when given (a walk in bounded pages: storage.each_item).
+  virtual Result<std::vector<Item>> list(std::string_view tag = {}, std::optional<std::string_view> after = {},
+                                         size_t limit = SIZE_MAX) = 0;
 };
 
 // Where a service's stdout, stderr and node-side messages (traps, limits) go.

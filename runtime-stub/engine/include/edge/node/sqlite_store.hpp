@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "edge/node/engine.hpp"
 
@@ -19,16 +20,24 @@ class SqliteKeyValueStore final : public KeyValueStore {
   ~SqliteKeyValueStore() override;
 
   Result<std::optional<std::string>> get(std::string_view key) override;
-  Status set(std::string_view key, std::string_view value, std::string_view tag = {}) override;
+  Status set(std::string_view key, std::string_view value, std::string_view tag = {}, Quota quota = {}) override;
   Status remove(std::string_view key) override;
   Status remove_by_tag(std::string_view tag) override;
-  Result<std::vector<Item>> list(std::string_view tag = {}) override;
+  Result<std::vector<Item>> list(std::string_view tag = {}, std::optional<std::string_view> after = {},
+                                 size_t limit = SIZE_MAX) override;
 
  private:
   explicit SqliteKeyValueStore(sqlite3* db) : db_(db) {}
-  Status exec(const char* sql, std::initializer_list<std::string_view> binds);
+  struct Usage {
+    uint64_t bytes = 0, keys = 0;
+  };
+  Status exec_locked(const char* sql, std::initializer_list<std::string_view> binds);
+  Result<std::optional<uint64_t>> size_of_locked(std::string_view key);  // its key, value and tag
+  Status count_usage_locked();
   sqlite3* db_;
   std::mutex mutex_;
+  // What the store holds, counted once (one scan) when a quota first asks, then kept up to date.
+  std::optional<Usage> usage_;
 };
 
 // Opens (creating if needed) one service's database file.
