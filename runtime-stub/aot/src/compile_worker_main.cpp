@@ -44,8 +44,8 @@ void limit_self(unsigned long cpu_seconds, unsigned long memory_mb) {
   setpriority(PRIO_PROCESS, 0, 10);
 }
 
-// "module" -> "module.tcc.c": the quick tier's wrapper of module.c.
-std::string fmt_unit(const char* unit) { return std::string(unit) + ".tcc.c"; }
+// "module" -> "module.tcc.c": the quick tier's wrapper of module.c (a node without libtcc has none).
+[[maybe_unused]] std::string fmt_unit(const char* unit) { return std::string(unit) + ".tcc.c"; }
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
