@@ -119,6 +119,37 @@ TEST_CASE("an _initialize that never returns holds up no other deploy while its 
   CHECK(n.cli->Get(service_path(n.node, "/loop/v1") + "/")->status == 404);
 }
 
+TEST_CASE("the node-wide guest memory budget: a second instance's grow past it fails, and the memory comes back") {
+  TempDir tmp;
+  NodeProcess node(node_options(tmp / "data", {"--guest-memory-mb", "24"}));
+  REQUIRE(node.start());
+  auto cli = client(node);
+  deploy(*cli, "grow-v1", "node_grow_hold", "grow-v1",
+         {{"MCM.BASE_API_PATH", "/grow/v1"}, {"MCM.MAX_CONCURRENCY", "2"}, {"MCM.MAX_EXECUTION_TIME_SEC", "3"}});
+  const std::string path = service_path(node, "/grow/v1") + "/";
+  auto call = [&] {
+    httplib::Client c("127.0.0.1", node.port());
+    c.set_read_timeout(60, 0);
+    auto r = c.Get(path);
+    return r ? std::make_pair(r->status, r->body) : std::make_pair(0, std::string());
+  };
+  // Two at once, 16 MiB each, from 24 MiB: one holds its memory until its limit (504), the
+  // other's grow is refused, and it traps at once (500).
+  std::pair<int, std::string> a, b;
+  std::thread first([&] { a = call(); });
+  std::thread second([&] { b = call(); });
+  first.join();
+  second.join();
+  INFO(a.second << "\n" << b.second);
+  CHECK(((a.first == 504 && b.first == 500) || (a.first == 500 && b.first == 504)));
+  const std::string trapped = a.first == 500 ? a.second : b.second;
+  CHECK(trapped.find("unreachable") != std::string::npos);
+  // The memory came back: alone, the grow succeeds (it holds to its limit again).
+  CHECK(call().first == 504);
+  const std::string metrics = cli->Get("/metrics")->body;
+  CHECK(metrics.find("edge_node_guest_memory_bytes 0") != std::string::npos);
+}
+
 TEST_CASE("one service looping on every worker it may have does not make another wait") {
   ServingNode n;
   // The loops' limit is the yardstick: hello waiting behind a loop would wait for its end.

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "edge/node/guest_memory.hpp"
 #include "runtime_internal.hpp"
 
 namespace edge::node::aot::bounded {
@@ -28,10 +29,15 @@ void allocate_memory(wasm_rt_memory_t* mem, uint32_t initial, uint32_t max) {
                               std::to_string(max) + " (EDGE_MAX_MEMORY_MB)");
     rt::host_trap();
   }
+  if (!guest_memory::take(uint64_t(initial) * kPage)) {
+    rt::set_host_trap_message(rt::budget_spent_message(uint64_t(initial) * kPage));
+    rt::host_trap();
+  }
   const uint64_t bytes = mapped_bytes(initial);
   void* p = bytes > SIZE_MAX ? MAP_FAILED
                              : mmap(nullptr, size_t(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) {
+    guest_memory::give_back(uint64_t(initial) * kPage);
     rt::set_host_trap_message("cannot reserve memory for the instance");
     rt::host_trap();
   }
@@ -51,11 +57,14 @@ uint32_t grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
                  new_bytes = mapped_bytes(uint32_t(std::min<uint64_t>(new_pages, 65536)));
   if (new_pages > mem->max_pages || new_bytes > SIZE_MAX) {
     result = uint32_t(-1);
+  } else if (delta > 0 && !guest_memory::take(uint64_t(delta) * kPage)) {
+    result = uint32_t(-1);  // the node-wide budget: as a grow past the instance's own cap
   } else if (delta > 0) {
     // New anonymous pages read as zero, as Wasm requires.
     void* p =
         new_bytes == old_bytes ? mem->data : mremap(mem->data, size_t(old_bytes), size_t(new_bytes), MREMAP_MAYMOVE);
     if (p == MAP_FAILED) {
+      guest_memory::give_back(uint64_t(delta) * kPage);
       result = uint32_t(-1);
     } else {
       mem->data = static_cast<uint8_t*>(p);
@@ -69,7 +78,10 @@ uint32_t grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
 
 void free_memory(wasm_rt_memory_t* mem) {
   bool prev = rt::enter_host(false);
-  if (mem->data) munmap(mem->data, size_t(mapped_bytes(mem->pages)));
+  if (mem->data) {
+    munmap(mem->data, size_t(mapped_bytes(mem->pages)));
+    guest_memory::give_back(uint64_t(mem->pages) * kPage);
+  }
   mem->data = nullptr;
   rt::leave_host(prev);
 }

@@ -21,6 +21,7 @@
 
 #include "bounded_memory.hpp"
 #include "host_imports.hpp"
+#include "edge/node/guest_memory.hpp"
 #include "runtime_internal.hpp"
 
 namespace edge::node::aot {
@@ -377,8 +378,13 @@ void allocate_memory(wasm_rt_memory_t* mem, uint32_t initial, uint32_t max) {
                         std::to_string(max) + " (EDGE_MAX_MEMORY_MB)";
     trap_now(rt::kHostTrap);
   }
+  if (!guest_memory::take(uint64_t(initial) * kPage)) {
+    host_trap_message = rt::budget_spent_message(uint64_t(initial) * kPage);
+    trap_now(rt::kHostTrap);
+  }
   uint8_t* base = take_reservation(uint64_t(initial) * kPage);
   if (!base) {
+    guest_memory::give_back(uint64_t(initial) * kPage);
     host_trap_message = "cannot reserve memory for the instance";
     trap_now(rt::kHostTrap);
   }
@@ -399,7 +405,11 @@ uint32_t grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
   if (new_pages > mem->max_pages) {
     result = uint32_t(-1);
   } else if (delta > 0) {
-    if (mprotect(mem->data + uint64_t(old_pages) * kPage, uint64_t(delta) * kPage, PROT_READ | PROT_WRITE) != 0) {
+    if (!guest_memory::take(uint64_t(delta) * kPage)) {
+      result = uint32_t(-1);  // the node-wide budget: as a grow past the instance's own cap
+    } else if (mprotect(mem->data + uint64_t(old_pages) * kPage, uint64_t(delta) * kPage, PROT_READ | PROT_WRITE) !=
+               0) {
+      guest_memory::give_back(uint64_t(delta) * kPage);
       result = uint32_t(-1);
     } else {
       mem->pages = uint32_t(new_pages);
@@ -412,7 +422,10 @@ uint32_t grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
 
 void free_memory(wasm_rt_memory_t* mem) {
   bool prev = rt::enter_host(false);
-  if (mem->data) return_reservation(mem->data, uint64_t(mem->pages) * kPage);
+  if (mem->data) {
+    return_reservation(mem->data, uint64_t(mem->pages) * kPage);
+    guest_memory::give_back(uint64_t(mem->pages) * kPage);
+  }
   mem->data = nullptr;
   rt::leave_host(prev);
 }
@@ -459,6 +472,12 @@ bool enter_host(bool check_stack) {
 void leave_host(bool previous) {
   if (previous && ts.interrupt.load(std::memory_order_relaxed)) trap_now(kTimeout);
   ts.in_guest = previous;
+}
+
+std::string budget_spent_message(uint64_t wanted) {
+  return "the node's guest memory budget is spent (edge-node --guest-memory-mb " +
+         std::to_string(guest_memory::limit() >> 20) + "): the instance needs " + std::to_string(wanted >> 10) +
+         " KiB, other instances hold " + std::to_string(guest_memory::in_use() >> 20) + " MiB";
 }
 
 void set_host_trap_message(std::string_view message) noexcept {

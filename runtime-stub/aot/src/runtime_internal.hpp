@@ -1,5 +1,7 @@
 #pragma once
 // Pieces of runtime.cpp the import thunks (host_imports.cpp) need.
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "aot_abi.h"
@@ -15,6 +17,8 @@ inline constexpr int kTimeout = 101;
 bool enter_host(bool check_stack);
 // Back to guest code: restores the flag, and traps with a timeout if the watchdog fired meanwhile.
 void leave_host(bool previous);
+// The trap message of an instance the node-wide guest memory budget cannot start.
+std::string budget_spent_message(uint64_t wanted);
 // Remember why a host function trapped (call inside the catch block; no unwinding after).
 void set_host_trap_message(std::string_view message) noexcept;
 // Unwinds to the guarded call with kHostTrap (no C++ objects may be live in the caller's frame).

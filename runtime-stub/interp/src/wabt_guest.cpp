@@ -1,6 +1,8 @@
 // wabt::interp behind GuestInstance. Compiled as C++17.
 #include "wabt_guest.hpp"
 
+#include "edge/node/guest_memory.hpp"
+
 #include "edge/core/wasm_func_names.hpp"
 
 #include <algorithm>
@@ -121,6 +123,7 @@ wi::HostFunc::Ptr bind(wi::Store& store, HostContext& ctx, R (*fn)(HostContext&,
 class WabtInstance final : public GuestInstance {
  public:
   WabtInstance() : store_(wabt::Features{}) {}
+  ~WabtInstance() override { guest_memory::give_back(charged_); }
 
   // A frame's pc (the istream offset just past its current instruction: the trapping one, or
   // the call) as a Wasm code offset: the instruction that starts before it.
@@ -168,6 +171,13 @@ class WabtInstance final : public GuestInstance {
         lim.max = limits.max_memory_pages;
         lim.has_max = true;
       }
+      // The node-wide budget, for the initial memory (wabt grows it inside the interpreter).
+      const uint64_t bytes = lim.initial * 65536;
+      if (!guest_memory::take(bytes))
+        return make_error(ErrorKind::Refused,
+                          "the node's guest memory budget is spent (edge-node --guest-memory-mb " +
+                              std::to_string(guest_memory::limit() >> 20) + ")");
+      charged_ += bytes;
     }
     module_ = wi::Module::New(store_, std::move(desc));
 
@@ -281,6 +291,7 @@ class WabtInstance final : public GuestInstance {
   wi::Module::Ptr module_;
   wi::Instance::Ptr instance_;
   wi::Memory::Ptr memory_;
+  uint64_t charged_ = 0;  // of the node-wide guest memory budget
 };
 
 // Every instruction of every function body: code-section-relative offset (inside the

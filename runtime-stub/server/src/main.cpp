@@ -16,6 +16,7 @@
 #include <fmt/core.h>
 
 #include "edge/core/image.hpp"
+#include "edge/node/guest_memory.hpp"
 #include "data_dir_lock.hpp"
 #include "engines.hpp"
 #include "execution_pool.hpp"
@@ -91,6 +92,7 @@ struct ServeArgs {
   uint64_t compile_max_module_mb = AotOptions{}.max_module_bytes >> 20;
   uint64_t compile_cache_mb = AotOptions{}.max_cache_bytes >> 20;
   uint64_t body_budget_mb = HttpLimits{}.max_buffered_body_bytes >> 20;  // request bodies being received
+  uint64_t guest_memory_mb = 0;  // guests' linear memory, node-wide; 0: three quarters of the RAM
   std::string log_format = "text";
   std::string log_file;  // empty: stdout as it was given
   std::string telemetry = "on";  // off: no /metrics, no counting, no trace context (the overhead's baseline)
@@ -124,6 +126,8 @@ int serve(const ServeArgs& args) {
            2;
   ::umask(077);
   set_log_format(args.log_format == "json" ? LogFormat::Json : LogFormat::Text);
+  const uint64_t ram = uint64_t(sysconf(_SC_PHYS_PAGES)) * uint64_t(sysconf(_SC_PAGESIZE));
+  guest_memory::set_limit(args.guest_memory_mb ? args.guest_memory_mb << 20 : ram / 4 * 3);
   if (!args.log_file.empty())
     if (auto st = log_to_file(args.log_file); !st) return print_error(st.error()), 1;
   std::unique_ptr<NodeMetrics> metrics = args.telemetry == "on" ? std::make_unique<NodeMetrics>() : nullptr;
@@ -185,6 +189,7 @@ int serve(const ServeArgs& args) {
       const auto inline_counts = http.inline_counts();
       m->gauges().inline_runs.Set(double(inline_counts.runs));
       m->gauges().loop_stand_ins.Set(double(inline_counts.stand_ins));
+      m->gauges().guest_memory.Set(double(guest_memory::in_use()));
     });
   const TlsFiles tls_files{args.tls_cert, args.tls_key};
   const TlsFiles* tls = args.tls_cert.empty() ? nullptr : &tls_files;
@@ -379,6 +384,10 @@ int main(int argc, char** argv) {
                    "memory for request bodies still arriving, node-wide (more: 503)")
         ->check(CLI::Range(uint64_t(1), uint64_t(65536)))
         ->capture_default_str();
+    cmd.add_option("--guest-memory-mb", serve_args.guest_memory_mb,
+                   "linear memory of all guest instances together (default: three quarters of the RAM); past "
+                   "it an instance cannot start and memory.grow returns -1")
+        ->check(CLI::Range(uint64_t(0), uint64_t(1) << 30));
     cmd.add_option("--log-format", serve_args.log_format,
                    "text, or json: the access log and the node's own lines as one JSON object per line")
         ->check(CLI::IsMember({"text", "json"}))

@@ -179,6 +179,11 @@ NodeMetrics::NodeMetrics()
               .Help("Inline runs, since start, that went past their budget: a stand-in thread took their I/O loop")
               .Register(*registry_)
               .Add({}),
+          BuildGauge()
+              .Name("edge_node_guest_memory_bytes")
+              .Help("Linear memory all guest instances hold now (of --guest-memory-mb)")
+              .Register(*registry_)
+              .Add({}),
       } {
   sampler_ = std::thread([this] { sample_until_stopped(); });
   start_time_.Set(double(

@@ -119,6 +119,7 @@ class NodeMetrics {
     prometheus::Gauge& internal_errors;
     prometheus::Gauge& inline_runs;
     prometheus::Gauge& loop_stand_ins;
+    prometheus::Gauge& guest_memory;
   };
   NodeGauges& gauges() { return gauges_; }
   void before_scrape(std::function<void()> refresh) { before_scrape_ = std::move(refresh); }
