@@ -74,7 +74,7 @@ if ((${#missing[@]})) && [[ ! -f $packages_dir/.complete || $(cat "$packages_dir
     # index for the target lags (its security suite, say) cannot give that. The target's
     # packages, with their dependencies, are then unpacked into a folder that the toolchain file
     # searches and qemu runs from (QEMU_LD_PREFIX); this machine's packages stay as they are.
-    echo "cross: apt cannot install the $arch libraries beside this machine's ($(grep -m1 Depends "$out.apt.log" | sed 's/^ *//'))"
+    echo "cross: apt cannot install the $arch libraries beside this machine's ($(grep -m1 -E 'Depends|^E:' "$out.apt.log" | sed 's/^ *//'))"
     echo "cross: unpacking them into $packages_dir instead"
     targets=()
     for p in "${missing[@]}"; do [[ $p != *:"$arch" ]] || targets+=("$p"); done
