@@ -84,9 +84,8 @@ int verify_pinned(X509_STORE_CTX* store, void* arg) {
 // The pin lives as long as the TLS context that checks it: freed with it.
 int pin_index() {
   static const int index = SSL_CTX_get_ex_new_index(
-      0, nullptr, nullptr, nullptr, [](void*, void* pin, CRYPTO_EX_DATA*, int, long, void*) {
-        delete static_cast<Sha256*>(pin);
-      });
+      0, nullptr, nullptr, nullptr,
+      [](void*, void* pin, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<Sha256*>(pin); });
   return index;
 }
 
@@ -147,8 +146,9 @@ Error transport_message(const std::string& node_url, int code, const Timeouts& t
       return make_error("TLS with " + node_url + " failed",
                         "check that the node was started with --tls-cert (else use http://), or the URL's port");
     case httplib::Error::SSLServerVerification:
-      return make_error(node_url + "'s certificate is not trusted here (not signed by a known CA, or not for this "
-                                   "host name)",
+      return make_error(node_url +
+                            "'s certificate is not trusted here (not signed by a known CA, or not for this "
+                            "host name)",
                         "give --ca FILE (the node's cert.pem or its CA), or --pin-sha256 with the fingerprint the "
                         "node printed at start");
     case httplib::Error::SSLLoadingCerts:

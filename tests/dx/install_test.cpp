@@ -8,6 +8,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <cctype>
+#include <cstdlib>
 #include <map>
 #include <regex>
 #include <set>
@@ -119,9 +120,10 @@ TEST_CASE("the edge .deb holds the CLI, templates, SDK and docs, and depends on 
   const fs::path deb = named["edge"];
   const std::string files = run({"dpkg-deb", "-c", deb.string()}).out;
   for (const char* f : {"./usr/bin/edge", "./usr/share/edge/templates/hello/edge.yaml", "./usr/include/edge/edge.hpp",
-                        "./usr/include/edge/testing/service_host.hpp", "./usr/share/edge/cmake/edgeConfig.cmake", "./usr/share/edge/cmake/wasm32-wasi.cmake",
-                        "./usr/share/bash-completion/completions/edge", "./usr/share/zsh/vendor-completions/_edge",
-                        "./usr/share/fish/vendor_completions.d/edge.fish", "./usr/share/doc/edge/sdk.md"}) {
+                        "./usr/include/edge/testing/service_host.hpp", "./usr/share/edge/cmake/edgeConfig.cmake",
+                        "./usr/share/edge/cmake/wasm32-wasi.cmake", "./usr/share/bash-completion/completions/edge",
+                        "./usr/share/zsh/vendor-completions/_edge", "./usr/share/fish/vendor_completions.d/edge.fish",
+                        "./usr/share/doc/edge/sdk.md"}) {
     CAPTURE(f);
     CHECK(files.find(f) != std::string::npos);
   }
@@ -182,8 +184,8 @@ TEST_CASE("edge-node installs alone into a clean root: no compiler, no WASI tool
   for (const char* d : {"var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers"})
     fs::create_directories(root / d);
   write_file(root / "var" / "lib" / "dpkg" / "status", "");
-  auto installed = run({"dpkg", "--root=" + root.path().string(), "--force-depends", "--force-script-chrootless",
-                        "-i", deb.string()});
+  auto installed = run(
+      {"dpkg", "--root=" + root.path().string(), "--force-depends", "--force-script-chrootless", "-i", deb.string()});
   REQUIRE_MESSAGE(installed.exit_code == 0, installed.out << installed.err);
   const std::string admin = "--admindir=" + (root / "var" / "lib" / "dpkg").string();
   auto status = run({"dpkg-query", admin, "-W", "-f=${Status}|${Conffiles}", "edge-node"});
@@ -196,8 +198,8 @@ TEST_CASE("edge-node installs alone into a clean root: no compiler, no WASI tool
   // scripts/setup.sh leaves in place.)
   TempDir apt_state;
   write_file(apt_state / "status", "");
-  auto simulated = run({"apt-get", "install", "-s", "--no-install-recommends",
-                        "-o", "Dir::State::status=" + (apt_state / "status").string(), deb.string()});
+  auto simulated = run({"apt-get", "install", "-s", "--no-install-recommends", "-o",
+                        "Dir::State::status=" + (apt_state / "status").string(), deb.string()});
   if (simulated.exit_code != 0 && simulated.err.find("Unable to locate") != std::string::npos)
     return skip_test("apt has no package lists here (apt-get update): " + simulated.err);
   REQUIRE_MESSAGE(simulated.exit_code == 0, simulated.out << simulated.err);
@@ -207,8 +209,9 @@ TEST_CASE("edge-node installs alone into a clean root: no compiler, no WASI tool
     if (line.rfind("Inst ", 0) == 0) pulled.insert(line.substr(5, line.find(' ', 5) - 5));
   CHECK(pulled.count("edge-node"));
   CHECK(pulled.count("libc6-dev"));  // the C library's headers, which the quick tier's C includes
-  const std::regex toolchain(R"(^(gcc(-[0-9]+)?|cpp(-[0-9]+)?|g\+\+(-[0-9]+)?|clang(-[0-9]+)?|tcc|lld(-[0-9]+)?|binutils|)"
-                             R"(wabt|binaryen|wasi-libc|libc\+\+.*wasm32|libclang-rt.*wasm32|doctest-dev)$)");
+  const std::regex toolchain(
+      R"(^(gcc(-[0-9]+)?|cpp(-[0-9]+)?|g\+\+(-[0-9]+)?|clang(-[0-9]+)?|tcc|lld(-[0-9]+)?|binutils|)"
+      R"(wabt|binaryen|wasi-libc|libc\+\+.*wasm32|libclang-rt.*wasm32|doctest-dev)$)");
   std::string all;
   for (const auto& p : pulled) {
     all += p + " ";
@@ -229,4 +232,37 @@ TEST_CASE("edge-node installs alone into a clean root: no compiler, no WASI tool
   CHECK(without.exit_code != 0);
   CHECK_MESSAGE(without.err.find((root / "usr" / "lib" / "edge-node" / "tcc").string()) != std::string::npos,
                 without.err);
+}
+
+TEST_CASE("edge-node's postinst makes its system user and enables the unit, and with DPKG_ROOT it touches nothing") {
+  // The maintainer scripts run against stand-ins for the system's tools, which write down how
+  // they were called: a test must not add users to the machine it runs on.
+  TempDir stubs, calls;
+  for (const char* tool : {"useradd", "deb-systemd-helper", "systemctl"})
+    write_file(stubs / tool, std::string("#!/bin/sh\necho \"") + tool + " $*\" >> " + (calls / "log").string() + "\n");
+  for (const auto& e : fs::directory_iterator(stubs.path())) fs::permissions(e.path(), fs::perms::owner_all);
+  const fs::path postinst = source_dir() / "runtime-stub" / "server" / "package" / "postinst";
+  const std::string path = stubs.path().string() + ":" + std::getenv("PATH");
+  // getent finds no user edge-node on a test machine (the package was never installed here).
+  if (run({"getent", "passwd", "edge-node"}).exit_code == 0) return skip_test("this machine has a user edge-node");
+
+  auto in_root = run({"sh", postinst.string(), "configure", ""}, {}, {{"PATH", path}, {"DPKG_ROOT", "/some/root"}});
+  CHECK(in_root.exit_code == 0);
+  CHECK_FALSE(fs::exists(calls / "log"));
+
+  auto configured = run({"sh", postinst.string(), "configure", ""}, {}, {{"PATH", path}, {"DPKG_ROOT", ""}});
+  CHECK_MESSAGE(configured.exit_code == 0, configured.err);
+  const std::string log = read_file(calls / "log");
+  INFO(log);
+  CHECK(log.find("useradd --system --user-group --home-dir /var/lib/edge-node") != std::string::npos);
+  CHECK(log.find("--shell /usr/sbin/nologin") != std::string::npos);
+  if (fs::exists("/usr/bin/deb-systemd-helper"))
+    CHECK(log.find("deb-systemd-helper enable edge-node.service") != std::string::npos);
+  // The unit runs as that user, with the data and log folders systemd makes for it.
+  const std::string unit = read_file(source_dir() / "runtime-stub" / "server" / "systemd" / "edge-node.service");
+  for (const char* line : {"User=edge-node", "StateDirectory=edge-node", "LogsDirectory=edge-node",
+                           "--log-file /var/log/edge-node/edge-node.log", "ExecReload=/bin/kill -HUP $MAINPID"}) {
+    CAPTURE(line);
+    CHECK(unit.find(line) != std::string::npos);
+  }
 }

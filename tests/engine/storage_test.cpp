@@ -75,7 +75,7 @@ TEST_CASE("sqlite store: a quota of keys and bytes refuses what would pass it, n
   auto fourth = s.set("d", "x", "", quota);  // a fourth key
   REQUIRE_FALSE(fourth.ok());
   CHECK(fourth.error().message.find("EDGE_STORAGE_MAX_KEYS") != std::string::npos);
-  CHECK(s.set("a", std::string(30, 'y'), "", quota).ok());  // replaced: 31 + 21 + 21 = 73 bytes
+  CHECK(s.set("a", std::string(30, 'y'), "", quota).ok());    // replaced: 31 + 21 + 21 = 73 bytes
   auto bigger = s.set("b", std::string(60, 'y'), "", quota);  // would make 31 + 61 + 21 = 113
   REQUIRE_FALSE(bigger.ok());
   CHECK(bigger.error().message.find("EDGE_STORAGE_MAX_MB") != std::string::npos);

@@ -210,8 +210,8 @@ TEST_CASE("bad uploads get a 4xx JSON error and leave the store unchanged") {
   CHECK(files_in(tmp / "data" / "images") == before);
   const auto top = files_in(tmp / "data");
   // (no client-id file: the test gives --client-id)
-  const std::vector<std::string> expected_top = {"aot-cache", "containers", "images",  "lock", "logs",
-                                                 "mimoe-api-key.env", "modules", "storage", "token"};
+  const std::vector<std::string> expected_top = {"aot-cache",         "containers", "images",  "lock", "logs",
+                                                 "mimoe-api-key.env", "modules",    "storage", "token"};
   CHECK_MESSAGE(top == expected_top, fmt_list(top));
   CHECK(json_of(cli->Get("/mcm/v1/images")) == listed);
 

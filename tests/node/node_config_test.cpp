@@ -56,9 +56,9 @@ TEST_CASE("the shipped edge-node.conf names every option of --help and is itself
   // default is "generated" or "none" stay commented).
   TempDir tmp;
   std::string live;
-  const std::set<std::string> keep_commented = {"client-id", "token",   "api-key-file",   "cc",       "metrics-token",
-                                                "data-dir",  "no-auth", "i-know-no-auth", "tls-cert", "tls-key",
-                                                "dashboard-tls"};
+  const std::set<std::string> keep_commented = {"client-id",     "token",    "api-key-file", "cc",
+                                                "metrics-token", "data-dir", "no-auth",      "i-know-no-auth",
+                                                "tls-cert",      "tls-key",  "dashboard-tls"};
   for (std::istringstream lines(conf); std::getline(lines, live);) {
     static const std::regex setting(R"(^# ([a-z0-9-]+) = (.*)$)");
     std::smatch m;

@@ -22,6 +22,20 @@ void deploy(httplib::Client& cli, const std::string& module, const std::string& 
   REQUIRE_MESSAGE(started->status == 200, started->body);
 }
 
+// A node serving hello v1 at `path`, for the redeploy cases.
+struct HelloV1Node {
+  TempDir tmp;
+  NodeProcess node{node_options(tmp / "data")};
+  std::unique_ptr<httplib::Client> cli;
+  std::string path;
+  HelloV1Node() {
+    REQUIRE(node.start());
+    cli = client(node);
+    deploy(*cli, "node_hello_v1", "1.0.0");
+    path = service_path(node, "/hello/v1") + "/";
+  }
+};
+
 }  // namespace
 
 TEST_CASE("a deployed service answers and survives a restart and is gone after delete") {
@@ -85,12 +99,8 @@ TEST_CASE("a deployed service answers and survives a restart and is gone after d
 }
 
 TEST_CASE("a failed redeploy keeps the old version serving and a good one replaces it") {
-  TempDir tmp;
-  NodeProcess node(node_options(tmp / "data"));
-  REQUIRE(node.start());
-  auto cli = client(node);
-  deploy(*cli, "node_hello_v1", "1.0.0");
-  const std::string path = service_path(node, "/hello/v1") + "/";
+  HelloV1Node h;
+  auto& [tmp, node, cli, path] = h;
 
   // A container start that cannot succeed: a preopen that does not exist, an unknown image.
   auto bad = start_container(*cli, "hello-v1", {{"EDGE_PREOPEN_DIRS", (tmp / "no-such-dir").string() + "::/data"}});
@@ -113,12 +123,8 @@ TEST_CASE("a failed redeploy keeps the old version serving and a good one replac
 }
 
 TEST_CASE("an upload that replaces the image but never starts: after a node restart, what served serves") {
-  TempDir tmp;
-  NodeProcess node(node_options(tmp / "data"));
-  REQUIRE(node.start());
-  auto cli = client(node);
-  deploy(*cli, "node_hello_v1", "1.0.0");
-  const std::string path = service_path(node, "/hello/v1") + "/";
+  HelloV1Node h;
+  auto& [tmp, node, cli, path] = h;
   // The same name again, a module whose _initialize traps: the upload replaces the stored image,
   // its start is refused, v1 keeps serving.
   REQUIRE(upload(*cli, image_tar("hello-v1", "2.0.0", test_module("node_start_trap")))->status == 200);
@@ -136,7 +142,8 @@ TEST_CASE("an upload that replaces the image but never starts: after a node rest
   // Only served modules are kept: one now; a good redeploy replaces it, a delete removes it.
   auto kept = [&] {
     size_t n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(tmp / "data" / "modules")) n += e.path().extension() == ".wasm";
+    for (const auto& e : std::filesystem::directory_iterator(tmp / "data" / "modules"))
+      n += e.path().extension() == ".wasm";
     return n;
   };
   CHECK(kept() == 1);

@@ -110,9 +110,9 @@ TEST_CASE("promtool accepts the node's metrics, and every family named in the do
   }
   // The doc names each of them too (docs/node.md, "Monitoring").
   const std::string doc = read_file(source_dir() / "docs" / "node.md");
-  for (const std::string family : {"edge_service_requests_total", "edge_service_tier", "edge_node_queue_wait_seconds",
-                                   "edge_compiles_total", "edge_node_spans_dropped_total",
-                                   "edge_service_compile_seconds", "edge_service_compile_failures"}) {
+  for (const std::string family :
+       {"edge_service_requests_total", "edge_service_tier", "edge_node_queue_wait_seconds", "edge_compiles_total",
+        "edge_node_spans_dropped_total", "edge_service_compile_seconds", "edge_service_compile_failures"}) {
     CAPTURE(family);
     CHECK(doc.find(family) != std::string::npos);
   }
@@ -256,8 +256,8 @@ TEST_CASE("each service shows its module's compiles by tier: the quick tier's se
   auto value = [](const std::vector<edge::metrics::Sample>& samples, const std::string& name,
                   const std::string& service, const std::string& tier) -> std::optional<double> {
     for (const auto& s : samples)
-      if (s.name == name && s.labels.count("service") && s.labels.at("service") == service &&
-          s.labels.count("tier") && s.labels.at("tier") == tier)
+      if (s.name == name && s.labels.count("service") && s.labels.at("service") == service && s.labels.count("tier") &&
+          s.labels.at("tier") == tier)
         return s.value;
     return std::nullopt;
   };

@@ -99,7 +99,8 @@ TEST_CASE("an _initialize that never returns holds up no other deploy while its 
     loop_done = true;
   });
   // Liveness bound only: the loop's module loaded; its start now runs _initialize for up to 20 s.
-  for (auto until = std::chrono::steady_clock::now() + 60s; said() == before && std::chrono::steady_clock::now() < until;)
+  for (auto until = std::chrono::steady_clock::now() + 60s;
+       said() == before && std::chrono::steady_clock::now() < until;)
     std::this_thread::sleep_for(10ms);
   CHECK(said() > before);
   // Another deploy meanwhile: it is done, and answers, while the loop's start still runs.

@@ -155,7 +155,8 @@ Status SqliteKeyValueStore::remove_by_tag(std::string_view tag) {
 }
 
 Result<std::vector<KeyValueStore::Item>> SqliteKeyValueStore::list(std::string_view tag,
-                                                                   std::optional<std::string_view> after, size_t limit) {
+                                                                   std::optional<std::string_view> after,
+                                                                   size_t limit) {
   std::lock_guard lock(mutex_);
   Stmt st;
   std::string sql = "SELECT key, value, tag FROM items WHERE 1";

@@ -174,9 +174,8 @@ class WabtInstance final : public GuestInstance {
       // The node-wide budget, for the initial memory (wabt grows it inside the interpreter).
       const uint64_t bytes = lim.initial * 65536;
       if (!guest_memory::take(bytes))
-        return make_error(ErrorKind::Refused,
-                          "the node's guest memory budget is spent (edge-node --guest-memory-mb " +
-                              std::to_string(guest_memory::limit() >> 20) + ")");
+        return make_error(ErrorKind::Refused, "the node's guest memory budget is spent (edge-node --guest-memory-mb " +
+                                                  std::to_string(guest_memory::limit() >> 20) + ")");
       charged_ += bytes;
     }
     module_ = wi::Module::New(store_, std::move(desc));

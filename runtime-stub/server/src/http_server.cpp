@@ -45,7 +45,7 @@ struct Shared {
   std::atomic<size_t> connections{0};
   // Requests begun (a byte of them read) and not yet answered and written: what a drain waits for.
   std::atomic<size_t> requests_in_progress{0};
-  std::atomic<bool> draining{false};  // answers close their connection: the node is stopping
+  std::atomic<bool> draining{false};             // answers close their connection: the node is stopping
   std::atomic<uint64_t> buffered_body_bytes{0};  // of bodies being received, node-wide
   std::mutex peers_mu;
   std::unordered_map<std::string, size_t> peers;  // open connections per client address
@@ -215,8 +215,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const auto idle = first_request_ ? limits().header_timeout : limits().keep_alive_timeout;
     if (kPlain && drained_now_) return wait_readable(idle);
     lowest().expires_after(idle);
-    stream_.async_read_some(buffer_.prepare(kReadSize),
-                            [self = this->shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
+    stream_.async_read_some(buffer_.prepare(kReadSize), [self = this->shared_from_this()](
+                                                            beast::error_code ec, size_t n) { self->on_read(ec, n); });
   }
 
   void on_read(beast::error_code ec, size_t n) {
@@ -354,9 +354,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // stops is, after body_idle_timeout.
   void read_body() {
     lowest().expires_after(limits().body_idle_timeout);
-    http::async_read_some(stream_, buffer_, *body_parser_, [self = this->shared_from_this()](beast::error_code ec, size_t n) {
-      self->guarded("reading its body", [&] { self->on_body(ec, n); });
-    });
+    http::async_read_some(stream_, buffer_, *body_parser_,
+                          [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                            self->guarded("reading its body", [&] { self->on_body(ec, n); });
+                          });
   }
 
   void on_body(beast::error_code ec, size_t n) {
@@ -443,8 +444,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if constexpr (kPlain) http::write(socket(), *serializer_, ec);
     if (ec == net::error::would_block || ec == net::error::try_again) {
       lowest().expires_after(limits().write_timeout);
-      return http::async_write(stream_, *serializer_,
-                               [self = this->shared_from_this()](beast::error_code ec, size_t) { self->written(ec, true); });
+      return http::async_write(stream_, *serializer_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+        self->written(ec, true);
+      });
     }
     written(ec, false);
   }
@@ -484,12 +486,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (Clock::now() >= linger_until_ || drained_ > kLingerBytes) return close();
     lowest().expires_at(linger_until_);
     buffer_.consume(buffer_.size());
-    stream_.async_read_some(buffer_.prepare(64 * 1024), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
-      if (ec) return self->close();
-      self->drained_ += n;
-      self->buffer_.commit(n);
-      self->drain();
-    });
+    stream_.async_read_some(buffer_.prepare(64 * 1024),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->close();
+                              self->drained_ += n;
+                              self->buffer_.commit(n);
+                              self->drain();
+                            });
   }
 
   // ---- streamed bodies (log follow) ----
@@ -501,11 +504,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     stream_head_->keep_alive(false);
     stream_serializer_.emplace(*stream_head_);
     lowest().expires_after(limits().write_timeout);
-    http::async_write_header(stream_, *stream_serializer_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->close();
-      self->watch_for_close();
-      self->stream_next();
-    });
+    http::async_write_header(stream_, *stream_serializer_,
+                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                               if (ec) return self->close();
+                               self->watch_for_close();
+                               self->stream_next();
+                             });
   }
 
   // A follower that goes away is noticed at once, not at the next write (a quiet log may not
@@ -706,8 +710,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
       std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), app_, shared_, std::move(peer),
                                                                       *tls_)
           ->run();
-    else
-      std::make_shared<Session<beast::tcp_stream>>(std::move(socket), app_, shared_, std::move(peer))->run();
+    else std::make_shared<Session<beast::tcp_stream>>(std::move(socket), app_, shared_, std::move(peer))->run();
   }
 
   EventLoops& loops_;
@@ -724,13 +727,13 @@ namespace {
 // The server side of TLS from PEM files: TLS 1.2 and later, the key checked against the certificate.
 Result<std::unique_ptr<net::ssl::context>> tls_context(const TlsFiles& files) {
   auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
-  ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
-                   net::ssl::context::single_dh_use);
+  ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
+                   net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
   const std::string fix = "give PEM files; `edge-node cert` makes a certificate and key for this device";
   beast::error_code ec;
   ctx->use_certificate_chain_file(files.cert_file, ec);
-  if (ec) return make_error(fmt::format("cannot use {} as the TLS certificate: {}", files.cert_file, ec.message()), fix);
+  if (ec)
+    return make_error(fmt::format("cannot use {} as the TLS certificate: {}", files.cert_file, ec.message()), fix);
   ctx->use_private_key_file(files.key_file, net::ssl::context::pem, ec);
   if (ec) return make_error(fmt::format("cannot use {} as the TLS key: {}", files.key_file, ec.message()), fix);
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)

@@ -94,7 +94,7 @@ struct ServeArgs {
   uint64_t body_budget_mb = HttpLimits{}.max_buffered_body_bytes >> 20;  // request bodies being received
   uint64_t guest_memory_mb = 0;  // guests' linear memory, node-wide; 0: three quarters of the RAM
   std::string log_format = "text";
-  std::string log_file;  // empty: stdout as it was given
+  std::string log_file;          // empty: stdout as it was given
   std::string telemetry = "on";  // off: no /metrics, no counting, no trace context (the overhead's baseline)
   std::string metrics_token;
   // Short guest runs on the I/O thread that read the request; off: every guest on the pool.
@@ -219,11 +219,11 @@ int serve(const ServeArgs& args) {
   if (!identity->token) say("--no-auth: the mCM API accepts anyone who can reach this port");
   say(fmt::format("services answer at {}://{}:{}/{}/<name>/v1/...", scheme, args.host, *bound, identity->client_id));
   if (!is_loopback(args.host) && !tls)
-    say(
-        fmt::format("warning: {} is beyond loopback and this node speaks plain HTTP: the mCM token and every "
-                    "service's traffic cross the network readable; keep it on a trusted network, or give --tls-cert and "
-                    "--tls-key (edge-node cert makes them)",
-                    args.host));
+    say(fmt::format(
+        "warning: {} is beyond loopback and this node speaks plain HTTP: the mCM token and every "
+        "service's traffic cross the network readable; keep it on a trusted network, or give --tls-cert and "
+        "--tls-key (edge-node cert makes them)",
+        args.host));
   say(fmt::format("dashboard at {}://{}:{}/ (its own origin, out of reach of services' pages)", dashboard_scheme,
                   args.host, *dashboard));
   std::fflush(stdout);
@@ -237,8 +237,7 @@ int serve(const ServeArgs& args) {
     access_log.flush();  // what was logged before the signal stays in the file logrotate moved
     if (auto st = log_to_file(args.log_file); !st)
       print_error(st.error());  // the old file keeps the lines; the next SIGHUP tries again
-    else
-      say(fmt::format("SIGHUP received: log file {} reopened", args.log_file));
+    else say(fmt::format("SIGHUP received: log file {} reopened", args.log_file));
   }
   access_log.flush();
   say(fmt::format("{} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM"));
@@ -270,8 +269,9 @@ struct CertArgs {
 };
 
 int make_certificate(const CertArgs& args) {
-  const fs::path dir = !args.dir.empty() ? fs::path(args.dir)
-                                         : (args.data_dir.empty() ? default_data_dir() : fs::path(args.data_dir)) / "tls";
+  const fs::path dir = !args.dir.empty()
+                           ? fs::path(args.dir)
+                           : (args.data_dir.empty() ? default_data_dir() : fs::path(args.data_dir)) / "tls";
   auto made = make_self_signed(dir, args.names, args.days, args.replace);
   if (!made) return print_error(made.error()), 1;
   std::string names;
@@ -438,7 +438,9 @@ int main(int argc, char** argv) {
   cert_cmd->add_option("--name", cert_args.names,
                        "a host name or IP address clients use to reach the node (repeatable; this machine's own "
                        "names and addresses are always in)");
-  cert_cmd->add_option("--days", cert_args.days, "how long it is valid")->check(CLI::Range(1, 36500))->capture_default_str();
+  cert_cmd->add_option("--days", cert_args.days, "how long it is valid")
+      ->check(CLI::Range(1, 36500))
+      ->capture_default_str();
   cert_cmd->add_flag("--replace", cert_args.replace, "replace a certificate already there");
 
   RunArgs run_args;

@@ -242,7 +242,8 @@ void NodeMetrics::compiled(const AotOptions::CompileReport& report) {
   else ++compiles.failures;
 }
 
-std::map<std::string, ServiceMetrics::Compiles, std::less<>> NodeMetrics::module_compiles(std::string_view module) const {
+std::map<std::string, ServiceMetrics::Compiles, std::less<>> NodeMetrics::module_compiles(
+    std::string_view module) const {
   std::lock_guard lock(module_compiles_mu_);
   auto it = module_compiles_.find(module);
   return it == module_compiles_.end() ? std::map<std::string, ServiceMetrics::Compiles, std::less<>>{} : it->second;

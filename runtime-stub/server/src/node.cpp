@@ -502,9 +502,9 @@ Result<json> Node::swap_in(const std::string& client, const ContainerRecord& rec
     service = make_error("the container was deleted while it restarted", "start it again");
   if (service)
     if (auto other = services_.by_base_path((*service)->base_path); other && other->record.id != record.id)
-      service = make_error("base path " + (*service)->base_path + " was taken by " + other->record.id +
-                               " while it started",
-                           "choose another MCM.BASE_API_PATH or delete " + other->record.id);
+      service =
+          make_error("base path " + (*service)->base_path + " was taken by " + other->record.id + " while it started",
+                     "choose another MCM.BASE_API_PATH or delete " + other->record.id);
   auto previous = services_.by_id(record.id);
   if (!service) {
     auto log = log_for(record.id);

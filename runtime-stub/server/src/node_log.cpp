@@ -35,8 +35,7 @@ Status log_to_file(const std::filesystem::path& file) {
   const int dup_errno = errno;
   funlockfile(stdout);
   ::close(fd);
-  if (!moved)
-    return make_error(fmt::format("cannot write the log to {}: {}", file.string(), std::strerror(dup_errno)));
+  if (!moved) return make_error(fmt::format("cannot write the log to {}: {}", file.string(), std::strerror(dup_errno)));
   return ok();
 }
 

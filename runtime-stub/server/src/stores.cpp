@@ -73,7 +73,7 @@ json ContainerRecord::to_api_json(const std::string& client_id, const std::strin
 }
 
 json ContainerRecord::to_store_json() const {
-  return {{"id", id},   {"name", name},       {"image", image},       {"imageId", image_id},
+  return {{"id", id},   {"name", name},       {"image", image},        {"imageId", image_id},
           {"env", env}, {"created", created}, {"clientId", client_id}, {"moduleSha256", module_sha256}};
 }
 

@@ -110,8 +110,9 @@ Result<SelfSigned> make_self_signed(const fs::path& dir, std::vector<std::string
   SelfSigned out{dir / "cert.pem", dir / "key.pem", {}, {}};
   std::error_code ec;
   if (!replace && (fs::exists(out.cert, ec) || fs::exists(out.key, ec)))
-    return make_error(fmt::format("{} already holds a certificate (cert.pem, key.pem)", dir.string()),
-                      "keep it (the node prints its fingerprint when it starts with it), or make a new one with --replace");
+    return make_error(
+        fmt::format("{} already holds a certificate (cert.pem, key.pem)", dir.string()),
+        "keep it (the node prints its fingerprint when it starts with it), or make a new one with --replace");
   fs::create_directories(dir, ec);
   if (ec) return make_error(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
 
@@ -142,7 +143,8 @@ Result<SelfSigned> make_self_signed(const fs::path& dir, std::vector<std::string
                         add_extension(cert.get(), NID_ext_key_usage, "serverAuth") &&
                         add_extension(cert.get(), NID_subject_key_identifier, "hash") &&
                         add_extension(cert.get(), NID_subject_alt_name, alt_names);
-  if (!extended) return make_error("a name cannot go into a certificate: " + alt_names, "give host names or IP addresses");
+  if (!extended)
+    return make_error("a name cannot go into a certificate: " + alt_names, "give host names or IP addresses");
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) return make_error("OpenSSL could not sign the certificate");
 
   FilePtr key_file = open_for_writing(out.key, 0600);

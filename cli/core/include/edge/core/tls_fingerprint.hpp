@@ -31,7 +31,10 @@ inline std::optional<Sha256> parse_fingerprint(std::string_view text) {
   size_t nibbles = 0;
   for (char c : text) {
     if (c == ':' || c == ' ') continue;
-    int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    int v = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
     if (v < 0 || nibbles >= 64) return std::nullopt;
     out[nibbles / 2] = static_cast<uint8_t>(out[nibbles / 2] | (nibbles % 2 ? v : v << 4));
     ++nibbles;

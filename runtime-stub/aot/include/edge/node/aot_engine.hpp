@@ -37,7 +37,7 @@ struct AotOptions {
     std::string_view tier;  // "quick" or "aot"
     bool ok = false;
     bool from_cache = false;
-    double seconds = 0;  // translating and compiling; 0 from the cache
+    double seconds = 0;       // translating and compiling; 0 from the cache
     std::string_view module;  // the digest the module was loaded with (its SHA-256): whose compile
   };
   std::function<void(const CompileReport&)> on_compile;

@@ -30,9 +30,9 @@ struct Limits {
   size_t max_response_bytes = 16u << 20;
   size_t max_log_bytes_per_request = 1u << 20;  // stdout/stderr beyond this is dropped, once noted
   uint32_t max_host_calls = 100'000;            // per request
-  uint32_t max_concurrency = 0;           // requests of this service at once; MCM.MAX_CONCURRENCY (0: one per core)
-  uint32_t max_open_files = 64;           // files a request holds open at once; EDGE_MAX_OPEN_FILES
-  uint32_t max_service_open_files = 512;  // ... all requests of the service together; EDGE_MAX_SERVICE_OPEN_FILES
+  uint32_t max_concurrency = 0;            // requests of this service at once; MCM.MAX_CONCURRENCY (0: one per core)
+  uint32_t max_open_files = 64;            // files a request holds open at once; EDGE_MAX_OPEN_FILES
+  uint32_t max_service_open_files = 512;   // ... all requests of the service together; EDGE_MAX_SERVICE_OPEN_FILES
   uint64_t max_storage_bytes = 64u << 20;  // keys, values and tags of its storage.*; EDGE_STORAGE_MAX_MB
   uint64_t max_storage_keys = 100'000;     // EDGE_STORAGE_MAX_KEYS
 };
