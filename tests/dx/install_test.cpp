@@ -200,8 +200,13 @@ TEST_CASE("edge-node installs alone into a clean root: no compiler, no WASI tool
   write_file(apt_state / "status", "");
   auto simulated = run({"apt-get", "install", "-s", "--no-install-recommends", "-o",
                         "Dir::State::status=" + (apt_state / "status").string(), deb.string()});
-  if (simulated.exit_code != 0 && simulated.err.find("Unable to locate") != std::string::npos)
-    return skip_test("apt has no package lists here (apt-get update): " + simulated.err);
+  if (simulated.exit_code != 0) {
+    bool lists = false;  // a machine set up from an image whose lists were cleaned has none
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/var/lib/apt/lists", ec))
+      lists = lists || e.path().filename().string().find("_Packages") != std::string::npos;
+    if (!lists) return skip_test("apt has no package lists here (apt-get update makes them)");
+  }
   REQUIRE_MESSAGE(simulated.exit_code == 0, simulated.out << simulated.err);
   std::set<std::string> pulled;
   std::istringstream lines(simulated.out);
