@@ -352,6 +352,8 @@ Result<std::shared_ptr<RunningService>> Node::prepare(const ContainerRecord& rec
   if (what_served && !record.module_sha256.empty() && fs::exists(served_module_path(record.module_sha256))) {
     digest = record.module_sha256;
     served = served_module_path(digest);
+  } else if (!what_served && !record.module_sha256.empty() && record.module_sha256 != digest) {
+    return make_error("its image " + image->id + " was replaced by another upload while it started", "deploy it again");
   }
   // The image is read only when no running service holds its module already.
   auto load = [&]() -> Result<std::shared_ptr<LoadedModule>> {
