@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <regex>
+#include <utility>
 
 #include "edge/core/http_status.hpp"
 #include "edge/core/image.hpp"
@@ -93,6 +94,7 @@ int pin_index() {
 
 std::unique_ptr<httplib::Client> open_http_client(const std::string& url, const Timeouts& timeouts,
                                                   const TlsTrust& tls) {
+  unpinned_fingerprint.clear();  // what an earlier client saw is not this one's story
   auto client = std::make_unique<httplib::Client>(url);
   client->set_connection_timeout(timeouts.connect_seconds, 0);
   client->set_read_timeout(timeouts.read_seconds, 0);
@@ -138,9 +140,8 @@ Error transport_message(const std::string& node_url, int code, const Timeouts& t
       return make_error(node_url + " closed the connection while we were sending",
                         "check the node's log; the image may be over its size limit");
     case httplib::Error::SSLConnection:
-      if (!unpinned_fingerprint.empty())
-        return make_error(node_url + " showed a certificate with SHA-256 " + unpinned_fingerprint +
-                              ", not the one --pin-sha256 names",
+      if (const std::string seen = std::exchange(unpinned_fingerprint, {}); !seen.empty())
+        return make_error(node_url + " showed a certificate with SHA-256 " + seen + ", not the one --pin-sha256 names",
                           "compare with what the node printed at start (TLS certificate ... SHA-256); another "
                           "certificate may mean another machine is answering");
       return make_error("TLS with " + node_url + " failed",

@@ -442,6 +442,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 36500))
       ->capture_default_str();
   cert_cmd->add_flag("--replace", cert_args.replace, "replace a certificate already there");
+  cert_cmd->fallthrough();  // --data-dir after `cert` too: DATA_DIR/tls
 
   RunArgs run_args;
   auto* run_cmd = app.add_subcommand(
