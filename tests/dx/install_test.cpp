@@ -78,7 +78,9 @@ TEST_CASE("cmake --install gives a working edge and edge-node, also moved: new, 
   httplib::Client c("127.0.0.1", node.port());
   c.set_bearer_token_auth(node.token());
   std::string engine;
-  for (int i = 0; i < 300 && engine != "aot"; ++i) {  // the compile worker beside the installed node
+  // Liveness only: the optimising compile (gcc) of the worker beside the installed node takes a
+  // second or two here, and tens of seconds on a loaded machine: 300 s is far beyond either.
+  for (int i = 0; i < 3000 && engine != "aot"; ++i) {
     auto res = c.Get("/mcm/v1/containers/hello-v1");
     if (res && res->status == 200) engine = nlohmann::json::parse(res->body).value("engine", "");
     if (engine != "aot") std::this_thread::sleep_for(100ms);
