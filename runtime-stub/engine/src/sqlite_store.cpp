@@ -104,35 +104,30 @@ Status SqliteKeyValueStore::set(std::string_view key, std::string_view value, st
   std::lock_guard lock(mutex_);
   if ((quota.bytes || quota.keys) && !usage_)
     if (auto st = count_usage_locked(); !st) return st;
-  std::optional<uint64_t> old;
+  std::optional<Usage> after;  // the usage once written, when it is counted
   if (usage_) {
-    auto size = size_of_locked(key);
-    if (!size) return size.error();
-    old = *size;
-    const uint64_t bytes = usage_->bytes - old.value_or(0) + key.size() + value.size() + tag.size();
-    const uint64_t keys = usage_->keys + (old ? 0 : 1);
-    if (quota.keys && keys > quota.keys && keys > usage_->keys)
+    auto old = size_of_locked(key);
+    if (!old) return old.error();
+    after =
+        Usage{usage_->bytes - old->value_or(0) + key.size() + value.size() + tag.size(), usage_->keys + (*old ? 0 : 1)};
+    if (quota.keys && after->keys > quota.keys && after->keys > usage_->keys)
       return make_error(ErrorKind::Refused,
                         fmt::format("storage quota: the service may keep {} keys (EDGE_STORAGE_MAX_KEYS)", quota.keys),
                         "remove items, or raise EDGE_STORAGE_MAX_KEYS in the container's env");
-    if (quota.bytes && bytes > quota.bytes && bytes > usage_->bytes)
+    if (quota.bytes && after->bytes > quota.bytes && after->bytes > usage_->bytes)
       return make_error(ErrorKind::Refused,
                         fmt::format("storage quota: the service may keep {} bytes of keys, values and tags "
                                     "(EDGE_STORAGE_MAX_MB); this write would make {}",
-                                    quota.bytes, bytes),
+                                    quota.bytes, after->bytes),
                         "remove items, or raise EDGE_STORAGE_MAX_MB in the container's env");
-    if (auto st = exec_locked("INSERT INTO items(key, value, tag) VALUES(?, ?, ?) "
-                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value, tag = excluded.tag",
-                              {key, value, tag});
-        !st)
-      return st;
-    *usage_ = Usage{bytes, keys};
-    return ok();
   }
-  return exec_locked(
-      "INSERT INTO items(key, value, tag) VALUES(?, ?, ?) "
-      "ON CONFLICT(key) DO UPDATE SET value = excluded.value, tag = excluded.tag",
-      {key, value, tag});
+  if (auto st = exec_locked("INSERT INTO items(key, value, tag) VALUES(?, ?, ?) "
+                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, tag = excluded.tag",
+                            {key, value, tag});
+      !st)
+    return st;
+  if (after) usage_ = after;
+  return ok();
 }
 
 Status SqliteKeyValueStore::remove(std::string_view key) {
